@@ -1,0 +1,31 @@
+/**
+ * The identity of one request, as every subgraph and the gateway see it. Built only from a
+ * verified token: never from headers a caller could invent.
+ */
+export interface AuthContext {
+  kind: 'anonymous' | 'user' | 'apiKey';
+  tenantId: string | null;
+  userId: string | null;
+  roles: string[];
+  scopes: string[];
+  requestId: string;
+  /** Raw bearer token, forwarded by the gateway to subgraphs. Never logged. */
+  token?: string;
+  expiresAt?: number;
+}
+
+export const ROLES = {
+  platformAdmin: 'platform_admin',
+  platformAuditor: 'platform_auditor',
+  tenantAdmin: 'tenant_admin',
+  auditor: 'auditor',
+  staff: 'staff',
+  borrower: 'borrower',
+} as const;
+
+export function anonymous(requestId: string): AuthContext {
+  return { kind: 'anonymous', tenantId: null, userId: null, roles: [], scopes: [], requestId };
+}
+
+export const hasRole = (ctx: AuthContext, ...roles: string[]) => roles.some((r) => ctx.roles.includes(r));
+export const hasScope = (ctx: AuthContext, scope: string) => ctx.scopes.includes(scope);

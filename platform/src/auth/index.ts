@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './context';
+export * from './keys';
+export * from './tokens';
+export * from './verifier';

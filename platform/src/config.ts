@@ -1,0 +1,40 @@
+/**
+ * Environment reading shared by every process. Defaults are for a developer machine; production
+ * sets everything explicitly (see docs/ARCHITECTURE.md, "Configuration").
+ */
+import path from 'node:path';
+
+export function env(name: string, fallback?: string): string {
+  const value = process.env[name];
+  if (value !== undefined && value !== '') return value;
+  if (fallback !== undefined) return fallback;
+  throw new Error(`Missing required environment variable ${name}`);
+}
+
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number.parseInt(raw, 10);
+  if (!Number.isFinite(n)) throw new Error(`Environment variable ${name} must be an integer, got "${raw}"`);
+  return n;
+}
+
+export const isProduction = () => process.env.NODE_ENV === 'production';
+
+/** Root of the repository: generated dev keys and local data live under `<root>/.imagy` (git-ignored). */
+export function repoRoot(): string {
+  return path.resolve(__dirname, '..', '..');
+}
+
+export function localStateDir(): string {
+  return env('IMAGY_STATE_DIR', path.join(repoRoot(), '.imagy'));
+}
+
+/** Admin connection used only to provision databases, schemas and roles (never by request handling). */
+export const adminDatabaseUrl = () => env('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/imagy');
+export const natsUrl = () => env('NATS_URL', 'nats://127.0.0.1:4222');
+/**
+ * Prefix of every NATS subject and stream name. Empty in normal runs; tests set a unique one so
+ * parallel suites on the shared NATS never see each other's events.
+ */
+export const natsNamespace = () => env('NATS_NAMESPACE', '');

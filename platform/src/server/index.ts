@@ -1,0 +1,5 @@
+export * from './subgraph';
+export * from './errors';
+export * from './guards';
+export * from './metrics';
+export * from './pagination';
