@@ -34,6 +34,7 @@ export async function createSubgraphOrm(options: SubgraphOrmOptions): Promise<Or
     pool: { min: 0, max: options.poolMax ?? 10 },
     allowGlobalContext: false,
     debug: false,
+    logger: (message: string) => logger.debug({ orm: options.schema }, message),
     migrations: {
       tableName: 'mikro_orm_migrations',
       migrationsList: options.migrations,

@@ -1,0 +1,70 @@
+/**
+ * Transactional outbox. `publish()` writes the signed envelope to the subgraph's `outbox` table in
+ * the caller's transaction, so the event exists if and only if the state change committed. The
+ * relay (relay.ts) ships rows to JetStream afterwards.
+ *
+ * `outbox` and `inbox` are infrastructure tables without RLS: they are never exposed through the
+ * API, and the relay must read every tenant's rows. A trigger NOTIFYs the relay on insert so
+ * events leave within milliseconds rather than at the next poll.
+ */
+import crypto from 'node:crypto';
+import type { Em } from '../db/tenant';
+import type { EventSubject, EventCatalogue } from './catalogue';
+import { domainOf } from './catalogue';
+import type { EventActor, EventEnvelope, EventSigner } from './envelope';
+
+export function eventTablesSql(): string[] {
+  return [
+    `create table if not exists outbox (
+       id uuid primary key,
+       subject text not null,
+       tenant_id uuid,
+       envelope jsonb not null,
+       created_at timestamptz not null default clock_timestamp(),
+       published_at timestamptz,
+       attempts int not null default 0
+     )`,
+    `create index if not exists outbox_unpublished on outbox (created_at) where published_at is null`,
+    `create or replace function outbox_notify() returns trigger language plpgsql as $$
+       begin perform pg_notify(current_schema() || '_outbox', ''); return null; end $$`,
+    `drop trigger if exists outbox_notify on outbox`,
+    `create trigger outbox_notify after insert on outbox for each statement execute function outbox_notify()`,
+    `create table if not exists inbox (
+       consumer text not null,
+       event_id uuid not null,
+       subject text not null,
+       handled_at timestamptz not null default now(),
+       primary key (consumer, event_id)
+     )`,
+  ];
+}
+
+export interface PublishMeta {
+  tenantId: string | null;
+  actor: EventActor;
+  requestId?: string | null;
+  /** Deterministic id (e.g. derived from an idempotency key); random otherwise. */
+  id?: string;
+  occurredAt?: Date;
+}
+
+export class Outbox {
+  constructor(private readonly signer: EventSigner) {}
+
+  /** Appends one event to the outbox inside `em`'s open transaction. */
+  async publish<S extends EventSubject>(em: Em, subject: S, data: EventCatalogue[S], meta: PublishMeta): Promise<EventEnvelope<S>> {
+    domainOf(subject);
+    const envelope = this.signer.sign<S>({
+      id: meta.id ?? crypto.randomUUID(),
+      subject,
+      tenantId: meta.tenantId,
+      occurredAt: (meta.occurredAt ?? new Date()).toISOString(),
+      actor: meta.actor,
+      requestId: meta.requestId ?? null,
+      data,
+      schemaVersion: 1,
+    });
+    await em.execute('insert into outbox (id, subject, tenant_id, envelope) values (?, ?, ?, ?::jsonb)', [envelope.id, subject, envelope.tenantId, JSON.stringify(envelope)]);
+    return envelope;
+  }
+}
