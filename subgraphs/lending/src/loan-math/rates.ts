@@ -28,32 +28,37 @@ export function periodsPerYear(frequency: RepaymentFrequency): number {
 }
 
 /**
- * Share of a year that one regular period represents for the nominal periodic rate:
+ * Length of one regular period for the nominal periodic rate, as days over a year basis:
  *  - THIRTY_360: MONTHLY 30/360, BIWEEKLY 15/360 (half a 30-day month), WEEKLY 7/360.
  *  - ACTUAL_365 and ACTUAL_ACTUAL: MONTHLY 1/12, BIWEEKLY 14/365, WEEKLY 7/365.
  */
-export function periodYearFraction(frequency: RepaymentFrequency, dayCount: DayCount): Decimal {
+function periodBasis(frequency: RepaymentFrequency, dayCount: DayCount): { days: number; year: number } {
   periodsPerYear(frequency); // validates the frequency
   if (dayCount === 'THIRTY_360') {
-    const days = frequency === 'MONTHLY' ? 30 : frequency === 'BIWEEKLY' ? 15 : 7;
-    return new LoanDecimal(days).div(360);
+    return { days: frequency === 'MONTHLY' ? 30 : frequency === 'BIWEEKLY' ? 15 : 7, year: 360 };
   }
   if (dayCount === 'ACTUAL_365' || dayCount === 'ACTUAL_ACTUAL') {
-    if (frequency === 'MONTHLY') return ONE.div(12);
-    const days = frequency === 'BIWEEKLY' ? 14 : 7;
-    return new LoanDecimal(days).div(365);
+    if (frequency === 'MONTHLY') return { days: 1, year: 12 };
+    return { days: frequency === 'BIWEEKLY' ? 14 : 7, year: 365 };
   }
   throw new LoanMathError('INVALID_TERM', `Unknown day count: ${String(dayCount)}`, 'dayCount');
 }
 
-/** Nominal periodic rate as a fraction: annual percent / 100 x periodYearFraction. */
+/** Share of a year that one regular period represents (see periodBasis). */
+export function periodYearFraction(frequency: RepaymentFrequency, dayCount: DayCount): Decimal {
+  const { days, year } = periodBasis(frequency, dayCount);
+  return toPublic(new LoanDecimal(days).div(year));
+}
+
+/** Nominal periodic rate as a fraction: annual percent x days / (year x 100), e.g. 12 % monthly -> 0.01. */
 export function nominalPeriodicRate(
   annualNominalRatePercent: DecimalInput,
   frequency: RepaymentFrequency,
   dayCount: DayCount,
 ): Decimal {
   const annual = toLoanDecimal(annualNominalRatePercent, 'annualNominalRate', 'INVALID_RATE');
-  return annual.div(HUNDRED).mul(periodYearFraction(frequency, dayCount));
+  const { days, year } = periodBasis(frequency, dayCount);
+  return annual.mul(days).div(year * 100);
 }
 
 /** Effective annual rate (fraction) of a periodic rate (fraction): (1 + r)^k - 1. */

@@ -1,0 +1,81 @@
+/**
+ * Who is calling? Built once per request, before any subgraph fetch:
+ *  - a bearer token is verified (issuer, audience, expiry, asymmetric algorithms only); any failure
+ *    is HTTP 401 with `extensions.code = 'UNAUTHENTICATED'`;
+ *  - no Authorization header at all is an anonymous request (subgraphs answer public fields only);
+ *  - a verified token's tenant must be known to identity and active; a `platform_admin` token
+ *    without a tenant passes.
+ * In `allowAnonymous` mode (development, conformance suites, benchmarks) nothing is verified.
+ * The raw Authorization header is forwarded to subgraphs, which verify it again; it is never logged.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { GraphQLError } from 'graphql';
+import { anonymous, AuthError, hasRole, ROLES, type AuthContext, type TokenVerifier } from '@imagy/platform/auth';
+import { authenticate, requestIdFrom, unauthenticated } from '@imagy/platform/server';
+import type { Logger } from '@imagy/platform/logger';
+import { ACTIVE_TENANT_STATUSES, TenantStatusUnavailableError, type TenantStatusChecker } from './tenant-status';
+import { rejectedRequests } from './metrics';
+
+export interface GatewayContext {
+  auth: AuthContext;
+  requestId: string;
+  /** The caller's Authorization header, exactly as received (forwarded to subgraphs). */
+  authorization?: string;
+  log: Logger;
+}
+
+export interface AuthOptions {
+  allowAnonymous: boolean;
+  verifier?: TokenVerifier;
+  tenantStatus?: TenantStatusChecker;
+  log: Logger;
+}
+
+export async function gatewayContext(headers: IncomingHttpHeaders, options: AuthOptions): Promise<GatewayContext> {
+  const requestId = requestIdFrom(headers['x-request-id']);
+  const authorization = typeof headers.authorization === 'string' ? headers.authorization : undefined;
+  if (options.allowAnonymous) {
+    return { auth: anonymous(requestId), requestId, authorization, log: options.log.child({ request_id: requestId }) };
+  }
+  const refuse = (reason: string, message: string, tenantId?: string | null): never => {
+    rejectedRequests.inc({ reason });
+    options.log.warn({ request_id: requestId, tenant_id: tenantId ?? undefined, reason }, 'request refused');
+    throw unauthenticated(message);
+  };
+
+  let auth: AuthContext;
+  try {
+    auth = await authenticate(options.verifier!, authorization, requestId);
+  } catch (e) {
+    if (e instanceof AuthError) return refuse(e.reason, e.message);
+    throw e;
+  }
+
+  if (auth.kind !== 'anonymous') {
+    if (!auth.tenantId) {
+      if (!hasRole(auth, ROLES.platformAdmin)) refuse('UNKNOWN_TENANT', 'Token carries no tenant: tenant unknown');
+    } else {
+      let status;
+      try {
+        status = await options.tenantStatus!.statusOf(auth.tenantId, auth.token!, requestId);
+      } catch (e) {
+        if (!(e instanceof TenantStatusUnavailableError)) throw e;
+        rejectedRequests.inc({ reason: 'TENANT_STATUS_UNAVAILABLE' });
+        options.log.error({ request_id: requestId, tenant_id: auth.tenantId, err: e.message }, 'tenant status unavailable');
+        throw new GraphQLError('Tenant status could not be checked, try again later', {
+          extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+        });
+      }
+      if (status === null) refuse('UNKNOWN_TENANT', 'Tenant unknown', auth.tenantId);
+      else if (status.toUpperCase() === 'SUSPENDED') refuse('TENANT_SUSPENDED', 'Tenant suspended', auth.tenantId);
+      else if (!ACTIVE_TENANT_STATUSES.has(status.toUpperCase())) refuse('TENANT_INACTIVE', `Tenant is not active (${status})`, auth.tenantId);
+    }
+  }
+
+  return {
+    auth,
+    requestId,
+    authorization,
+    log: options.log.child({ request_id: requestId, tenant_id: auth.tenantId ?? undefined }),
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * startGateway(): @apollo/gateway inside @apollo/server 5 on express 5.
+ *
+ * Routes: POST/GET `/graphql`, `/health` (200 once the supergraph is loaded, 503 before and while
+ * stopping), `/metrics` (Prometheus, platform registry), `/.well-known/jwks.json` (identity's keys).
+ * The HTTP port opens before the supergraph is loaded so orchestrators can watch `/health`.
+ */
+import http from 'node:http';
+import express, { type RequestHandler } from 'express';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
+import { ApolloGateway } from '@apollo/gateway';
+import { TokenVerifier, trustedIssuersFromEnv } from '@imagy/platform/auth';
+import { isProduction } from '@imagy/platform/config';
+import { logger } from '@imagy/platform/logger';
+import { gatewayContext, type GatewayContext } from './auth';
+import { ForwardingDataSource, keepAliveFetcher, subgraphAgent } from './datasource';
+import { jwksProxy } from './jwks';
+import { gatewayRequestDuration, registry } from './metrics';
+import { jwksUrlOf, subgraphUrls } from './supergraph';
+import { IdentityTenantStatusChecker, type TenantStatusChecker } from './tenant-status';
+
+export type { TenantStatusChecker } from './tenant-status';
+export type { GatewayContext } from './auth';
+
+export interface GatewayOptions {
+  supergraphSdl: string;
+  port: number;
+  host?: string;
+  /** Development only: no token is required or verified (headers are still forwarded). */
+  allowAnonymous?: boolean;
+  /** Defaults to a verifier of the issuers in the environment (`trustedIssuersFromEnv()`). */
+  verifier?: TokenVerifier;
+  /** Defaults to asking the supergraph's `identity` subgraph, cached 30 s per tenant. */
+  tenantStatus?: TenantStatusChecker;
+  /** Defaults to `/.well-known/jwks.json` on the identity subgraph's host. */
+  jwksUpstreamUrl?: string;
+}
+
+export interface RunningGateway {
+  /** `http://<host>:<port>/graphql` */
+  url: string;
+  port: number;
+  httpServer: http.Server;
+  stop(): Promise<void>;
+}
+
+const MAX_OPERATION_LABELS = 500;
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  process.env.APOLLO_TELEMETRY_DISABLED = '1';
+  const log = logger.child({ service: 'gateway' });
+  const allowAnonymous = options.allowAnonymous ?? false;
+  if (allowAnonymous && isProduction()) throw new Error('allowAnonymous is refused when NODE_ENV=production');
+
+  const urls = subgraphUrls(options.supergraphSdl);
+  const identityUrl = urls.get('identity');
+  const agent = subgraphAgent();
+  const verifier = allowAnonymous ? undefined : (options.verifier ?? new TokenVerifier(trustedIssuersFromEnv()));
+  let tenantStatus = options.tenantStatus;
+  if (!allowAnonymous && !tenantStatus) {
+    if (!identityUrl) throw new Error('The supergraph has no "identity" subgraph to check tenant status against; pass tenantStatus');
+    tenantStatus = new IdentityTenantStatusChecker({ identityUrl, dispatcher: agent });
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  httpServer.keepAliveTimeout = 65_000;
+  let state: 'starting' | 'ready' | 'stopping' = 'starting';
+  let graphqlHandler: RequestHandler | null = null;
+
+  app.get('/health', (_req, res) => {
+    res.status(state === 'ready' ? 200 : 503).json({ status: state === 'ready' ? 'ok' : state, service: 'gateway' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', registry.contentType);
+    res.send(await registry.metrics());
+  });
+  app.get('/.well-known/jwks.json', jwksProxy({
+    upstreamUrl: options.jwksUpstreamUrl ?? (identityUrl ? jwksUrlOf(identityUrl) : null),
+    dispatcher: agent,
+    log,
+  }));
+  app.use('/graphql', (req, res, next) => {
+    if (graphqlHandler) return graphqlHandler(req, res, next);
+    res.status(503).json({ errors: [{ message: 'Gateway is starting', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host ?? '0.0.0.0', () => { httpServer.off('error', reject); resolve(); });
+  });
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+
+  const fetcher = keepAliveFetcher(agent);
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    logger: log,
+    buildService: ({ name, url }) => new ForwardingDataSource(name, url!, fetcher),
+  });
+
+  const seenOperations = new Set<string>();
+  const operationLabel = (name: string | undefined | null): string => {
+    if (!name) return 'anonymous';
+    if (seenOperations.has(name)) return name;
+    if (seenOperations.size >= MAX_OPERATION_LABELS) return 'other';
+    seenOperations.add(name);
+    return name;
+  };
+  const metricsPlugin: ApolloServerPlugin<GatewayContext> = {
+    async requestDidStart() {
+      const end = gatewayRequestDuration.startTimer();
+      const started = Date.now();
+      return {
+        async willSendResponse(rc) {
+          const outcome = rc.errors?.length ? 'error' : 'ok';
+          const operation = operationLabel(rc.operation ? rc.operationName : null);
+          end({ operation, outcome });
+          rc.contextValue.log.debug({ operation, outcome, duration_ms: Date.now() - started }, 'request completed');
+        },
+      };
+    },
+  };
+
+  const production = isProduction();
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    csrfPrevention: true,
+    introspection: !production,
+    includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5_000 }),
+      production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      metricsPlugin,
+    ],
+  });
+  try {
+    await apollo.start();
+  } catch (e) {
+    await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await agent.close();
+    throw e;
+  }
+
+  const router = express.Router();
+  router.use(express.json({ limit: '2mb' }), expressMiddleware(apollo, {
+    context: async ({ req, res }) => {
+      const ctx = await gatewayContext(req.headers, { allowAnonymous, verifier, tenantStatus, log });
+      res.setHeader('x-request-id', ctx.requestId);
+      return ctx;
+    },
+  }));
+  graphqlHandler = router;
+  state = 'ready';
+  log.info({ port, allowAnonymous, subgraphs: [...urls.keys()] }, 'gateway listening');
+
+  const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  let stopping: Promise<void> | null = null;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`,
+    port,
+    httpServer,
+    stop() {
+      stopping ??= (async () => {
+        state = 'stopping';
+        await apollo.stop();
+        await agent.close();
+        log.info('gateway stopped');
+      })();
+      return stopping;
+    },
+  };
+}
