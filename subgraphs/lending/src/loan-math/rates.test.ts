@@ -69,7 +69,9 @@ describe('periodic and annual rates', () => {
   });
 
   it('uses 30/360 periods of 30, 15 and 7 days and actual periods of a twelfth, 14/365 and 7/365', () => {
-    expect(periodYearFraction('MONTHLY', 'THIRTY_360').eq(new Decimal(1).div(12))).toBe(true);
+    expect(periodYearFraction('MONTHLY', 'THIRTY_360').mul(360).toDecimalPlaces(20).toString()).toBe('30');
+    expect(periodYearFraction('BIWEEKLY', 'THIRTY_360').mul(360).toDecimalPlaces(20).toString()).toBe('15');
+    expect(periodYearFraction('BIWEEKLY', 'ACTUAL_365').mul(365).toDecimalPlaces(20).toString()).toBe('14');
     expect(nominalPeriodicRate('12', 'MONTHLY', 'THIRTY_360').toString()).toBe('0.01');
     expect(nominalPeriodicRate('36', 'BIWEEKLY', 'THIRTY_360').toString()).toBe('0.015');
     expect(nominalPeriodicRate('36', 'WEEKLY', 'THIRTY_360').toString()).toBe('0.007');

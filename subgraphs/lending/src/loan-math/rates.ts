@@ -56,6 +56,15 @@ export function nominalPeriodicRate(
   frequency: RepaymentFrequency,
   dayCount: DayCount,
 ): Decimal {
+  return toPublic(nominalPeriodicRateInternal(annualNominalRatePercent, frequency, dayCount));
+}
+
+/** Same as nominalPeriodicRate() but keeps the internal 40-digit LoanDecimal. */
+export function nominalPeriodicRateInternal(
+  annualNominalRatePercent: DecimalInput,
+  frequency: RepaymentFrequency,
+  dayCount: DayCount,
+): Decimal {
   const annual = toLoanDecimal(annualNominalRatePercent, 'annualNominalRate', 'INVALID_RATE');
   const { days, year } = periodBasis(frequency, dayCount);
   return annual.mul(days).div(year * 100);

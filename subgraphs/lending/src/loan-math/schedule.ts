@@ -5,7 +5,7 @@
  * See README.md for the conventions and formulas.
  */
 import Decimal from 'decimal.js';
-import { computeCat, CashFlow, nominalPeriodicRate, periodsPerYear } from './rates';
+import { computeCat, CashFlow, nominalPeriodicRateInternal, periodsPerYear } from './rates';
 import { LoanDecimal, minorUnits, moneyOut, parseMoney, roundToMultiple, toLoanDecimal, toPublic } from './rounding';
 import {
   DayCount,
@@ -226,7 +226,7 @@ function parseTerms(terms: LoanTerms): ParsedTerms {
     frequency,
     method,
     annualRate: annualPercent.div(HUNDRED),
-    periodicRate: nominalPeriodicRate(annualPercent, frequency, dayCount),
+    periodicRate: nominalPeriodicRateInternal(annualPercent, frequency, dayCount),
     dayCount,
     disbursement,
     dueAnchor,
