@@ -12,6 +12,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { parse } from 'graphql';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
@@ -34,6 +35,7 @@ const tenantStatuses = new Map<string, string>([
 ]);
 
 const calls = { identity: 0, greeting: 0, currentTenant: 0 };
+let lastIdentityAuthorization: string | undefined;
 const resetCalls = () => { calls.identity = 0; calls.greeting = 0; calls.currentTenant = 0; };
 
 interface SubgraphContext { headers: http.IncomingHttpHeaders }
@@ -47,6 +49,7 @@ const identityResolvers = {
   Query: {
     currentTenant: (_: unknown, __: unknown, ctx: SubgraphContext) => {
       calls.currentTenant++;
+      lastIdentityAuthorization = ctx.headers.authorization;
       const token = /^Bearer (.+)$/.exec(ctx.headers.authorization ?? '')?.[1];
       if (!token) return null;
       const tid = decodeJwt(token).tid as string | undefined;
@@ -73,7 +76,10 @@ const greetingResolvers = {
 };
 
 async function startSubgraph(name: 'identity' | 'greeting', typeDefs: ReturnType<typeof parse>, resolvers: object) {
-  const server = new ApolloServer<SubgraphContext>({ schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]) });
+  const server = new ApolloServer<SubgraphContext>({
+    schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
   const { url } = await startStandaloneServer(server, {
     listen: { port: 0, host: '127.0.0.1' },
     context: async ({ req }) => { calls[name]++; return { headers: req.headers }; },
@@ -269,6 +275,7 @@ describe('gateway tenant status', () => {
     const res = await gql('{ whoAmI { authorization } }', { authorization: `Bearer ${t}` });
     expect(res.status).toBe(200);
     expect(calls.currentTenant).toBe(1);
+    expect(lastIdentityAuthorization).toBe(`Bearer ${t}`);
     expect(res.body.data.whoAmI.authorization).toBe(`Bearer ${t}`);
   });
 });
@@ -298,6 +305,68 @@ describe('gateway endpoints', () => {
     const res = await fetch(`${gateway.url}?query=${encodeURIComponent('{ publicHello }')}`);
     expect(res.status).toBe(400);
     expect(calls.greeting).toBe(0);
+  });
+});
+
+describe('gateway development and production modes', () => {
+  it('answers introspection and serves the Sandbox landing page outside production', async () => {
+    const res = await gql('{ __schema { queryType { name } } }');
+    expect(res.body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    const page = await fetch(gateway.url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/sandbox/i);
+  });
+
+  it('turns introspection and the landing page off in production', async () => {
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    let prod: RunningGateway | undefined;
+    try {
+      prod = await startGateway({
+        supergraphSdl,
+        port: 0,
+        host: '127.0.0.1',
+        verifier: new TokenVerifier([{ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [key.publicJwk] } }]),
+      });
+      const res = await fetch(prod.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
+      });
+      const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect(body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      const page = await fetch(prod.url, { headers: { accept: 'text/html' } });
+      expect(await page.text()).not.toMatch(/sandbox/i);
+    } finally {
+      process.env.NODE_ENV = previous;
+      await prod?.stop();
+    }
+  });
+
+  it('refuses allowAnonymous in production when started in-process', async () => {
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await expect(startGateway({ supergraphSdl, port: 0, allowAnonymous: true })).rejects.toThrow(/production/);
+    } finally {
+      process.env.NODE_ENV = previous;
+    }
+  });
+
+  it('forwards the Authorization header without verifying it when anonymous access is allowed', async () => {
+    const dev = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', allowAnonymous: true });
+    try {
+      const res = await fetch(dev.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer anything' },
+        body: JSON.stringify({ query: '{ whoAmI { authorization } }' }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ data: { whoAmI: { authorization: 'Bearer anything' } } });
+      expect(calls.currentTenant).toBe(0);
+    } finally {
+      await dev.stop();
+    }
   });
 });
 
