@@ -19,6 +19,7 @@ import { composeServices } from '@apollo/composition';
 import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { signToken, TokenVerifier, type AccessClaims, type SigningKey } from '@imagy/platform/auth';
 import { startGateway, type RunningGateway } from '../src/server';
+import { IdentityTenantStatusChecker } from '../src/tenant-status';
 
 const ISSUER = 'https://issuer.test.imagy';
 const AUDIENCE = 'imagy-test';
@@ -36,9 +37,10 @@ const tenantStatuses = new Map<string, string>([
 
 const calls = { identity: 0, greeting: 0, currentTenant: 0 };
 let lastIdentityAuthorization: string | undefined;
-const resetCalls = () => { calls.identity = 0; calls.greeting = 0; calls.currentTenant = 0; };
+const greetingSockets = new Set<number>();
+const resetCalls = () => { calls.identity = 0; calls.greeting = 0; calls.currentTenant = 0; greetingSockets.clear(); };
 
-interface SubgraphContext { headers: http.IncomingHttpHeaders }
+interface SubgraphContext { headers: http.IncomingHttpHeaders; remotePort?: number }
 
 const identityTypeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
@@ -67,7 +69,7 @@ const greetingTypeDefs = parse(`
 const greetingResolvers = {
   Query: {
     publicHello: () => 'hello',
-    whoAmI: (_: unknown, __: unknown, ctx: SubgraphContext) => ({
+    whoAmI: (_: unknown, __: unknown, ctx: SubgraphContext) => (greetingSockets.add(ctx.remotePort ?? -1), {
       authorization: ctx.headers.authorization ?? null,
       requestId: ctx.headers['x-request-id'] ?? null,
       headerNames: Object.keys(ctx.headers),
@@ -82,7 +84,7 @@ async function startSubgraph(name: 'identity' | 'greeting', typeDefs: ReturnType
   });
   const { url } = await startStandaloneServer(server, {
     listen: { port: 0, host: '127.0.0.1' },
-    context: async ({ req }) => { calls[name]++; return { headers: req.headers }; },
+    context: async ({ req }) => { calls[name]++; return { headers: req.headers, remotePort: req.socket.remotePort }; },
   });
   return { server, url, typeDefs };
 }
@@ -222,6 +224,12 @@ describe('gateway authentication and forwarding', () => {
     expect(calls.greeting).toBe(0);
   });
 
+  it('reuses one keep-alive connection to a subgraph for consecutive requests', async () => {
+    for (let i = 0; i < 5; i++) expect((await gql('{ whoAmI { requestId } }')).status).toBe(200);
+    expect(calls.greeting).toBe(5);
+    expect(greetingSockets.size).toBe(1);
+  });
+
   it('lets an anonymous request reach a public field and forwards no Authorization', async () => {
     const res = await gql('{ publicHello whoAmI { authorization } }');
     expect(res.status).toBe(200);
@@ -277,6 +285,37 @@ describe('gateway tenant status', () => {
     expect(calls.currentTenant).toBe(1);
     expect(lastIdentityAuthorization).toBe(`Bearer ${t}`);
     expect(res.body.data.whoAmI.authorization).toBe(`Bearer ${t}`);
+  });
+});
+
+describe('gateway when identity is unreachable', () => {
+  it('answers 503 instead of letting a tenant token through unchecked', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as net.AddressInfo;
+        srv.close(() => resolve(port));
+      });
+    });
+    const isolated = await startGateway({
+      supergraphSdl,
+      port: 0,
+      host: '127.0.0.1',
+      verifier: new TokenVerifier([{ issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [key.publicJwk] } }]),
+      tenantStatus: new IdentityTenantStatusChecker({ identityUrl: `http://127.0.0.1:${closedPort}/graphql`, timeoutMs: 2_000 }),
+    });
+    try {
+      const res = await fetch(isolated.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` },
+        body: JSON.stringify({ query: '{ whoAmI { authorization } }' }),
+      });
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect(body.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+      expect(calls.greeting).toBe(0);
+    } finally {
+      await isolated.stop();
+    }
   });
 });
 

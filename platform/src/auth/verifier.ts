@@ -18,6 +18,8 @@ export interface TrustedIssuer {
   /** Claim holding the tenant id (Keycloak mappers often use another name). */
   tenantClaim?: string;
   rolesClaim?: string;
+  /** Keycloak realm per tenant: every token of this issuer belongs to this tenant. */
+  tenantId?: string;
 }
 
 export interface VerifiedToken {
@@ -93,7 +95,7 @@ export class TokenVerifier {
     const rawRoles = issuer.rolesClaim ? readPath(payload, issuer.rolesClaim) : payload.roles;
     const verified: VerifiedToken = {
       sub: payload.sub,
-      tenantId: typeof payload[tenantClaim] === 'string' ? (payload[tenantClaim] as string) : null,
+      tenantId: issuer.tenantId ?? (typeof payload[tenantClaim] === 'string' ? (payload[tenantClaim] as string) : null),
       roles: Array.isArray(rawRoles) ? rawRoles.filter((r): r is string => typeof r === 'string') : [],
       scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
       exp: payload.exp,

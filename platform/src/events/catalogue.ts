@@ -12,6 +12,8 @@ export interface EventCatalogue {
   'identity.user.login_failed': { email: string; userId: string | null; reason: 'BAD_CREDENTIALS' | 'LOCKED' | 'DISABLED'; ip: string | null; userAgent: string | null };
   'identity.user.locked': { userId: string; email: string; until: string };
   'identity.user.logged_out': { userId: string };
+  /** A revoked refresh token was presented again (likely theft): its whole session family was revoked. */
+  'identity.user.refresh_token_reused': { userId: string; familyId: string; ip: string | null; userAgent: string | null };
   'audit.event.recorded': { eventId: string; classUid: number; activityId: number; time: string };
 }
 

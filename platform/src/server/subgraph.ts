@@ -47,7 +47,8 @@ export interface SubgraphOptions<TExtra extends object> {
   verifier: TokenVerifier;
   orm: Orm;
   readiness?: ReadinessCheck[];
-  extendContext?: (base: BaseContext) => TExtra;
+  /** `req` is the HTTP request (e.g. client ip and user agent for audit events); never trust identity headers from it. */
+  extendContext?: (base: BaseContext, req: express.Request) => TExtra;
   /** Extra HTTP routes (e.g. JWKS on identity), mounted before `/graphql`. */
   routes?: (app: express.Express) => void;
   plugins?: ApolloServerPlugin<any>[];
@@ -146,7 +147,7 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
         log: log.child({ request_id: requestId, tenant_id: auth.tenantId ?? undefined }),
         tx: (work, scope) => inTenantTx(options.orm, scope ?? { tenantId: auth.tenantId }, work),
       };
-      return Object.assign(base, options.extendContext?.(base) ?? ({} as TExtra));
+      return Object.assign(base, options.extendContext?.(base, req) ?? ({} as TExtra));
     },
   }));
 
