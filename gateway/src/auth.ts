@@ -11,7 +11,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { anonymous, AuthError, hasRole, ROLES, type AuthContext, type TokenVerifier } from '@imagy/platform/auth';
-import { authenticate, requestIdFrom, unauthenticated } from '@imagy/platform/server';
+import { authenticate, unauthenticated } from '@imagy/platform/server';
 import type { Logger } from '@imagy/platform/logger';
 import { ACTIVE_TENANT_STATUSES, TenantStatusUnavailableError, type TenantStatusChecker } from './tenant-status';
 import { rejectedRequests } from './metrics';
@@ -31,8 +31,8 @@ export interface AuthOptions {
   log: Logger;
 }
 
-export async function gatewayContext(headers: IncomingHttpHeaders, options: AuthOptions): Promise<GatewayContext> {
-  const requestId = requestIdFrom(headers['x-request-id']);
+/** `requestId` comes from `requestIdFrom(headers['x-request-id'])` (a valid caller id or a new one). */
+export async function gatewayContext(headers: IncomingHttpHeaders, requestId: string, options: AuthOptions): Promise<GatewayContext> {
   const authorization = typeof headers.authorization === 'string' ? headers.authorization : undefined;
   if (options.allowAnonymous) {
     return { auth: anonymous(requestId), requestId, authorization, log: options.log.child({ request_id: requestId }) };

@@ -19,12 +19,13 @@ import {
 import { ApolloGateway } from '@apollo/gateway';
 import { TokenVerifier, trustedIssuersFromEnv } from '@imagy/platform/auth';
 import { isProduction } from '@imagy/platform/config';
+import { requestIdFrom } from '@imagy/platform/server';
 import { logger } from '@imagy/platform/logger';
 import { gatewayContext, type GatewayContext } from './auth';
 import { ForwardingDataSource, keepAliveFetcher, subgraphAgent } from './datasource';
 import { jwksProxy } from './jwks';
 import { gatewayRequestDuration, registry } from './metrics';
-import { jwksUrlOf, subgraphUrls } from './supergraph';
+import { jwksUrlOf, routingUrl, subgraphUrls } from './supergraph';
 import { IdentityTenantStatusChecker, type TenantStatusChecker } from './tenant-status';
 
 export type { TenantStatusChecker } from './tenant-status';
@@ -56,19 +57,17 @@ const MAX_OPERATION_LABELS = 500;
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
-  const log = logger.child({ service: 'gateway' });
+  const log = logger.child({ component: 'gateway' });
   const allowAnonymous = options.allowAnonymous ?? false;
   if (allowAnonymous && isProduction()) throw new Error('allowAnonymous is refused when NODE_ENV=production');
 
   const urls = subgraphUrls(options.supergraphSdl);
   const identityUrl = urls.get('identity');
-  const agent = subgraphAgent();
+  const checkTenants = !allowAnonymous && !options.tenantStatus;
+  if (checkTenants && !identityUrl) throw new Error('The supergraph has no "identity" subgraph to check tenant status against; pass tenantStatus');
   const verifier = allowAnonymous ? undefined : (options.verifier ?? new TokenVerifier(trustedIssuersFromEnv()));
-  let tenantStatus = options.tenantStatus;
-  if (!allowAnonymous && !tenantStatus) {
-    if (!identityUrl) throw new Error('The supergraph has no "identity" subgraph to check tenant status against; pass tenantStatus');
-    tenantStatus = new IdentityTenantStatusChecker({ identityUrl, dispatcher: agent });
-  }
+  const agent = subgraphAgent();
+  const tenantStatus = checkTenants ? new IdentityTenantStatusChecker({ identityUrl: identityUrl!, dispatcher: agent }) : options.tenantStatus;
 
   const app = express();
   app.disable('x-powered-by');
@@ -105,7 +104,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger: log,
-    buildService: ({ name, url }) => new ForwardingDataSource(name, url!, fetcher),
+    buildService: ({ name, url }) => new ForwardingDataSource(name, routingUrl(name, url!), fetcher),
   });
 
   const seenOperations = new Set<string>();
@@ -157,9 +156,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const router = express.Router();
   router.use(express.json({ limit: '2mb' }), expressMiddleware(apollo, {
     context: async ({ req, res }) => {
-      const ctx = await gatewayContext(req.headers, { allowAnonymous, verifier, tenantStatus, log });
-      res.setHeader('x-request-id', ctx.requestId);
-      return ctx;
+      // Echoed on every answer, refusals included, so a caller can quote it.
+      const requestId = requestIdFrom(req.headers['x-request-id']);
+      res.setHeader('x-request-id', requestId);
+      return gatewayContext(req.headers, requestId, { allowAnonymous, verifier, tenantStatus, log });
     },
   }));
   graphqlHandler = router;

@@ -13,7 +13,7 @@ export function subgraphUrls(supergraphSdl: string): Map<string, string> {
       const directive = value.directives?.find((d) => d.name.value === 'join__graph');
       const name = stringArg(directive?.arguments, 'name');
       const url = stringArg(directive?.arguments, 'url');
-      if (name && url) urls.set(name, url);
+      if (name && url) urls.set(name, routingUrl(name, url));
     }
   }
   return urls;
@@ -27,4 +27,12 @@ function stringArg(args: readonly ConstArgumentNode[] | undefined, name: string)
 /** `http://host:4001/graphql` -> `http://host:4001/.well-known/jwks.json`. */
 export function jwksUrlOf(subgraphUrl: string): string {
   return new URL('/.well-known/jwks.json', subgraphUrl).toString();
+}
+
+/**
+ * The committed supergraph carries development URLs; other environments (docker-compose, k8s)
+ * override each with `SUBGRAPH_<NAME>_URL` without recomposing.
+ */
+export function routingUrl(name: string, composedUrl: string): string {
+  return process.env[`SUBGRAPH_${name.toUpperCase()}_URL`] ?? composedUrl;
 }

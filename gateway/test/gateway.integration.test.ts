@@ -210,8 +210,9 @@ describe('gateway authentication and forwarding', () => {
   ];
 
   it.each(badTokens)('refuses %s with 401 UNAUTHENTICATED before calling any subgraph', async (_name, make) => {
-    const res = await gql('{ whoAmI { authorization } }', { authorization: `Bearer ${await make()}` });
+    const res = await gql('{ whoAmI { authorization } }', { authorization: `Bearer ${await make()}`, 'x-request-id': 'refused-request-1' });
     expect(res.status).toBe(401);
+    expect(res.headers.get('x-request-id')).toBe('refused-request-1');
     expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(res.body.data).toBeUndefined();
     expect(calls).toEqual({ identity: 0, greeting: 0, currentTenant: 0 });

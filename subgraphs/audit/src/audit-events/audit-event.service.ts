@@ -1,0 +1,167 @@
+/**
+ * Audit events: ingestion (from the consumer and from explicit records), search and export.
+ * Never imports graphql; resolvers and the HTTP export route call it.
+ */
+import crypto from 'node:crypto';
+import type { AuthContext } from '@imagy/platform/auth';
+import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
+import type { EventEnvelope, Outbox } from '@imagy/platform/events';
+import { BadInputError, decodeCursor, pageSize, toConnection, type Connection } from '@imagy/platform/server';
+import {
+  auditIdForEvent, auditIdForRecord, fromEnvelope, fromRecord, tenantOfEnvelope, isClassUid,
+  type OcsfEvent, type RecordInput,
+} from '../ocsf';
+import { readAccess, writeAccess } from './access';
+import {
+  countWhere, exportPage, findByIds, findPage, insertAuditEvent, whereOf,
+  type AuditEventRow, type AuditFilter, type PageKey, type Where,
+} from './audit-event.store';
+
+export const EXPORT_LIMIT = 10_000;
+export const HTTP_EXPORT_LIMIT = 100_000;
+const MAX_RANGE_DAYS = 400;
+
+export interface UserError { code: string; message: string; field: string[] | null }
+export interface RecordResult { event: AuditEventRow | null; userErrors: UserError[] }
+export interface ClientInfo { ip: string | null; userAgent: string | null }
+
+export type AuditConnection = Connection<AuditEventRow> & { count(): Promise<number> };
+
+const cursorKey = (row: AuditEventRow): PageKey => ({ time: row.time.toISOString(), id: row.id });
+
+export class AuditEventService {
+  constructor(private readonly orm: Orm, private readonly outbox: Outbox) {}
+
+  /**
+   * Consumer path: stores one domain event as OCSF (in the consumer's transaction, whose inbox row
+   * already guarantees exactly-once effect) and announces it. Returns the stored event or null for
+   * a duplicate.
+   */
+  async ingest(em: Em, envelope: EventEnvelope, now = Date.now()): Promise<OcsfEvent | null> {
+    const tenant = tenantOfEnvelope(envelope);
+    if (tenant !== envelope.tenantId) {
+      // Tenant-less events (tenant creation, platform events) are stored under the tenant they are about.
+      await em.execute(`select set_config('app.tenant_id', ?, true)`, [tenant]);
+    }
+    const ocsf = fromEnvelope(envelope, { loggedAt: now });
+    const id = auditIdForEvent(envelope.id);
+    const inserted = await insertAuditEvent(em, ocsf, { id, sourceEventId: envelope.id, subject: envelope.subject });
+    if (!inserted) return null;
+    await this.announce(em, id, ocsf, envelope.requestId);
+    return ocsf;
+  }
+
+  private async announce(em: Em, id: string, ocsf: OcsfEvent, requestId: string | null): Promise<void> {
+    await this.outbox.publish(em, 'audit.event.recorded', {
+      eventId: id, classUid: ocsf.class_uid, activityId: ocsf.activity_id, time: new Date(ocsf.time).toISOString(),
+    }, { tenantId: ocsf.metadata.tenant_uid, actor: { kind: 'system', userId: null }, requestId, id: auditIdForEvent(`recorded:${id}`) });
+  }
+
+  async record(auth: AuthContext, input: RecordInput & { idempotencyKey?: string | null }, client: ClientInfo): Promise<RecordResult> {
+    const caller = writeAccess(auth);
+    const userErrors = validateRecord(input);
+    if (userErrors.length) return { event: null, userErrors };
+    const now = Date.now();
+    const id = input.idempotencyKey ? auditIdForRecord(caller.tenantId, input.idempotencyKey) : crypto.randomUUID();
+    const ocsf = fromRecord(input, {
+      tenantId: caller.tenantId, userId: caller.userId, kind: caller.kind === 'apiKey' ? 'apiKey' : 'user', roles: caller.roles,
+      requestId: caller.requestId, ip: client.ip, userAgent: client.userAgent,
+    }, { uid: id, time: now, loggedAt: now });
+    const event = await inTenantTx(this.orm, { tenantId: caller.tenantId }, async (em) => {
+      await em.execute('select pg_advisory_xact_lock(hashtext(?))', [id]);
+      const [existing] = await findByIds(em, [id]);
+      if (existing) return existing; // idempotent replay: the first result, nothing twice
+      await insertAuditEvent(em, ocsf, { id, sourceEventId: null, subject: null });
+      await this.announce(em, id, ocsf, caller.requestId);
+      const [row] = await findByIds(em, [id]);
+      return row!;
+    });
+    return { event, userErrors: [] };
+  }
+
+  /** Batch load by id within the caller's read scope (unknown or invisible ids yield null). */
+  async byIds(auth: AuthContext, ids: readonly string[]): Promise<(AuditEventRow | null)[]> {
+    const { scope } = readAccess(auth);
+    const valid = [...new Set(ids.filter(isUuid).map((i) => i.toLowerCase()))];
+    const rows = valid.length ? await inTenantTx(this.orm, scope, (em) => findByIds(em, valid)) : [];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((i) => byId.get(i.toLowerCase()) ?? null);
+  }
+
+  async search(auth: AuthContext, filter: AuditFilter | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<AuditConnection> {
+    const access = readAccess(auth);
+    const limit = pageSize(first);
+    const key = decodeCursor<PageKey>(after);
+    if (key && (typeof key.time !== 'string' || !isUuid(key.id) || Number.isNaN(Date.parse(key.time)))) throw new BadInputError('Invalid cursor', 'after');
+    const where = whereOf(validateFilter(filter ?? {}), access.allTenants ? null : access.user.tenantId);
+    const rows = await inTenantTx(this.orm, access.scope, (em) => findPage(em, where, limit + 1, key));
+    const connection = toConnection(rows, limit, cursorKey);
+    let counted: Promise<number> | null = null;
+    return Object.assign(connection, { count: () => (counted ??= inTenantTx(this.orm, access.scope, (em) => countWhere(em, where))) });
+  }
+
+  /** NDJSON (one OCSF JSON per line, oldest first) of a time range; refuses more than EXPORT_LIMIT events. */
+  async exportNdjson(auth: AuthContext, from: Date, to: Date): Promise<string> {
+    const lines: string[] = [];
+    for await (const chunk of this.exportChunks(auth, from, to, EXPORT_LIMIT)) lines.push(chunk);
+    return lines.join('');
+  }
+
+  /**
+   * Export in chunks of NDJSON text, checked against `limit` before the first chunk (so an HTTP
+   * response never starts and then fails for size).
+   */
+  async *exportChunks(auth: AuthContext, from: Date, to: Date, limit: number, batch = 500): AsyncGenerator<string> {
+    const access = readAccess(auth);
+    checkRange(from, to);
+    const where: Where = whereOf({ from, to }, access.allTenants ? null : access.user.tenantId);
+    const n = await inTenantTx(this.orm, access.scope, (em) => countWhere(em, where, limit + 1));
+    if (n > limit) throw new BadInputError(`The range holds more than ${limit} events; export a shorter range`, 'to');
+    let after: PageKey | null = null;
+    let sent = 0;
+    while (sent < limit) {
+      const rows = await inTenantTx(this.orm, access.scope, (em) => exportPage(em, where, Math.min(batch, limit - sent), after));
+      if (rows.length === 0) break;
+      sent += rows.length;
+      yield rows.map((r) => `${r.json}\n`).join('');
+      const last = rows.at(-1)!;
+      after = { time: last.time.toISOString(), id: last.id };
+      if (rows.length < batch) break;
+    }
+  }
+}
+
+export function checkRange(from: Date, to: Date): void {
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new BadInputError('from and to must be valid date-times', 'from');
+  if (to <= from) throw new BadInputError('to must be after from', 'to');
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw new BadInputError(`The range may span at most ${MAX_RANGE_DAYS} days`, 'to');
+}
+
+function validateFilter(f: AuditFilter): AuditFilter {
+  if (f.classUid !== null && f.classUid !== undefined && !isClassUid(f.classUid)) throw new BadInputError('Unknown classUid (3001, 3002, 3004 or 6003)', 'filter.classUid');
+  if (f.from && f.to && f.to <= f.from) throw new BadInputError('to must be after from', 'filter.to');
+  if (f.text && f.text.length > 200) throw new BadInputError('text is limited to 200 characters', 'filter.text');
+  for (const k of ['actorUserId', 'resourceType', 'resourceId'] as const) {
+    if (f[k] && f[k]!.length > 200) throw new BadInputError(`${k} is too long`, `filter.${k}`);
+  }
+  return f;
+}
+
+const TOKEN = /^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/;
+
+export function validateRecord(input: RecordInput & { idempotencyKey?: string | null }): UserError[] {
+  const errors: UserError[] = [];
+  const err = (field: string, code: string, message: string) => errors.push({ code, message, field: ['input', field] });
+  if (!TOKEN.test(input.operation ?? '')) err('operation', 'INVALID', 'operation must be an identifier of up to 100 characters (letters, digits, _ . : -)');
+  if (!TOKEN.test(input.resourceType ?? '')) err('resourceType', 'INVALID', 'resourceType must be an identifier of up to 100 characters');
+  if (input.resourceId && input.resourceId.length > 200) err('resourceId', 'TOO_LONG', 'resourceId is limited to 200 characters');
+  if (input.resourceName && input.resourceName.length > 200) err('resourceName', 'TOO_LONG', 'resourceName is limited to 200 characters');
+  if (input.serviceName && !TOKEN.test(input.serviceName)) err('serviceName', 'INVALID', 'serviceName must be an identifier of up to 100 characters');
+  if (input.message && input.message.length > 2000) err('message', 'TOO_LONG', 'message is limited to 2000 characters');
+  if (input.idempotencyKey && (input.idempotencyKey.length < 8 || input.idempotencyKey.length > 200)) err('idempotencyKey', 'INVALID', 'idempotencyKey must have 8 to 200 characters');
+  if (input.data !== null && input.data !== undefined) {
+    if (typeof input.data !== 'object' || Array.isArray(input.data)) err('data', 'INVALID', 'data must be a JSON object');
+    else if (JSON.stringify(input.data).length > 16_384) err('data', 'TOO_LARGE', 'data is limited to 16 KiB of JSON');
+  }
+  return errors;
+}

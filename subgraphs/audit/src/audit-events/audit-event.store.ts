@@ -1,0 +1,121 @@
+/**
+ * SQL of audit_events. Every function runs on a tenant-scoped transaction (`inTenantTx`), so RLS
+ * limits what it sees; tenant-scoped reads also name the tenant explicitly so the planner uses the
+ * (tenant_id, ...) indexes.
+ */
+import type { Em } from '@imagy/platform/db';
+import { columnsOf, type OcsfEvent } from '../ocsf';
+
+export interface AuditEventRow {
+  id: string;
+  time: Date;
+  tenantId: string;
+  classUid: number;
+  activityId: number;
+  typeUid: number;
+  severityId: number;
+  statusId: number;
+  actorUserId: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  message: string;
+  ocsf: OcsfEvent;
+}
+
+export interface AuditFilter {
+  actorUserId?: string | null;
+  resourceType?: string | null;
+  resourceId?: string | null;
+  classUid?: number | null;
+  activityId?: number | null;
+  statusId?: number | null;
+  severityId?: number | null;
+  from?: Date | null;
+  to?: Date | null;
+  text?: string | null;
+}
+
+export interface Where { sql: string; params: unknown[] }
+
+export const SELECT_COLUMNS = `id, time, tenant_id as "tenantId", class_uid as "classUid", activity_id as "activityId", type_uid as "typeUid",
+  severity_id as "severityId", status_id as "statusId", actor_user_id as "actorUserId", resource_type as "resourceType",
+  resource_id as "resourceId", message, ocsf`;
+
+/** `w1:* & w2:*` from the words of free text (letters and digits only, so always a valid tsquery). */
+export function tsQueryOf(text: string): string | null {
+  const words = (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8).map((w) => w.slice(0, 64));
+  return words.length ? words.map((w) => `${w}:*`).join(' & ') : null;
+}
+
+export function whereOf(filter: AuditFilter, tenantId: string | null): Where {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, ...values: unknown[]) => { parts.push(sql); params.push(...values); };
+  if (tenantId) add('tenant_id = ?', tenantId);
+  if (filter.actorUserId) add('actor_user_id = ?', filter.actorUserId);
+  if (filter.resourceType) add('resource_type = ?', filter.resourceType);
+  if (filter.resourceId) add('resource_id = ?', filter.resourceId);
+  if (filter.classUid !== null && filter.classUid !== undefined) add('class_uid = ?', filter.classUid);
+  if (filter.activityId !== null && filter.activityId !== undefined) add('activity_id = ?', filter.activityId);
+  if (filter.statusId !== null && filter.statusId !== undefined) add('status_id = ?', filter.statusId);
+  if (filter.severityId !== null && filter.severityId !== undefined) add('severity_id = ?', filter.severityId);
+  if (filter.from) add('time >= ?::timestamptz', filter.from.toISOString());
+  if (filter.to) add('time < ?::timestamptz', filter.to.toISOString());
+  const q = filter.text ? tsQueryOf(filter.text) : null;
+  if (q) add(`search @@ to_tsquery('simple', ?)`, q);
+  return { sql: parts.length ? parts.join(' and ') : 'true', params };
+}
+
+export interface InsertMeta { id: string; sourceEventId: string | null; subject: string | null }
+
+/** Inserts one event; returns false when (id, time) already exists (a duplicate delivery). */
+export async function insertAuditEvent(em: Em, event: OcsfEvent, meta: InsertMeta): Promise<boolean> {
+  const c = columnsOf(event);
+  const rows = await em.execute(
+    `insert into audit_events (id, time, tenant_id, class_uid, category_uid, activity_id, type_uid, severity_id, status_id,
+       actor_user_id, resource_type, resource_id, message, search, source_event_id, subject, ocsf)
+     values (?, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, to_tsvector('simple', ?), ?, ?, ?::jsonb)
+     on conflict do nothing returning id`,
+    [meta.id, new Date(event.time).toISOString(), c.tenantId, c.classUid, c.categoryUid, c.activityId, c.typeUid, c.severityId, c.statusId,
+      c.actorUserId, c.resourceType, c.resourceId, c.message, c.searchText, meta.sourceEventId, meta.subject, JSON.stringify(event)],
+  );
+  return rows.length > 0;
+}
+
+export async function findByIds(em: Em, ids: string[]): Promise<AuditEventRow[]> {
+  if (ids.length === 0) return [];
+  return em.execute(`select ${SELECT_COLUMNS} from audit_events where id = any(?::uuid[])`, [ids]) as Promise<AuditEventRow[]>;
+}
+
+export interface PageKey { time: string; id: string }
+
+export async function findPage(em: Em, where: Where, limit: number, after: PageKey | null): Promise<AuditEventRow[]> {
+  const params = [...where.params];
+  let keyset = '';
+  if (after) {
+    keyset = ' and (time, id) < (?::timestamptz, ?::uuid)';
+    params.push(after.time, after.id);
+  }
+  params.push(limit);
+  return em.execute(`select ${SELECT_COLUMNS} from audit_events where ${where.sql}${keyset} order by time desc, id desc limit ?`, params) as Promise<AuditEventRow[]>;
+}
+
+export async function countWhere(em: Em, where: Where, cap?: number): Promise<number> {
+  const sql = cap
+    ? `select count(*)::int as n from (select 1 from audit_events where ${where.sql} limit ${Math.floor(cap)}) capped`
+    : `select count(*)::int as n from audit_events where ${where.sql}`;
+  const rows = await em.execute(sql, where.params) as { n: number }[];
+  return rows[0]!.n;
+}
+
+/** OCSF JSON text of a page, oldest first (export order), keyset after (time, id). */
+export async function exportPage(em: Em, where: Where, limit: number, after: PageKey | null): Promise<{ time: Date; id: string; json: string }[]> {
+  const params = [...where.params];
+  let keyset = '';
+  if (after) {
+    keyset = ' and (time, id) > (?::timestamptz, ?::uuid)';
+    params.push(after.time, after.id);
+  }
+  params.push(limit);
+  return em.execute(`select time, id, ocsf::text as json from audit_events where ${where.sql}${keyset} order by time, id limit ?`, params) as Promise<{ time: Date; id: string; json: string }[]>;
+}
