@@ -27,7 +27,7 @@ export interface ClientInfo { ip: string | null; userAgent: string | null }
 
 export type AuditConnection = Connection<AuditEventRow> & { count(): Promise<number> };
 
-const cursorKey = (row: AuditEventRow): PageKey => ({ time: row.time.toISOString(), id: row.id });
+const cursorKey = (row: AuditEventRow): PageKey => ({ time: row.time, id: row.id });
 
 export class AuditEventService {
   constructor(private readonly orm: Orm, private readonly outbox: Outbox) {}
@@ -125,7 +125,7 @@ export class AuditEventService {
       sent += rows.length;
       yield rows.map((r) => `${r.json}\n`).join('');
       const last = rows.at(-1)!;
-      after = { time: last.time.toISOString(), id: last.id };
+      after = { time: last.time, id: last.id };
       if (rows.length < batch) break;
     }
   }

@@ -8,7 +8,8 @@ import { columnsOf, type OcsfEvent } from '../ocsf';
 
 export interface AuditEventRow {
   id: string;
-  time: Date;
+  /** ISO 8601 UTC, millisecond precision. */
+  time: string;
   tenantId: string;
   classUid: number;
   activityId: number;
@@ -37,7 +38,10 @@ export interface AuditFilter {
 
 export interface Where { sql: string; params: unknown[] }
 
-export const SELECT_COLUMNS = `id, time, tenant_id as "tenantId", class_uid as "classUid", activity_id as "activityId", type_uid as "typeUid",
+/** `time` as ISO 8601 UTC with milliseconds (what is stored: OCSF times are ms), never a driver-parsed value. */
+export const ISO_TIME = (col = 'time') => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+export const SELECT_COLUMNS = `id, ${ISO_TIME()} as time, tenant_id as "tenantId", class_uid as "classUid", activity_id as "activityId", type_uid as "typeUid",
   severity_id as "severityId", status_id as "statusId", actor_user_id as "actorUserId", resource_type as "resourceType",
   resource_id as "resourceId", message, ocsf`;
 
@@ -84,7 +88,9 @@ export async function insertAuditEvent(em: Em, event: OcsfEvent, meta: InsertMet
 
 export async function findByIds(em: Em, ids: string[]): Promise<AuditEventRow[]> {
   if (ids.length === 0) return [];
-  return em.execute(`select ${SELECT_COLUMNS} from audit_events where id = any(?::uuid[])`, [ids]) as Promise<AuditEventRow[]>;
+  // A Postgres array literal: MikroORM would expand a JS array parameter into a list. Callers pass UUIDs only.
+  if (!ids.every((i) => /^[0-9a-f-]{36}$/i.test(i))) throw new Error('findByIds expects UUIDs');
+  return em.execute(`select ${SELECT_COLUMNS} from audit_events where id = any(?::uuid[])`, [`{${ids.join(',')}}`]) as Promise<AuditEventRow[]>;
 }
 
 export interface PageKey { time: string; id: string }
@@ -109,7 +115,7 @@ export async function countWhere(em: Em, where: Where, cap?: number): Promise<nu
 }
 
 /** OCSF JSON text of a page, oldest first (export order), keyset after (time, id). */
-export async function exportPage(em: Em, where: Where, limit: number, after: PageKey | null): Promise<{ time: Date; id: string; json: string }[]> {
+export async function exportPage(em: Em, where: Where, limit: number, after: PageKey | null): Promise<{ time: string; id: string; json: string }[]> {
   const params = [...where.params];
   let keyset = '';
   if (after) {
@@ -117,5 +123,5 @@ export async function exportPage(em: Em, where: Where, limit: number, after: Pag
     params.push(after.time, after.id);
   }
   params.push(limit);
-  return em.execute(`select time, id, ocsf::text as json from audit_events where ${where.sql}${keyset} order by time, id limit ?`, params) as Promise<{ time: Date; id: string; json: string }[]>;
+  return em.execute(`select ${ISO_TIME()} as time, id, ocsf::text as json from audit_events where ${where.sql}${keyset} order by time, id limit ?`, params) as Promise<{ time: string; id: string; json: string }[]>;
 }

@@ -1,0 +1,100 @@
+/**
+ * startAudit(): the audit subgraph in-process (main.ts, tests, e2e). Starts the HTTP subgraph,
+ * the outbox relay (audit.event.recorded) and the `audit` consumer of every other domain's stream,
+ * and keeps monthly partitions prepared ahead.
+ */
+import net from 'node:net';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { TokenVerifier } from '@imagy/platform/auth';
+import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
+import { DOMAINS, EventConsumer, Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
+import { startSubgraph } from '@imagy/platform/server';
+import { migrations } from '../migrations/0001-audit-events';
+import { AuditEventService, type ClientInfo } from './audit-events/audit-event.service';
+import { auditResolvers, type AuditContext } from './audit-events/audit-event.resolvers';
+import { createLoaders } from './audit-events/audit-event.loaders';
+import { exportRoute } from './audit-events/export.route';
+import { ensurePartitions, schedulePartitions } from './audit-events/partitions';
+import { onDomainEvent } from './events/on-domain-event';
+import { ReportService } from './reports/report.service';
+import { typeDefs } from './schema';
+
+export const AUDIT_SCHEMA = 'audit';
+export const AUDIT_CONSUMER = 'audit';
+/** Every domain but audit itself (auditing our own announcements would loop). */
+export const AUDITED_DOMAINS = DOMAINS.filter((d) => d !== 'audit');
+
+export interface StartAuditOptions {
+  adminUrl: string;
+  port: number;
+  nc: NatsConnection;
+  ns: Namespace;
+  signer: EventSigner;
+  verifier: TokenVerifier;
+  host?: string;
+}
+
+export interface RunningAudit { url: string; port: number; orm: Orm; stop(): Promise<void> }
+
+function clientOf(headers: { get(name: string): string | undefined | null } | undefined): ClientInfo {
+  const forwarded = headers?.get('x-forwarded-for')?.split(',')[0]?.trim() ?? headers?.get('x-real-ip')?.trim() ?? null;
+  const ua = headers?.get('user-agent') ?? null;
+  return { ip: forwarded && net.isIP(forwarded) ? forwarded : null, userAgent: ua ? ua.slice(0, 512) : null };
+}
+
+export async function startAudit(options: StartAuditOptions): Promise<RunningAudit> {
+  const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: AUDIT_SCHEMA, migrations });
+  const stoppers: (() => Promise<void> | void)[] = [() => orm.close(true)];
+  try {
+    await ensurePartitions(orm);
+    stoppers.unshift(schedulePartitions(orm));
+
+    const outbox = new Outbox(options.signer);
+    const events = new AuditEventService(orm, outbox);
+    const reports = new ReportService(orm);
+
+    const { url: listenUrl } = await ensureSubgraphSchema(options.adminUrl, AUDIT_SCHEMA);
+    const relay = new OutboxRelay({ orm, nc: options.nc, ns: options.ns, schema: AUDIT_SCHEMA, listenUrl });
+    await relay.start();
+    stoppers.unshift(() => relay.stop());
+
+    const consumer = new EventConsumer({
+      orm, nc: options.nc, ns: options.ns, signer: options.signer,
+      name: AUDIT_CONSUMER, domains: [...AUDITED_DOMAINS], handler: onDomainEvent(events),
+    });
+    await consumer.start();
+    stoppers.unshift(() => consumer.stop());
+
+    const clientPlugin: ApolloServerPlugin<AuditContext> = {
+      async requestDidStart({ request, contextValue }) {
+        contextValue.client = clientOf(request.http?.headers);
+      },
+    };
+    const server = await startSubgraph<Pick<AuditContext, 'loaders' | 'client'>>({
+      name: 'audit',
+      port: options.port,
+      host: options.host,
+      typeDefs,
+      resolvers: auditResolvers(events, reports) as never,
+      verifier: options.verifier,
+      orm,
+      extendContext: (base) => ({ loaders: createLoaders(events, base.auth), client: { ip: null, userAgent: null } }),
+      routes: exportRoute(events, options.verifier),
+      plugins: [clientPlugin],
+      readiness: [{ name: 'nats', check: async () => { if (options.nc.isClosed()) throw new Error('closed'); await options.nc.flush(); } }],
+    });
+    stoppers.unshift(() => server.stop());
+
+    return {
+      url: server.url,
+      port: server.port,
+      orm,
+      async stop() {
+        for (const s of stoppers.splice(0)) await s();
+      },
+    };
+  } catch (err) {
+    for (const s of stoppers.splice(0)) await Promise.resolve(s()).catch(() => undefined);
+    throw err;
+  }
+}

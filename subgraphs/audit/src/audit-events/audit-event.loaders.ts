@@ -1,0 +1,11 @@
+/** Per-request DataLoaders: N events by id cost one SQL statement. */
+import DataLoader from 'dataloader';
+import type { AuthContext } from '@imagy/platform/auth';
+import type { AuditEventService } from './audit-event.service';
+import type { AuditEventRow } from './audit-event.store';
+
+export interface AuditLoaders { auditEventById: DataLoader<string, AuditEventRow | null> }
+
+export function createLoaders(service: AuditEventService, auth: AuthContext): AuditLoaders {
+  return { auditEventById: new DataLoader((ids: readonly string[]) => service.byIds(auth, ids), { maxBatchSize: 500 }) };
+}
