@@ -64,7 +64,7 @@ async function main() {
     NODE_ENV: process.env.NODE_ENV ?? 'development',
   };
   for (const sg of SUBGRAPHS) {
-    run(sg.name, `subgraphs/${sg.name}/src/main.ts`, { ...env, PORT: String(sg.port), SEED_DEMO: sg.name === 'identity' ? '1' : undefined });
+    run(sg.name, `subgraphs/${sg.name}/src/main.ts`, { ...env, PORT: String(sg.port), IDENTITY_SEED: sg.name === 'identity' ? '1' : undefined });
     await waitReady(`http://127.0.0.1:${sg.port}/ready`, sg.name);
     say(`${sg.name} ready on http://localhost:${sg.port}/graphql`);
   }

@@ -104,6 +104,9 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
     schema,
     introspection: !isProduction(),
     csrfPrevention: true,
+    // The process entry point owns SIGINT/SIGTERM. Apollo's own handlers would call stop() too, and a
+    // second concurrent stop() never returns in @apollo/server 5 (its barrier is left unresolved).
+    stopOnTerminationSignals: false,
     formatError,
     includeStacktraceInErrorResponses: false,
     plugins: [

@@ -21,7 +21,7 @@ export const EXPORT_LIMIT = 10_000;
 export const HTTP_EXPORT_LIMIT = 100_000;
 const MAX_RANGE_DAYS = 400;
 
-export interface UserError { code: string; message: string; field: string[] | null }
+export interface UserError { code: string; message: string; field: string | null }
 export interface RecordResult { event: AuditEventRow | null; userErrors: UserError[] }
 export interface ClientInfo { ip: string | null; userAgent: string | null }
 
@@ -151,7 +151,7 @@ const TOKEN = /^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/;
 
 export function validateRecord(input: RecordInput & { idempotencyKey?: string | null }): UserError[] {
   const errors: UserError[] = [];
-  const err = (field: string, code: string, message: string) => errors.push({ code, message, field: ['input', field] });
+  const err = (field: string, code: string, message: string) => errors.push({ code, message, field });
   if (!TOKEN.test(input.operation ?? '')) err('operation', 'INVALID', 'operation must be an identifier of up to 100 characters (letters, digits, _ . : -)');
   if (!TOKEN.test(input.resourceType ?? '')) err('resourceType', 'INVALID', 'resourceType must be an identifier of up to 100 characters');
   if (input.resourceId && input.resourceId.length > 200) err('resourceId', 'TOO_LONG', 'resourceId is limited to 200 characters');

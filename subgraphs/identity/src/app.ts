@@ -1,0 +1,134 @@
+/**
+ * startIdentity(): the identity subgraph in-process (main.ts, tests and the e2e suite). Runs the
+ * migrations, optionally the demo seed, the outbox relay, and the GraphQL server with the JWKS of
+ * the local token issuer at `/.well-known/jwks.json`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import type express from 'express';
+import { jwksOf, type SigningKey, type TokenVerifier } from '@imagy/platform/auth';
+import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
+import { Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
+import { startSubgraph } from '@imagy/platform/server';
+import { migrations } from '../migrations/Migration20260101000000Init';
+import { AuthService } from './auth/auth.service';
+import { authResolvers } from './auth/auth.resolvers';
+import type { Caller } from './common/caller';
+import type { IdentityExtra, IdentityServices } from './context';
+import { seedDemo } from './seed/seed.service';
+import { createTenantLoaders } from './tenants/tenants.loaders';
+import { tenantResolvers } from './tenants/tenants.resolvers';
+import { TenantsService } from './tenants/tenants.service';
+import { createUserLoaders } from './users/users.loaders';
+import { userResolvers } from './users/users.resolvers';
+import { UsersService } from './users/users.service';
+
+export const SCHEMA = 'identity';
+
+export interface IdentityOptions {
+  /** Admin (provisioning) database URL; the app itself connects as role `imagy_identity`. */
+  adminUrl: string;
+  port: number;
+  nc: NatsConnection;
+  ns: Namespace;
+  signer: EventSigner;
+  /** Verifies incoming tokens: must trust `signingKey` (the tokens this subgraph issues) and any other issuer. */
+  verifier: TokenVerifier;
+  /** Key of the local token issuer (signs access tokens; published as JWKS). */
+  signingKey: SigningKey;
+  issuer: string;
+  audience: string;
+  host?: string;
+  /** Run the idempotent demo seed before serving. */
+  seed?: boolean;
+  poolMax?: number;
+}
+
+export interface RunningIdentity {
+  url: string;
+  port: number;
+  orm: Orm;
+  services: IdentityServices;
+  stop(): Promise<void>;
+}
+
+export const typeDefs = parse(fs.readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
+
+type ResolverMap = Record<string, Record<string, unknown>>;
+function mergeResolvers(...maps: ResolverMap[]): ResolverMap {
+  const out: ResolverMap = {};
+  for (const m of maps) for (const [type, fields] of Object.entries(m)) out[type] = { ...out[type], ...fields };
+  return out;
+}
+
+export const resolvers = mergeResolvers(tenantResolvers, userResolvers, authResolvers);
+
+function clientOf(req: express.Request): { ip: string | null; userAgent: string | null } {
+  const ua = req.get('user-agent');
+  return { ip: req.ip ?? req.socket.remoteAddress ?? null, userAgent: ua ? ua.slice(0, 512) : null };
+}
+
+function trustProxySetting(raw: string): boolean | number | string {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}
+
+export async function startIdentity(options: IdentityOptions): Promise<RunningIdentity> {
+  const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, migrations, poolMax: options.poolMax });
+  const { url: listenUrl } = await ensureSubgraphSchema(options.adminUrl, SCHEMA);
+  const outbox = new Outbox(options.signer);
+  const tenants = new TenantsService(orm, outbox);
+  const users = new UsersService(orm, outbox, tenants);
+  const auth = new AuthService(orm, outbox, tenants, { signingKey: options.signingKey, issuer: options.issuer, audience: options.audience });
+  const services: IdentityServices = { tenants, users, auth };
+
+  if (options.seed) await seedDemo(orm, outbox);
+
+  const relay = new OutboxRelay({ orm, nc: options.nc, ns: options.ns, schema: SCHEMA, listenUrl });
+  await relay.start();
+
+  let server;
+  try {
+    server = await startSubgraph<IdentityExtra>({
+      name: 'identity',
+      port: options.port,
+      host: options.host,
+      typeDefs,
+      resolvers: resolvers as never,
+      verifier: options.verifier,
+      orm,
+      readiness: [{ name: 'nats', check: async () => { if (options.nc.isClosed()) throw new Error('closed'); await options.nc.flush(); } }],
+      routes: (app) => {
+        // Behind a reverse proxy, TRUST_PROXY (express syntax: true, hop count, or addresses) makes req.ip the client's.
+        if (process.env.TRUST_PROXY) app.set('trust proxy', trustProxySetting(process.env.TRUST_PROXY));
+        app.get('/.well-known/jwks.json', (_req, res) => {
+          res.setHeader('cache-control', 'public, max-age=300');
+          res.json(jwksOf(options.signingKey));
+        });
+      },
+      extendContext: (base, req) => {
+        const caller: Caller = { auth: base.auth, requestId: base.requestId, ...clientOf(req) };
+        return { caller, services, loaders: { ...createTenantLoaders(tenants), ...createUserLoaders(users, base.auth) } };
+      },
+    });
+  } catch (e) {
+    await relay.stop();
+    await orm.close(true);
+    throw e;
+  }
+
+  const running = server;
+  return {
+    url: running.url,
+    port: running.port,
+    orm,
+    services,
+    async stop() {
+      await running.stop();
+      await relay.stop();
+      await orm.close(true);
+    },
+  };
+}

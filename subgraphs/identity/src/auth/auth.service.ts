@@ -1,0 +1,219 @@
+/**
+ * The local token issuer: password login with lockout, refresh token rotation with reuse
+ * detection, logout.
+ *
+ * These mutations are public, so no tenant is known when they start: login resolves the tenant
+ * from its slug in the (RLS-free) registry, then does everything else inside a transaction scoped
+ * to that tenant. A refresh token carries its tenant id in clear before the secret
+ * (`<tenantId>.<43 base64url chars of 32 random bytes>`), for the same reason; only the SHA-256 of
+ * the whole token is stored, and a forged tenant part simply finds nothing under RLS.
+ */
+import crypto from 'node:crypto';
+import { signToken, type SigningKey } from '@imagy/platform/auth';
+import { inPlatformTx, inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
+import type { EventActor, Outbox, PublishMeta } from '@imagy/platform/events';
+import type { Caller } from '../common/caller';
+import { iso } from '../common/sql';
+import { normaliseEmail, userError, type UserError } from '../common/validation';
+import type { TenantsService } from '../tenants/tenants.service';
+import { toUser, USER_COLUMNS, type User, type UserRow } from '../users/users.service';
+import { verifyAgainstDummy, verifyPassword } from './passwords';
+import { scopesFor } from './scopes';
+
+export interface AuthServiceOptions {
+  signingKey: SigningKey;
+  issuer: string;
+  audience: string;
+  accessTtlSeconds?: number;
+  refreshTtlSeconds?: number;
+  maxFailedLogins?: number;
+  lockMinutes?: number;
+}
+
+export interface SessionPayload {
+  accessToken: string | null;
+  refreshToken: string | null;
+  expiresAt: string | null;
+  user: User | null;
+  userErrors: UserError[];
+}
+
+export interface LogoutPayload {
+  success: boolean;
+  userErrors: UserError[];
+}
+
+const INVALID_CREDENTIALS = userError('INVALID_CREDENTIALS', 'The email or the password is not correct');
+const ACCOUNT_LOCKED = userError('ACCOUNT_LOCKED', 'Too many failed sign-in attempts; the account is locked for a while');
+const TENANT_SUSPENDED = userError('TENANT_SUSPENDED', 'This organisation is suspended');
+const INVALID_REFRESH = userError('INVALID_REFRESH_TOKEN', 'The session has ended; sign in again', 'refreshToken');
+
+const failure = (e: UserError): SessionPayload => ({ accessToken: null, refreshToken: null, expiresAt: null, user: null, userErrors: [e] });
+
+const REFRESH_TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{43})$/;
+
+export const hashRefreshToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
+
+interface LoginRow {
+  id: string; email: string; password_hash: string; status: string; failed_logins: number; locked: boolean; locked_until: string | null;
+}
+
+interface RefreshRow {
+  id: string; user_id: string; family_id: string; revoked_at: string | null; revoke_reason: string | null; expired: boolean;
+}
+
+export class AuthService {
+  private readonly accessTtl: number;
+  private readonly refreshTtl: number;
+  private readonly maxFailed: number;
+  private readonly lockMinutes: number;
+
+  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly tenants: TenantsService, private readonly options: AuthServiceOptions) {
+    this.accessTtl = options.accessTtlSeconds ?? 15 * 60;
+    this.refreshTtl = options.refreshTtlSeconds ?? 7 * 24 * 3600;
+    this.maxFailed = options.maxFailedLogins ?? 5;
+    this.lockMinutes = options.lockMinutes ?? 15;
+  }
+
+  async login(caller: Caller, input: { tenantSlug: string; email: string; password: string }): Promise<SessionPayload> {
+    const email = normaliseEmail(input.email);
+    const tenant = await inPlatformTx(this.orm, (em) => this.tenants.bySlug(em, input.tenantSlug));
+    if (!tenant) {
+      await verifyAgainstDummy(input.password);
+      return failure(INVALID_CREDENTIALS);
+    }
+    const anonymous: EventActor = { kind: 'anonymous', userId: null, ip: caller.ip, userAgent: caller.userAgent };
+    const meta: PublishMeta = { tenantId: tenant.id, actor: anonymous, requestId: caller.requestId };
+    const client = { ip: caller.ip, userAgent: caller.userAgent };
+
+    return inTenantTx(this.orm, { tenantId: tenant.id }, async (em) => {
+      const [row] = await em.execute<LoginRow[]>(
+        `select id, email, password_hash, status, failed_logins, coalesce(locked_until > now(), false) as locked, ${iso('locked_until')} as locked_until
+           from users where email = ? for update`,
+        [email],
+      );
+      if (tenant.status !== 'ACTIVE') {
+        await verifyAgainstDummy(input.password);
+        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row?.id ?? null, reason: 'DISABLED', ...client }, meta);
+        return failure(TENANT_SUSPENDED);
+      }
+      if (!row) {
+        // Same work and same answer as a wrong password: the response does not reveal the email is unknown.
+        await verifyAgainstDummy(input.password);
+        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: null, reason: 'BAD_CREDENTIALS', ...client }, meta);
+        return failure(INVALID_CREDENTIALS);
+      }
+      if (row.locked) {
+        await verifyAgainstDummy(input.password);
+        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row.id, reason: 'LOCKED', ...client }, meta);
+        return failure(ACCOUNT_LOCKED);
+      }
+      const ok = await verifyPassword(input.password, row.password_hash);
+      if (!ok) {
+        const failed = row.failed_logins + 1;
+        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row.id, reason: 'BAD_CREDENTIALS', ...client }, meta);
+        if (failed >= this.maxFailed) {
+          const [locked] = await em.execute<{ until: string }[]>(
+            `update users set failed_logins = 0, locked_until = now() + make_interval(mins => ?) where id = ? returning ${iso('locked_until')} as until`,
+            [this.lockMinutes, row.id],
+          );
+          await this.outbox.publish(em, 'identity.user.locked', { userId: row.id, email, until: locked!.until }, meta);
+          return failure(ACCOUNT_LOCKED);
+        }
+        await em.execute('update users set failed_logins = ? where id = ?', [failed, row.id]);
+        return failure(INVALID_CREDENTIALS);
+      }
+      if (row.status !== 'ACTIVE') {
+        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row.id, reason: 'DISABLED', ...client }, meta);
+        return failure(INVALID_CREDENTIALS);
+      }
+      await em.execute(`update users set failed_logins = 0, locked_until = null, last_login_at = date_trunc('milliseconds', clock_timestamp()) where id = ?`, [row.id]);
+      const session = await this.issue(em, tenant.id, row.id, crypto.randomUUID());
+      await this.outbox.publish(em, 'identity.user.login_succeeded', { userId: row.id, email, ...client }, meta);
+      return session;
+    });
+  }
+
+  async refresh(caller: Caller, refreshToken: string): Promise<SessionPayload> {
+    const tenantId = REFRESH_TOKEN.exec(refreshToken)?.[1];
+    if (!tenantId || !isUuid(tenantId)) return failure(INVALID_REFRESH);
+    const [tenant] = await this.tenants.byIds([tenantId]);
+    if (!tenant) return failure(INVALID_REFRESH);
+
+    return inTenantTx(this.orm, { tenantId }, async (em) => {
+      const [row] = await em.execute<RefreshRow[]>(
+        `select id, user_id, family_id, revoked_at, revoke_reason, expires_at <= now() as expired from refresh_tokens where token_hash = ? for update`,
+        [hashRefreshToken(refreshToken)],
+      );
+      if (!row) return failure(INVALID_REFRESH);
+      if (row.revoked_at) {
+        // A token already exchanged is being presented again: either the client or a thief holds a
+        // copy. We cannot tell which, so the whole session (every token of the family) ends.
+        const revoked = await this.revokeFamily(em, row.family_id, 'REUSE_DETECTED');
+        if (row.revoke_reason === 'ROTATED' || revoked > 0) {
+          await this.outbox.publish(em, 'identity.user.refresh_token_reused', { userId: row.user_id, familyId: row.family_id, ip: caller.ip, userAgent: caller.userAgent }, {
+            tenantId, actor: { kind: 'anonymous', userId: null, ip: caller.ip, userAgent: caller.userAgent }, requestId: caller.requestId,
+          });
+        }
+        return failure(INVALID_REFRESH);
+      }
+      if (row.expired) {
+        await em.execute(`update refresh_tokens set revoked_at = clock_timestamp(), revoke_reason = 'EXPIRED' where id = ?`, [row.id]);
+        return failure(INVALID_REFRESH);
+      }
+      const [user] = await em.execute<{ status: string }[]>('select status from users where id = ?', [row.user_id]);
+      if (!user || user.status !== 'ACTIVE' || tenant.status !== 'ACTIVE') {
+        await this.revokeFamily(em, row.family_id, 'USER_INACTIVE');
+        return failure(user && tenant.status !== 'ACTIVE' ? TENANT_SUSPENDED : INVALID_REFRESH);
+      }
+      const session = await this.issue(em, tenantId, row.user_id, row.family_id);
+      await em.execute(`update refresh_tokens set revoked_at = clock_timestamp(), revoke_reason = 'ROTATED', replaced_by = ? where id = ?`, [session.refreshTokenId, row.id]);
+      return session;
+    });
+  }
+
+  async logout(caller: Caller, refreshToken: string): Promise<LogoutPayload> {
+    const tenantId = REFRESH_TOKEN.exec(refreshToken)?.[1];
+    if (!tenantId || !isUuid(tenantId)) return { success: false, userErrors: [INVALID_REFRESH] };
+    return inTenantTx(this.orm, { tenantId }, async (em) => {
+      const [row] = await em.execute<RefreshRow[]>(
+        `select id, user_id, family_id, revoked_at, revoke_reason, false as expired from refresh_tokens where token_hash = ? for update`,
+        [hashRefreshToken(refreshToken)],
+      );
+      if (!row) return { success: false, userErrors: [INVALID_REFRESH] };
+      const revoked = await this.revokeFamily(em, row.family_id, 'LOGOUT');
+      if (revoked > 0) {
+        await this.outbox.publish(em, 'identity.user.logged_out', { userId: row.user_id }, {
+          tenantId, actor: { kind: 'user', userId: row.user_id, ip: caller.ip, userAgent: caller.userAgent }, requestId: caller.requestId,
+        });
+      }
+      return { success: true, userErrors: [] };
+    });
+  }
+
+  /** Mints an access token and a new refresh token of `familyId` for an active user. */
+  private async issue(em: Em, tenantId: string, userId: string, familyId: string): Promise<SessionPayload & { refreshTokenId: string }> {
+    const [userRow] = await em.execute<UserRow[]>(`select ${USER_COLUMNS} from users u where u.id = ?`, [userId]);
+    const user = toUser(userRow!);
+    const scope = scopesFor(user.roles);
+    const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + this.accessTtl * 1000);
+    const accessToken = await signToken(this.options.signingKey, { sub: user.id, tid: tenantId, roles: user.roles, scope: scope || undefined }, {
+      issuer: this.options.issuer, audience: this.options.audience, ttlSeconds: this.accessTtl,
+    });
+    const refreshToken = `${tenantId}.${crypto.randomBytes(32).toString('base64url')}`;
+    const refreshTokenId = crypto.randomUUID();
+    await em.execute(
+      `insert into refresh_tokens (id, tenant_id, user_id, family_id, token_hash, expires_at) values (?, ?, ?, ?, ?, clock_timestamp() + make_interval(secs => ?))`,
+      [refreshTokenId, tenantId, userId, familyId, hashRefreshToken(refreshToken), this.refreshTtl],
+    );
+    return { accessToken, refreshToken, expiresAt: expiresAt.toISOString(), user, userErrors: [], refreshTokenId };
+  }
+
+  private async revokeFamily(em: Em, familyId: string, reason: string): Promise<number> {
+    const rows = await em.execute<{ id: string }[]>(
+      `update refresh_tokens set revoked_at = clock_timestamp(), revoke_reason = ? where family_id = ? and revoked_at is null returning id`,
+      [reason, familyId],
+    );
+    return rows.length;
+  }
+}

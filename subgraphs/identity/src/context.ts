@@ -1,0 +1,21 @@
+import type { BaseContext } from '@imagy/platform/server';
+import type { Caller } from './common/caller';
+import type { AuthService } from './auth/auth.service';
+import type { TenantsService } from './tenants/tenants.service';
+import type { UsersService } from './users/users.service';
+import type { createTenantLoaders } from './tenants/tenants.loaders';
+import type { createUserLoaders } from './users/users.loaders';
+
+export interface IdentityServices {
+  tenants: TenantsService;
+  users: UsersService;
+  auth: AuthService;
+}
+
+export interface IdentityExtra {
+  caller: Caller;
+  services: IdentityServices;
+  loaders: ReturnType<typeof createTenantLoaders> & ReturnType<typeof createUserLoaders>;
+}
+
+export type IdentityContext = BaseContext & IdentityExtra;
