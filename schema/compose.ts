@@ -19,11 +19,11 @@ interface RoverConfig {
 
 const root = path.resolve(__dirname, '..');
 
-export function composeSupergraph(configPath = path.join(root, 'rover.yaml')): string {
+export function composeSupergraph(configPath = path.join(root, 'rover.yaml'), urls: Record<string, string> = {}): string {
   const config = parseYaml(fs.readFileSync(configPath, 'utf8')) as RoverConfig;
   const services = Object.entries(config.subgraphs).map(([name, sg]) => ({
     name,
-    url: process.env[`SUBGRAPH_${name.toUpperCase()}_URL`] ?? sg.routing_url,
+    url: urls[name] ?? process.env[`SUBGRAPH_${name.toUpperCase()}_URL`] ?? sg.routing_url,
     typeDefs: parse(fs.readFileSync(path.resolve(path.dirname(configPath), sg.schema.file), 'utf8')),
   }));
   const result = composeServices(services);

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './guards';
 export * from './metrics';
 export * from './pagination';
+export * from './subscriptions';

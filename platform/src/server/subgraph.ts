@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import express from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -111,6 +111,8 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
     includeStacktraceInErrorResponses: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Federated traces (ftv1) are for Apollo usage reporting, which we never send.
+      ApolloServerPluginInlineTraceDisabled(),
       ...(isProduction() ? [ApolloServerPluginLandingPageDisabled()] : []),
       metricsPlugin as ApolloServerPlugin<any>,
       ...(options.plugins ?? []),
