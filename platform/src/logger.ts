@@ -6,7 +6,8 @@ import pino from 'pino';
  */
 export const logger = pino({
   level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
-  base: { service: process.env.SERVICE_NAME ?? 'imagy' },
+  // Each process names itself once: SERVICE_NAME, or the subgraph's child logger adds `service`.
+  base: process.env.SERVICE_NAME ? { service: process.env.SERVICE_NAME } : {},
   redact: {
     paths: ['req.headers.authorization', 'authorization', 'password', '*.password', 'token', '*.token', 'refreshToken', '*.refreshToken', 'secret', '*.secret'],
     censor: '[redacted]',
