@@ -41,7 +41,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface SubscriptionServerOptions<TExtra extends object> {
   name: string;
   verifier: TokenVerifier;
-  orm: Orm;
+  /** For `ctx.tx` (tenant-scoped transactions); without it `tx` rejects. */
+  orm?: Orm;
   /** Same role as startSubgraph's extendContext (DataLoaders...), called once per subscribe. */
   extendContext?: (base: BaseContext) => TExtra;
   /** Default `/graphql`. */
@@ -109,7 +110,9 @@ export function subscriptionServer<TExtra extends object>(options: SubscriptionS
             auth,
             requestId: auth.requestId,
             log: log.child({ request_id: auth.requestId, tenant_id: auth.tenantId ?? undefined }),
-            tx: (work, scope) => inTenantTx(options.orm, scope ?? { tenantId: auth.tenantId }, work),
+            tx: (work, scope) => (options.orm
+              ? inTenantTx(options.orm, scope ?? { tenantId: auth.tenantId }, work)
+              : Promise.reject(new Error(`${options.name} has no database`))),
           };
           return Object.assign(base, options.extendContext?.(base) ?? ({} as TExtra));
         },
@@ -160,6 +163,31 @@ export type HubIterator<S extends EventSubject> = AsyncIterableIterator<EventEnv
   /** Stops delivery and ends the iterator. */
   close(): void;
 };
+
+/**
+ * A subscription's stream from a hub iterator: each envelope mapped (async; null/undefined skips it).
+ * `return()` closes the hub subscription at once, even while a read is pending; an async
+ * generator's return() would instead wait for the next event, keeping a completed subscription
+ * (and its NATS interest) alive.
+ */
+export function mapHubIterator<S extends EventSubject, T>(
+  source: HubIterator<S>,
+  map: (envelope: EventEnvelope<S>) => Promise<T | null | undefined> | T | null | undefined,
+): AsyncIterableIterator<T> {
+  return {
+    async next(): Promise<IteratorResult<T>> {
+      for (;;) {
+        const r = await source.next();
+        if (r.done) return { value: undefined, done: true };
+        const value = await map(r.value);
+        if (value !== null && value !== undefined) return { value, done: false };
+      }
+    },
+    async return(): Promise<IteratorResult<T>> { source.close(); return { value: undefined, done: true }; },
+    async throw(e?: unknown): Promise<IteratorResult<T>> { source.close(); throw e; },
+    [Symbol.asyncIterator]() { return this; },
+  };
+}
 
 interface Subscriber {
   tenantId: string | null;

@@ -8,7 +8,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { TokenVerifier } from '@imagy/platform/auth';
 import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
 import { DOMAINS, EventConsumer, Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
-import { startSubgraph } from '@imagy/platform/server';
+import { NatsSubscriptionHub, startSubgraph, subscriptionServer } from '@imagy/platform/server';
 import { migrations } from '../migrations/0001-audit-events';
 import { AuditEventService, type ClientInfo } from './audit-events/audit-event.service';
 import { auditResolvers, type AuditContext } from './audit-events/audit-event.resolvers';
@@ -34,7 +34,14 @@ export interface StartAuditOptions {
   host?: string;
 }
 
-export interface RunningAudit { url: string; port: number; orm: Orm; stop(): Promise<void> }
+export interface RunningAudit {
+  url: string;
+  port: number;
+  orm: Orm;
+  /** The live tail's NATS fan-out (one NATS subscription per subject per process). */
+  hub: NatsSubscriptionHub;
+  stop(): Promise<void>;
+}
 
 function clientOf(headers: { get(name: string): string | undefined | null } | undefined): ClientInfo {
   const forwarded = headers?.get('x-forwarded-for')?.split(',')[0]?.trim() ?? headers?.get('x-real-ip')?.trim() ?? null;
@@ -65,6 +72,16 @@ export async function startAudit(options: StartAuditOptions): Promise<RunningAud
     await consumer.start();
     stoppers.unshift(() => consumer.stop());
 
+    // Live tail: graphql-ws on /graphql, fed by audit.event.recorded through one shared NATS subscription.
+    const hub = new NatsSubscriptionHub({ nc: options.nc, ns: options.ns, signer: options.signer });
+    stoppers.unshift(() => hub.close());
+    const subscriptions = subscriptionServer<Pick<AuditContext, 'loaders' | 'client'>>({
+      name: 'audit',
+      verifier: options.verifier,
+      orm,
+      extendContext: (base) => ({ loaders: createLoaders(events, base.auth), client: { ip: null, userAgent: null } }),
+    });
+
     const clientPlugin: ApolloServerPlugin<AuditContext> = {
       async requestDidStart({ request, contextValue }) {
         contextValue.client = clientOf(request.http?.headers);
@@ -75,20 +92,23 @@ export async function startAudit(options: StartAuditOptions): Promise<RunningAud
       port: options.port,
       host: options.host,
       typeDefs,
-      resolvers: auditResolvers(events, reports) as never,
+      resolvers: auditResolvers(events, reports, hub) as never,
       verifier: options.verifier,
       orm,
       extendContext: (base) => ({ loaders: createLoaders(events, base.auth), client: { ip: null, userAgent: null } }),
       routes: exportRoute(events, options.verifier),
       plugins: [clientPlugin],
+      onListening: subscriptions.onListening,
       readiness: [{ name: 'nats', check: async () => { if (options.nc.isClosed()) throw new Error('closed'); await options.nc.flush(); } }],
     });
     stoppers.unshift(() => server.stop());
+    stoppers.unshift(() => subscriptions.close());
 
     return {
       url: server.url,
       port: server.port,
       orm,
+      hub,
       async stop() {
         for (const s of stoppers.splice(0)) await s();
       },

@@ -1,5 +1,5 @@
 /** Thin GraphQL resolvers over AuditEventService and ReportService. */
-import type { BaseContext } from '@imagy/platform/server';
+import type { BaseContext, NatsSubscriptionHub } from '@imagy/platform/server';
 import type { RecordInput } from '../ocsf';
 import { className, activityName, SEVERITY, STATUS } from '../ocsf';
 import type { ReportRow, ReportService, GroupBy, Period } from '../reports/report.service';
@@ -7,10 +7,12 @@ import type { AuditConnection, AuditEventService, ClientInfo } from './audit-eve
 import type { AuditEventRow, AuditFilter } from './audit-event.store';
 import type { AuditLoaders } from './audit-event.loaders';
 import { DateTimeScalar, JSONScalar } from './scalars';
+import { liveAuditEvents } from './audit-event.live';
 
 export interface AuditContext extends BaseContext { loaders: AuditLoaders; client: ClientInfo }
 
-export function auditResolvers(events: AuditEventService, reports: ReportService) {
+/** `hub` feeds `Subscription.auditEvents` (absent: the subscription answers an error). */
+export function auditResolvers(events: AuditEventService, reports: ReportService, hub?: NatsSubscriptionHub) {
   return {
     JSON: JSONScalar,
     DateTime: DateTimeScalar,
@@ -21,6 +23,15 @@ export function auditResolvers(events: AuditEventService, reports: ReportService
       auditReport: (_: unknown, args: { groupBy: GroupBy; period?: Period | null; from: Date; to: Date; filter?: AuditFilter | null }, ctx: AuditContext) =>
         reports.report(ctx.auth, args),
       exportAuditEvents: (_: unknown, args: { from: Date; to: Date }, ctx: AuditContext) => events.exportNdjson(ctx.auth, args.from, args.to),
+    },
+    Subscription: {
+      auditEvents: {
+        subscribe: (_: unknown, args: { filter?: AuditFilter | null }, ctx: AuditContext) => {
+          if (!hub) throw new Error('Subscriptions are not enabled on this audit process');
+          return liveAuditEvents(events, hub, ctx.auth, args.filter);
+        },
+        resolve: (row: AuditEventRow) => row,
+      },
     },
     Mutation: {
       recordAuditEvent: (_: unknown, args: { input: RecordInput & { idempotencyKey?: string | null } }, ctx: AuditContext) =>

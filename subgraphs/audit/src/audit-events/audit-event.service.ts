@@ -13,7 +13,7 @@ import {
 } from '../ocsf';
 import { readAccess, writeAccess } from './access';
 import {
-  countWhere, exportPage, findByIds, findPage, insertAuditEvent, whereOf,
+  countWhere, exportPage, findByIds, findOneWhere, findPage, insertAuditEvent, whereOf,
   type AuditEventRow, type AuditFilter, type PageKey, type Where,
 } from './audit-event.store';
 
@@ -86,6 +86,22 @@ export class AuditEventService {
     const rows = valid.length ? await inTenantTx(this.orm, scope, (em) => findByIds(em, valid)) : [];
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((i) => byId.get(i.toLowerCase()) ?? null);
+  }
+
+  /**
+   * Live tail: the event `id` if the caller may read it (RLS on the caller's read scope) and it
+   * matches `filter`; otherwise null. `filter` must have passed `checkFilter`.
+   */
+  async matching(auth: AuthContext, id: string, filter: AuditFilter): Promise<AuditEventRow | null> {
+    const access = readAccess(auth);
+    if (!isUuid(id)) return null;
+    const where = whereOf(filter, access.allTenants ? null : access.user.tenantId);
+    return inTenantTx(this.orm, access.scope, (em) => findOneWhere(em, id.toLowerCase(), where));
+  }
+
+  /** Validates a filter up front (BAD_USER_INPUT), e.g. before a subscription starts. */
+  checkFilter(filter: AuditFilter | null | undefined): AuditFilter {
+    return validateFilter(filter ?? {});
   }
 
   async search(auth: AuthContext, filter: AuditFilter | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<AuditConnection> {

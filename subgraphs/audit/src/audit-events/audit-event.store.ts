@@ -93,6 +93,12 @@ export async function findByIds(em: Em, ids: string[]): Promise<AuditEventRow[]>
   return em.execute(`select ${SELECT_COLUMNS} from audit_events where id = any(?::uuid[])`, [`{${ids.join(',')}}`]) as Promise<AuditEventRow[]>;
 }
 
+/** One event by id, only if it also satisfies `where` (the live tail's filter). */
+export async function findOneWhere(em: Em, id: string, where: Where): Promise<AuditEventRow | null> {
+  const rows = await em.execute(`select ${SELECT_COLUMNS} from audit_events where id = ?::uuid and ${where.sql} limit 1`, [id, ...where.params]) as AuditEventRow[];
+  return rows[0] ?? null;
+}
+
 export interface PageKey { time: string; id: string }
 
 export async function findPage(em: Em, where: Where, limit: number, after: PageKey | null): Promise<AuditEventRow[]> {

@@ -135,9 +135,13 @@ describe('schedule properties', () => {
   });
 
   it('charges equal installments in every row but the last when there is no grace and no per-installment charge', () => {
+    // A multiple coarse next to the installment (10 on a 27.00 installment) cannot keep rows equal; keep it under a tenth of the principal share.
+    const smallMultiple = (t: LoanTerms) =>
+      t.installmentMultipleOf === undefined ||
+      new Decimal(t.installmentMultipleOf.toString()).mul(t.numberOfInstallments).mul(10).lte(t.principal.toString());
     fc.assert(
       fc.property(
-        termsArb({ methods: ['DECLINING_EQUAL_INSTALLMENTS'], multiple: true, maxRateBp: 6000 }),
+        termsArb({ methods: ['DECLINING_EQUAL_INSTALLMENTS'], multiple: true, maxRateBp: 6000 }).filter(smallMultiple),
         (terms) => {
           const s = generateSchedule(terms);
           for (const row of s.rows.slice(0, -1)) expect(row.total.eq(s.installment)).toBe(true);

@@ -317,9 +317,15 @@ function dmax(a: Decimal, b: Decimal): Decimal {
   return a.gte(b) ? a : b;
 }
 
-function roundInstallment(value: Decimal, digits: number, multiple?: Decimal): Decimal {
+/**
+ * Round an installment (or principal part) to the multiple, to the nearest one (HALF_EVEN);
+ * when that would repay the loan before its last row (`overpays`), to the multiple below.
+ * Without a multiple (or when the multiple is larger than the amount), to the minor unit.
+ */
+function roundInstallment(value: Decimal, digits: number, multiple?: Decimal, overpays?: (candidate: Decimal) => boolean): Decimal {
   if (multiple) {
-    const rounded = roundToMultiple(value, multiple);
+    let rounded = roundToMultiple(value, multiple);
+    if (overpays && rounded.gt(value) && overpays(rounded)) rounded = roundToMultiple(value, multiple, Decimal.ROUND_DOWN);
     if (rounded.gt(0)) return round(rounded, digits);
   }
   return round(value, digits);
@@ -336,10 +342,24 @@ function amortise(input: EngineInput): EngineOutput {
   let flatRegularInterest = ZERO;
   let installment: Decimal;
   if (method === 'DECLINING_EQUAL_INSTALLMENTS') {
-    emi = input.fixedInstallment ?? roundInstallment(annuity(initial, input.nominalRate, amortisingPeriods), digits, multiple);
+    emi =
+      input.fixedInstallment ??
+      roundInstallment(annuity(initial, input.nominalRate, amortisingPeriods), digits, multiple, (candidate) => {
+        // Would `candidate` repay the loan before the last row, given the real period rates?
+        let b = initial;
+        for (let k = gp + 1; k < count; k++) {
+          b = b.minus(candidate.minus(round(b.mul(input.periodRates[k - 1]), digits)));
+          if (b.lte(0)) return true;
+        }
+        return false;
+      });
     installment = emi;
   } else if (method === 'DECLINING_EQUAL_PRINCIPAL') {
-    principalPart = input.fixedPrincipalPart ?? roundInstallment(initial.div(amortisingPeriods), digits, multiple);
+    principalPart =
+      input.fixedPrincipalPart ??
+      roundInstallment(initial.div(amortisingPeriods), digits, multiple, (candidate) =>
+        candidate.mul(amortisingPeriods - 1).gte(initial),
+      );
     installment = principalPart;
   } else {
     flatRegularInterest = round(initial.mul(input.nominalRate), digits);
@@ -348,7 +368,9 @@ function amortise(input: EngineInput): EngineOutput {
     } else {
       const exact = initial.div(amortisingPeriods);
       principalPart = multiple
-        ? roundInstallment(exact.plus(flatRegularInterest), digits, multiple).minus(flatRegularInterest)
+        ? roundInstallment(exact.plus(flatRegularInterest), digits, multiple, (candidate) =>
+            candidate.minus(flatRegularInterest).mul(amortisingPeriods - 1).gte(initial),
+          ).minus(flatRegularInterest)
         : round(exact, digits);
       if (principalPart.lte(0)) principalPart = round(exact, digits);
     }
