@@ -15,6 +15,7 @@ import { authenticate, unauthenticated } from '@imagy/platform/server';
 import type { Logger } from '@imagy/platform/logger';
 import { ACTIVE_TENANT_STATUSES, TenantStatusUnavailableError, type TenantStatusChecker } from './tenant-status';
 import { rejectedRequests } from './metrics';
+import type { TraceContext } from './trace';
 
 export interface GatewayContext {
   auth: AuthContext;
@@ -22,6 +23,8 @@ export interface GatewayContext {
   /** The caller's Authorization header, exactly as received (forwarded to subgraphs). */
   authorization?: string;
   log: Logger;
+  /** W3C trace context of the request (trace.ts); subgraph fetches carry a child `traceparent`. */
+  trace?: TraceContext;
 }
 
 export interface AuthOptions {

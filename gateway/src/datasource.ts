@@ -8,6 +8,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import { Agent, fetch } from 'undici';
 import type { GatewayContext } from './auth';
 import { subgraphFetchDuration, subgraphFetchErrors } from './metrics';
+import { childTraceparent } from './trace';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type ProcessResult = ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>;
@@ -37,6 +38,11 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     const { authorization, requestId } = options.context;
     if (authorization) headers.set('authorization', authorization);
     headers.set('x-request-id', requestId);
+    const { trace } = options.context;
+    if (trace) {
+      headers.set('traceparent', childTraceparent(trace));
+      if (trace.tracestate) headers.set('tracestate', trace.tracestate);
+    }
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ProcessResult {

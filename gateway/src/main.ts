@@ -12,7 +12,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { logger } from '@imagy/platform/logger';
+import { TokenVerifier, trustedIssuersFromEnv } from '@imagy/platform/auth';
 import { startGateway, type RunningGateway } from './server';
+import { attachSubscriptions, type GatewaySubscriptions } from './subscriptions';
 
 const STOP_DEADLINE_MS = 8_000;
 
@@ -48,12 +50,13 @@ async function main(): Promise<void> {
 
   let stopping = false;
   let running: RunningGateway | null = null;
+  let subscriptions: GatewaySubscriptions | null = null;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'gateway shutting down');
     setTimeout(() => process.exit(1), STOP_DEADLINE_MS).unref();
-    void (running?.stop() ?? Promise.resolve()).then(() => process.exit(0), (e: unknown) => {
+    void (subscriptions?.close().catch(() => undefined) ?? Promise.resolve()).then(() => running?.stop()).then(() => process.exit(0), (e: unknown) => {
       logger.error({ err: e }, 'gateway stop failed');
       process.exit(1);
     });
@@ -61,8 +64,13 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 
-  running = await startGateway({ supergraphSdl: fs.readFileSync(file, 'utf8'), port, host: values.host, allowAnonymous });
+  const supergraphSdl = fs.readFileSync(file, 'utf8');
+  // One verifier for HTTP and graphql-ws (its cache of verified tokens is shared).
+  const verifier = allowAnonymous ? undefined : new TokenVerifier(trustedIssuersFromEnv());
+  running = await startGateway({ supergraphSdl, port, host: values.host, allowAnonymous, verifier });
   if (stopping) await running.stop().finally(() => process.exit(0));
+  // graphql-ws on the same server and path (/graphql): federated subscriptions.
+  subscriptions = attachSubscriptions({ httpServer: running.httpServer, supergraphSdl, verifier, allowAnonymous });
   logger.info({ url: running.url, supergraph: file }, 'gateway ready');
 }
 

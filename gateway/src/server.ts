@@ -5,6 +5,7 @@
  * stopping), `/metrics` (Prometheus, platform registry), `/.well-known/jwks.json` (identity's keys).
  * The HTTP port opens before the supergraph is loaded so orchestrators can watch `/health`.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
@@ -27,6 +28,12 @@ import { jwksProxy } from './jwks';
 import { gatewayRequestDuration, registry } from './metrics';
 import { jwksUrlOf, routingUrl, subgraphUrls } from './supergraph';
 import { IdentityTenantStatusChecker, type TenantStatusChecker } from './tenant-status';
+import { authorizingGateway, supergraphForGateway } from './authz';
+import { limitsFromEnv, type OperationLimits } from './limits';
+import { instrumentQueryPlanning } from './operation-metrics';
+import { batchSizeLimit, operationGuardPlugin } from './operation-guard';
+import { loadManifest, manifestPathFromEnv, PersistedQueries, validateManifest, type ManifestOperation, type PersistedQueryManifest } from './persisted-queries';
+import { traceFromHeaders } from './trace';
 
 export type { TenantStatusChecker } from './tenant-status';
 export type { GatewayContext } from './auth';
@@ -43,6 +50,15 @@ export interface GatewayOptions {
   tenantStatus?: TenantStatusChecker;
   /** Defaults to `/.well-known/jwks.json` on the identity subgraph's host. */
   jwksUpstreamUrl?: string;
+  /**
+   * Safelist: a manifest file path or a manifest object. Defaults to `PERSISTED_QUERIES_FILE`, else
+   * `schema/persisted-queries.json` at the repository root (an empty list if that file is absent).
+   */
+  persistedQueries?: string | PersistedQueryManifest;
+  /** Bounds of the APQ cache (defaults 10 000 entries, 32 Mi characters). */
+  apqCache?: { maxEntries?: number; maxChars?: number };
+  /** Overrides of the operation limits (defaults and `GATEWAY_MAX_*` in limits.ts). */
+  limits?: Partial<OperationLimits>;
 }
 
 export interface RunningGateway {
@@ -60,6 +76,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const log = logger.child({ component: 'gateway' });
   const allowAnonymous = options.allowAnonymous ?? false;
   if (allowAnonymous && isProduction()) throw new Error('allowAnonymous is refused when NODE_ENV=production');
+
+  // Configuration errors fail startup before anything is opened.
+  const limits: OperationLimits = { ...limitsFromEnv(), ...options.limits };
+  const persistedQueries = new PersistedQueries({
+    manifest: safelistFrom(options.persistedQueries, log),
+    apqMaxEntries: options.apqCache?.maxEntries,
+    apqMaxChars: options.apqCache?.maxChars,
+  });
 
   const urls = subgraphUrls(options.supergraphSdl);
   const identityUrl = urls.get('identity');
@@ -102,10 +126,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const fetcher = keepAliveFetcher(agent);
   const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
+    // Same supergraph, with the authorization features accepted: the gateway enforces them (authz.ts).
+    supergraphSdl: supergraphForGateway(options.supergraphSdl),
     logger: log,
     buildService: ({ name, url }) => new ForwardingDataSource(name, routingUrl(name, url!), fetcher),
   });
+  instrumentQueryPlanning(gateway, log);
 
   const seenOperations = new Set<string>();
   const operationLabel = (name: string | undefined | null): string => {
@@ -132,8 +158,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const production = isProduction();
   const apollo = new ApolloServer<GatewayContext>({
-    gateway,
+    // Authorization directives are applied in the executor, before planning (authz.ts).
+    gateway: authorizingGateway(gateway, { supergraphSdl: options.supergraphSdl, log }),
     csrfPrevention: true,
+    // APQ and the safelist are handled by the operation guard (persisted-queries.ts).
+    persistedQueries: false,
+    allowBatchedHttpRequests: true,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
@@ -143,6 +173,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       metricsPlugin,
+      operationGuardPlugin({ persistedQueries, limits }),
     ],
   });
   try {
@@ -154,17 +185,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
 
   const router = express.Router();
-  router.use(express.json({ limit: '2mb' }), expressMiddleware(apollo, {
+  router.use(express.json({ limit: '2mb' }), batchSizeLimit(limits.maxBatchSize), expressMiddleware(apollo, {
     context: async ({ req, res }) => {
       // Echoed on every answer, refusals included, so a caller can quote it.
       const requestId = requestIdFrom(req.headers['x-request-id']);
       res.setHeader('x-request-id', requestId);
-      return gatewayContext(req.headers, requestId, { allowAnonymous, verifier, tenantStatus, log });
+      const trace = traceFromHeaders(req.headers);
+      const context = await gatewayContext(req.headers, requestId, {
+        allowAnonymous, verifier, tenantStatus, log: log.child({ trace_id: trace.traceId, span_id: trace.spanId }),
+      });
+      context.trace = trace;
+      return context;
     },
   }));
   graphqlHandler = router;
   state = 'ready';
-  log.info({ port, allowAnonymous, subgraphs: [...urls.keys()] }, 'gateway listening');
+  log.info({ port, allowAnonymous, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, limits }, 'gateway listening');
 
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   let stopping: Promise<void> | null = null;
@@ -182,4 +218,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return stopping;
     },
   };
+}
+
+function safelistFrom(option: GatewayOptions['persistedQueries'], log: typeof logger): Map<string, ManifestOperation> {
+  if (option && typeof option === 'object') return validateManifest(option, 'persistedQueries option');
+  if (typeof option === 'string') return loadManifest(option);
+  const { file, explicit } = manifestPathFromEnv();
+  if (!explicit && !fs.existsSync(file)) {
+    log.warn({ file }, 'no persisted query manifest: API-key callers can run nothing');
+    return new Map();
+  }
+  return loadManifest(file);
 }
