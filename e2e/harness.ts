@@ -10,6 +10,7 @@ import type { EventSigner, Namespace, NatsConnection } from '@imagy/platform/eve
 import { startIdentity } from '../subgraphs/identity/src/app';
 import { startAudit } from '../subgraphs/audit/src/app';
 import { startGateway } from '../gateway/src/server';
+import { attachSubscriptions } from '../gateway/src/subscriptions';
 import { composeSupergraph } from '../schema/compose';
 
 export const DEV_PASSWORD = 'Imagy-demo-2026!';
@@ -22,6 +23,8 @@ export interface Platform {
   bus: TestBus;
   issuer: TestIssuer;
   gatewayUrl: string;
+  /** ws://.../graphql on the gateway (graphql-ws). */
+  gatewayWsUrl: string;
   identityUrl: string;
   auditUrl: string;
   call<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
@@ -51,10 +54,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const auditUrl = audit?.url ?? options.auditUrl ?? 'http://127.0.0.1:9/graphql';
   const supergraphSdl = composeSupergraph(path.resolve(__dirname, '..', 'rover.yaml'), { identity: identity.url, audit: auditUrl });
   const gateway = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier });
+  const subscriptions = attachSubscriptions({ httpServer: gateway.httpServer, supergraphSdl, verifier: issuer.verifier });
   const call: Platform['call'] = (query, variables, token) => gql(gateway.url, query, variables, { token });
   return {
     db, bus, issuer,
     gatewayUrl: gateway.url,
+    gatewayWsUrl: gateway.url.replace(/^http/, 'ws'),
     identityUrl: identity.url,
     auditUrl,
     call,
@@ -69,6 +74,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       try { return (await client.query(query, params)).rows; } finally { await client.end(); }
     },
     async stop() {
+      await subscriptions.close();
       await gateway.stop();
       await audit?.stop();
       await identity.stop();
