@@ -95,9 +95,21 @@ export class AuditEventService {
   async matching(auth: AuthContext, id: string, filter: AuditFilter): Promise<AuditEventRow | null> {
     const access = readAccess(auth);
     if (!isUuid(id)) return null;
+    const tenantKey = access.allTenants ? '*' : access.user.tenantId;
+    // Every subscriber of one tenant with the same filter gets the same row for an event: share the
+    // read while it is in flight (a fan-out to N subscribers costs one query, not N). The key
+    // carries the read scope, so no result ever crosses tenants or rights.
+    const key = `${tenantKey}|${id.toLowerCase()}|${JSON.stringify(filter)}`;
+    const pending = this.liveReads.get(key);
+    if (pending) return pending;
     const where = whereOf(filter, access.allTenants ? null : access.user.tenantId);
-    return inTenantTx(this.orm, access.scope, (em) => findOneWhere(em, id.toLowerCase(), where));
+    const read = inTenantTx(this.orm, access.scope, (em) => findOneWhere(em, id.toLowerCase(), where))
+      .finally(() => this.liveReads.delete(key));
+    this.liveReads.set(key, read);
+    return read;
   }
+
+  private readonly liveReads = new Map<string, Promise<AuditEventRow | null>>();
 
   /** Validates a filter up front (BAD_USER_INPUT), e.g. before a subscription starts. */
   checkFilter(filter: AuditFilter | null | undefined): AuditFilter {
