@@ -1,5 +1,5 @@
 /**
- * The whole platform for end-to-end tests: identity and audit in-process on a fresh database and a
+ * The whole platform for end-to-end tests: identity, audit and lending in-process on a fresh database and a
  * private NATS namespace, composed into a supergraph with their real URLs, behind the real gateway.
  * Only the token issuer's key is made in memory (the identity subgraph signs with it).
  */
@@ -9,6 +9,7 @@ import { createTestBus, createTestDb, createTestIssuer, gql, type GqlResult, typ
 import type { EventSigner, Namespace, NatsConnection } from '@imagy/platform/events';
 import { startIdentity } from '../subgraphs/identity/src/app';
 import { startAudit } from '../subgraphs/audit/src/app';
+import { startLending, type RunningLending } from '../subgraphs/lending/src/app';
 import { startGateway } from '../gateway/src/server';
 import { attachSubscriptions } from '../gateway/src/subscriptions';
 import { composeSupergraph } from '../schema/compose';
@@ -27,9 +28,15 @@ export interface Platform {
   gatewayWsUrl: string;
   identityUrl: string;
   auditUrl: string;
+  lendingUrl: string;
+  lending: RunningLending;
   call<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
   login(tenantSlug: string, email: string, password: string): Promise<{ accessToken: string; user: { id: string; tenantId: string } }>;
   sql<T = any>(query: string, params?: unknown[]): Promise<T[]>;
+  /** The composed supergraph the gateway serves. */
+  supergraphSdl: string;
+  /** Another gateway replica on the same supergraph, bus and issuer (shared rate-limit counters). */
+  startReplica(): Promise<{ url: string; stop(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -52,9 +59,13 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   });
   const audit = options.withoutAudit ? null : await startAudit({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier });
   const auditUrl = audit?.url ?? options.auditUrl ?? 'http://127.0.0.1:9/graphql';
-  const supergraphSdl = composeSupergraph(path.resolve(__dirname, '..', 'rover.yaml'), { identity: identity.url, audit: auditUrl });
-  const gateway = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier });
-  const subscriptions = attachSubscriptions({ httpServer: gateway.httpServer, supergraphSdl, verifier: issuer.verifier });
+  const lending = await startLending({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 12, delinquencyIntervalMs: 0 });
+  const supergraphSdl = composeSupergraph(path.resolve(__dirname, '..', 'rover.yaml'), { identity: identity.url, audit: auditUrl, lending: lending.url });
+  // API keys: revocations and rate-limit counters on the test bus's namespace.
+  const apiKeys = { nats: bus.nc, namespace: bus.ns, signer: bus.signer };
+  const gateway = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, apiKeys });
+  const subscriptions = attachSubscriptions({ httpServer: gateway.httpServer, supergraphSdl, verifier: issuer.verifier, apiKeys: gateway.apiKeys });
+  const replicas: { stop(): Promise<void> }[] = [];
   const call: Platform['call'] = (query, variables, token) => gql(gateway.url, query, variables, { token });
   return {
     db, bus, issuer,
@@ -62,6 +73,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     gatewayWsUrl: gateway.url.replace(/^http/, 'ws'),
     identityUrl: identity.url,
     auditUrl,
+    lendingUrl: lending.url,
+    lending,
     call,
     async login(tenantSlug, email, password) {
       const r = await call(LOGIN, { input: { tenantSlug, email, password } });
@@ -73,10 +86,18 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       await client.connect();
       try { return (await client.query(query, params)).rows; } finally { await client.end(); }
     },
+    supergraphSdl,
+    async startReplica() {
+      const replica = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, apiKeys });
+      replicas.push(replica);
+      return { url: replica.url, stop: () => replica.stop() };
+    },
     async stop() {
+      for (const r of replicas) await r.stop();
       await subscriptions.close();
       await gateway.stop();
       await audit?.stop();
+      await lending.stop();
       await identity.stop();
       if (!options.bus) await bus.close();
       await db.drop();

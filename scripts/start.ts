@@ -13,6 +13,7 @@ import { ensureInfra } from './infra';
 const root = path.resolve(__dirname, '..');
 const SUBGRAPHS: { name: string; port: number }[] = [
   { name: 'identity', port: 4001 },
+  { name: 'lending', port: 4002 },
   { name: 'audit', port: 4007 },
 ];
 const GATEWAY_PORT = Number(process.env.PORT ?? 4000);

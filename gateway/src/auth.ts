@@ -5,6 +5,10 @@
  *  - no Authorization header at all is an anonymous request (subgraphs answer public fields only);
  *  - a verified token's tenant must be known to identity and active; a `platform_admin` token
  *    without a tenant passes.
+ *  - an API key (`x-api-key: imk_...` or `Authorization: ApiKey imk_...`) is exchanged with identity
+ *    for a short token (api-keys/), which then stands for the caller's Authorization everywhere;
+ *  - the caller is counted against its rate limit (per key by plan, per user per tenant), HTTP 429
+ *    `RATE_LIMITED` past it, before any subgraph fetch.
  * In `allowAnonymous` mode (development, conformance suites, benchmarks) nothing is verified.
  * The raw Authorization header is forwarded to subgraphs, which verify it again; it is never logged.
  */
@@ -16,6 +20,7 @@ import type { Logger } from '@imagy/platform/logger';
 import { ACTIVE_TENANT_STATUSES, TenantStatusUnavailableError, type TenantStatusChecker } from './tenant-status';
 import { rejectedRequests } from './metrics';
 import type { TraceContext } from './trace';
+import { ApiKeyExchangeUnavailableError, ApiKeyRefusedError, presentedApiKey, type ApiKeyAuth } from './api-keys';
 
 export interface GatewayContext {
   auth: AuthContext;
@@ -32,11 +37,13 @@ export interface AuthOptions {
   verifier?: TokenVerifier;
   tenantStatus?: TenantStatusChecker;
   log: Logger;
+  /** API keys and rate limits; without it, a presented API key is refused. */
+  apiKeys?: ApiKeyAuth;
 }
 
 /** `requestId` comes from `requestIdFrom(headers['x-request-id'])` (a valid caller id or a new one). */
 export async function gatewayContext(headers: IncomingHttpHeaders, requestId: string, options: AuthOptions): Promise<GatewayContext> {
-  const authorization = typeof headers.authorization === 'string' ? headers.authorization : undefined;
+  let authorization = typeof headers.authorization === 'string' ? headers.authorization : undefined;
   if (options.allowAnonymous) {
     return { auth: anonymous(requestId), requestId, authorization, log: options.log.child({ request_id: requestId }) };
   }
@@ -45,6 +52,20 @@ export async function gatewayContext(headers: IncomingHttpHeaders, requestId: st
     options.log.warn({ request_id: requestId, tenant_id: tenantId ?? undefined, reason }, 'request refused');
     throw unauthenticated(message);
   };
+
+  const apiKey = presentedApiKey(headers);
+  if (apiKey) {
+    if (!options.apiKeys) refuse('API_KEYS_DISABLED', 'API keys are not accepted by this gateway');
+    try {
+      authorization = await options.apiKeys!.authorizationFor(apiKey, requestId);
+    } catch (e) {
+      if (e instanceof ApiKeyRefusedError) refuse('INVALID_API_KEY', 'Invalid API key');
+      if (!(e instanceof ApiKeyExchangeUnavailableError)) throw e;
+      rejectedRequests.inc({ reason: 'API_KEY_EXCHANGE_UNAVAILABLE' });
+      options.log.error({ request_id: requestId, err: e.message }, 'API key exchange unavailable');
+      throw new GraphQLError('The API key could not be checked, try again later', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+    }
+  }
 
   let auth: AuthContext;
   try {
@@ -72,6 +93,16 @@ export async function gatewayContext(headers: IncomingHttpHeaders, requestId: st
       if (status === null) refuse('UNKNOWN_TENANT', 'Tenant unknown', auth.tenantId);
       else if (status.toUpperCase() === 'SUSPENDED') refuse('TENANT_SUSPENDED', 'Tenant suspended', auth.tenantId);
       else if (!ACTIVE_TENANT_STATUSES.has(status.toUpperCase())) refuse('TENANT_INACTIVE', `Tenant is not active (${status})`, auth.tenantId);
+    }
+  }
+
+  if (options.apiKeys && auth.kind !== 'anonymous') {
+    try {
+      await options.apiKeys.limit(auth);
+    } catch (e) {
+      rejectedRequests.inc({ reason: 'RATE_LIMITED' });
+      options.log.info({ request_id: requestId, tenant_id: auth.tenantId ?? undefined, kind: auth.kind }, 'request rate limited');
+      throw e;
     }
   }
 

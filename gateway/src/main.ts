@@ -2,6 +2,8 @@
  * Gateway process entry.
  *
  *   tsx gateway/src/main.ts [--supergraph <file>] [--port <n>] [--host <addr>] [--allow-anonymous]
+ *     [--workers <n>] [--no-dedup] [--no-fetch-dedup] [--jwks <file|url> --issuer <iss> --audience <aud>]
+ *     [--no-tenant-check]
  *
  * Defaults: `schema/supergraph.graphql` at the repository root, port `PORT` or 4000, host 0.0.0.0.
  * `--allow-anonymous` (no token verification) is for development, conformance suites and
@@ -12,9 +14,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { logger } from '@imagy/platform/logger';
-import { TokenVerifier, trustedIssuersFromEnv } from '@imagy/platform/auth';
+import { TokenVerifier } from '@imagy/platform/auth';
 import { startGateway, type RunningGateway } from './server';
 import { attachSubscriptions, type GatewaySubscriptions } from './subscriptions';
+import { defaultWorkers, isClusterWorker, runPrimary } from './cluster';
+import { NoTenantStatusCheck, trustedIssuersFromCli } from './cli-auth';
 
 const STOP_DEADLINE_MS = 8_000;
 
@@ -32,6 +36,13 @@ async function main(): Promise<void> {
         port: { type: 'string' },
         host: { type: 'string' },
         'allow-anonymous': { type: 'boolean', default: false },
+        workers: { type: 'string' },
+        'no-dedup': { type: 'boolean', default: false },
+        'no-fetch-dedup': { type: 'boolean', default: false },
+        jwks: { type: 'string' },
+        issuer: { type: 'string' },
+        audience: { type: 'string' },
+        'no-tenant-check': { type: 'boolean', default: false },
       },
       strict: true,
     }));
@@ -47,6 +58,19 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid port "${rawPort}"`);
   const file = values.supergraph ? path.resolve(values.supergraph) : path.resolve(__dirname, '..', '..', 'schema', 'supergraph.graphql');
   if (!fs.existsSync(file)) fail(`supergraph file not found: ${file} (run \`npm run compose\` or pass --supergraph)`);
+  const workers = values.workers === undefined ? defaultWorkers() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) fail(`invalid --workers "${values.workers}"`);
+  let issuers;
+  try {
+    issuers = allowAnonymous ? [] : trustedIssuersFromCli(values);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (workers > 1 && !isClusterWorker()) {
+    // The primary only supervises; every worker runs the whole gateway on the shared port.
+    runPrimary(workers, { stopDeadlineMs: STOP_DEADLINE_MS });
+    return;
+  }
 
   let stopping = false;
   let running: RunningGateway | null = null;
@@ -61,16 +85,22 @@ async function main(): Promise<void> {
       process.exit(1);
     });
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  // `on`, not `once`: a cluster worker may get the signal twice (its process group and the primary).
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 
   const supergraphSdl = fs.readFileSync(file, 'utf8');
   // One verifier for HTTP and graphql-ws (its cache of verified tokens is shared).
-  const verifier = allowAnonymous ? undefined : new TokenVerifier(trustedIssuersFromEnv());
-  running = await startGateway({ supergraphSdl, port, host: values.host, allowAnonymous, verifier });
+  const verifier = allowAnonymous ? undefined : new TokenVerifier(issuers);
+  // --no-tenant-check: for supergraphs without the identity subgraph (see cli-auth.ts).
+  const tenantStatus = values['no-tenant-check'] === true ? new NoTenantStatusCheck() : undefined;
+  running = await startGateway({
+    supergraphSdl, port, host: values.host, allowAnonymous, verifier, tenantStatus,
+    dedup: values['no-dedup'] !== true, fetchDedup: values['no-fetch-dedup'] !== true,
+  });
   if (stopping) await running.stop().finally(() => process.exit(0));
   // graphql-ws on the same server and path (/graphql): federated subscriptions.
-  subscriptions = attachSubscriptions({ httpServer: running.httpServer, supergraphSdl, verifier, allowAnonymous });
+  subscriptions = attachSubscriptions({ httpServer: running.httpServer, supergraphSdl, verifier, tenantStatus, allowAnonymous });
   logger.info({ url: running.url, supergraph: file }, 'gateway ready');
 }
 

@@ -217,3 +217,17 @@ export class PersistedQueries {
     return stored ? { kind: 'resolved', query: stored, from: 'apq' } : refuse('PERSISTED_QUERY_NOT_FOUND');
   }
 }
+
+/**
+ * The safelist startGateway uses by default (`PERSISTED_QUERIES_FILE`, else the repository's
+ * `schema/persisted-queries.json`, empty if that file is absent), for other entry points such as
+ * graphql-ws.
+ */
+export function defaultPersistedQueries(log?: { warn(obj: object, msg: string): void }): PersistedQueries {
+  const { file, explicit } = manifestPathFromEnv();
+  if (!explicit && !fs.existsSync(file)) {
+    log?.warn({ file }, 'no persisted query manifest: API-key callers can run nothing');
+    return new PersistedQueries({ manifest: new Map() });
+  }
+  return new PersistedQueries({ manifest: loadManifest(file) });
+}

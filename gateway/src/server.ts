@@ -23,7 +23,7 @@ import { isProduction } from '@imagy/platform/config';
 import { requestIdFrom } from '@imagy/platform/server';
 import { logger } from '@imagy/platform/logger';
 import { gatewayContext, type GatewayContext } from './auth';
-import { ForwardingDataSource, keepAliveFetcher, subgraphAgent } from './datasource';
+import { ForwardingDataSource, subgraphAgent } from './datasource';
 import { jwksProxy } from './jwks';
 import { gatewayRequestDuration, registry } from './metrics';
 import { jwksUrlOf, routingUrl, subgraphUrls } from './supergraph';
@@ -34,6 +34,9 @@ import { instrumentQueryPlanning } from './operation-metrics';
 import { batchSizeLimit, operationGuardPlugin } from './operation-guard';
 import { loadManifest, manifestPathFromEnv, PersistedQueries, validateManifest, type ManifestOperation, type PersistedQueryManifest } from './persisted-queries';
 import { traceFromHeaders } from './trace';
+import { ApiKeyAuth, exchangeUrlOf, type ApiKeyAuthOptions } from './api-keys';
+import { DedupAwareDataSource, dedupingFetcher, requestFetcher } from './dedup';
+import { graphqlFastPath, inboundDedupHandler } from './fast-path';
 
 export type { TenantStatusChecker } from './tenant-status';
 export type { GatewayContext } from './auth';
@@ -57,8 +60,20 @@ export interface GatewayOptions {
   persistedQueries?: string | PersistedQueryManifest;
   /** Bounds of the APQ cache (defaults 10 000 entries, 32 Mi characters). */
   apqCache?: { maxEntries?: number; maxChars?: number };
+  /** API keys and rate limits (api-keys/): NATS, namespace, signer, user rate; `false` turns API keys off. */
+  apiKeys?: Partial<Omit<ApiKeyAuthOptions, 'log'>> | false;
   /** Overrides of the operation limits (defaults and `GATEWAY_MAX_*` in limits.ts). */
   limits?: Partial<OperationLimits>;
+  /**
+   * In-flight deduplication of identical inbound query operations of the same caller (fast-path.ts).
+   * Default true.
+   */
+  dedup?: boolean;
+  /**
+   * In-flight deduplication of identical subgraph query fetches with identical headers (dedup.ts).
+   * Default true.
+   */
+  fetchDedup?: boolean;
 }
 
 export interface RunningGateway {
@@ -66,6 +81,8 @@ export interface RunningGateway {
   url: string;
   port: number;
   httpServer: http.Server;
+  /** Shared with attachSubscriptions so graphql-ws callers use the same key cache and counters. */
+  apiKeys?: ApiKeyAuth;
   stop(): Promise<void>;
 }
 
@@ -93,9 +110,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const agent = subgraphAgent();
   const tenantStatus = checkTenants ? new IdentityTenantStatusChecker({ identityUrl: identityUrl!, dispatcher: agent }) : options.tenantStatus;
 
+  const apiKeys = allowAnonymous || options.apiKeys === false || !identityUrl ? undefined
+    : await ApiKeyAuth.create({ exchangeUrl: exchangeUrlOf(identityUrl), dispatcher: agent, log, ...options.apiKeys });
+
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
+  // No ETag on GraphQL answers (hashing every body costs CPU and POST answers are not revalidated).
+  app.set('etag', false);
+  // POST /graphql goes through the fast path (fast-path.ts) once it is set up; the rest to express.
+  let fastPath: ReturnType<typeof graphqlFastPath> | null = null;
+  const httpServer = http.createServer((req, res) => (fastPath ? fastPath(req, res, () => app(req, res)) : app(req, res)));
   httpServer.keepAliveTimeout = 65_000;
   let state: 'starting' | 'ready' | 'stopping' = 'starting';
   let graphqlHandler: RequestHandler | null = null;
@@ -124,12 +148,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
 
-  const fetcher = keepAliveFetcher(agent);
+  const fetchDedup = options.fetchDedup ?? true;
+  // undici request() on the keep-alive agent (dedup.ts), shared between identical in-flight fetches.
+  const fetcher = fetchDedup ? dedupingFetcher(requestFetcher(agent)) : requestFetcher(agent);
   const gateway = new ApolloGateway({
     // Same supergraph, with the authorization features accepted: the gateway enforces them (authz.ts).
     supergraphSdl: supergraphForGateway(options.supergraphSdl),
     logger: log,
-    buildService: ({ name, url }) => new ForwardingDataSource(name, routingUrl(name, url!), fetcher),
+    buildService: ({ name, url }) => fetchDedup
+      ? new DedupAwareDataSource(name, routingUrl(name, url!), fetcher)
+      : new ForwardingDataSource(name, routingUrl(name, url!), fetcher),
   });
   instrumentQueryPlanning(gateway, log);
 
@@ -180,27 +208,31 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await apollo.start();
   } catch (e) {
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await apiKeys?.close();
     await agent.close();
     throw e;
   }
 
+  const context = async ({ req, res }: { req: express.Request; res: express.Response }) => {
+    // Echoed on every answer, refusals included, so a caller can quote it.
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', requestId);
+    const trace = traceFromHeaders(req.headers);
+    const context = await gatewayContext(req.headers, requestId, {
+      allowAnonymous, verifier, tenantStatus, apiKeys, log: log.child({ trace_id: trace.traceId, span_id: trace.spanId }),
+    });
+    context.trace = trace;
+    return context;
+  };
   const router = express.Router();
-  router.use(express.json({ limit: '2mb' }), batchSizeLimit(limits.maxBatchSize), expressMiddleware(apollo, {
-    context: async ({ req, res }) => {
-      // Echoed on every answer, refusals included, so a caller can quote it.
-      const requestId = requestIdFrom(req.headers['x-request-id']);
-      res.setHeader('x-request-id', requestId);
-      const trace = traceFromHeaders(req.headers);
-      const context = await gatewayContext(req.headers, requestId, {
-        allowAnonymous, verifier, tenantStatus, log: log.child({ trace_id: trace.traceId, span_id: trace.spanId }),
-      });
-      context.trace = trace;
-      return context;
-    },
-  }));
+  router.use(express.json({ limit: '2mb' }), batchSizeLimit(limits.maxBatchSize));
+  // Identical in-flight queries of one caller share one execution (fast-path.ts).
+  if (options.dedup ?? true) router.use(inboundDedupHandler({ apollo, context }));
+  router.use(expressMiddleware(apollo, { context }));
   graphqlHandler = router;
+  fastPath = graphqlFastPath({ apollo, context: context as never, dedup: options.dedup ?? true });
   state = 'ready';
-  log.info({ port, allowAnonymous, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, limits }, 'gateway listening');
+  log.info({ port, allowAnonymous, dedup: options.dedup ?? true, fetchDedup, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, limits }, 'gateway listening');
 
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   let stopping: Promise<void> | null = null;
@@ -208,10 +240,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`,
     port,
     httpServer,
+    apiKeys,
     stop() {
       stopping ??= (async () => {
         state = 'stopping';
         await apollo.stop();
+        await apiKeys?.close();
         await agent.close();
         log.info('gateway stopped');
       })();

@@ -44,6 +44,8 @@ import { openSubscriptions, rejectedOperations } from '../operation-metrics';
 import { subgraphUrls } from '../supergraph';
 import { IdentityTenantStatusChecker, type TenantStatusChecker } from '../tenant-status';
 import { FederatedSubscriptions, type SubscriptionPlan } from './federated';
+import { ApiKeyAuth, exchangeUrlOf } from '../api-keys';
+import { defaultPersistedQueries, type PersistedQueries } from '../persisted-queries';
 import { BoundedQueue, SubscriptionError } from './queue';
 
 export { SUBSCRIPTION_BUFFER_OVERFLOW } from './queue';
@@ -68,6 +70,17 @@ export interface AttachSubscriptionsOptions {
   /** graphql-ws keep-alive ping interval (ms), default 12 000. */
   keepAliveMs?: number;
   log?: Logger;
+  /**
+   * API keys (`connectionParams['x-api-key']` or `authorization: "ApiKey imk_..."`) and rate limits:
+   * pass the HTTP gateway's (`RunningGateway.apiKeys`) to share its cache and counters; default: an
+   * own instance from the environment (as startGateway's).
+   */
+  apiKeys?: ApiKeyAuth;
+  /**
+   * Persisted queries (same rules as HTTP: API-key callers may only subscribe to safelisted
+   * operations, by id in `extensions.persistedQuery`). Default: the manifest startGateway loads.
+   */
+  persistedQueries?: PersistedQueries;
 }
 
 export interface GatewaySubscriptions {
@@ -110,6 +123,12 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
     if (!identityUrl) throw new Error('The supergraph has no "identity" subgraph to check tenant status against; pass tenantStatus');
     tenantStatus = new IdentityTenantStatusChecker({ identityUrl, dispatcher: agent });
   }
+  const identityUrl = urls.get('identity');
+  const ownApiKeys = !options.apiKeys && !allowAnonymous && identityUrl
+    ? ApiKeyAuth.create({ exchangeUrl: exchangeUrlOf(identityUrl), dispatcher: agent, log }) : null;
+  ownApiKeys?.catch((err: unknown) => log.error({ err }, 'API keys unavailable for subscriptions'));
+  const apiKeysReady = options.apiKeys ? Promise.resolve(options.apiKeys) : ownApiKeys;
+  const persisted = options.persistedQueries ?? defaultPersistedQueries(log);
   const fetcher = keepAliveFetcher(agent);
   const dataSources = Object.fromEntries([...urls].map(([name, url]) => [name, new ForwardingDataSource(name, url, fetcher)]));
   const federated = new FederatedSubscriptions(options.supergraphSdl, dataSources);
@@ -166,9 +185,11 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
       const params = ctx.connectionParams ?? {};
       const raw = params.authorization ?? params.Authorization;
       const authorization = typeof raw === 'string' ? raw : undefined;
+      const xApiKey = typeof params['x-api-key'] === 'string' ? params['x-api-key'] : undefined;
       const requestId = crypto.randomUUID();
       try {
-        const context = await gatewayContext({ authorization }, requestId, { allowAnonymous, verifier: options.verifier, tenantStatus, log });
+        const apiKeys = allowAnonymous ? undefined : (await apiKeysReady?.catch(() => undefined)) ?? undefined;
+        const context = await gatewayContext({ authorization, 'x-api-key': xApiKey }, requestId, { allowAnonymous, verifier: options.verifier, tenantStatus, log, apiKeys });
         ctx.extra.context = context;
         ctx.extra.expiryTimer = allowAnonymous ? undefined : closeOnExpiry(ctx.extra.socket, context.auth.expiresAt);
         return true;
@@ -176,6 +197,8 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
         const code = e instanceof GraphQLError ? e.extensions?.code : undefined;
         if (code === 'UNAUTHENTICATED') {
           ctx.extra.socket.close(WS_CLOSE_FORBIDDEN, `Forbidden: ${e instanceof Error ? e.message : 'refused'}`);
+        } else if (code === 'RATE_LIMITED') {
+          ctx.extra.socket.close(4429, `Rate limited: retry after ${String((e as GraphQLError).extensions.retryAfter)} s`);
         } else {
           log.error({ err: e }, 'subscription connection could not be authenticated');
           ctx.extra.socket.close(1013, 'Try again later');
@@ -189,9 +212,20 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
       for (const client of ctx.extra.upstreams?.values() ?? []) void client.dispose();
       ctx.extra.upstreams?.clear();
     },
-    onSubscribe: (ctx, _id, payload) => {
+    onSubscribe: async (ctx, _id, payload) => {
       const context = ctx.extra.context!;
-      const query = typeof payload.query === 'string' ? payload.query : '';
+      // Persisted queries as over HTTP: API-key callers only run safelisted operations, by id.
+      const resolution = persisted.resolve({ query: payload.query, extensions: payload.extensions ?? undefined }, context.auth.kind === 'apiKey');
+      if (resolution.kind === 'refused') {
+        rejectedOperations.inc({ reason: 'safelist', detail: resolution.code });
+        return [resolution.error];
+      }
+      if (context.auth.kind === 'apiKey') {
+        // Each subscription counts against the key's rate, like an HTTP request.
+        const apiKeys = await apiKeysReady?.catch(() => undefined);
+        try { await apiKeys?.limit(context.auth); } catch (e) { return [e as GraphQLError]; }
+      }
+      const query = resolution.kind === 'resolved' ? resolution.query : typeof payload.query === 'string' ? payload.query : '';
       if (countTokens(query, limits.maxTokens) > limits.maxTokens) {
         rejectedOperations.inc({ reason: 'limits', detail: 'maxTokens' });
         return [limitError({ limit: 'maxTokens', max: limits.maxTokens, actual: limits.maxTokens + 1 })];
@@ -344,6 +378,7 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
       for (const client of wss.clients) client.close(1001, 'Going away');
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await (await ownApiKeys?.catch(() => null))?.close();
       await agent.close();
     },
   };

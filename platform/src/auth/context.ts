@@ -21,6 +21,12 @@ export const ROLES = {
   auditor: 'auditor',
   staff: 'staff',
   borrower: 'borrower',
+  /** Lending: makes product drafts and change requests (maker). */
+  productManager: 'product_manager',
+  /** Lending: approves or rejects change requests of others (checker). */
+  productChecker: 'product_checker',
+  /** Lending: books migrated credits, registers payments, runs delinquency. */
+  portfolioManager: 'portfolio_manager',
 } as const;
 
 export function anonymous(requestId: string): AuthContext {

@@ -14,6 +14,23 @@ export interface EventCatalogue {
   'identity.user.logged_out': { userId: string };
   /** A revoked refresh token was presented again (likely theft): its whole session family was revoked. */
   'identity.user.refresh_token_reused': { userId: string; familyId: string; ip: string | null; userAgent: string | null };
+  /** A tenant admin created an API key (never carries the secret). */
+  'identity.api_key.created': { apiKeyId: string; name: string; prefix: string; scopes: string[]; plan: string; expiresAt: string | null };
+  /** A successor key was created; the old one keeps working until `overlapEndsAt`. */
+  'identity.api_key.rotated': { apiKeyId: string; successorId: string; overlapEndsAt: string };
+  /** The key stops at once: gateways evict its cached token on this event. */
+  'identity.api_key.revoked': { apiKeyId: string; prefix: string };
+  'lending.product.created': { productId: string; code: string; currency: string };
+  'lending.change_request.created': { changeRequestId: string; kind: 'PUBLISH_VERSION' | 'ARCHIVE_PRODUCT'; productId: string; versionId: string | null; makerId: string };
+  'lending.change_request.approved': { changeRequestId: string; kind: 'PUBLISH_VERSION' | 'ARCHIVE_PRODUCT'; productId: string; versionId: string | null; makerId: string; checkerId: string };
+  'lending.change_request.rejected': { changeRequestId: string; kind: 'PUBLISH_VERSION' | 'ARCHIVE_PRODUCT'; productId: string; versionId: string | null; makerId: string; checkerId: string; reason: string };
+  'lending.product.version_published': { productId: string; productCode: string; versionId: string; number: number; changeRequestId: string };
+  'lending.product.archived': { productId: string; productCode: string; changeRequestId: string };
+  'lending.credit.disbursed': { creditId: string; productId: string; versionId: string; borrowerId: string; principal: string; currency: string; disbursedAt: string; numberOfInstallments: number; source: 'PIPELINE' | 'BOOKED'; applicationId: string | null };
+  'lending.payment.received': { paymentId: string; creditId: string; borrowerId: string; amount: string; currency: string; paidAt: string; channel: string; principal: string; interest: string; fee: string; tax: string; penalty: string; prepaidPrincipal: string; creditStatus: string };
+  'lending.payment.reversed': { paymentId: string; creditId: string; amount: string; currency: string; reason: string; creditStatus: string };
+  'lending.credit.paid_off': { creditId: string; borrowerId: string; paidOffAt: string };
+  'lending.credit.defaulted': { creditId: string; borrowerId: string; daysPastDue: number; businessDate: string; principalOutstanding: string; currency: string };
   'audit.event.recorded': { eventId: string; classUid: number; activityId: number; time: string };
 }
 

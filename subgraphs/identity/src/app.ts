@@ -7,11 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
 import type express from 'express';
+import { jetstream } from '@nats-io/jetstream';
 import { jwksOf, type SigningKey, type TokenVerifier } from '@imagy/platform/auth';
 import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
-import { Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
+import { Outbox, OutboxRelay, wireSubject, type EventEnvelope, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
+import { logger } from '@imagy/platform/logger';
 import { startSubgraph } from '@imagy/platform/server';
-import { migrations } from '../migrations/Migration20260101000000Init';
+import { migrations as initMigrations } from '../migrations/Migration20260101000000Init';
+import { apiKeyMigrations } from '../migrations/Migration20260301000000ApiKeys';
+import { apiKeyResolvers } from './api-keys/api-keys.resolvers';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { EXCHANGE_PATH, exchangeRoute } from './api-keys/api-keys.exchange';
 import { AuthService } from './auth/auth.service';
 import { authResolvers } from './auth/auth.resolvers';
 import type { Caller } from './common/caller';
@@ -25,6 +31,8 @@ import { userResolvers } from './users/users.resolvers';
 import { UsersService } from './users/users.service';
 
 export const SCHEMA = 'identity';
+
+export const migrations = [...initMigrations, ...apiKeyMigrations];
 
 export interface IdentityOptions {
   /** Admin (provisioning) database URL; the app itself connects as role `imagy_identity`. */
@@ -62,7 +70,7 @@ function mergeResolvers(...maps: ResolverMap[]): ResolverMap {
   return out;
 }
 
-export const resolvers = mergeResolvers(tenantResolvers, userResolvers, authResolvers);
+export const resolvers = mergeResolvers(tenantResolvers, userResolvers, authResolvers, apiKeyResolvers);
 
 function clientOf(req: express.Request): { ip: string | null; userAgent: string | null } {
   const ua = req.get('user-agent');
@@ -82,7 +90,17 @@ export async function startIdentity(options: IdentityOptions): Promise<RunningId
   const tenants = new TenantsService(orm, outbox);
   const users = new UsersService(orm, outbox, tenants);
   const auth = new AuthService(orm, outbox, tenants, { signingKey: options.signingKey, issuer: options.issuer, audience: options.audience });
-  const services: IdentityServices = { tenants, users, auth };
+  const js = jetstream(options.nc, { timeout: 2_000 });
+  // A revocation is also published directly after commit (same id: JetStream drops the relay's copy).
+  const publishNow = async (envelope: EventEnvelope) => {
+    try {
+      await js.publish(wireSubject(options.ns, envelope.subject), JSON.stringify(envelope), { msgID: envelope.id });
+    } catch (err) {
+      logger.warn({ err: (err as Error).message, subject: envelope.subject }, 'direct publish failed; the outbox relay will deliver');
+    }
+  };
+  const apiKeys = new ApiKeysService(orm, outbox, { signingKey: options.signingKey, issuer: options.issuer, audience: options.audience, publishNow });
+  const services: IdentityServices = { tenants, users, auth, apiKeys };
 
   if (options.seed) await seedDemo(orm, outbox);
 
@@ -103,6 +121,7 @@ export async function startIdentity(options: IdentityOptions): Promise<RunningId
       routes: (app) => {
         // Behind a reverse proxy, TRUST_PROXY (express syntax: true, hop count, or addresses) makes req.ip the client's.
         if (process.env.TRUST_PROXY) app.set('trust proxy', trustProxySetting(process.env.TRUST_PROXY));
+        app.post(EXCHANGE_PATH, ...exchangeRoute(apiKeys));
         app.get('/.well-known/jwks.json', (_req, res) => {
           res.setHeader('cache-control', 'public, max-age=300');
           res.json(jwksOf(options.signingKey));

@@ -1,5 +1,6 @@
 import type { BaseContext } from '@imagy/platform/server';
 import type { Caller } from './common/caller';
+import type { ApiKeysService } from './api-keys/api-keys.service';
 import type { AuthService } from './auth/auth.service';
 import type { TenantsService } from './tenants/tenants.service';
 import type { UsersService } from './users/users.service';
@@ -10,6 +11,7 @@ export interface IdentityServices {
   tenants: TenantsService;
   users: UsersService;
   auth: AuthService;
+  apiKeys: ApiKeysService;
 }
 
 export interface IdentityExtra {

@@ -11,6 +11,9 @@ export const SCOPES_BY_ROLE: Record<string, readonly string[]> = {
   [ROLES.staff]: ['tenant:read', 'users:read', 'lending:read', 'lending:write'],
   [ROLES.auditor]: ['tenant:read', 'users:read', 'lending:read', 'audit:read'],
   [ROLES.borrower]: ['profile:read', 'profile:write', 'lending:self'],
+  [ROLES.productManager]: ['tenant:read', 'lending:read', 'lending:write'],
+  [ROLES.productChecker]: ['tenant:read', 'lending:read', 'lending:write'],
+  [ROLES.portfolioManager]: ['tenant:read', 'users:read', 'lending:read', 'lending:write'],
 };
 
 /** Space-separated, sorted, de-duplicated scopes of all the roles (unknown roles add none). */

@@ -1,0 +1,139 @@
+/**
+ * startLending(): the lending subgraph in-process (main.ts, tests and the e2e suite). Runs the
+ * migrations, the outbox relay, the `lending-tenants` consumer (identity.tenant.* -> tenant
+ * directory), the daily delinquency timer, and the GraphQL server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'graphql';
+import type express from 'express';
+import type { TokenVerifier } from '@imagy/platform/auth';
+import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
+import { EventConsumer, Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
+import { logger } from '@imagy/platform/logger';
+import { startSubgraph } from '@imagy/platform/server';
+import { migrations } from '../migrations/Migration20260201000000Init';
+import type { Caller } from './common/caller';
+import { DateScalar, DecimalScalar } from './common/scalars';
+import type { LendingExtra, LendingServices } from './context';
+import { creditResolvers } from './credits/credits.resolvers';
+import { CreditsService } from './credits/credits.service';
+import { delinquencyResolvers } from './delinquency/delinquency.resolvers';
+import { DelinquencyService, scheduleDelinquency } from './delinquency/delinquency.service';
+import { onTenantEvent } from './events/on-tenant-event';
+import { createLendingLoaders } from './loaders';
+import { paymentResolvers } from './payments/payments.resolvers';
+import { PaymentsService } from './payments/payments.service';
+import { productResolvers } from './products/products.resolvers';
+import { ProductsService } from './products/products.service';
+import { simulatorResolvers } from './simulator/simulator.resolvers';
+import { SimulatorService } from './simulator/simulator.service';
+import { TenantDirectory } from './tenants/tenants.service';
+
+export const SCHEMA = 'lending';
+export const TENANTS_CONSUMER = 'lending-tenants';
+
+export interface LendingOptions {
+  /** Admin (provisioning) database URL; the app itself connects as role `imagy_lending`. */
+  adminUrl: string;
+  port: number;
+  nc: NatsConnection;
+  ns: Namespace;
+  signer: EventSigner;
+  verifier: TokenVerifier;
+  host?: string;
+  poolMax?: number;
+  /** Period of the delinquency timer (runs today's date for every active tenant); 0 disables it. Default 1 hour. */
+  delinquencyIntervalMs?: number;
+}
+
+export interface RunningLending {
+  url: string;
+  port: number;
+  orm: Orm;
+  services: LendingServices;
+  stop(): Promise<void>;
+}
+
+export const typeDefs = parse(fs.readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
+
+type ResolverMap = Record<string, Record<string, unknown>>;
+function mergeResolvers(...maps: ResolverMap[]): ResolverMap {
+  const out: ResolverMap = {};
+  for (const m of maps) for (const [type, fields] of Object.entries(m)) out[type] = { ...out[type], ...fields };
+  return out;
+}
+
+export const resolvers = {
+  ...mergeResolvers(productResolvers, simulatorResolvers, creditResolvers, paymentResolvers, delinquencyResolvers),
+  Decimal: DecimalScalar,
+  Date: DateScalar,
+};
+
+function clientOf(req: express.Request): { ip: string | null; userAgent: string | null } {
+  const ua = req.get('user-agent');
+  return { ip: req.ip ?? req.socket.remoteAddress ?? null, userAgent: ua ? ua.slice(0, 512) : null };
+}
+
+export async function startLending(options: LendingOptions): Promise<RunningLending> {
+  const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, migrations, poolMax: options.poolMax });
+  const stoppers: (() => Promise<void> | void)[] = [() => orm.close(true)];
+  try {
+    const { url: listenUrl } = await ensureSubgraphSchema(options.adminUrl, SCHEMA);
+    const outbox = new Outbox(options.signer);
+    const directory = new TenantDirectory(orm);
+    const products = new ProductsService(orm, outbox);
+    const credits = new CreditsService(orm, outbox, products);
+    const services: LendingServices = {
+      directory,
+      products,
+      simulator: new SimulatorService(orm, directory, products),
+      credits,
+      payments: new PaymentsService(orm, outbox, credits),
+      delinquency: new DelinquencyService(orm, options.signer),
+    };
+
+    const relay = new OutboxRelay({ orm, nc: options.nc, ns: options.ns, schema: SCHEMA, listenUrl });
+    await relay.start();
+    stoppers.unshift(() => relay.stop());
+
+    const consumer = new EventConsumer({
+      orm, nc: options.nc, ns: options.ns, signer: options.signer, name: TENANTS_CONSUMER, domains: ['identity'],
+      filters: ['identity.tenant.>'], handler: onTenantEvent(directory),
+    });
+    await consumer.start();
+    stoppers.unshift(() => consumer.stop());
+
+    const interval = options.delinquencyIntervalMs ?? 3_600_000;
+    if (interval > 0) stoppers.unshift(scheduleDelinquency(services.delinquency, () => directory.active(), interval, logger.child({ component: 'delinquency' })));
+
+    const server = await startSubgraph<LendingExtra>({
+      name: 'lending',
+      port: options.port,
+      host: options.host,
+      typeDefs,
+      resolvers: resolvers as never,
+      verifier: options.verifier,
+      orm,
+      readiness: [{ name: 'nats', check: async () => { if (options.nc.isClosed()) throw new Error('closed'); await options.nc.flush(); } }],
+      extendContext: (base, req) => {
+        const caller: Caller = { auth: base.auth, requestId: base.requestId, ...clientOf(req) };
+        return { caller, services, loaders: createLendingLoaders(services, base.auth) };
+      },
+    });
+    stoppers.unshift(() => server.stop());
+
+    return {
+      url: server.url,
+      port: server.port,
+      orm,
+      services,
+      async stop() {
+        for (const s of stoppers.splice(0)) await s();
+      },
+    };
+  } catch (err) {
+    for (const s of stoppers.splice(0)) await Promise.resolve(s()).catch(() => undefined);
+    throw err;
+  }
+}

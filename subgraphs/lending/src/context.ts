@@ -1,0 +1,26 @@
+import type { BaseContext } from '@imagy/platform/server';
+import type { Caller } from './common/caller';
+import type { CreditsService } from './credits/credits.service';
+import type { DelinquencyService } from './delinquency/delinquency.service';
+import type { createLendingLoaders } from './loaders';
+import type { PaymentsService } from './payments/payments.service';
+import type { ProductsService } from './products/products.service';
+import type { SimulatorService } from './simulator/simulator.service';
+import type { TenantDirectory } from './tenants/tenants.service';
+
+export interface LendingServices {
+  products: ProductsService;
+  simulator: SimulatorService;
+  credits: CreditsService;
+  payments: PaymentsService;
+  delinquency: DelinquencyService;
+  directory: TenantDirectory;
+}
+
+export interface LendingExtra {
+  caller: Caller;
+  services: LendingServices;
+  loaders: ReturnType<typeof createLendingLoaders>;
+}
+
+export type LendingContext = BaseContext & LendingExtra;

@@ -1,0 +1,81 @@
+/**
+ * The public credit simulator: no token, the tenant comes from its slug (lending's tenant
+ * directory), only PUBLISHED versions of ACTIVE products, out-of-range input gives userErrors, and
+ * nothing is written (read-only transactions).
+ */
+import { inTenantTx, type Orm } from '@imagy/platform/db';
+import { generateSchedule, LoanMathError, minorUnits, type LoanSchedule } from '../loan-math';
+import { D, fmt } from '../common/money';
+import { todayUtc, userError, type UserError } from '../common/validation';
+import type { ProductsService, CreditProduct, ProductVersion } from '../products/products.service';
+import { checkLoanRequest, loanTermsOf } from '../products/terms';
+import type { TenantDirectory } from '../tenants/tenants.service';
+
+export interface SimulateInput { productCode: string; amount: string; term: number; tenantSlug: string }
+
+export interface ScheduleRowView { number: number; dueDate: string; principal: string; interest: string; fee: string; tax: string; total: string; balance: string }
+export interface Simulation {
+  productCode: string; productName: string; versionNumber: number; currency: string; amount: string; term: number; frequency: string;
+  installment: string; netDisbursed: string; financedAmount: string; annualNominalRate: string; periodicRate: string; effectiveAnnualRate: string;
+  cat: string; catExact: string; rows: ScheduleRowView[];
+  totals: { principal: string; interest: string; fees: string; taxes: string; totalCost: string; totalPayable: string };
+}
+
+export function scheduleView(s: LoanSchedule, units: number): Pick<Simulation, 'installment' | 'netDisbursed' | 'financedAmount' | 'rows' | 'totals' | 'cat' | 'catExact' | 'periodicRate' | 'effectiveAnnualRate'> {
+  return {
+    installment: fmt(s.installment, units), netDisbursed: fmt(s.netDisbursed, units), financedAmount: fmt(s.financedAmount, units),
+    periodicRate: s.periodicRate.toDecimalPlaces(6).toString(), effectiveAnnualRate: s.effectiveAnnualRate.toDecimalPlaces(4).toString(),
+    cat: s.cat.percent.toFixed(1), catExact: s.cat.exactPercent.toDecimalPlaces(6).toString(),
+    rows: s.rows.map((r) => ({ number: r.number, dueDate: r.dueDate, principal: fmt(r.principal, units), interest: fmt(r.interest, units), fee: fmt(r.fee, units), tax: fmt(r.tax, units), total: fmt(r.total, units), balance: fmt(r.balance, units) })),
+    totals: { principal: fmt(s.totals.principal, units), interest: fmt(s.totals.interest, units), fees: fmt(s.totals.fees, units), taxes: fmt(s.totals.taxes, units), totalCost: fmt(s.totals.totalCost, units), totalPayable: fmt(s.totals.totalPayable, units) },
+  };
+}
+
+export class SimulatorService {
+  constructor(private readonly orm: Orm, private readonly directory: TenantDirectory, private readonly products: ProductsService) {}
+
+  private async published(tenantSlug: string, productCode: string): Promise<{ product: CreditProduct; version: ProductVersion } | null> {
+    const tenant = await this.directory.bySlug(tenantSlug);
+    if (!tenant || tenant.status !== 'ACTIVE' || typeof productCode !== 'string') return null;
+    return inTenantTx(this.orm, { tenantId: tenant.id }, async (em) => {
+      await em.execute('set transaction read only');
+      return this.products.publishedByCode(em, productCode);
+    });
+  }
+
+  async config(productCode: string, tenantSlug: string) {
+    const found = await this.published(tenantSlug, productCode);
+    if (!found) return null;
+    const { product, version } = found;
+    const t = version.terms;
+    return {
+      productCode: product.code, productName: product.name, currency: product.currency, versionNumber: version.number,
+      minAmount: t.minAmount, maxAmount: t.maxAmount, minTerm: t.minTerm, maxTerm: t.maxTerm, frequency: t.frequency,
+      interestMethod: t.interestMethod, annualNominalRate: t.annualNominalRate, fees: t.fees, interestTaxRate: t.interestTaxRate,
+      amountStep: new D(1).div(new D(10).pow(minorUnits(product.currency))).toString(),
+    };
+  }
+
+  async simulate(input: SimulateInput, today = todayUtc()): Promise<{ simulation: Simulation | null; userErrors: UserError[] }> {
+    const found = await this.published(input.tenantSlug, input.productCode);
+    if (!found) return { simulation: null, userErrors: [userError('PRODUCT_NOT_FOUND', 'No published product with this code for this tenant', 'productCode')] };
+    const { product, version } = found;
+    const errors = checkLoanRequest(version.terms, product.currency, input.amount, input.term);
+    if (errors.length) return { simulation: null, userErrors: errors };
+    const units = minorUnits(product.currency);
+    try {
+      const schedule = generateSchedule(loanTermsOf(version.terms, product.currency, input.amount.trim(), input.term, today));
+      return {
+        simulation: {
+          productCode: product.code, productName: product.name, versionNumber: version.number, currency: product.currency,
+          amount: fmt(input.amount.trim(), units), term: input.term, frequency: version.terms.frequency, annualNominalRate: version.terms.annualNominalRate,
+          ...scheduleView(schedule, units),
+        },
+        userErrors: [],
+      };
+    } catch (e) {
+      if (e instanceof LoanMathError) return { simulation: null, userErrors: [userError(e.code, e.message, e.field ?? null)] };
+      throw e;
+    }
+  }
+}
