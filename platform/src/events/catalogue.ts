@@ -4,8 +4,8 @@
  * here, and a consumer gets the payload type from the subject.
  */
 export interface EventCatalogue {
-  'identity.tenant.created': { tenantId: string; slug: string; name: string };
-  'identity.tenant.updated': { tenantId: string; slug: string; changes: string[]; status: string };
+  'identity.tenant.created': { tenantId: string; slug: string; name: string; hostnames: string[]; status: string };
+  'identity.tenant.updated': { tenantId: string; slug: string; changes: string[]; status: string; hostnames: string[] };
   'identity.user.created': { userId: string; email: string; roles: string[] };
   'identity.user.updated': { userId: string; changes: string[] };
   'identity.user.login_succeeded': { userId: string; email: string; ip: string | null; userAgent: string | null };

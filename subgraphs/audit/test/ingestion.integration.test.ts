@@ -37,7 +37,7 @@ describe('audit ingestion: every domain event becomes one OCSF event', () => {
     const userId = uuid();
     const admin = uuid();
     const envelopes = await inTenantTx(producer, { tenantId: tenant }, async (em) => [
-      await outbox.publish(em, 'identity.tenant.updated', { tenantId: tenant, slug: 'acme', changes: ['name'], status: 'ACTIVE' }, { tenantId: tenant, actor: { kind: 'user', userId: admin } }),
+      await outbox.publish(em, 'identity.tenant.updated', { tenantId: tenant, slug: 'acme', changes: ['name'], status: 'ACTIVE', hostnames: ['acme.example.test'] }, { tenantId: tenant, actor: { kind: 'user', userId: admin } }),
       await outbox.publish(em, 'identity.user.created', { userId, email: 'ana@acme.test', roles: ['staff'] }, { tenantId: tenant, actor: { kind: 'user', userId: admin }, requestId: 'req-created-1' }),
       await outbox.publish(em, 'identity.user.updated', { userId, changes: ['displayName'] }, { tenantId: tenant, actor: { kind: 'user', userId: admin } }),
       await outbox.publish(em, 'identity.user.login_succeeded', { userId, email: 'ana@acme.test', ip: '203.0.113.5', userAgent: 'Mozilla/5.0' }, { tenantId: tenant, actor: { kind: 'anonymous', userId: null } }),

@@ -240,4 +240,9 @@ export class Migration20260201000000Init extends Migration {
   }
 }
 
-export const migrations = [{ name: 'Migration20260201000000Init', class: Migration20260201000000Init }];
+import { Migration20260401000000TenantHosts } from './Migration20260401000000TenantHosts';
+
+export const migrations = [
+  { name: 'Migration20260201000000Init', class: Migration20260201000000Init },
+  { name: 'Migration20260401000000TenantHosts', class: Migration20260401000000TenantHosts },
+];

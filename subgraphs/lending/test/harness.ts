@@ -44,7 +44,7 @@ export async function startHarness(label: string): Promise<Harness> {
       const tenantId = crypto.randomUUID();
       const envelope = bus.signer.sign({
         id: crypto.randomUUID(), subject: 'identity.tenant.created', tenantId, occurredAt: new Date().toISOString(),
-        actor: { kind: 'system', userId: null }, requestId: null, data: { tenantId, slug, name: `Tenant ${slug}` }, schemaVersion: 1,
+        actor: { kind: 'system', userId: null }, requestId: null, data: { tenantId, slug, name: `Tenant ${slug}`, hostnames: [`${slug}.example.test`], status: 'ACTIVE' }, schemaVersion: 1,
       });
       await js.publish(wireSubject(bus.ns, envelope.subject), JSON.stringify(envelope), { msgID: envelope.id });
       await waitFor(async () => (await adminSql('select 1 from lending.tenants where id = $1', [tenantId])).length > 0, 15_000);

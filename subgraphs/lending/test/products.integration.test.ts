@@ -116,7 +116,7 @@ describe('lending: products, versions, maker-checker and the public simulator', 
     expect(sim.data.simulateCredit.userErrors.map((e: any) => e.code)).toEqual(['PRODUCT_NOT_FOUND']);
   });
 
-  test('anyone simulates a published product by tenant slug, gets Fineract\'s schedule, and nothing is written', async () => {
+  test('anyone simulates a published product by tenant slug or host, gets Fineract\'s schedule, and nothing is written', async () => {
     await publishedProduct(h, tenantA, 'FINERACT', { ...TERMS, minAmount: '1000', maxAmount: '10000', maxTerm: 24, installmentMultipleOf: '1' });
     const before = await h.adminSql(`select (select count(*) from lending.outbox)::int as o, (select count(*) from lending.credits)::int as c`);
     const r = await h.call(SIMULATE, { input: { tenantSlug: 'banco-a', productCode: 'fineract', amount: '5000', term: 18 } });
@@ -128,6 +128,13 @@ describe('lending: products, versions, maker-checker and the public simulator', 
     expect(s.rows[17]).toMatchObject({ interest: '3.00', principal: '300.22', balance: '0.00' });
     expect(s.totals.interest).toBe('488.22');
     expect(Number(s.cat)).toBeGreaterThan(12);
+    // The white-label portal names its tenant by the host it is served on (port ignored).
+    const byHost = await h.call(SIMULATE, { input: { host: 'Banco-A.example.test:8443', productCode: 'FINERACT', amount: '5000', term: 18 } });
+    expect(byHost.data.simulateCredit.simulation.rows[17]).toMatchObject({ principal: '300.22' });
+    const unknownHost = await h.call(SIMULATE, { input: { host: 'nobody.example.test', productCode: 'FINERACT', amount: '5000', term: 18 } });
+    expect(unknownHost.data.simulateCredit.userErrors[0].code).toBe('PRODUCT_NOT_FOUND');
+    const noTenant = await h.call(SIMULATE, { input: { productCode: 'FINERACT', amount: '5000', term: 18 } });
+    expect(noTenant.data.simulateCredit.userErrors[0].code).toBe('TENANT_REQUIRED');
     const cfg = await h.call(`{ simulatorConfig(productCode: "FINERACT", tenantSlug: "banco-a") { minAmount maxAmount minTerm maxTerm amountStep currency } }`);
     expect(cfg.data.simulatorConfig).toEqual({ minAmount: '1000', maxAmount: '10000', minTerm: 3, maxTerm: 24, amountStep: '0.01', currency: 'MXN' });
 

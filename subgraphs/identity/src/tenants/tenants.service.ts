@@ -142,8 +142,9 @@ export class TenantsService {
       );
       if (inserted.length === 0) throw new Rejected([userError('SLUG_TAKEN', `The slug ${slug} is already in use`, 'slug')]);
       await this.insertHostnames(em, id, hostnames);
-      await this.outbox.publish(em, 'identity.tenant.created', { tenantId: id, slug, name }, { tenantId: id, actor: actorOf(caller), requestId: caller.requestId });
-      return (await this.reload(em, id))!;
+      const tenant = (await this.reload(em, id))!;
+      await this.outbox.publish(em, 'identity.tenant.created', { tenantId: id, slug, name, hostnames: tenant.hostnames, status: tenant.status }, { tenantId: id, actor: actorOf(caller), requestId: caller.requestId });
+      return tenant;
     });
   }
 
@@ -193,7 +194,7 @@ export class TenantsService {
       }
       const tenant = (await this.reload(em, input.id))!;
       if (changes.length) {
-        await this.outbox.publish(em, 'identity.tenant.updated', { tenantId: tenant.id, slug: tenant.slug, changes, status: tenant.status }, { tenantId: tenant.id, actor: actorOf(caller), requestId: caller.requestId });
+        await this.outbox.publish(em, 'identity.tenant.updated', { tenantId: tenant.id, slug: tenant.slug, changes, status: tenant.status, hostnames: tenant.hostnames }, { tenantId: tenant.id, actor: actorOf(caller), requestId: caller.requestId });
       }
       return tenant;
     });

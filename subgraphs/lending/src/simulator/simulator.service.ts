@@ -11,7 +11,9 @@ import type { ProductsService, CreditProduct, ProductVersion } from '../products
 import { checkLoanRequest, loanTermsOf } from '../products/terms';
 import type { TenantDirectory } from '../tenants/tenants.service';
 
-export interface SimulateInput { productCode: string; amount: string; term: number; tenantSlug: string }
+/** The tenant is named by `tenantSlug` or, for the white-label portal, by the `host` it is served on. */
+export interface TenantRef { tenantSlug?: string | null; host?: string | null }
+export interface SimulateInput extends TenantRef { productCode: string; amount: string; term: number }
 
 export interface ScheduleRowView { number: number; dueDate: string; principal: string; interest: string; fee: string; tax: string; total: string; balance: string }
 export interface Simulation {
@@ -34,8 +36,8 @@ export function scheduleView(s: LoanSchedule, units: number): Pick<Simulation, '
 export class SimulatorService {
   constructor(private readonly orm: Orm, private readonly directory: TenantDirectory, private readonly products: ProductsService) {}
 
-  private async published(tenantSlug: string, productCode: string): Promise<{ product: CreditProduct; version: ProductVersion } | null> {
-    const tenant = await this.directory.bySlug(tenantSlug);
+  private async published(ref: TenantRef, productCode: string): Promise<{ product: CreditProduct; version: ProductVersion } | null> {
+    const tenant = await this.directory.resolve(ref);
     if (!tenant || tenant.status !== 'ACTIVE' || typeof productCode !== 'string') return null;
     return inTenantTx(this.orm, { tenantId: tenant.id }, async (em) => {
       await em.execute('set transaction read only');
@@ -43,8 +45,8 @@ export class SimulatorService {
     });
   }
 
-  async config(productCode: string, tenantSlug: string) {
-    const found = await this.published(tenantSlug, productCode);
+  async config(productCode: string, ref: TenantRef) {
+    const found = await this.published(ref, productCode);
     if (!found) return null;
     const { product, version } = found;
     const t = version.terms;
@@ -57,7 +59,8 @@ export class SimulatorService {
   }
 
   async simulate(input: SimulateInput, today = todayUtc()): Promise<{ simulation: Simulation | null; userErrors: UserError[] }> {
-    const found = await this.published(input.tenantSlug, input.productCode);
+    if (!input.tenantSlug && !input.host) return { simulation: null, userErrors: [userError('TENANT_REQUIRED', 'Name the tenant by tenantSlug or host', 'tenantSlug')] };
+    const found = await this.published(input, input.productCode);
     if (!found) return { simulation: null, userErrors: [userError('PRODUCT_NOT_FOUND', 'No published product with this code for this tenant', 'productCode')] };
     const { product, version } = found;
     const errors = checkLoanRequest(version.terms, product.currency, input.amount, input.term);
