@@ -4,3 +4,4 @@ export * from './guards';
 export * from './metrics';
 export * from './pagination';
 export * from './subscriptions';
+export * from './caller';

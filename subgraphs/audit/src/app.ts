@@ -8,7 +8,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { TokenVerifier } from '@imagy/platform/auth';
 import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
 import { DOMAINS, EventConsumer, Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
-import { NatsSubscriptionHub, startSubgraph, subscriptionServer } from '@imagy/platform/server';
+import { natsReadiness, NatsSubscriptionHub, startSubgraph, subscriptionServer } from '@imagy/platform/server';
 import { migrations } from '../migrations/0001-audit-events';
 import { AuditEventService, type ClientInfo } from './audit-events/audit-event.service';
 import { auditResolvers, type AuditContext } from './audit-events/audit-event.resolvers';
@@ -99,7 +99,7 @@ export async function startAudit(options: StartAuditOptions): Promise<RunningAud
       routes: exportRoute(events, options.verifier),
       plugins: [clientPlugin],
       onListening: subscriptions.onListening,
-      readiness: [{ name: 'nats', check: async () => { if (options.nc.isClosed()) throw new Error('closed'); await options.nc.flush(); } }],
+      readiness: [natsReadiness(options.nc)],
     });
     stoppers.unshift(() => server.stop());
     stoppers.unshift(() => subscriptions.close());

@@ -12,7 +12,7 @@ import { jwksOf, type SigningKey, type TokenVerifier } from '@imagy/platform/aut
 import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
 import { Outbox, OutboxRelay, wireSubject, type EventEnvelope, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
 import { logger } from '@imagy/platform/logger';
-import { startSubgraph } from '@imagy/platform/server';
+import { buildCaller, mergeResolvers, natsReadiness, startSubgraph, trustProxySetting, type Caller } from '@imagy/platform/server';
 import { migrations as initMigrations } from '../migrations/Migration20260101000000Init';
 import { apiKeyMigrations } from '../migrations/Migration20260301000000ApiKeys';
 import { apiKeyResolvers } from './api-keys/api-keys.resolvers';
@@ -20,7 +20,6 @@ import { ApiKeysService } from './api-keys/api-keys.service';
 import { EXCHANGE_PATH, exchangeRoute } from './api-keys/api-keys.exchange';
 import { AuthService } from './auth/auth.service';
 import { authResolvers } from './auth/auth.resolvers';
-import type { Caller } from './common/caller';
 import type { IdentityExtra, IdentityServices } from './context';
 import { seedDemo } from './seed/seed.service';
 import { createTenantLoaders } from './tenants/tenants.loaders';
@@ -63,25 +62,10 @@ export interface RunningIdentity {
 
 export const typeDefs = parse(fs.readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
-type ResolverMap = Record<string, Record<string, unknown>>;
-function mergeResolvers(...maps: ResolverMap[]): ResolverMap {
-  const out: ResolverMap = {};
-  for (const m of maps) for (const [type, fields] of Object.entries(m)) out[type] = { ...out[type], ...fields };
-  return out;
-}
 
 export const resolvers = mergeResolvers(tenantResolvers, userResolvers, authResolvers, apiKeyResolvers);
 
-function clientOf(req: express.Request): { ip: string | null; userAgent: string | null } {
-  const ua = req.get('user-agent');
-  return { ip: req.ip ?? req.socket.remoteAddress ?? null, userAgent: ua ? ua.slice(0, 512) : null };
-}
 
-function trustProxySetting(raw: string): boolean | number | string {
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  return /^\d+$/.test(raw) ? Number(raw) : raw;
-}
 
 export async function startIdentity(options: IdentityOptions): Promise<RunningIdentity> {
   const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, migrations, poolMax: options.poolMax });
@@ -117,7 +101,7 @@ export async function startIdentity(options: IdentityOptions): Promise<RunningId
       resolvers: resolvers as never,
       verifier: options.verifier,
       orm,
-      readiness: [{ name: 'nats', check: async () => { if (options.nc.isClosed()) throw new Error('closed'); await options.nc.flush(); } }],
+      readiness: [natsReadiness(options.nc)],
       routes: (app) => {
         // Behind a reverse proxy, TRUST_PROXY (express syntax: true, hop count, or addresses) makes req.ip the client's.
         if (process.env.TRUST_PROXY) app.set('trust proxy', trustProxySetting(process.env.TRUST_PROXY));
@@ -128,7 +112,7 @@ export async function startIdentity(options: IdentityOptions): Promise<RunningId
         });
       },
       extendContext: (base, req) => {
-        const caller: Caller = { auth: base.auth, requestId: base.requestId, ...clientOf(req) };
+        const caller: Caller = buildCaller(base, req);
         return { caller, services, loaders: { ...createTenantLoaders(tenants), ...createUserLoaders(users, base.auth) } };
       },
     });

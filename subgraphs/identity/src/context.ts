@@ -1,5 +1,5 @@
 import type { BaseContext } from '@imagy/platform/server';
-import type { Caller } from './common/caller';
+import type { Caller } from '@imagy/platform/server';
 import type { ApiKeysService } from './api-keys/api-keys.service';
 import type { AuthService } from './auth/auth.service';
 import type { TenantsService } from './tenants/tenants.service';

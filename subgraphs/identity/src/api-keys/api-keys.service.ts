@@ -11,7 +11,7 @@ import { signToken, ROLES, type AccessClaims, type AuthContext, type SigningKey 
 import { inPlatformTx, inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { EventEnvelope, Outbox } from '@imagy/platform/events';
 import { BadInputError, decodeCursor, NotFoundError, pageSize, requireRole, toConnection, type Connection } from '@imagy/platform/server';
-import { actorOf, type Caller } from '../common/caller';
+import { actorOf, type Caller } from '@imagy/platform/server';
 import { iso, jsonParam, TEXT_ARRAY_PARAM } from '../common/sql';
 import { userError, type UserError } from '../common/validation';
 import {

@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import { signToken, type SigningKey } from '@imagy/platform/auth';
 import { inPlatformTx, inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { EventActor, Outbox, PublishMeta } from '@imagy/platform/events';
-import type { Caller } from '../common/caller';
+import type { Caller } from '@imagy/platform/server';
 import { iso } from '../common/sql';
 import { normaliseEmail, userError, type UserError } from '../common/validation';
 import type { TenantsService } from '../tenants/tenants.service';

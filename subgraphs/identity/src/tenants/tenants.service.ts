@@ -10,7 +10,7 @@ import { hasRole, ROLES, type AuthContext } from '@imagy/platform/auth';
 import { inPlatformTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { Outbox } from '@imagy/platform/events';
 import { BadInputError, decodeCursor, NotFoundError, pageSize, requireRole, toConnection, type Connection } from '@imagy/platform/server';
-import { actorOf, type Caller } from '../common/caller';
+import { actorOf, type Caller } from '@imagy/platform/server';
 import { iso, isUniqueViolation, jsonParam, UUID_ARRAY_PARAM } from '../common/sql';
 import { isCurrency, isTimeZone, LOCALES, normaliseHostname, SLUG, userError, type Locale, type UserError } from '../common/validation';
 

@@ -8,7 +8,7 @@ import { hasRole, ROLES, type AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { Outbox } from '@imagy/platform/events';
 import { BadInputError, decodeCursor, NotFoundError, pageSize, requireRole, requireUser, toConnection, type Connection } from '@imagy/platform/server';
-import { actorOf, type Caller } from '../common/caller';
+import { actorOf, type Caller } from '@imagy/platform/server';
 import { iso, isUniqueViolation, jsonParam, likeEscape, TEXT_ARRAY_PARAM, UUID_ARRAY_PARAM } from '../common/sql';
 import { isE164, isEmail, normaliseEmail, passwordProblem, userError, type UserError } from '../common/validation';
 import { hashPassword } from '../auth/passwords';
