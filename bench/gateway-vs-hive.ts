@@ -11,7 +11,11 @@
  *  - `ours-nodedup`: inbound deduplication off (`--no-dedup`), one worker per core, compared with
  *    `hive-jit` (Hive without inbound deduplication); `ours-nodedup-w1` the same in one process.
  *  Extra variants (`--only ...`): `ours-cluster` (deduplication, one worker per core),
- *  `ours-nofetchdedup` (no deduplication at all).
+ *  `ours-nofetchdedup` (no deduplication at all), and telemetry off (`--no-telemetry`: no metrics
+ *  of requests/fetches/planning, no trace context): `ours-telemetry-off` (= `ours`),
+ *  `ours-nodedup-telemetry-off` (= `ours-nodedup`). Every other variant has telemetry on
+ *  (`GATEWAY_TELEMETRY=on` is set for the harness, whatever the caller's environment says);
+ *  bench/telemetry.sh compares the two no-dedup variants.
  *
  *   npx tsx bench/gateway-vs-hive.ts                                   # full: 2 rounds, defaults (~20 min)
  *   npx tsx bench/gateway-vs-hive.ts --rounds 1 --warmup 2 --duration 5 # smoke
@@ -60,6 +64,9 @@ async function main(): Promise<void> {
     // Further variants for lever measurements (pass --only to use them).
     '--gateway', `ours-cluster=${ours}`,
     '--gateway', `ours-nofetchdedup=${ours} --no-dedup --no-fetch-dedup`,
+    // Telemetry off (metrics of requests, fetches and planning; trace context): the cost of telemetry.
+    '--gateway', `ours-telemetry-off=${ours} --workers 1 --no-telemetry`,
+    '--gateway', `ours-nodedup-telemetry-off=${ours} --no-dedup --no-telemetry`,
     '--rounds', '2',
     ...process.argv.slice(2),
   ];
@@ -71,6 +78,8 @@ async function main(): Promise<void> {
       ...process.env,
       BENCH_AUTH: `Bearer ${token}`,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      // Telemetry on for every variant but the `-telemetry-off` ones (their `--no-telemetry` wins).
+      GATEWAY_TELEMETRY: 'on',
       // The heavy query costs 121 122 under the gateway's cost model (lists without `first` count
       // 10 items per level, 7 levels deep); the default limit (2000) refuses it. Limits stay on.
       GATEWAY_MAX_COST: process.env.GATEWAY_MAX_COST ?? '200000',

@@ -4,6 +4,8 @@
  *  2. payment application: payments/s through the gateway (platform started as e2e/harness.ts does);
  *  3. delinquency: one business date over 100k credits (1.2M installments) bulk-inserted with SQL.
  * Prints a markdown table.
+ * Options: `--only schedule|payments|delinquency` (one part; the delinquency part books the one sample
+ * credit it copies), `--credits N` (delinquency size, default 100000).
  */
 import crypto from 'node:crypto';
 import { generateSchedule } from '../subgraphs/lending/src/loan-math';
@@ -13,6 +15,17 @@ process.env.APOLLO_TELEMETRY_DISABLED = '1';
 process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 
 const results: [string, string, string][] = [];
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i >= 0) return process.argv[i + 1];
+  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+const ONLY = arg('only');
+if (ONLY && !['schedule', 'payments', 'delinquency'].includes(ONLY)) throw new Error(`--only must be schedule, payments or delinquency (got ${ONLY})`);
+const CREDITS = Number(arg('credits') ?? 100000);
+if (!Number.isInteger(CREDITS) || CREDITS < 1) throw new Error('--credits must be a positive integer');
+const want = (part: string) => !ONLY || ONLY === part;
 
 function scheduleBench() {
   const terms = { principal: '2500000', currency: 'MXN', numberOfInstallments: 360, frequency: 'MONTHLY', interestMethod: 'DECLINING_EQUAL_INSTALLMENTS', annualNominalRate: '10.5', dayCount: 'THIRTY_360', disbursementDate: '2026-01-15', fees: [{ code: 'OPENING', kind: 'PERCENTAGE', value: '1', charge: 'UPFRONT', taxRate: '16' }], interestTaxRate: '16' } as const;
@@ -38,10 +51,18 @@ async function platformBench() {
 
     // Payments through the gateway: 40 credits, 20 concurrent clients, 800 payments.
     const credits: string[] = [];
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < (want('payments') ? 40 : 1); i++) {
       const b = await p.call(`mutation($input: BookCreditInput!) { bookCredit(input: $input) { credit { id } userErrors { code } } }`, { input: { productId, borrowerId: crypto.randomUUID(), principal: '50000', term: 36, disbursedAt: '2025-01-15' } }, admin.accessToken);
       credits.push(b.data.bookCredit.credit.id);
     }
+    if (want('payments')) await paymentsBench(p, admin.accessToken, credits);
+    if (want('delinquency')) await delinquencyBench(p, admin.user.tenantId, productId, credits[0]!);
+  } finally {
+    await p.stop();
+  }
+}
+
+async function paymentsBench(p: Awaited<ReturnType<typeof startPlatform>>, token: string, credits: string[]) {
     const PAY = `mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) { payment { id } userErrors { code } } }`;
     const total = 800;
     let next = 0;
@@ -50,22 +71,23 @@ async function platformBench() {
     await Promise.all(Array.from({ length: 20 }, async () => {
       while (next < total) {
         const i = next++;
-        const r = await p.call(PAY, { input: { creditId: credits[i % credits.length], amount: '25.00', paidAt: '2025-02-15', channel: 'SPEI', idempotencyKey: `bench-${i}` } }, admin.accessToken);
+        const r = await p.call(PAY, { input: { creditId: credits[i % credits.length], amount: '25.00', paidAt: '2025-02-15', channel: 'SPEI', idempotencyKey: `bench-${i}` } }, token);
         if (r.errors || r.data.registerPayment.userErrors.length) failures++;
       }
     }));
     const secs = (performance.now() - started) / 1000;
     results.push(['registerPayment through the gateway (20 concurrent clients, 40 credits)', `${(total / secs).toFixed(1)} payments/s`, `${total} payments in ${secs.toFixed(2)} s, ${failures} failed`]);
+}
 
-    // Delinquency over 100k credits.
-    const tenantId = admin.user.tenantId;
-    const [sample] = await p.sql(`select version_id, terms from lending.credits where id = $1`, [credits[0]]);
+async function delinquencyBench(p: Awaited<ReturnType<typeof startPlatform>>, tenantId: string, productId: string, sampleCredit: string) {
+    // Delinquency over CREDITS (default 100k) credits.
+    const [sample] = await p.sql(`select version_id, terms from lending.credits where id = $1`, [sampleCredit]);
     let t0 = performance.now();
     await p.sql(`insert into lending.credits (id, tenant_id, product_id, version_id, borrower_id, currency, minor_units, principal, number_of_installments, installment_amount, disbursed_at, terms, source, principal_outstanding,
         penalty_kind, penalty_rate, penalty_grace_days, penalty_period_days, default_threshold_days, buckets)
       select gen_random_uuid(), $1, $2, $3, gen_random_uuid(), 'MXN', 2, 12000, 12, 1066.19, date '2025-01-15' - (g % 150), $4::jsonb, 'BOOKED', 12000,
         s.penalty_kind, s.penalty_rate, s.penalty_grace_days, s.penalty_period_days, s.default_threshold_days, s.buckets
-      from generate_series(1, 100000) g, (select * from lending.credits where id = $5) s`, [tenantId, productId, sample.version_id, JSON.stringify(sample.terms), credits[0]]);
+      from generate_series(1, $6::int) g, (select * from lending.credits where id = $5) s`, [tenantId, productId, sample.version_id, JSON.stringify(sample.terms), sampleCredit, CREDITS]);
     await p.sql(`insert into lending.installments (id, tenant_id, credit_id, number, due_date, principal_due, interest_due, fee_due, tax_due)
       select gen_random_uuid(), c.tenant_id, c.id, n, (c.disbursed_at + make_interval(months => n))::date, 1000, 66.19, 0, 0
       from lending.credits c cross join generate_series(1, 12) n where c.tenant_id = $1 and c.source = 'BOOKED' and not exists (select 1 from lending.installments i where i.credit_id = c.id)`, [tenantId]);
@@ -86,14 +108,11 @@ async function platformBench() {
     results.push([`delinquency run, first date (${creditCount} credits, ${creditCount * 12} installments)`, `${firstSecs.toFixed(2)} s`, `${r1.creditsEvaluated} evaluated, ${r1.penaltiesBooked} penalties (${r1.penaltyTotal} MXN), ${r1.defaulted} defaulted; bulk load ${loadSecs.toFixed(1)} s`]);
     results.push(['delinquency run, next date', `${secondSecs.toFixed(2)} s`, `${r2.penaltiesBooked} penalties, ${r2.defaulted} defaulted`]);
     results.push(['delinquency run, same date again (idempotent no-op)', `${(againSecs * 1000).toFixed(1)} ms`, `alreadyRun=${again.runs[0]?.alreadyRun}`]);
-  } finally {
-    await p.stop();
-  }
 }
 
 async function main() {
-  scheduleBench();
-  await platformBench();
+  if (want('schedule')) scheduleBench();
+  if (want('payments') || want('delinquency')) await platformBench();
   process.stdout.write(['', '| benchmark | result | detail |', '|---|---|---|', ...results.map((r) => `| ${r.join(' | ')} |`), ''].join('\n') + '\n');
 }
 

@@ -29,7 +29,10 @@ describe('foundation, end to end through the gateway', () => {
     expect(created.data.createUser.userErrors).toEqual([]);
     const ana = created.data.createUser.user;
     expect(ana.email).toBe('ana.lopez@demo.test');
-    const session = await p.login('demo', 'ana.lopez@demo.test', 'a-long-password-1');
+    // Logged in through the gateway from a browser: the login event names the client, not the gateway.
+    const loginReply = await gql(p.gatewayUrl, `mutation($input: LoginInput!) { login(input: $input) { accessToken userErrors { code } } }`,
+      { input: { tenantSlug: 'demo', email: 'ana.lopez@demo.test', password: 'a-long-password-1' } }, { headers: { 'user-agent': 'imagy-e2e-browser/1.0', 'x-forwarded-for': '203.0.113.9' } });
+    const session = { accessToken: loginReply.data.login.accessToken as string };
     const me = await p.call('{ me { id email roles } }', {}, session.accessToken);
     expect(me.data.me).toEqual({ id: ana.id, email: 'ana.lopez@demo.test', roles: ['staff'] });
 
@@ -44,6 +47,11 @@ describe('foundation, end to end through the gateway', () => {
     expect(events.creation.actor).toEqual({ id: demoAdmin.user.id, email: 'admin@demo.localhost', displayName: expect.any(String) });
     expect(events.login.actor).toMatchObject({ id: ana.id, email: 'ana.lopez@demo.test' });
     expect(events.login.ocsf).toMatchObject({ class_uid: 3002, type_uid: 300201, metadata: { tenant_uid: demoAdmin.user.tenantId } });
+    // The gateway forwards the client's user agent and its own view of the client address; an
+    // X-Forwarded-For the caller invents never reaches the event.
+    expect(JSON.stringify(events.login.ocsf)).toContain('imagy-e2e-browser/1.0');
+    expect(JSON.stringify(events.login.ocsf)).not.toContain('203.0.113.9');
+    expect(JSON.stringify(events.login.ocsf)).toContain('127.0.0.1');
 
     const from = new Date(Date.now() - 3600_000).toISOString();
     const to = new Date(Date.now() + 3600_000).toISOString();

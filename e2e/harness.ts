@@ -50,6 +50,8 @@ export interface PlatformOptions {
 }
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  // As in `npm start`: subgraphs believe the X-Forwarded-For the gateway on this machine sends.
+  process.env.TRUST_PROXY ??= 'loopback';
   const db = await createTestDb(options.label);
   const bus = (options.bus ?? (await createTestBus())) as TestBus;
   const issuer = await createTestIssuer();

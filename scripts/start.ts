@@ -63,6 +63,8 @@ async function main() {
     NATS_URL: infra.natsUrl,
     APOLLO_TELEMETRY_DISABLED: '1',
     NODE_ENV: process.env.NODE_ENV ?? 'development',
+    // Subgraphs believe X-Forwarded-For from the gateway on this machine only.
+    TRUST_PROXY: process.env.TRUST_PROXY ?? 'loopback',
   };
   for (const sg of SUBGRAPHS) {
     run(sg.name, `subgraphs/${sg.name}/src/main.ts`, { ...env, PORT: String(sg.port), IDENTITY_SEED: sg.name === 'identity' ? '1' : undefined });

@@ -30,6 +30,12 @@ export interface GatewayContext {
   log: Logger;
   /** W3C trace context of the request (trace.ts); subgraph fetches carry a child `traceparent`. */
   trace?: TraceContext;
+  /**
+   * The client as the gateway saw it: its socket address (never a caller-sent X-Forwarded-For) and
+   * user agent. Sent to subgraphs as `x-forwarded-for` / `user-agent` so login and audit events name
+   * the real client; subgraphs honour it only when TRUST_PROXY says the gateway is trusted.
+   */
+  client?: { ip: string | null; userAgent: string | null };
 }
 
 export interface AuthOptions {

@@ -28,7 +28,8 @@ export function keepAliveFetcher(agent: Agent): Fetcher {
 }
 
 export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(private readonly subgraph: string, url: string, fetcher: Fetcher) {
+  /** `telemetry: false`: no fetch duration/error metrics (trace headers follow `context.trace`). */
+  constructor(private readonly subgraph: string, url: string, fetcher: Fetcher, private readonly telemetry = true) {
     super({ url, fetcher });
   }
 
@@ -38,6 +39,9 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     const { authorization, requestId } = options.context;
     if (authorization) headers.set('authorization', authorization);
     headers.set('x-request-id', requestId);
+    const { client } = options.context;
+    if (client?.ip) headers.set('x-forwarded-for', client.ip.replace(/^::ffff:/, ''));
+    if (client?.userAgent) headers.set('user-agent', client.userAgent);
     const { trace } = options.context;
     if (trace) {
       headers.set('traceparent', childTraceparent(trace));
@@ -46,6 +50,7 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ProcessResult {
+    if (!this.telemetry) return super.process(options);
     const end = subgraphFetchDuration.startTimer({ subgraph: this.subgraph });
     try {
       const response = await super.process(options);

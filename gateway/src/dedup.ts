@@ -115,8 +115,11 @@ function textResponse(url: string, status: number, raw: Record<string, string | 
   } as unknown as Awaited<ReturnType<Fetcher>>;
 }
 
-/** Wraps a fetcher so identical concurrent query fetches (same URL, body and headers) share one HTTP request. */
-export function dedupingFetcher(inner: Fetcher): Fetcher {
+/**
+ * Wraps a fetcher so identical concurrent query fetches (same URL, body and headers) share one HTTP
+ * request. `telemetry: false`: the leader/shared counter is not touched.
+ */
+export function dedupingFetcher(inner: Fetcher, telemetry = true): Fetcher {
   const inflight = new Map<string, Promise<SharedResponse>>();
   return (async (url: string, init?: FetchInit) => {
     const entries = headerEntries(init?.headers);
@@ -131,9 +134,9 @@ export function dedupingFetcher(inner: Fetcher): Fetcher {
     const key = `${url}\n${JSON.stringify(keyHeaders)}\n${body}`;
     let pending = inflight.get(key);
     if (pending) {
-      subgraphFetchDedup.inc({ result: 'shared' });
+      if (telemetry) subgraphFetchDedup.inc({ result: 'shared' });
     } else {
-      subgraphFetchDedup.inc({ result: 'leader' });
+      if (telemetry) subgraphFetchDedup.inc({ result: 'leader' });
       pending = (async () => {
         const res = await inner(url, forward);
         const text = await res.text();

@@ -60,6 +60,8 @@ export interface InboundDedupOptions {
   context: ContextFunction;
   /** Operation texts whose operation types are remembered (default 1000). */
   maxDocuments?: number;
+  /** `false`: the leader/shared counter is not touched (default true). */
+  telemetry?: boolean;
 }
 
 /** Operation type by operation name ('' = the only/first one) per query text, parsed once. */
@@ -133,6 +135,8 @@ export interface FastPathOptions {
   context: RawContextFunction;
   /** Inbound in-flight deduplication (see above). */
   dedup: boolean;
+  /** `false`: the deduplication counter is not touched (default true). */
+  telemetry?: boolean;
   /** Same limit as the normal path's JSON parser (default 2 MiB). */
   maxBodyBytes?: number;
 }
@@ -149,7 +153,7 @@ export interface FastPathOptions {
 export function graphqlFastPath(options: FastPathOptions): (req: http.IncomingMessage, res: http.ServerResponse, fallback: () => void) => void {
   const { apollo } = options;
   const maxBody = options.maxBodyBytes ?? 2 * 1024 * 1024;
-  const dedupe = options.dedup ? deduplicator({ apollo, context: options.context }) : null;
+  const dedupe = options.dedup ? deduplicator({ apollo, context: options.context, telemetry: options.telemetry }) : null;
 
   const run = async (req: http.IncomingMessage, res: http.ServerResponse, body: Record<string, unknown>) => {
     if (dedupe && (await dedupe(req, res, body))) return;
@@ -217,8 +221,9 @@ export function inboundDedupHandler(options: InboundDedupOptions): RequestHandle
  * The deduplication itself: `false` when the request is not eligible (nothing was done, the caller
  * continues on the normal path), `true` once the answer was written.
  */
-function deduplicator(options: { apollo: ApolloServer<GatewayContext>; context: RawContextFunction | ContextFunction; maxDocuments?: number }) {
+function deduplicator(options: { apollo: ApolloServer<GatewayContext>; context: RawContextFunction | ContextFunction; maxDocuments?: number; telemetry?: boolean }) {
   const { apollo } = options;
+  const counted = options.telemetry ?? true;
   const contextOf = options.context as RawContextFunction;
   const types = new OperationTypes(options.maxDocuments ?? 1000);
   const inflight = new Map<string, Promise<Shared | null>>();
@@ -267,7 +272,7 @@ function deduplicator(options: { apollo: ApolloServer<GatewayContext>; context: 
 
       const pending = inflight.get(key);
       if (pending) {
-        inboundDedup.inc({ result: 'shared' });
+        if (counted) inboundDedup.inc({ result: 'shared' });
         const shared = await pending;
         if (shared) {
           sendShared(res, shared);
@@ -279,7 +284,7 @@ function deduplicator(options: { apollo: ApolloServer<GatewayContext>; context: 
         return true;
       }
 
-      inboundDedup.inc({ result: 'leader' });
+      if (counted) inboundDedup.inc({ result: 'leader' });
       let resolveShared!: (s: Shared | null) => void;
       const sharedPromise = new Promise<Shared | null>((resolve) => { resolveShared = resolve; });
       inflight.set(key, sharedPromise);

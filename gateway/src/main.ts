@@ -3,7 +3,7 @@
  *
  *   tsx gateway/src/main.ts [--supergraph <file>] [--port <n>] [--host <addr>] [--allow-anonymous]
  *     [--workers <n>] [--no-dedup] [--no-fetch-dedup] [--jwks <file|url> --issuer <iss> --audience <aud>]
- *     [--no-tenant-check]
+ *     [--no-tenant-check] [--no-telemetry]
  *
  * Defaults: `schema/supergraph.graphql` at the repository root, port `PORT` or 4000, host 0.0.0.0.
  * `--allow-anonymous` (no token verification) is for development, conformance suites and
@@ -19,6 +19,7 @@ import { startGateway, type RunningGateway } from './server';
 import { attachSubscriptions, type GatewaySubscriptions } from './subscriptions';
 import { defaultWorkers, isClusterWorker, runPrimary } from './cluster';
 import { NoTenantStatusCheck, trustedIssuersFromCli } from './cli-auth';
+import { telemetryFromEnv } from './metrics';
 
 const STOP_DEADLINE_MS = 8_000;
 
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
         issuer: { type: 'string' },
         audience: { type: 'string' },
         'no-tenant-check': { type: 'boolean', default: false },
+        'no-telemetry': { type: 'boolean', default: false },
       },
       strict: true,
     }));
@@ -63,6 +65,13 @@ async function main(): Promise<void> {
   let issuers;
   try {
     issuers = allowAnonymous ? [] : trustedIssuersFromCli(values);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  // --no-telemetry wins; otherwise GATEWAY_TELEMETRY (on unless `off`). Checked here so a bad value is exit code 2.
+  let telemetry = false;
+  try {
+    telemetry = values['no-telemetry'] !== true && telemetryFromEnv();
   } catch (e) {
     fail((e as Error).message);
   }
@@ -96,11 +105,11 @@ async function main(): Promise<void> {
   const tenantStatus = values['no-tenant-check'] === true ? new NoTenantStatusCheck() : undefined;
   running = await startGateway({
     supergraphSdl, port, host: values.host, allowAnonymous, verifier, tenantStatus,
-    dedup: values['no-dedup'] !== true, fetchDedup: values['no-fetch-dedup'] !== true,
+    dedup: values['no-dedup'] !== true, fetchDedup: values['no-fetch-dedup'] !== true, telemetry,
   });
   if (stopping) await running.stop().finally(() => process.exit(0));
   // graphql-ws on the same server and path (/graphql): federated subscriptions.
-  subscriptions = attachSubscriptions({ httpServer: running.httpServer, supergraphSdl, verifier, tenantStatus, allowAnonymous });
+  subscriptions = attachSubscriptions({ httpServer: running.httpServer, supergraphSdl, verifier, tenantStatus, allowAnonymous, telemetry });
   logger.info({ url: running.url, supergraph: file }, 'gateway ready');
 }
 

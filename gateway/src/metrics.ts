@@ -37,3 +37,21 @@ export const rejectedRequests = new client.Counter({
   labelNames: ['reason'],
   registers: [registry],
 });
+
+/**
+ * `GATEWAY_TELEMETRY`: `off` (or `false`, `0`) turns request, fetch and planning telemetry off
+ * (see startGateway's `telemetry` option); unset, `on`, `true` or `1` keep it on (the default).
+ */
+export function telemetryFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = (env.GATEWAY_TELEMETRY ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'on' || raw === 'true' || raw === '1') return true;
+  if (raw === 'off' || raw === 'false' || raw === '0') return false;
+  throw new Error(`GATEWAY_TELEMETRY must be "on" or "off", got "${env.GATEWAY_TELEMETRY}"`);
+}
+
+/** `/metrics` with telemetry off: only the default process metrics (`process_*`, `nodejs_*`). */
+export async function processMetrics(): Promise<string> {
+  const names = registry.getMetricsAsArray().map((m) => m.name).filter((n) => n.startsWith('process_') || n.startsWith('nodejs_'));
+  const texts = await Promise.all(names.map((n) => registry.getSingleMetricAsString(n)));
+  return `${texts.join('\n')}\n`;
+}

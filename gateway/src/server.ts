@@ -2,7 +2,8 @@
  * startGateway(): @apollo/gateway inside @apollo/server 5 on express 5.
  *
  * Routes: POST/GET `/graphql`, `/health` (200 once the supergraph is loaded, 503 before and while
- * stopping), `/metrics` (Prometheus, platform registry), `/.well-known/jwks.json` (identity's keys).
+ * stopping), `/metrics` (Prometheus, platform registry; process metrics only with telemetry off),
+ * `/.well-known/jwks.json` (identity's keys).
  * The HTTP port opens before the supergraph is loaded so orchestrators can watch `/health`.
  */
 import fs from 'node:fs';
@@ -25,7 +26,7 @@ import { logger } from '@imagy/platform/logger';
 import { gatewayContext, type GatewayContext } from './auth';
 import { ForwardingDataSource, subgraphAgent } from './datasource';
 import { jwksProxy } from './jwks';
-import { gatewayRequestDuration, registry } from './metrics';
+import { gatewayRequestDuration, processMetrics, registry, telemetryFromEnv } from './metrics';
 import { jwksUrlOf, routingUrl, subgraphUrls } from './supergraph';
 import { IdentityTenantStatusChecker, type TenantStatusChecker } from './tenant-status';
 import { authorizingGateway, supergraphForGateway } from './authz';
@@ -74,6 +75,12 @@ export interface GatewayOptions {
    * Default true.
    */
   fetchDedup?: boolean;
+  /**
+   * Request, subgraph-fetch and planning metrics, W3C trace context (generated and sent to
+   * subgraphs) and the per-request debug log line. `false`: none of it (`/metrics` then shows only
+   * the process metrics). Default: `GATEWAY_TELEMETRY` (on unless `off`).
+   */
+  telemetry?: boolean;
 }
 
 export interface RunningGateway {
@@ -96,6 +103,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // Configuration errors fail startup before anything is opened.
   const limits: OperationLimits = { ...limitsFromEnv(), ...options.limits };
+  const telemetry = options.telemetry ?? telemetryFromEnv();
   const persistedQueries = new PersistedQueries({
     manifest: safelistFrom(options.persistedQueries, log),
     apqMaxEntries: options.apqCache?.maxEntries,
@@ -129,7 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', registry.contentType);
-    res.send(await registry.metrics());
+    res.send(telemetry ? await registry.metrics() : await processMetrics());
   });
   app.get('/.well-known/jwks.json', jwksProxy({
     upstreamUrl: options.jwksUpstreamUrl ?? (identityUrl ? jwksUrlOf(identityUrl) : null),
@@ -150,16 +158,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const fetchDedup = options.fetchDedup ?? true;
   // undici request() on the keep-alive agent (dedup.ts), shared between identical in-flight fetches.
-  const fetcher = fetchDedup ? dedupingFetcher(requestFetcher(agent)) : requestFetcher(agent);
+  const fetcher = fetchDedup ? dedupingFetcher(requestFetcher(agent), telemetry) : requestFetcher(agent);
   const gateway = new ApolloGateway({
     // Same supergraph, with the authorization features accepted: the gateway enforces them (authz.ts).
     supergraphSdl: supergraphForGateway(options.supergraphSdl),
     logger: log,
     buildService: ({ name, url }) => fetchDedup
-      ? new DedupAwareDataSource(name, routingUrl(name, url!), fetcher)
-      : new ForwardingDataSource(name, routingUrl(name, url!), fetcher),
+      ? new DedupAwareDataSource(name, routingUrl(name, url!), fetcher, telemetry)
+      : new ForwardingDataSource(name, routingUrl(name, url!), fetcher, telemetry),
   });
-  instrumentQueryPlanning(gateway, log);
+  if (telemetry) instrumentQueryPlanning(gateway, log);
 
   const seenOperations = new Set<string>();
   const operationLabel = (name: string | undefined | null): string => {
@@ -200,7 +208,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
-      metricsPlugin,
+      ...(telemetry ? [metricsPlugin] : []),
       operationGuardPlugin({ persistedQueries, limits }),
     ],
   });
@@ -217,22 +225,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // Echoed on every answer, refusals included, so a caller can quote it.
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
-    const trace = traceFromHeaders(req.headers);
+    // Telemetry off: no trace context (nothing generated, nothing sent to subgraphs, no trace ids in logs).
+    const trace = telemetry ? traceFromHeaders(req.headers) : undefined;
     const context = await gatewayContext(req.headers, requestId, {
-      allowAnonymous, verifier, tenantStatus, apiKeys, log: log.child({ trace_id: trace.traceId, span_id: trace.spanId }),
+      allowAnonymous, verifier, tenantStatus, apiKeys, log: trace ? log.child({ trace_id: trace.traceId, span_id: trace.spanId }) : log,
     });
-    context.trace = trace;
+    if (trace) context.trace = trace;
+    const ua = req.headers['user-agent'];
+    context.client = { ip: req.socket?.remoteAddress ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null };
     return context;
   };
   const router = express.Router();
   router.use(express.json({ limit: '2mb' }), batchSizeLimit(limits.maxBatchSize));
   // Identical in-flight queries of one caller share one execution (fast-path.ts).
-  if (options.dedup ?? true) router.use(inboundDedupHandler({ apollo, context }));
+  if (options.dedup ?? true) router.use(inboundDedupHandler({ apollo, context, telemetry }));
   router.use(expressMiddleware(apollo, { context }));
   graphqlHandler = router;
-  fastPath = graphqlFastPath({ apollo, context: context as never, dedup: options.dedup ?? true });
+  fastPath = graphqlFastPath({ apollo, context: context as never, dedup: options.dedup ?? true, telemetry });
   state = 'ready';
-  log.info({ port, allowAnonymous, dedup: options.dedup ?? true, fetchDedup, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, limits }, 'gateway listening');
+  log.info({ port, allowAnonymous, dedup: options.dedup ?? true, fetchDedup, telemetry, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, limits }, 'gateway listening');
 
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   let stopping: Promise<void> | null = null;

@@ -37,10 +37,12 @@ import type { TokenVerifier } from '@imagy/platform/auth';
 import { closeOnExpiry, WS_CLOSE_FORBIDDEN } from '@imagy/platform/server';
 import { logger as rootLogger, type Logger } from '@imagy/platform/logger';
 import { gatewayContext, type GatewayContext } from '../auth';
-import { ForwardingDataSource, keepAliveFetcher, subgraphAgent } from '../datasource';
+import { ForwardingDataSource, subgraphAgent } from '../datasource';
+import { dedupingFetcher, requestFetcher } from '../dedup';
 import { applyRemovals, authorizeOperation, authzRulesFromSupergraph, callerOf, type AuthorizedOperation } from '../authz';
 import { checkShape, countTokens, limitError, limitsFromEnv, measureOperation, type OperationLimits } from '../limits';
 import { openSubscriptions, rejectedOperations } from '../operation-metrics';
+import { telemetryFromEnv } from '../metrics';
 import { subgraphUrls } from '../supergraph';
 import { IdentityTenantStatusChecker, type TenantStatusChecker } from '../tenant-status';
 import { FederatedSubscriptions, type SubscriptionPlan } from './federated';
@@ -81,6 +83,8 @@ export interface AttachSubscriptionsOptions {
    * operations, by id in `extensions.persistedQuery`). Default: the manifest startGateway loads.
    */
   persistedQueries?: PersistedQueries;
+  /** `false`: no subgraph fetch metrics for the event fields' entity fetches (default `GATEWAY_TELEMETRY`, on). */
+  telemetry?: boolean;
 }
 
 export interface GatewaySubscriptions {
@@ -129,8 +133,12 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
   ownApiKeys?.catch((err: unknown) => log.error({ err }, 'API keys unavailable for subscriptions'));
   const apiKeysReady = options.apiKeys ? Promise.resolve(options.apiKeys) : ownApiKeys;
   const persisted = options.persistedQueries ?? defaultPersistedQueries(log);
-  const fetcher = keepAliveFetcher(agent);
-  const dataSources = Object.fromEntries([...urls].map(([name, url]) => [name, new ForwardingDataSource(name, url, fetcher)]));
+  const telemetry = options.telemetry ?? telemetryFromEnv();
+  // One event fans out to every subscriber; their entity fetches are identical when their headers
+  // are (same caller in several tabs/screens), so they share one in-flight fetch (dedup.ts rules:
+  // the key includes every forwarded header, authorization included; queries only).
+  const fetcher = dedupingFetcher(requestFetcher(agent), telemetry);
+  const dataSources = Object.fromEntries([...urls].map(([name, url]) => [name, new ForwardingDataSource(name, url, fetcher, telemetry)]));
   const federated = new FederatedSubscriptions(options.supergraphSdl, dataSources);
   const schema = federated.apiGraphQLSchema;
   const rules = authzRulesFromSupergraph(options.supergraphSdl);

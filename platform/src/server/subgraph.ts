@@ -25,6 +25,7 @@ import { inTenantTx, type Em, type TenantScope } from '../db/tenant';
 import type { Orm } from '../db/orm';
 import { logger, type Logger } from '../logger';
 import { formatError, unauthenticated } from './errors';
+import { trustProxySetting } from './caller';
 import { operationDuration, operationErrors, registry } from './metrics';
 import { isProduction } from '../config';
 
@@ -82,6 +83,9 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
   const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]);
   const app = express();
   app.disable('x-powered-by');
+  // Behind the gateway, TRUST_PROXY (express syntax: true, a hop count, 'loopback', addresses) makes
+  // req.ip the client's address from X-Forwarded-For; unset, req.ip is the peer's and XFF is ignored.
+  if (process.env.TRUST_PROXY) app.set('trust proxy', trustProxySetting(process.env.TRUST_PROXY));
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = 65_000;
 

@@ -44,7 +44,9 @@ export interface RunningAudit {
 }
 
 function clientOf(headers: { get(name: string): string | undefined | null } | undefined): ClientInfo {
-  const forwarded = headers?.get('x-forwarded-for')?.split(',')[0]?.trim() ?? headers?.get('x-real-ip')?.trim() ?? null;
+  // The forwarded address is believed only when the deployment trusts the hop in front (the gateway).
+  const trusted = Boolean(process.env.TRUST_PROXY) && process.env.TRUST_PROXY !== 'false';
+  const forwarded = trusted ? (headers?.get('x-forwarded-for')?.split(',')[0]?.trim() ?? headers?.get('x-real-ip')?.trim() ?? null) : null;
   const ua = headers?.get('user-agent') ?? null;
   return { ip: forwarded && net.isIP(forwarded) ? forwarded : null, userAgent: ua ? ua.slice(0, 512) : null };
 }

@@ -12,7 +12,7 @@ import { jwksOf, type SigningKey, type TokenVerifier } from '@imagy/platform/aut
 import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
 import { Outbox, OutboxRelay, wireSubject, type EventEnvelope, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
 import { logger } from '@imagy/platform/logger';
-import { buildCaller, mergeResolvers, natsReadiness, startSubgraph, trustProxySetting, type Caller } from '@imagy/platform/server';
+import { buildCaller, mergeResolvers, natsReadiness, startSubgraph, type Caller } from '@imagy/platform/server';
 import { migrations as initMigrations } from '../migrations/Migration20260101000000Init';
 import { apiKeyMigrations } from '../migrations/Migration20260301000000ApiKeys';
 import { apiKeyResolvers } from './api-keys/api-keys.resolvers';
@@ -103,8 +103,6 @@ export async function startIdentity(options: IdentityOptions): Promise<RunningId
       orm,
       readiness: [natsReadiness(options.nc)],
       routes: (app) => {
-        // Behind a reverse proxy, TRUST_PROXY (express syntax: true, hop count, or addresses) makes req.ip the client's.
-        if (process.env.TRUST_PROXY) app.set('trust proxy', trustProxySetting(process.env.TRUST_PROXY));
         app.post(EXCHANGE_PATH, ...exchangeRoute(apiKeys));
         app.get('/.well-known/jwks.json', (_req, res) => {
           res.setHeader('cache-control', 'public, max-age=300');

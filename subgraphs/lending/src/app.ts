@@ -6,14 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'graphql';
-import type express from 'express';
 import type { TokenVerifier } from '@imagy/platform/auth';
 import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
 import { EventConsumer, Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
 import { logger } from '@imagy/platform/logger';
-import { startSubgraph } from '@imagy/platform/server';
+import { buildCaller, mergeResolvers, natsReadiness, startSubgraph, type Caller } from '@imagy/platform/server';
 import { migrations } from '../migrations/Migration20260201000000Init';
-import type { Caller } from './common/caller';
 import { DateScalar, DecimalScalar } from './common/scalars';
 import type { LendingExtra, LendingServices } from './context';
 import { creditResolvers } from './credits/credits.resolvers';
@@ -57,12 +55,6 @@ export interface RunningLending {
 
 export const typeDefs = parse(fs.readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
-type ResolverMap = Record<string, Record<string, unknown>>;
-function mergeResolvers(...maps: ResolverMap[]): ResolverMap {
-  const out: ResolverMap = {};
-  for (const m of maps) for (const [type, fields] of Object.entries(m)) out[type] = { ...out[type], ...fields };
-  return out;
-}
 
 export const resolvers = {
   ...mergeResolvers(productResolvers, simulatorResolvers, creditResolvers, paymentResolvers, delinquencyResolvers),
@@ -70,10 +62,6 @@ export const resolvers = {
   Date: DateScalar,
 };
 
-function clientOf(req: express.Request): { ip: string | null; userAgent: string | null } {
-  const ua = req.get('user-agent');
-  return { ip: req.ip ?? req.socket.remoteAddress ?? null, userAgent: ua ? ua.slice(0, 512) : null };
-}
 
 export async function startLending(options: LendingOptions): Promise<RunningLending> {
   const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, migrations, poolMax: options.poolMax });
@@ -115,9 +103,9 @@ export async function startLending(options: LendingOptions): Promise<RunningLend
       resolvers: resolvers as never,
       verifier: options.verifier,
       orm,
-      readiness: [{ name: 'nats', check: async () => { if (options.nc.isClosed()) throw new Error('closed'); await options.nc.flush(); } }],
+      readiness: [natsReadiness(options.nc)],
       extendContext: (base, req) => {
-        const caller: Caller = { auth: base.auth, requestId: base.requestId, ...clientOf(req) };
+        const caller: Caller = buildCaller(base, req);
         return { caller, services, loaders: createLendingLoaders(services, base.auth) };
       },
     });

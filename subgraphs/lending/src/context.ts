@@ -1,5 +1,5 @@
 import type { BaseContext } from '@imagy/platform/server';
-import type { Caller } from './common/caller';
+import type { Caller } from '@imagy/platform/server';
 import type { CreditsService } from './credits/credits.service';
 import type { DelinquencyService } from './delinquency/delinquency.service';
 import type { createLendingLoaders } from './loaders';

@@ -12,7 +12,7 @@ import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { EventActor, Outbox } from '@imagy/platform/events';
 import { BadInputError, decodeCursor, NotFoundError, pageSize, requireRole, requireUser, toConnection, type Connection } from '@imagy/platform/server';
 import { generateSchedule, LoanMathError, minorUnits, type LoanTerms, type ScheduleRow } from '../loan-math';
-import { actorOf, type Caller } from '../common/caller';
+import { actorOf, type Caller } from '@imagy/platform/server';
 import { D, fmt } from '../common/money';
 import { CREDIT_BOOKERS, PORTFOLIO_READERS } from '../common/roles';
 import { iso, jsonParam, UUID_ARRAY_PARAM, ymd } from '../common/sql';

@@ -17,7 +17,7 @@ import crypto from 'node:crypto';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { EventActor, EventEnvelope, EventSigner } from '@imagy/platform/events';
 import { requireRole } from '@imagy/platform/server';
-import { actorOf, SYSTEM_ACTOR, type Caller } from '../common/caller';
+import { actorOf, SYSTEM_ACTOR, type Caller } from '@imagy/platform/server';
 import { fmt } from '../common/money';
 import { DELINQUENCY_RUNNERS } from '../common/roles';
 import { ymd } from '../common/sql';
@@ -65,57 +65,68 @@ export class DelinquencyService {
       return { businessDate: d, creditsEvaluated: r.credits_evaluated, penaltiesBooked: r.penalties_booked, penaltyTotal: r.penalty_total, defaulted: r.defaulted, alreadyRun: true };
     }
 
-    // 1. Penalties.
+    // Hash joins and aggregates over every open installment of the tenant stay in memory.
+    await em.execute(`set local work_mem = '64MB'`);
+
+    // 1. Penalties. `priced` is materialized so the HALF_EVEN amount is computed once per installment;
+    // the charges are inserted in installment order (index locality); only newly inserted charges
+    // (the primary key makes a second booking for the same date a no-op) are added to penalty_due,
+    // a HOT update since no index covers the changed columns (see the DelinquencyHot migration).
     const penalties = await em.execute<Row[]>(
-      `with due as (
-         select i.id, i.tenant_id, c.minor_units, c.penalty_kind, c.penalty_rate, c.penalty_grace_days, c.penalty_period_days,
-                (?::date - i.due_date) as late,
-                (i.principal_due - i.principal_paid) + (i.interest_due - i.interest_paid) + (i.fee_due - i.fee_paid) + (i.tax_due - i.tax_paid) as overdue
+      `with priced as materialized (
+         select i.id, i.tenant_id,
+                round_half_even(((i.principal_due - i.principal_paid) + (i.interest_due - i.interest_paid) + (i.fee_due - i.fee_paid) + (i.tax_due - i.tax_paid)) * c.penalty_rate / 100, c.minor_units) as amount
          from installments i join credits c on c.id = i.credit_id
-         where i.outstanding > 0 and i.due_date < ?::date and c.status in ('ACTIVE', 'DEFAULTED') and c.penalty_kind <> 'NONE'
-       ), priced as (
-         select id, tenant_id, round_half_even(overdue * penalty_rate / 100, minor_units) as amount
-         from due
-         where overdue > 0 and late > penalty_grace_days
-           and (penalty_kind = 'DAILY_RATE'
-             or (penalty_kind = 'PERCENT_OF_OVERDUE_PER_PERIOD' and mod(late - penalty_grace_days - 1, penalty_period_days) = 0))
+         where i.paid_at is null and i.outstanding > 0 and i.due_date < ?::date
+           and c.status in ('ACTIVE', 'DEFAULTED') and c.penalty_kind <> 'NONE'
+           and (i.principal_due - i.principal_paid) + (i.interest_due - i.interest_paid) + (i.fee_due - i.fee_paid) + (i.tax_due - i.tax_paid) > 0
+           and (?::date - i.due_date) > c.penalty_grace_days
+           and (c.penalty_kind = 'DAILY_RATE'
+             or (c.penalty_kind = 'PERCENT_OF_OVERDUE_PER_PERIOD' and mod((?::date - i.due_date) - c.penalty_grace_days - 1, c.penalty_period_days) = 0))
        ), charged as (
          insert into penalty_charges (tenant_id, installment_id, business_date, amount)
-         select tenant_id, id, ?::date, amount from priced where amount > 0
+         select tenant_id, id, ?::date, amount from priced where amount > 0 order by id
          on conflict do nothing
          returning installment_id, amount
        ), booked as (
          update installments i set penalty_due = i.penalty_due + ch.amount from charged ch where i.id = ch.installment_id returning ch.amount
        )
        select count(*)::int as n, coalesce(sum(amount), 0)::text as total from booked`,
-      [d, d, d],
+      [d, d, d, d],
     );
 
-    // 2. Days past due and bucket of every open credit.
+    // 2 + 3. Days past due, bucket and ACTIVE -> DEFAULTED in one update per credit (a credit is
+    // written only when its days past due or bucket change, or when it defaults). The buckets of a
+    // version are the same for all its credits: each distinct (buckets, dpd) is resolved once.
     const evaluated = await em.execute<Row[]>(
       `with od as (
-         select credit_id, min(due_date) as since from installments where outstanding > 0 and due_date < ?::date group by credit_id
-       ), calc as (
-         select c.id, coalesce(?::date - od.since, 0) as dpd from credits c left join od on od.credit_id = c.id where c.status in ('ACTIVE', 'DEFAULTED')
+         select credit_id, min(due_date) as since from installments
+         where paid_at is null and outstanding > 0 and due_date < ?::date group by credit_id
+       ), calc as materialized (
+         select c.id, c.status as old_status, c.buckets, c.default_threshold_days, coalesce(?::date - od.since, 0) as dpd
+         from credits c left join od on od.credit_id = c.id where c.status in ('ACTIVE', 'DEFAULTED')
+       ), named as (
+         select k.buckets, k.dpd, (select b->>'name' from jsonb_array_elements(k.buckets) b
+             where k.dpd >= (b->>'minDays')::int and (b->>'maxDays' is null or k.dpd <= (b->>'maxDays')::int) limit 1) as bucket
+         from (select distinct buckets, dpd from calc where dpd > 0) k
+       ), target as (
+         select calc.id, calc.dpd, named.bucket, calc.old_status = 'ACTIVE' and calc.dpd >= calc.default_threshold_days as defaults
+         from calc left join named on named.buckets = calc.buckets and named.dpd = calc.dpd
        ), upd as (
-         update credits c set days_past_due = calc.dpd,
-           bucket = case when calc.dpd = 0 then null else (
-             select b->>'name' from jsonb_array_elements(c.buckets) b
-             where calc.dpd >= (b->>'minDays')::int and (b->>'maxDays' is null or calc.dpd <= (b->>'maxDays')::int) limit 1) end
-         from calc where c.id = calc.id and (c.days_past_due <> calc.dpd or (calc.dpd > 0 and c.bucket is null))
-         returning c.id
+         update credits c set days_past_due = t.dpd, bucket = t.bucket,
+           status = case when t.defaults then 'DEFAULTED' else c.status end,
+           defaulted_at = case when t.defaults then ?::date else c.defaulted_at end
+         from target t
+         where c.id = t.id and (c.days_past_due <> t.dpd or c.bucket is distinct from t.bucket or t.defaults)
+         returning c.id, c.borrower_id, c.days_past_due, c.principal_outstanding::text as principal_outstanding, trim(c.currency) as currency, c.minor_units, t.defaults
        )
-       select (select count(*)::int from calc) as n`,
-      [d, d],
+       select (select count(*)::int from calc) as n,
+              (select coalesce(json_agg(json_build_object('id', id, 'borrower_id', borrower_id, 'days_past_due', days_past_due,
+                 'principal_outstanding', principal_outstanding, 'currency', currency, 'minor_units', minor_units)), '[]'::json)
+               from upd where defaults) as defaulted`,
+      [d, d, d],
     );
-
-    // 3. Defaults.
-    const defaulted = await em.execute<Row[]>(
-      `update credits set status = 'DEFAULTED', defaulted_at = ?::date
-       where status = 'ACTIVE' and days_past_due >= default_threshold_days
-       returning id, borrower_id, days_past_due, principal_outstanding::text as principal_outstanding, trim(currency) as currency, minor_units`,
-      [d],
-    );
+    const defaulted: Row[] = typeof evaluated[0]!.defaulted === 'string' ? JSON.parse(evaluated[0]!.defaulted) : evaluated[0]!.defaulted;
     const occurredAt = new Date().toISOString();
     const envelopes: EventEnvelope[] = defaulted.map((c) => this.signer.sign({
       id: crypto.randomUUID(), subject: 'lending.credit.defaulted', tenantId, occurredAt, actor, requestId: null, schemaVersion: 1,

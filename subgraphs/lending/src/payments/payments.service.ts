@@ -24,7 +24,7 @@ import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { Outbox } from '@imagy/platform/events';
 import { NotFoundError, requireRole } from '@imagy/platform/server';
 import { rescheduleAfterPrepayment } from '../loan-math';
-import { actorOf, type Caller } from '../common/caller';
+import { actorOf, type Caller } from '@imagy/platform/server';
 import { D, fmt, parseAmount, ZERO, type Dec } from '../common/money';
 import { PAYMENT_REGISTRARS } from '../common/roles';
 import { iso, isUniqueViolation, jsonParam, UUID_ARRAY_PARAM, ymd } from '../common/sql';

@@ -11,7 +11,7 @@ import { hasRole, type AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { Outbox } from '@imagy/platform/events';
 import { BadInputError, decodeCursor, NotFoundError, pageSize, requireRole, toConnection, type Connection } from '@imagy/platform/server';
-import { actorOf, type Caller } from '../common/caller';
+import { actorOf, type Caller } from '@imagy/platform/server';
 import { isSupportedCurrency } from '../common/money';
 import { PRODUCT_CHECKERS, PRODUCT_MAKERS, PRODUCT_READERS } from '../common/roles';
 import { iso, isUniqueViolation, jsonParam, UUID_ARRAY_PARAM } from '../common/sql';
