@@ -108,6 +108,18 @@ describe('foundation, end to end through the gateway', () => {
     expect(spoofed.data?.me ?? null).toBeNull();
   });
 
+  test('user-facing messages follow the client\'s language through the gateway, and codes stay the same', async () => {
+    const wrong = { input: { tenantSlug: 'demo', email: 'admin@demo.localhost', password: 'not-the-password' } };
+    const q = `mutation($input: LoginInput!) { login(input: $input) { accessToken userErrors { code message } } }`;
+    const es = await gql(p.gatewayUrl, q, wrong, { headers: { 'accept-language': 'es-MX,es;q=0.9' } });
+    const en = await gql(p.gatewayUrl, q, wrong, { headers: { 'accept-language': 'en-US' } });
+    expect(es.data.login.userErrors).toEqual([{ code: 'INVALID_CREDENTIALS', message: 'Correo o contraseña incorrectos.' }]);
+    expect(en.data.login.userErrors[0].code).toBe('INVALID_CREDENTIALS');
+    expect(en.data.login.userErrors[0].message).not.toBe(es.data.login.userErrors[0].message);
+    const forbidden = await gql(p.gatewayUrl, '{ tenants(first: 1) { edges { node { id } } } }', {}, { token: demoAdmin.accessToken, headers: { 'accept-language': 'es' } });
+    expect(forbidden.errors?.[0]).toMatchObject({ message: 'No tiene permiso para realizar esta acción.', extensions: { code: 'FORBIDDEN' } });
+  });
+
   test('expired, foreign-issuer, wrong-audience, unsigned and tampered tokens get UNAUTHENTICATED at the gateway', async () => {
     const tid = demoAdmin.user.tenantId;
     const expired = await p.issuer.mint({ tenantId: tid, userId: demoAdmin.user.id, roles: ['tenant_admin'], ttlSeconds: -5 });

@@ -42,6 +42,9 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     const { client } = options.context;
     if (client?.ip) headers.set('x-forwarded-for', client.ip.replace(/^::ffff:/, ''));
     if (client?.userAgent) headers.set('user-agent', client.userAgent);
+    // User-facing texts follow the client's language (platform/src/i18n).
+    const language = options.incomingRequestContext.request.http?.headers.get('accept-language');
+    if (language) headers.set('accept-language', language.slice(0, 200));
     const { trace } = options.context;
     if (trace) {
       headers.set('traceparent', childTraceparent(trace));

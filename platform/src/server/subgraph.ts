@@ -26,6 +26,7 @@ import type { Orm } from '../db/orm';
 import { logger, type Logger } from '../logger';
 import { formatError, unauthenticated } from './errors';
 import { trustProxySetting } from './caller';
+import { ERROR_CODES_ES, localeFrom, localizeResult, type Catalogue } from '../i18n';
 import { operationDuration, operationErrors, registry } from './metrics';
 import { isProduction } from '../config';
 
@@ -53,6 +54,11 @@ export interface SubgraphOptions<TExtra extends object> {
   /** Extra HTTP routes (e.g. JWKS on identity), mounted before `/graphql`. */
   routes?: (app: express.Express) => void;
   plugins?: ApolloServerPlugin<any>[];
+  /**
+   * Spanish texts of this subgraph's userError / error codes; answers are translated when the
+   * request's Accept-Language prefers Spanish (platform/src/i18n).
+   */
+  messagesEs?: Catalogue;
   /** Called with the built schema and HTTP server, e.g. to attach a graphql-ws server. */
   onListening?: (server: http.Server, schema: GraphQLSchema) => void | Promise<void>;
 }
@@ -104,6 +110,19 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
     },
   };
 
+  const catalogueEs: Catalogue = { ...ERROR_CODES_ES, ...options.messagesEs };
+  const i18nPlugin: ApolloServerPlugin<BaseContext> = {
+    async requestDidStart(rc) {
+      const locale = localeFrom(rc.request.http?.headers.get('accept-language'));
+      if (locale === 'en') return {};
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind === 'single') localizeResult(response.body.singleResult as never, locale, catalogueEs);
+        },
+      };
+    },
+  };
+
   const apollo = new ApolloServer<BaseContext & TExtra>({
     schema,
     introspection: !isProduction(),
@@ -119,6 +138,7 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
       ApolloServerPluginInlineTraceDisabled(),
       ...(isProduction() ? [ApolloServerPluginLandingPageDisabled()] : []),
       metricsPlugin as ApolloServerPlugin<any>,
+      i18nPlugin as ApolloServerPlugin<any>,
       ...(options.plugins ?? []),
     ],
   });

@@ -18,6 +18,7 @@ import { ensurePartitions, schedulePartitions } from './audit-events/partitions'
 import { onDomainEvent } from './events/on-domain-event';
 import { ReportService } from './reports/report.service';
 import { typeDefs } from './schema';
+import { messagesEs } from './i18n/es';
 
 export const AUDIT_SCHEMA = 'audit';
 export const AUDIT_CONSUMER = 'audit';
@@ -91,6 +92,7 @@ export async function startAudit(options: StartAuditOptions): Promise<RunningAud
     };
     const server = await startSubgraph<Pick<AuditContext, 'loaders' | 'client'>>({
       name: 'audit',
+      messagesEs,
       port: options.port,
       host: options.host,
       typeDefs,

@@ -28,6 +28,7 @@ import { TenantsService } from './tenants/tenants.service';
 import { createUserLoaders } from './users/users.loaders';
 import { userResolvers } from './users/users.resolvers';
 import { UsersService } from './users/users.service';
+import { messagesEs } from './i18n/es';
 
 export const SCHEMA = 'identity';
 
@@ -95,6 +96,7 @@ export async function startIdentity(options: IdentityOptions): Promise<RunningId
   try {
     server = await startSubgraph<IdentityExtra>({
       name: 'identity',
+      messagesEs,
       port: options.port,
       host: options.host,
       typeDefs,

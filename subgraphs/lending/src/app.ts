@@ -27,6 +27,7 @@ import { ProductsService } from './products/products.service';
 import { simulatorResolvers } from './simulator/simulator.resolvers';
 import { SimulatorService } from './simulator/simulator.service';
 import { TenantDirectory } from './tenants/tenants.service';
+import { messagesEs } from './i18n/es';
 
 export const SCHEMA = 'lending';
 export const TENANTS_CONSUMER = 'lending-tenants';
@@ -97,6 +98,7 @@ export async function startLending(options: LendingOptions): Promise<RunningLend
 
     const server = await startSubgraph<LendingExtra>({
       name: 'lending',
+      messagesEs,
       port: options.port,
       host: options.host,
       typeDefs,
