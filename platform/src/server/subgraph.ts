@@ -80,6 +80,12 @@ export async function authenticate(verifier: TokenVerifier, authorization: strin
   return { kind: v.payload.kid_type === 'api_key' ? 'apiKey' : 'user', tenantId: v.tenantId, userId: v.sub, roles: v.roles, scopes: v.scopes, requestId, token, expiresAt: v.exp };
 }
 
+/** The trace id of a W3C `traceparent` header (the gateway sends one per subgraph fetch), for log correlation. */
+export function traceIdOf(header: unknown): string | undefined {
+  const m = typeof header === 'string' ? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(header.trim()) : null;
+  return m && m[1] !== '0'.repeat(32) ? m[1] : undefined;
+}
+
 export function requestIdFrom(header: unknown): string {
   return typeof header === 'string' && /^[A-Za-z0-9._:-]{8,128}$/.test(header) ? header : crypto.randomUUID();
 }
@@ -173,7 +179,7 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
       const base: BaseContext = {
         auth,
         requestId,
-        log: log.child({ request_id: requestId, tenant_id: auth.tenantId ?? undefined }),
+        log: log.child({ request_id: requestId, tenant_id: auth.tenantId ?? undefined, trace_id: traceIdOf(req.headers.traceparent) }),
         tx: (work, scope) => inTenantTx(options.orm, scope ?? { tenantId: auth.tenantId }, work),
       };
       return Object.assign(base, options.extendContext?.(base, req) ?? ({} as TExtra));
