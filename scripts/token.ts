@@ -2,7 +2,8 @@
  * Prints a valid access token for scripts, and nothing else on standard output:
  *   npm run -s token -- --tenant demo --roles tenant_admin,staff [--sub <user id>] [--ttl 3600] [--scopes a,b]
  * Signed by the local issuer's key (generated at first start into .imagy/keys). Without --sub, the
- * first user of the tenant holding one of the roles is used. Development tool: refuses to run with
+ * first user of the tenant holding one of the roles is used; scopes default to those identity derives
+ * from the roles at login. Development tool: refuses to run with
  * NODE_ENV=production.
  */
 import { Client } from 'pg';
@@ -10,6 +11,7 @@ import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
 import { loadOrCreateSigningKey, signToken } from '@imagy/platform/auth';
 import { adminDatabaseUrl, env, isProduction } from '@imagy/platform/config';
+import { scopesFor } from '../subgraphs/identity/src/auth/scopes';
 
 async function main() {
   if (isProduction()) throw new Error('npm run token is a development tool and is disabled in production');
@@ -30,7 +32,9 @@ async function main() {
       sub = user.rows[0]?.id ?? crypto.randomUUID();
     }
     const key = await loadOrCreateSigningKey();
-    const token = await signToken(key, { sub, tid: tenantId, roles, scope: values.scopes ? values.scopes.split(',').join(' ') : undefined }, {
+    // Scopes as identity's login would derive them from the roles, unless given explicitly.
+    const scope = values.scopes ? values.scopes.split(',').join(' ') : scopesFor(roles);
+    const token = await signToken(key, { sub, tid: tenantId, roles, scope: scope || undefined }, {
       issuer: env('IMAGY_ISSUER', 'http://localhost:4000'),
       audience: env('IMAGY_AUDIENCE', 'imagy'),
       ttlSeconds: Number(values.ttl),
