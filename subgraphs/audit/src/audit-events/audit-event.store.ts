@@ -5,21 +5,13 @@
  */
 import type { Em } from '@imagy/platform/db';
 import { columnsOf, type OcsfEvent } from '../ocsf';
+import type { AuditColumns } from '../ocsf/columns';
 
-export interface AuditEventRow {
+/** A stored event: its filterable columns (as `columnsOf` derives them) plus id, time and the OCSF JSON. */
+export interface AuditEventRow extends Omit<AuditColumns, 'categoryUid' | 'searchText'> {
   id: string;
   /** ISO 8601 UTC, millisecond precision. */
   time: string;
-  tenantId: string;
-  classUid: number;
-  activityId: number;
-  typeUid: number;
-  severityId: number;
-  statusId: number;
-  actorUserId: string | null;
-  resourceType: string | null;
-  resourceId: string | null;
-  message: string;
   ocsf: OcsfEvent;
 }
 
