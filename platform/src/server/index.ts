@@ -5,3 +5,4 @@ export * from './metrics';
 export * from './pagination';
 export * from './subscriptions';
 export * from './caller';
+export * from './lifecycle';

@@ -8,7 +8,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { TokenVerifier } from '@imagy/platform/auth';
 import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
 import { DOMAINS, EventConsumer, Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
-import { natsReadiness, NatsSubscriptionHub, startSubgraph, subscriptionServer } from '@imagy/platform/server';
+import { natsReadiness, NatsSubscriptionHub, Lifecycle, startSubgraph, subscriptionServer } from '@imagy/platform/server';
 import { migrations } from '../migrations/0001-audit-events';
 import { AuditEventService, type ClientInfo } from './audit-events/audit-event.service';
 import { auditResolvers, type AuditContext } from './audit-events/audit-event.resolvers';
@@ -54,10 +54,11 @@ function clientOf(headers: { get(name: string): string | undefined | null } | un
 
 export async function startAudit(options: StartAuditOptions): Promise<RunningAudit> {
   const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: AUDIT_SCHEMA, migrations });
-  const stoppers: (() => Promise<void> | void)[] = [() => orm.close(true)];
+  const lifecycle = new Lifecycle();
+  lifecycle.add(() => orm.close(true));
   try {
     await ensurePartitions(orm);
-    stoppers.unshift(schedulePartitions(orm));
+    lifecycle.add(schedulePartitions(orm));
 
     const outbox = new Outbox(options.signer);
     const events = new AuditEventService(orm, outbox);
@@ -66,18 +67,18 @@ export async function startAudit(options: StartAuditOptions): Promise<RunningAud
     const { url: listenUrl } = await ensureSubgraphSchema(options.adminUrl, AUDIT_SCHEMA);
     const relay = new OutboxRelay({ orm, nc: options.nc, ns: options.ns, schema: AUDIT_SCHEMA, listenUrl });
     await relay.start();
-    stoppers.unshift(() => relay.stop());
+    lifecycle.add(() => relay.stop());
 
     const consumer = new EventConsumer({
       orm, nc: options.nc, ns: options.ns, signer: options.signer,
       name: AUDIT_CONSUMER, domains: [...AUDITED_DOMAINS], handler: onDomainEvent(events),
     });
     await consumer.start();
-    stoppers.unshift(() => consumer.stop());
+    lifecycle.add(() => consumer.stop());
 
     // Live tail: graphql-ws on /graphql, fed by audit.event.recorded through one shared NATS subscription.
     const hub = new NatsSubscriptionHub({ nc: options.nc, ns: options.ns, signer: options.signer });
-    stoppers.unshift(() => hub.close());
+    lifecycle.add(() => hub.close());
     const subscriptions = subscriptionServer<Pick<AuditContext, 'loaders' | 'client'>>({
       name: 'audit',
       verifier: options.verifier,
@@ -105,8 +106,8 @@ export async function startAudit(options: StartAuditOptions): Promise<RunningAud
       onListening: subscriptions.onListening,
       readiness: [natsReadiness(options.nc)],
     });
-    stoppers.unshift(() => server.stop());
-    stoppers.unshift(() => subscriptions.close());
+    lifecycle.add(() => server.stop());
+    lifecycle.add(() => subscriptions.close());
 
     return {
       url: server.url,
@@ -114,11 +115,11 @@ export async function startAudit(options: StartAuditOptions): Promise<RunningAud
       orm,
       hub,
       async stop() {
-        for (const s of stoppers.splice(0)) await s();
+        await lifecycle.stop();
       },
     };
   } catch (err) {
-    for (const s of stoppers.splice(0)) await Promise.resolve(s()).catch(() => undefined);
+    await lifecycle.abort();
     throw err;
   }
 }

@@ -66,8 +66,6 @@ export const typeDefs = parse(fs.readFileSync(path.join(__dirname, '..', 'schema
 
 export const resolvers = mergeResolvers(tenantResolvers, userResolvers, authResolvers, apiKeyResolvers);
 
-
-
 export async function startIdentity(options: IdentityOptions): Promise<RunningIdentity> {
   const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, migrations, poolMax: options.poolMax });
   const { url: listenUrl } = await ensureSubgraphSchema(options.adminUrl, SCHEMA);

@@ -10,7 +10,7 @@ import type { TokenVerifier } from '@imagy/platform/auth';
 import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
 import { EventConsumer, Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
 import { logger } from '@imagy/platform/logger';
-import { buildCaller, mergeResolvers, natsReadiness, startSubgraph, type Caller } from '@imagy/platform/server';
+import { buildCaller, mergeResolvers, natsReadiness, Lifecycle, startSubgraph, type Caller } from '@imagy/platform/server';
 import { migrations } from '../migrations/Migration20260201000000Init';
 import { DateScalar, DecimalScalar } from './common/scalars';
 import type { LendingExtra, LendingServices } from './context';
@@ -66,7 +66,8 @@ export const resolvers = {
 
 export async function startLending(options: LendingOptions): Promise<RunningLending> {
   const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, migrations, poolMax: options.poolMax });
-  const stoppers: (() => Promise<void> | void)[] = [() => orm.close(true)];
+  const lifecycle = new Lifecycle();
+  lifecycle.add(() => orm.close(true));
   try {
     const { url: listenUrl } = await ensureSubgraphSchema(options.adminUrl, SCHEMA);
     const outbox = new Outbox(options.signer);
@@ -84,17 +85,17 @@ export async function startLending(options: LendingOptions): Promise<RunningLend
 
     const relay = new OutboxRelay({ orm, nc: options.nc, ns: options.ns, schema: SCHEMA, listenUrl });
     await relay.start();
-    stoppers.unshift(() => relay.stop());
+    lifecycle.add(() => relay.stop());
 
     const consumer = new EventConsumer({
       orm, nc: options.nc, ns: options.ns, signer: options.signer, name: TENANTS_CONSUMER, domains: ['identity'],
       filters: ['identity.tenant.>'], handler: onTenantEvent(directory),
     });
     await consumer.start();
-    stoppers.unshift(() => consumer.stop());
+    lifecycle.add(() => consumer.stop());
 
     const interval = options.delinquencyIntervalMs ?? 3_600_000;
-    if (interval > 0) stoppers.unshift(scheduleDelinquency(services.delinquency, () => directory.active(), interval, logger.child({ component: 'delinquency' })));
+    if (interval > 0) lifecycle.add(scheduleDelinquency(services.delinquency, () => directory.active(), interval, logger.child({ component: 'delinquency' })));
 
     const server = await startSubgraph<LendingExtra>({
       name: 'lending',
@@ -111,7 +112,7 @@ export async function startLending(options: LendingOptions): Promise<RunningLend
         return { caller, services, loaders: createLendingLoaders(services, base.auth) };
       },
     });
-    stoppers.unshift(() => server.stop());
+    lifecycle.add(() => server.stop());
 
     return {
       url: server.url,
@@ -119,11 +120,11 @@ export async function startLending(options: LendingOptions): Promise<RunningLend
       orm,
       services,
       async stop() {
-        for (const s of stoppers.splice(0)) await s();
+        await lifecycle.stop();
       },
     };
   } catch (err) {
-    for (const s of stoppers.splice(0)) await Promise.resolve(s()).catch(() => undefined);
+    await lifecycle.abort();
     throw err;
   }
 }
