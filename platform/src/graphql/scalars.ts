@@ -28,8 +28,9 @@
  * JSON      Any JSON value, nested at most 16 objects/lists deep and at most 64 KiB as UTF-8 JSON;
  *           no NUL or lone surrogate in any string or key (PostgreSQL's jsonb refuses NUL); only
  *           finite numbers, integers within ±2^53 when written inline; no `__proto__` key (plain
- *           assignment of such a key replaces an object's prototype). A subgraph that needs other
- *           bounds builds its own with `jsonScalar({ maxDepth, maxBytes })`.
+ *           assignment of such a key replaces an object's prototype); no variable inside an inline
+ *           literal (send the whole value as one JSON variable). A subgraph that needs other bounds
+ *           builds its own with `jsonScalar({ maxDepth, maxBytes })`.
  *
  * Every string input is also refused when it holds NUL or a lone UTF-16 surrogate.
  */
@@ -53,12 +54,50 @@ export type ScalarProblem =
   | 'WRONG_TYPE' | 'INVALID_TEXT' | 'SURROUNDING_SPACE' | 'TOO_LONG' | 'FORMAT' | 'NO_OFFSET'
   | 'IMPOSSIBLE_DATE' | 'OUT_OF_RANGE' | 'TOO_PRECISE' | 'TOO_DEEP' | 'TOO_LARGE' | 'NOT_FINITE' | 'UNSAFE_KEY';
 
-/** The typed error every scalar throws for a caller's bad value. */
+/**
+ * The typed error every scalar throws for a caller's bad variable value. graphql-js prefixes its
+ * message with the variable and the path inside it (`Variable "$input" got invalid value 5 at
+ * "input.amount"; Decimal must be a string ...`) and keeps its extensions.
+ */
 export class ScalarInputError extends GraphQLError {
   constructor(readonly scalar: string, readonly reason: ScalarProblem, message: string) {
     super(message, { extensions: { code: 'BAD_USER_INPUT', scalar, reason } });
     this.name = 'ScalarInputError';
   }
+}
+
+/**
+ * The same refusal for an inline literal. Deliberately not a GraphQLError: graphql-js's validation
+ * reports a GraphQLError from parseLiteral as it is, but wraps any other error as `Expected value of
+ * type "Decimal", found 5; <message>` with the literal's location (and these extensions), which
+ * is what tells the caller which argument is wrong.
+ */
+export class ScalarLiteralError extends Error {
+  readonly scalar: string;
+  readonly reason: ScalarProblem;
+  readonly extensions: { code: 'BAD_USER_INPUT'; scalar: string; reason: ScalarProblem };
+  constructor(cause: ScalarInputError) {
+    super(cause.message);
+    this.name = 'ScalarLiteralError';
+    this.scalar = cause.scalar;
+    this.reason = cause.reason;
+    this.extensions = { code: 'BAD_USER_INPUT', scalar: cause.scalar, reason: cause.reason };
+  }
+}
+
+/** Whether an error is a scalar's refusal of a caller's value (variable or literal). */
+export const isScalarError = (error: unknown): error is ScalarInputError | ScalarLiteralError => error instanceof ScalarInputError || error instanceof ScalarLiteralError;
+
+/** parseLiteral that reports refusals the way graphql-js locates them (see ScalarLiteralError). */
+function literalParser<T>(parse: (ast: ValueNode, variables?: Readonly<Record<string, unknown>> | null) => T) {
+  return (ast: ValueNode, variables?: Readonly<Record<string, unknown>> | null): T => {
+    try {
+      return parse(ast, variables);
+    } catch (e) {
+      if (e instanceof ScalarInputError) throw new ScalarLiteralError(e);
+      throw e;
+    }
+  };
 }
 
 /** A resolver returned a value a scalar cannot send: a bug, reported as an internal error. */
@@ -149,7 +188,7 @@ export const DateScalar = new GraphQLScalarType<string, string>({
     try { return parseDate(value, false); } catch (e) { throw outputError('Date', (e as Error).message); }
   },
   parseValue: (value) => parseDate(inputText('Date', value, DATE_EXAMPLE)),
-  parseLiteral: (ast) => parseDate(literalText('Date', ast, DATE_EXAMPLE)),
+  parseLiteral: literalParser((ast) => parseDate(literalText('Date', ast, DATE_EXAMPLE))),
 });
 
 // ---- DateTime --------------------------------------------------------------------------------
@@ -192,7 +231,7 @@ export const DateTimeScalar = new GraphQLScalarType<string, string>({
     try { return parseDateTime(value, false); } catch (e) { throw outputError('DateTime', (e as Error).message); }
   },
   parseValue: (value) => parseDateTime(inputText('DateTime', value, DATETIME_EXAMPLE)),
-  parseLiteral: (ast) => parseDateTime(literalText('DateTime', ast, DATETIME_EXAMPLE)),
+  parseLiteral: literalParser((ast) => parseDateTime(literalText('DateTime', ast, DATETIME_EXAMPLE))),
 });
 
 // ---- Decimal ---------------------------------------------------------------------------------
@@ -224,7 +263,7 @@ export const DecimalScalar = new GraphQLScalarType<string, string>({
     return value;
   },
   parseValue: (value) => parseDecimal(inputText('Decimal', value, DECIMAL_EXAMPLE)),
-  parseLiteral: (ast) => parseDecimal(literalText('Decimal', ast, DECIMAL_EXAMPLE)),
+  parseLiteral: literalParser((ast) => parseDecimal(literalText('Decimal', ast, DECIMAL_EXAMPLE))),
 });
 
 // ---- JSON ------------------------------------------------------------------------------------
@@ -277,16 +316,18 @@ function checkJsonInput(value: unknown, maxDepth: number, depth: number): void {
   }
 }
 
+const sizeText = (bytes: number) => (bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`);
+
 function checkJsonSize(value: JsonValue, maxBytes: number): void {
   // Cheap bound first: a UTF-16 unit is at most 3 UTF-8 bytes.
   const text = JSON.stringify(value);
   if (text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text, 'utf8') > maxBytes)) {
-    throw new ScalarInputError('JSON', 'TOO_LARGE', `JSON is larger than ${Math.floor(maxBytes / 1024)} KiB`);
+    throw new ScalarInputError('JSON', 'TOO_LARGE', `JSON is larger than ${sizeText(maxBytes)}`);
   }
 }
 
 /** An inline literal as a JSON value: the same rules as a variable, depth-checked while converting. */
-function literalJson(ast: ValueNode, variables: Readonly<Record<string, unknown>> | null | undefined, maxDepth: number, depth: number): JsonValue | undefined {
+function literalJson(ast: ValueNode, maxDepth: number, depth: number): JsonValue {
   switch (ast.kind) {
     case Kind.STRING: checkJsonText(ast.value, 'string'); return ast.value;
     case Kind.BOOLEAN: return ast.value;
@@ -302,15 +343,13 @@ function literalJson(ast: ValueNode, variables: Readonly<Record<string, unknown>
       return n;
     }
     case Kind.ENUM: throw new ScalarInputError('JSON', 'WRONG_TYPE', `JSON cannot hold the bare word ${ast.value.slice(0, 40)}: quote it`);
-    case Kind.VARIABLE: {
-      const v = variables ? variables[ast.name.value] : undefined;
-      if (v === undefined) return undefined;
-      checkJsonInput(v, maxDepth, depth);
-      return v as JsonValue;
-    }
+    case Kind.VARIABLE:
+      // Only a nested variable gets here (`{ a: $x }`). Its value could be checked only at execution,
+      // where graphql-js turns any refusal into an uncoded "Argument has invalid value" error.
+      throw new ScalarInputError('JSON', 'WRONG_TYPE', `JSON literals cannot hold variables ($${ast.name.value}): send the whole value as one JSON variable`);
     case Kind.LIST: {
       if (depth >= maxDepth) throw new ScalarInputError('JSON', 'TOO_DEEP', `JSON is nested deeper than ${maxDepth} levels`);
-      return ast.values.map((v) => literalJson(v, variables, maxDepth, depth + 1) ?? null);
+      return ast.values.map((v) => literalJson(v, maxDepth, depth + 1));
     }
     case Kind.OBJECT: {
       if (depth >= maxDepth) throw new ScalarInputError('JSON', 'TOO_DEEP', `JSON is nested deeper than ${maxDepth} levels`);
@@ -318,8 +357,7 @@ function literalJson(ast: ValueNode, variables: Readonly<Record<string, unknown>
       for (const field of ast.fields) {
         const key = field.name.value;
         if (key === '__proto__') throw new ScalarInputError('JSON', 'UNSAFE_KEY', 'JSON object keys named __proto__ are not accepted');
-        const v = literalJson(field.value, variables, maxDepth, depth + 1);
-        if (v !== undefined) out[key] = v;
+        out[key] = literalJson(field.value, maxDepth, depth + 1);
       }
       return out;
     }
@@ -358,11 +396,11 @@ export function jsonScalar(bounds: JsonBounds = {}): GraphQLScalarType<JsonValue
       checkJsonSize(value as JsonValue, maxBytes);
       return value as JsonValue;
     },
-    parseLiteral(ast, variables) {
-      const value = literalJson(ast, variables, maxDepth, 0) ?? null;
+    parseLiteral: literalParser((ast) => {
+      const value = literalJson(ast, maxDepth, 0);
       checkJsonSize(value, maxBytes);
       return value;
-    },
+    }),
   });
 }
 
