@@ -145,7 +145,10 @@ function serverOutput(root: string, target: ServerTarget): Types.ConfiguredOutpu
       enumsAsTypes: true,
       scalars: scalarsOf(target, sdl),
       strictScalars: true,
-      mappers: { ...SHARED_MAPPERS, ...MAPPERS[target.name] },
+      mappers: {
+        ...Object.fromEntries(Object.entries(SHARED_MAPPERS).filter(([type]) => new RegExp(`^\\s*type\\s+${type}\\b`, 'm').test(sdl))),
+        ...MAPPERS[target.name],
+      },
       // Imported domain types get a suffix so they never clash with the SDL type of the same name.
       mapperTypeSuffix: 'Model',
       maybeValue: 'T | null',

@@ -17,6 +17,15 @@ export async function staleGeneratedFiles(dir = root): Promise<string[]> {
   for (const o of outputs) expected.set(path.relative(dir, path.resolve(dir, o.filename)), o.content);
   for (const m of clientManifests(dir, (rel) => expected.get(rel) ?? null)) expected.set(m.file, m.content);
 
+  // codegen can report a failed output and still resolve (e.g. a preset it cannot load): every
+  // target must have produced its files, or the comparison below would pass on nothing.
+  const produced = [...expected.keys()];
+  const missingTargets = [
+    ...serverTargets(dir).map((t) => t.output).filter((f) => !expected.has(f)),
+    ...clientNames(dir).map((c) => `clients/${c}/src/__generated__/`).filter((d) => !produced.some((f) => f.startsWith(d))),
+  ];
+  if (missingTargets.length) throw new Error(`graphql-codegen generated nothing for: ${missingTargets.join(', ')}`);
+
   const stale: string[] = [];
   for (const [file, content] of expected) {
     const full = path.join(dir, file);
