@@ -89,6 +89,7 @@ export async function runSubgraphProcess<TServices, TExtra extends object, TOpti
 
   try {
     const env = subgraphProcessEnv(definition.name, definition.port);
+    log.info({ host: env.host, port: env.port, nats: env.natsUrl, namespace: env.namespace || undefined }, `${definition.name} starting`);
     // OptionsFromEnv lets a definition omit optionsFromEnv only when undefined is a valid TOptions.
     const options = (definition.optionsFromEnv ? await definition.optionsFromEnv() : undefined) as TOptions;
     const verifier = definition.verifierFromEnv ? await definition.verifierFromEnv(options) : new TokenVerifier(trustedIssuersFromEnv());
