@@ -122,6 +122,7 @@ export async function startInstance<TServices, TExtra extends object, TOptions>(
       })
       : null;
 
+    const routes = definition.routes;
     const resolvers = typeof definition.resolvers === 'function' ? definition.resolvers(services, runtime) : definition.resolvers;
     const server = await startSubgraph<TExtra>({
       name: definition.name,
@@ -134,7 +135,7 @@ export async function startInstance<TServices, TExtra extends object, TOptions>(
       trustProxy: deps.trustProxy,
       messagesEs: definition.messages,
       readiness: [natsReadiness(deps.nc), ...(definition.readiness?.(runtime, services) ?? [])],
-      routes: definition.routes ? (app) => definition.routes!(app, runtime, services) : undefined,
+      routes: routes && ((app) => routes(app, runtime, services)),
       extendContext,
       onListening: subscriptions ? (http, built) => subscriptions.onListening(http, built) : undefined,
     });

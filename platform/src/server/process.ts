@@ -80,7 +80,6 @@ export async function runSubgraphProcess<TServices, TExtra extends object, TOpti
       process.exit(0);
     } catch (err) {
       log.error({ err }, `${definition.name} did not stop cleanly`);
-      await lifecycle.abort();
       process.exit(1);
     }
   };
