@@ -38,3 +38,8 @@ export const natsUrl = () => env('NATS_URL', 'nats://127.0.0.1:4222');
  * parallel suites on the shared NATS never see each other's events.
  */
 export const natsNamespace = () => env('NATS_NAMESPACE', '');
+/**
+ * Interface a subgraph listens on. Loopback by default: only the gateway on the same machine calls
+ * subgraphs directly. Containers set HOST=0.0.0.0 (the gateway reaches them over the compose network).
+ */
+export const listenHost = () => env('HOST', '127.0.0.1');

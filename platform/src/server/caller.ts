@@ -2,6 +2,7 @@
  * Request facts every subgraph needs for events and audit, and small wiring helpers that every
  * subgraph's app.ts used to repeat.
  */
+import net from 'node:net';
 import type express from 'express';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { AuthContext } from '../auth/context';
@@ -23,37 +24,47 @@ export function actorOf(caller: Caller): EventActor {
   return { kind: caller.auth.kind === 'apiKey' ? 'apiKey' : 'user', userId: caller.auth.userId, ip: caller.ip, userAgent: caller.userAgent };
 }
 
+/** Client hints of a request for audit and login events. */
+export interface ClientInfo { ip: string | null; userAgent: string | null }
+
+/** What a caller over graphql-ws is known as: the socket's upgrade request is not kept per operation. */
+export const NO_CLIENT_INFO: ClientInfo = { ip: null, userAgent: null };
+
 /**
  * Client address and user agent of a request. `req.ip` honours express's `trust proxy` setting
- * (TRUST_PROXY, see `trustProxySetting`), so behind the gateway it is the caller's address only when
- * the deployment says the hop in front is trusted; otherwise it is the peer's address.
+ * (TRUST_PROXY, parsed once by `trustProxySetting` and applied by startSubgraph), so behind the
+ * gateway it is the caller's address from X-Forwarded-For only when the deployment says the hop in
+ * front is trusted; otherwise it is the peer's address. A forwarded value that is not an IP address
+ * (express passes it through as is) is dropped rather than recorded.
  */
-export function clientOf(req: express.Request): { ip: string | null; userAgent: string | null } {
+export function clientOf(req: express.Request): ClientInfo {
   const ua = req.get('user-agent');
-  return { ip: req.ip ?? req.socket.remoteAddress ?? null, userAgent: ua ? ua.slice(0, 512) : null };
+  const ip = req.ip ?? req.socket.remoteAddress ?? null;
+  return { ip: ip && net.isIP(ip) ? ip : null, userAgent: ua ? ua.slice(0, 512) : null };
 }
 
-/** express `trust proxy` value from the TRUST_PROXY environment variable (true, a hop count, or addresses). */
-export function trustProxySetting(raw: string): boolean | number | string {
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  return /^\d+$/.test(raw) ? Number(raw) : raw;
+/** express `trust proxy` value of TRUST_PROXY: true/false, a hop count, or addresses/subnets ('loopback', 'uniquelocal', CIDRs). */
+export type TrustProxy = boolean | number | string;
+
+/**
+ * The one parser of TRUST_PROXY (every subgraph and process uses it). Unset or empty: undefined
+ * (X-Forwarded-For is ignored, `req.ip` is the peer). 'true'/'false', a hop count, or anything else
+ * as express's list of trusted addresses.
+ */
+export function trustProxySetting(raw: string | undefined = process.env.TRUST_PROXY): TrustProxy | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
-export function buildCaller(base: { auth: AuthContext; requestId: string }, req: express.Request): Caller {
-  return { auth: base.auth, requestId: base.requestId, ...clientOf(req) };
+/** The Caller of a request: its verified identity plus client hints (none without an HTTP request, e.g. over graphql-ws). */
+export function buildCaller(base: { auth: AuthContext; requestId: string }, req?: express.Request): Caller {
+  return { auth: base.auth, requestId: base.requestId, ...(req ? clientOf(req) : NO_CLIENT_INFO) };
 }
 
 /** `/ready` check: the NATS connection is open and answers a round trip. */
 export function natsReadiness(nc: NatsConnection): ReadinessCheck {
   return { name: 'nats', check: async () => { if (nc.isClosed()) throw new Error('closed'); await nc.flush(); } };
-}
-
-type ResolverMap = Record<string, Record<string, unknown>>;
-
-/** Merges feature resolver maps type by type (later maps add fields to earlier types). */
-export function mergeResolvers(...maps: ResolverMap[]): ResolverMap {
-  const out: ResolverMap = {};
-  for (const m of maps) for (const [type, fields] of Object.entries(m)) out[type] = { ...out[type], ...fields };
-  return out;
 }

@@ -6,3 +6,7 @@ export * from './pagination';
 export * from './subscriptions';
 export * from './caller';
 export * from './lifecycle';
+export * from './resolvers';
+export * from './define';
+export * from './instance';
+export * from './process';

@@ -10,8 +10,22 @@ export class Lifecycle {
     this.stoppers.unshift(stop);
   }
 
+  /**
+   * Stops everything, last started first. A stopper that fails does not keep the earlier-started
+   * ones running (the ORM still closes when the HTTP server failed to drain): all are called, then
+   * the first failure is thrown.
+   */
   async stop(): Promise<void> {
-    for (const s of this.stoppers.splice(0)) await s();
+    const failures: unknown[] = [];
+    for (const s of this.stoppers.splice(0)) {
+      try {
+        await s();
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} components failed to stop`);
   }
 
   async abort(): Promise<void> {

@@ -4,9 +4,13 @@
  * JSON logs with tenant_id and request_id.
  *
  * Every request gets a fresh context: the caller's identity from a token verified here again
- * (defence in depth: identity headers are never trusted), a request id, and a `tx` helper that
- * opens a tenant-scoped transaction. Subgraph-specific context (DataLoaders) comes from
- * `extendContext`, called once per request so loaders never outlive it.
+ * (defence in depth: identity headers are never trusted), a request id and a logger carrying both.
+ * Subgraph-specific context (DataLoaders, the caller's client hints) comes from `extendContext`,
+ * called once per request so loaders never outlive it. Services open their own tenant-scoped
+ * transactions (`inTenantTx`), so the context carries no transaction helper.
+ *
+ * Subgraphs normally do not call this directly: `defineSubgraph()` + `runSubgraphProcess()` /
+ * `startSubgraphInstance()` (define.ts, process.ts, instance.ts) wire it with everything else.
  */
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -16,26 +20,23 @@ import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { anonymous, type AuthContext } from '../auth/context';
 import { AuthError } from '../auth/errors';
 import { bearerToken, type TokenVerifier } from '../auth/verifier';
-import { inTenantTx, type Em, type TenantScope } from '../db/tenant';
 import type { Orm } from '../db/orm';
 import { logger, type Logger } from '../logger';
 import { formatError, unauthenticated } from './errors';
-import { trustProxySetting } from './caller';
+import { trustProxySetting, type TrustProxy } from './caller';
 import { ERROR_CODES_ES, localeFrom, localizeResult, type Catalogue } from '../i18n';
-import { operationDuration, operationErrors, registry } from './metrics';
+import { OperationLabels, operationDuration, operationErrors, registry } from './metrics';
+import { toApolloResolverMap, type ResolverMapLike } from './resolvers';
 import { isProduction } from '../config';
 
 export interface BaseContext {
   auth: AuthContext;
   requestId: string;
   log: Logger;
-  /** Tenant-scoped transaction for the caller's tenant (override the scope for platform roles). */
-  tx<T>(work: (em: Em) => Promise<T>, scope?: TenantScope): Promise<T>;
 }
 
 export interface ReadinessCheck { name: string; check(): Promise<void> }
@@ -43,9 +44,10 @@ export interface ReadinessCheck { name: string; check(): Promise<void> }
 export interface SubgraphOptions<TExtra extends object> {
   name: string;
   port: number;
+  /** Interface to listen on; default 127.0.0.1 (only the gateway on this machine reaches it). */
   host?: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<any>;
+  resolvers: ResolverMapLike;
   verifier: TokenVerifier;
   orm: Orm;
   readiness?: ReadinessCheck[];
@@ -59,11 +61,17 @@ export interface SubgraphOptions<TExtra extends object> {
    * request's Accept-Language prefers Spanish (platform/src/i18n).
    */
   messagesEs?: Catalogue;
+  /**
+   * express `trust proxy` (see `trustProxySetting`): whose X-Forwarded-For is believed for the
+   * client address. Default: TRUST_PROXY from the environment; unset, the peer's address is used.
+   */
+  trustProxy?: TrustProxy;
   /** Called with the built schema and HTTP server, e.g. to attach a graphql-ws server. */
   onListening?: (server: http.Server, schema: GraphQLSchema) => void | Promise<void>;
 }
 
 export interface RunningSubgraph {
+  /** http://<host>:<port>/graphql (127.0.0.1 when listening on every interface). */
   url: string;
   port: number;
   server: http.Server;
@@ -90,17 +98,28 @@ export function requestIdFrom(header: unknown): string {
   return typeof header === 'string' && /^[A-Za-z0-9._:-]{8,128}$/.test(header) ? header : crypto.randomUUID();
 }
 
+/** Subgraphs listen on the loopback interface unless told otherwise (HOST): only the gateway calls them. */
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** Host part of a URL that reaches a server listening on `host` from this machine. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 export async function startSubgraph<TExtra extends object>(options: SubgraphOptions<TExtra>): Promise<RunningSubgraph> {
   const log = logger.child({ service: options.name });
-  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]);
+  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: toApolloResolverMap(options.resolvers) }]);
   const app = express();
   app.disable('x-powered-by');
   // Behind the gateway, TRUST_PROXY (express syntax: true, a hop count, 'loopback', addresses) makes
   // req.ip the client's address from X-Forwarded-For; unset, req.ip is the peer's and XFF is ignored.
-  if (process.env.TRUST_PROXY) app.set('trust proxy', trustProxySetting(process.env.TRUST_PROXY));
+  const trustProxy = options.trustProxy ?? trustProxySetting();
+  if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = 65_000;
 
+  const operationLabels = new OperationLabels();
   const metricsPlugin: ApolloServerPlugin<BaseContext> = {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -110,7 +129,7 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
         },
         async willSendResponse(rc) {
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          operationDuration.observe({ service: options.name, operation: rc.operationName ?? 'anonymous', outcome: rc.errors?.length ? 'error' : 'ok' }, seconds);
+          operationDuration.observe({ service: options.name, operation: operationLabels.label(rc.operationName), outcome: rc.errors?.length ? 'error' : 'ok' }, seconds);
         },
       };
     },
@@ -180,19 +199,29 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
         auth,
         requestId,
         log: log.child({ request_id: requestId, tenant_id: auth.tenantId ?? undefined, trace_id: traceIdOf(req.headers.traceparent) }),
-        tx: (work, scope) => inTenantTx(options.orm, scope ?? { tenantId: auth.tenantId }, work),
       };
       return Object.assign(base, options.extendContext?.(base, req) ?? ({} as TExtra));
     },
   }));
 
-  await new Promise<void>((resolve) => httpServer.listen(options.port, options.host ?? '0.0.0.0', resolve));
+  const host = options.host ?? DEFAULT_HOST;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(options.port, host, () => { httpServer.off('error', reject); resolve(); });
+    });
+    await options.onListening?.(httpServer, schema);
+  } catch (err) {
+    // e.g. EADDRINUSE: give back what apollo.start() took before the caller aborts the rest.
+    await apollo.stop().catch(() => undefined);
+    if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    throw err;
+  }
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  await options.onListening?.(httpServer, schema);
-  log.info({ port }, `${options.name} subgraph listening`);
+  log.info({ host, port }, `${options.name} subgraph listening`);
   return {
-    url: `http://127.0.0.1:${port}/graphql`,
+    url: `http://${urlHost(host)}:${port}/graphql`,
     port,
     server: httpServer,
     async stop() {

@@ -23,8 +23,6 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import type { AuthContext } from '../auth/context';
 import { AuthError } from '../auth/errors';
 import type { TokenVerifier } from '../auth/verifier';
-import { inTenantTx } from '../db/tenant';
-import type { Orm } from '../db/orm';
 import { looksLikeEnvelope, type EventEnvelope, type EventSigner } from '../events/envelope';
 import type { EventSubject } from '../events/catalogue';
 import { wireSubject, type Namespace, type NatsConnection } from '../events/nats';
@@ -41,8 +39,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface SubscriptionServerOptions<TExtra extends object> {
   name: string;
   verifier: TokenVerifier;
-  /** For `ctx.tx` (tenant-scoped transactions); without it `tx` rejects. */
-  orm?: Orm;
   /** Same role as startSubgraph's extendContext (DataLoaders...), called once per subscribe. */
   extendContext?: (base: BaseContext) => TExtra;
   /** Default `/graphql`. */
@@ -110,9 +106,6 @@ export function subscriptionServer<TExtra extends object>(options: SubscriptionS
             auth,
             requestId: auth.requestId,
             log: log.child({ request_id: auth.requestId, tenant_id: auth.tenantId ?? undefined }),
-            tx: (work, scope) => (options.orm
-              ? inTenantTx(options.orm, scope ?? { tenantId: auth.tenantId }, work)
-              : Promise.reject(new Error(`${options.name} has no database`))),
           };
           return Object.assign(base, options.extendContext?.(base) ?? ({} as TExtra));
         },

@@ -1,29 +1,53 @@
 /**
- * startAudit(): the audit subgraph in-process (main.ts, tests, e2e). Starts the HTTP subgraph,
- * the outbox relay (audit.event.recorded) and the `audit` consumer of every other domain's stream,
- * and keeps monthly partitions prepared ahead.
+ * The audit subgraph: its definition on the platform skeleton (platform/src/server/define.ts) and
+ * `startAudit()`, the in-process starter used by tests and the e2e suite (main.ts runs the same
+ * definition as a process). Serves the HTTP and graphql-ws API (the live tail), relays its own
+ * outbox (audit.event.recorded), consumes every other domain's stream as the `audit` consumer, and
+ * keeps monthly partitions prepared ahead.
  */
-import net from 'node:net';
-import type { ApolloServerPlugin } from '@apollo/server';
+import path from 'node:path';
 import type { TokenVerifier } from '@imagy/platform/auth';
-import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
-import { DOMAINS, EventConsumer, Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
-import { natsReadiness, NatsSubscriptionHub, Lifecycle, startSubgraph, subscriptionServer } from '@imagy/platform/server';
+import type { Orm } from '@imagy/platform/db';
+import { DOMAINS, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
+import { defineSubgraph, startSubgraphInstance, type NatsSubscriptionHub } from '@imagy/platform/server';
 import { migrations } from '../migrations/0001-audit-events';
-import { AuditEventService, type ClientInfo } from './audit-events/audit-event.service';
-import { auditResolvers, type AuditContext } from './audit-events/audit-event.resolvers';
+import { AuditEventService } from './audit-events/audit-event.service';
+import { auditResolvers } from './audit-events/audit-event.resolvers';
 import { createLoaders } from './audit-events/audit-event.loaders';
 import { exportRoute } from './audit-events/export.route';
 import { ensurePartitions, schedulePartitions } from './audit-events/partitions';
+import type { AuditExtra, AuditServices } from './context';
 import { onDomainEvent } from './events/on-domain-event';
 import { ReportService } from './reports/report.service';
-import { typeDefs } from './schema';
 import { messagesEs } from './i18n/es';
 
 export const AUDIT_SCHEMA = 'audit';
 export const AUDIT_CONSUMER = 'audit';
 /** Every domain but audit itself (auditing our own announcements would loop). */
 export const AUDITED_DOMAINS = DOMAINS.filter((d) => d !== 'audit');
+
+export const audit = defineSubgraph<AuditServices, AuditExtra>({
+  name: 'audit',
+  port: 4007,
+  schemaFile: path.join(__dirname, '..', 'schema.graphql'),
+  schema: AUDIT_SCHEMA,
+  migrations,
+  relay: true,
+  messages: messagesEs,
+  services: ({ orm, outbox }) => ({ events: new AuditEventService(orm, outbox), reports: new ReportService(orm) }),
+  // Partitions exist before the consumer stores its first event.
+  setup: async ({ orm }) => { await ensurePartitions(orm); },
+  consumers: (_runtime, { events }) => [{ name: AUDIT_CONSUMER, domains: [...AUDITED_DOMAINS], handler: onDomainEvent(events) }],
+  jobs: [{ name: 'partitions', start: ({ orm }) => schedulePartitions(orm) }],
+  // Live tail: graphql-ws on /graphql, fed by audit.event.recorded through one shared NATS subscription.
+  subscriptions: true,
+  resolvers: ({ events, reports }, { hub }) => auditResolvers(events, reports, hub ?? undefined),
+  context: (base, { caller, services }) => ({
+    loaders: createLoaders(services.events, base.auth),
+    client: { ip: caller.ip, userAgent: caller.userAgent },
+  }),
+  routes: (app, { verifier }, { events }) => exportRoute(events, verifier)(app),
+});
 
 export interface StartAuditOptions {
   adminUrl: string;
@@ -44,82 +68,9 @@ export interface RunningAudit {
   stop(): Promise<void>;
 }
 
-function clientOf(headers: { get(name: string): string | undefined | null } | undefined): ClientInfo {
-  // The forwarded address is believed only when the deployment trusts the hop in front (the gateway).
-  const trusted = Boolean(process.env.TRUST_PROXY) && process.env.TRUST_PROXY !== 'false';
-  const forwarded = trusted ? (headers?.get('x-forwarded-for')?.split(',')[0]?.trim() ?? headers?.get('x-real-ip')?.trim() ?? null) : null;
-  const ua = headers?.get('user-agent') ?? null;
-  return { ip: forwarded && net.isIP(forwarded) ? forwarded : null, userAgent: ua ? ua.slice(0, 512) : null };
-}
-
 export async function startAudit(options: StartAuditOptions): Promise<RunningAudit> {
-  const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: AUDIT_SCHEMA, migrations });
-  const lifecycle = new Lifecycle();
-  lifecycle.add(() => orm.close(true));
-  try {
-    await ensurePartitions(orm);
-    lifecycle.add(schedulePartitions(orm));
-
-    const outbox = new Outbox(options.signer);
-    const events = new AuditEventService(orm, outbox);
-    const reports = new ReportService(orm);
-
-    const { url: listenUrl } = await ensureSubgraphSchema(options.adminUrl, AUDIT_SCHEMA);
-    const relay = new OutboxRelay({ orm, nc: options.nc, ns: options.ns, schema: AUDIT_SCHEMA, listenUrl });
-    await relay.start();
-    lifecycle.add(() => relay.stop());
-
-    const consumer = new EventConsumer({
-      orm, nc: options.nc, ns: options.ns, signer: options.signer,
-      name: AUDIT_CONSUMER, domains: [...AUDITED_DOMAINS], handler: onDomainEvent(events),
-    });
-    await consumer.start();
-    lifecycle.add(() => consumer.stop());
-
-    // Live tail: graphql-ws on /graphql, fed by audit.event.recorded through one shared NATS subscription.
-    const hub = new NatsSubscriptionHub({ nc: options.nc, ns: options.ns, signer: options.signer });
-    lifecycle.add(() => hub.close());
-    const subscriptions = subscriptionServer<Pick<AuditContext, 'loaders' | 'client'>>({
-      name: 'audit',
-      verifier: options.verifier,
-      orm,
-      extendContext: (base) => ({ loaders: createLoaders(events, base.auth), client: { ip: null, userAgent: null } }),
-    });
-
-    const clientPlugin: ApolloServerPlugin<AuditContext> = {
-      async requestDidStart({ request, contextValue }) {
-        contextValue.client = clientOf(request.http?.headers);
-      },
-    };
-    const server = await startSubgraph<Pick<AuditContext, 'loaders' | 'client'>>({
-      name: 'audit',
-      messagesEs,
-      port: options.port,
-      host: options.host,
-      typeDefs,
-      resolvers: auditResolvers(events, reports, hub) as never,
-      verifier: options.verifier,
-      orm,
-      extendContext: (base) => ({ loaders: createLoaders(events, base.auth), client: { ip: null, userAgent: null } }),
-      routes: exportRoute(events, options.verifier),
-      plugins: [clientPlugin],
-      onListening: subscriptions.onListening,
-      readiness: [natsReadiness(options.nc)],
-    });
-    lifecycle.add(() => server.stop());
-    lifecycle.add(() => subscriptions.close());
-
-    return {
-      url: server.url,
-      port: server.port,
-      orm,
-      hub,
-      async stop() {
-        await lifecycle.stop();
-      },
-    };
-  } catch (err) {
-    await lifecycle.abort();
-    throw err;
-  }
+  const running = await startSubgraphInstance(audit, options);
+  const { hub } = running;
+  if (!hub) { await running.stop(); throw new Error('audit is defined with subscriptions: the skeleton must give it a hub'); }
+  return { url: running.url, port: running.port, orm: running.orm, hub, stop: () => running.stop() };
 }

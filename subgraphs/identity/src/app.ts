@@ -1,18 +1,21 @@
 /**
- * startIdentity(): the identity subgraph in-process (main.ts, tests and the e2e suite). Runs the
- * migrations, optionally the demo seed, the outbox relay, and the GraphQL server with the JWKS of
- * the local token issuer at `/.well-known/jwks.json`.
+ * The identity subgraph: its definition on the platform skeleton (platform/src/server/define.ts)
+ * and `startIdentity()`, the in-process starter used by tests and the e2e suite (main.ts runs the
+ * same definition as a process). Runs the migrations, optionally the demo seed, the outbox relay,
+ * and the GraphQL server with the JWKS of the local token issuer at `/.well-known/jwks.json` and
+ * the API-key exchange.
+ *
+ * Process environment beyond the skeleton's (platform/src/server/process.ts): IMAGY_ISSUER
+ * (http://localhost:4000), IMAGY_AUDIENCE (imagy), IDENTITY_SEED (1 = seed the demo tenants),
+ * DEMO_ADMIN_PASSWORD, PLATFORM_ADMIN_PASSWORD, IMAGY_STATE_DIR (where the dev signing key is made).
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'graphql';
-import type express from 'express';
 import { jetstream } from '@nats-io/jetstream';
-import { jwksOf, type SigningKey, type TokenVerifier } from '@imagy/platform/auth';
-import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
-import { Outbox, OutboxRelay, wireSubject, type EventEnvelope, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
-import { logger } from '@imagy/platform/logger';
-import { buildCaller, mergeResolvers, natsReadiness, startSubgraph, type Caller } from '@imagy/platform/server';
+import { jwksOf, loadOrCreateSigningKey, TokenVerifier, trustedIssuersFromEnv, type SigningKey, type TrustedIssuer } from '@imagy/platform/auth';
+import { env } from '@imagy/platform/config';
+import type { Orm } from '@imagy/platform/db';
+import { wireSubject, type EventEnvelope, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
+import { defineSubgraph, mergeResolvers, startSubgraphInstance } from '@imagy/platform/server';
 import { migrations as initMigrations } from '../migrations/Migration20260101000000Init';
 import { apiKeyMigrations } from '../migrations/Migration20260301000000ApiKeys';
 import { apiKeyResolvers } from './api-keys/api-keys.resolvers';
@@ -34,7 +37,74 @@ export const SCHEMA = 'identity';
 
 export const migrations = [...initMigrations, ...apiKeyMigrations];
 
-export interface IdentityOptions {
+export const resolvers = mergeResolvers(tenantResolvers, userResolvers, authResolvers, apiKeyResolvers);
+
+/** Identity's own settings: the local token issuer and the demo seed. */
+export interface IdentitySettings {
+  /** Key of the local token issuer (signs access tokens; published as JWKS). */
+  signingKey: SigningKey;
+  issuer: string;
+  audience: string;
+  /** Run the idempotent demo seed before serving. */
+  seed?: boolean;
+}
+
+export const identity = defineSubgraph<IdentityServices, IdentityExtra, IdentitySettings>({
+  name: 'identity',
+  port: 4001,
+  schemaFile: path.join(__dirname, '..', 'schema.graphql'),
+  schema: SCHEMA,
+  migrations,
+  relay: true,
+  messages: messagesEs,
+  optionsFromEnv: async () => ({
+    issuer: env('IMAGY_ISSUER', 'http://localhost:4000'),
+    audience: env('IMAGY_AUDIENCE', 'imagy'),
+    signingKey: await loadOrCreateSigningKey(),
+    seed: ['1', 'true', 'yes'].includes((process.env.IDENTITY_SEED ?? '').toLowerCase()),
+  }),
+  // Our own tokens are verified against our own key in memory (no HTTP call to ourselves); other
+  // issuers (e.g. Keycloak realms from JWT_ISSUERS) stay trusted as configured.
+  verifierFromEnv: ({ issuer, audience, signingKey }) => {
+    const local: TrustedIssuer = { issuer, audience, jwks: jwksOf(signingKey) };
+    return new TokenVerifier([local, ...trustedIssuersFromEnv().filter((i) => i.issuer !== issuer)]);
+  },
+  services: ({ orm, outbox, nc, ns, log, options }) => {
+    const issuer = { signingKey: options.signingKey, issuer: options.issuer, audience: options.audience };
+    const tenants = new TenantsService(orm, outbox);
+    const users = new UsersService(orm, outbox, tenants);
+    const auth = new AuthService(orm, outbox, tenants, issuer);
+    const js = jetstream(nc, { timeout: 2_000 });
+    // A revocation is also published directly after commit (same id: JetStream drops the relay's copy).
+    const publishNow = async (envelope: EventEnvelope) => {
+      try {
+        await js.publish(wireSubject(ns, envelope.subject), JSON.stringify(envelope), { msgID: envelope.id });
+      } catch (err) {
+        log.warn({ err: (err as Error).message, subject: envelope.subject }, 'direct publish failed; the outbox relay will deliver');
+      }
+    };
+    const apiKeys = new ApiKeysService(orm, outbox, { ...issuer, publishNow });
+    return { tenants, users, auth, apiKeys };
+  },
+  setup: async ({ orm, outbox, options }) => {
+    if (options.seed) await seedDemo(orm, outbox);
+  },
+  resolvers,
+  context: (base, { caller, services }) => ({
+    caller,
+    services,
+    loaders: { ...createTenantLoaders(services.tenants), ...createUserLoaders(services.users, base.auth) },
+  }),
+  routes: (app, { options }, { apiKeys }) => {
+    app.post(EXCHANGE_PATH, ...exchangeRoute(apiKeys));
+    app.get('/.well-known/jwks.json', (_req, res) => {
+      res.setHeader('cache-control', 'public, max-age=300');
+      res.json(jwksOf(options.signingKey));
+    });
+  },
+});
+
+export interface IdentityOptions extends IdentitySettings {
   /** Admin (provisioning) database URL; the app itself connects as role `imagy_identity`. */
   adminUrl: string;
   port: number;
@@ -43,13 +113,7 @@ export interface IdentityOptions {
   signer: EventSigner;
   /** Verifies incoming tokens: must trust `signingKey` (the tokens this subgraph issues) and any other issuer. */
   verifier: TokenVerifier;
-  /** Key of the local token issuer (signs access tokens; published as JWKS). */
-  signingKey: SigningKey;
-  issuer: string;
-  audience: string;
   host?: string;
-  /** Run the idempotent demo seed before serving. */
-  seed?: boolean;
   poolMax?: number;
 }
 
@@ -61,75 +125,8 @@ export interface RunningIdentity {
   stop(): Promise<void>;
 }
 
-export const typeDefs = parse(fs.readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
-
-
-export const resolvers = mergeResolvers(tenantResolvers, userResolvers, authResolvers, apiKeyResolvers);
-
 export async function startIdentity(options: IdentityOptions): Promise<RunningIdentity> {
-  const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, migrations, poolMax: options.poolMax });
-  const { url: listenUrl } = await ensureSubgraphSchema(options.adminUrl, SCHEMA);
-  const outbox = new Outbox(options.signer);
-  const tenants = new TenantsService(orm, outbox);
-  const users = new UsersService(orm, outbox, tenants);
-  const auth = new AuthService(orm, outbox, tenants, { signingKey: options.signingKey, issuer: options.issuer, audience: options.audience });
-  const js = jetstream(options.nc, { timeout: 2_000 });
-  // A revocation is also published directly after commit (same id: JetStream drops the relay's copy).
-  const publishNow = async (envelope: EventEnvelope) => {
-    try {
-      await js.publish(wireSubject(options.ns, envelope.subject), JSON.stringify(envelope), { msgID: envelope.id });
-    } catch (err) {
-      logger.warn({ err: (err as Error).message, subject: envelope.subject }, 'direct publish failed; the outbox relay will deliver');
-    }
-  };
-  const apiKeys = new ApiKeysService(orm, outbox, { signingKey: options.signingKey, issuer: options.issuer, audience: options.audience, publishNow });
-  const services: IdentityServices = { tenants, users, auth, apiKeys };
-
-  if (options.seed) await seedDemo(orm, outbox);
-
-  const relay = new OutboxRelay({ orm, nc: options.nc, ns: options.ns, schema: SCHEMA, listenUrl });
-  await relay.start();
-
-  let server;
-  try {
-    server = await startSubgraph<IdentityExtra>({
-      name: 'identity',
-      messagesEs,
-      port: options.port,
-      host: options.host,
-      typeDefs,
-      resolvers: resolvers as never,
-      verifier: options.verifier,
-      orm,
-      readiness: [natsReadiness(options.nc)],
-      routes: (app) => {
-        app.post(EXCHANGE_PATH, ...exchangeRoute(apiKeys));
-        app.get('/.well-known/jwks.json', (_req, res) => {
-          res.setHeader('cache-control', 'public, max-age=300');
-          res.json(jwksOf(options.signingKey));
-        });
-      },
-      extendContext: (base, req) => {
-        const caller: Caller = buildCaller(base, req);
-        return { caller, services, loaders: { ...createTenantLoaders(tenants), ...createUserLoaders(users, base.auth) } };
-      },
-    });
-  } catch (e) {
-    await relay.stop();
-    await orm.close(true);
-    throw e;
-  }
-
-  const running = server;
-  return {
-    url: running.url,
-    port: running.port,
-    orm,
-    services,
-    async stop() {
-      await running.stop();
-      await relay.stop();
-      await orm.close(true);
-    },
-  };
+  const { signingKey, issuer, audience, seed, ...deps } = options;
+  const running = await startSubgraphInstance(identity, { ...deps, options: { signingKey, issuer, audience, seed } });
+  return { url: running.url, port: running.port, orm: running.orm, services: running.services, stop: () => running.stop() };
 }

@@ -1,16 +1,18 @@
 /**
- * startLending(): the lending subgraph in-process (main.ts, tests and the e2e suite). Runs the
- * migrations, the outbox relay, the `lending-tenants` consumer (identity.tenant.* -> tenant
- * directory), the daily delinquency timer, and the GraphQL server.
+ * The lending subgraph: its definition on the platform skeleton (platform/src/server/define.ts) and
+ * `startLending()`, the in-process starter used by tests and the e2e suite (main.ts runs the same
+ * definition as a process). Runs the migrations, the outbox relay, the `lending-tenants` consumer
+ * (identity.tenant.* -> tenant directory), the delinquency timer, and the GraphQL server.
+ *
+ * Process environment beyond the skeleton's (platform/src/server/process.ts):
+ * DELINQUENCY_INTERVAL_MS (3600000; 0 disables the timer).
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'graphql';
 import type { TokenVerifier } from '@imagy/platform/auth';
-import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
-import { EventConsumer, Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
-import { logger } from '@imagy/platform/logger';
-import { buildCaller, mergeResolvers, natsReadiness, Lifecycle, startSubgraph, type Caller } from '@imagy/platform/server';
+import { envInt } from '@imagy/platform/config';
+import type { Orm } from '@imagy/platform/db';
+import type { EventSigner, Namespace, NatsConnection } from '@imagy/platform/events';
+import { defineSubgraph, mergeResolvers, startSubgraphInstance } from '@imagy/platform/server';
 import { migrations } from '../migrations/Migration20260201000000Init';
 import { DateScalar, DecimalScalar } from './common/scalars';
 import type { LendingExtra, LendingServices } from './context';
@@ -31,8 +33,57 @@ import { messagesEs } from './i18n/es';
 
 export const SCHEMA = 'lending';
 export const TENANTS_CONSUMER = 'lending-tenants';
+const DEFAULT_DELINQUENCY_INTERVAL_MS = 3_600_000;
 
-export interface LendingOptions {
+export const resolvers = {
+  ...mergeResolvers(productResolvers, simulatorResolvers, creditResolvers, paymentResolvers, delinquencyResolvers),
+  Decimal: DecimalScalar,
+  Date: DateScalar,
+};
+
+/** Lending's own settings. */
+export interface LendingSettings {
+  /** Period of the delinquency timer (runs today's date for every active tenant); 0 disables it. Default 1 hour. */
+  delinquencyIntervalMs?: number;
+}
+
+export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSettings>({
+  name: 'lending',
+  port: 4002,
+  schemaFile: path.join(__dirname, '..', 'schema.graphql'),
+  schema: SCHEMA,
+  migrations,
+  relay: true,
+  messages: messagesEs,
+  optionsFromEnv: () => ({ delinquencyIntervalMs: envInt('DELINQUENCY_INTERVAL_MS', DEFAULT_DELINQUENCY_INTERVAL_MS) }),
+  services: ({ orm, outbox, signer }) => {
+    const directory = new TenantDirectory(orm);
+    const products = new ProductsService(orm, outbox);
+    const credits = new CreditsService(orm, outbox, products);
+    return {
+      directory,
+      products,
+      simulator: new SimulatorService(orm, directory, products),
+      credits,
+      payments: new PaymentsService(orm, outbox, credits),
+      delinquency: new DelinquencyService(orm, signer),
+    };
+  },
+  consumers: (_runtime, { directory }) => [{
+    name: TENANTS_CONSUMER, domains: ['identity'], filters: ['identity.tenant.>'], handler: onTenantEvent(directory),
+  }],
+  jobs: [{
+    name: 'delinquency',
+    start: ({ options, log }, { delinquency, directory }) => {
+      const interval = options.delinquencyIntervalMs ?? DEFAULT_DELINQUENCY_INTERVAL_MS;
+      return interval > 0 ? scheduleDelinquency(delinquency, () => directory.active(), interval, log.child({ component: 'delinquency' })) : null;
+    },
+  }],
+  resolvers,
+  context: (base, { caller, services }) => ({ caller, services, loaders: createLendingLoaders(services, base.auth) }),
+});
+
+export interface LendingOptions extends LendingSettings {
   /** Admin (provisioning) database URL; the app itself connects as role `imagy_lending`. */
   adminUrl: string;
   port: number;
@@ -42,8 +93,6 @@ export interface LendingOptions {
   verifier: TokenVerifier;
   host?: string;
   poolMax?: number;
-  /** Period of the delinquency timer (runs today's date for every active tenant); 0 disables it. Default 1 hour. */
-  delinquencyIntervalMs?: number;
 }
 
 export interface RunningLending {
@@ -54,77 +103,8 @@ export interface RunningLending {
   stop(): Promise<void>;
 }
 
-export const typeDefs = parse(fs.readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
-
-
-export const resolvers = {
-  ...mergeResolvers(productResolvers, simulatorResolvers, creditResolvers, paymentResolvers, delinquencyResolvers),
-  Decimal: DecimalScalar,
-  Date: DateScalar,
-};
-
-
 export async function startLending(options: LendingOptions): Promise<RunningLending> {
-  const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, migrations, poolMax: options.poolMax });
-  const lifecycle = new Lifecycle();
-  lifecycle.add(() => orm.close(true));
-  try {
-    const { url: listenUrl } = await ensureSubgraphSchema(options.adminUrl, SCHEMA);
-    const outbox = new Outbox(options.signer);
-    const directory = new TenantDirectory(orm);
-    const products = new ProductsService(orm, outbox);
-    const credits = new CreditsService(orm, outbox, products);
-    const services: LendingServices = {
-      directory,
-      products,
-      simulator: new SimulatorService(orm, directory, products),
-      credits,
-      payments: new PaymentsService(orm, outbox, credits),
-      delinquency: new DelinquencyService(orm, options.signer),
-    };
-
-    const relay = new OutboxRelay({ orm, nc: options.nc, ns: options.ns, schema: SCHEMA, listenUrl });
-    await relay.start();
-    lifecycle.add(() => relay.stop());
-
-    const consumer = new EventConsumer({
-      orm, nc: options.nc, ns: options.ns, signer: options.signer, name: TENANTS_CONSUMER, domains: ['identity'],
-      filters: ['identity.tenant.>'], handler: onTenantEvent(directory),
-    });
-    await consumer.start();
-    lifecycle.add(() => consumer.stop());
-
-    const interval = options.delinquencyIntervalMs ?? 3_600_000;
-    if (interval > 0) lifecycle.add(scheduleDelinquency(services.delinquency, () => directory.active(), interval, logger.child({ component: 'delinquency' })));
-
-    const server = await startSubgraph<LendingExtra>({
-      name: 'lending',
-      messagesEs,
-      port: options.port,
-      host: options.host,
-      typeDefs,
-      resolvers: resolvers as never,
-      verifier: options.verifier,
-      orm,
-      readiness: [natsReadiness(options.nc)],
-      extendContext: (base, req) => {
-        const caller: Caller = buildCaller(base, req);
-        return { caller, services, loaders: createLendingLoaders(services, base.auth) };
-      },
-    });
-    lifecycle.add(() => server.stop());
-
-    return {
-      url: server.url,
-      port: server.port,
-      orm,
-      services,
-      async stop() {
-        await lifecycle.stop();
-      },
-    };
-  } catch (err) {
-    await lifecycle.abort();
-    throw err;
-  }
+  const { delinquencyIntervalMs, ...deps } = options;
+  const running = await startSubgraphInstance(lending, { ...deps, options: { delinquencyIntervalMs } });
+  return { url: running.url, port: running.port, orm: running.orm, services: running.services, stop: () => running.stop() };
 }

@@ -1,15 +1,13 @@
 /** Thin GraphQL resolvers over AuditEventService and ReportService. */
-import type { BaseContext, NatsSubscriptionHub } from '@imagy/platform/server';
+import type { NatsSubscriptionHub } from '@imagy/platform/server';
 import type { RecordInput } from '../ocsf';
 import { className, activityName, SEVERITY, STATUS } from '../ocsf';
 import type { ReportRow, ReportService, GroupBy, Period } from '../reports/report.service';
-import type { AuditConnection, AuditEventService, ClientInfo } from './audit-event.service';
+import type { AuditConnection, AuditEventService } from './audit-event.service';
 import type { AuditEventRow, AuditFilter } from './audit-event.store';
-import type { AuditLoaders } from './audit-event.loaders';
 import { DateTimeScalar, JSONScalar } from './scalars';
 import { liveAuditEvents } from './audit-event.live';
-
-export interface AuditContext extends BaseContext { loaders: AuditLoaders; client: ClientInfo }
+import type { AuditContext } from '../context';
 
 /** `hub` feeds `Subscription.auditEvents` (absent: the subscription answers an error). */
 export function auditResolvers(events: AuditEventService, reports: ReportService, hub?: NatsSubscriptionHub) {
