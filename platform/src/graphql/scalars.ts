@@ -35,7 +35,8 @@
  * Every string input is also refused when it holds NUL or a lone UTF-16 surrogate.
  */
 import { GraphQLError, GraphQLScalarType, Kind, print, type DocumentNode, type ValueNode } from 'graphql';
-import { notPlainText, unstorableText } from './text';
+import { renderMessage, SCALAR_MESSAGES, SCALAR_WORDS, enumValueWord, type MessageParams, type MessageText, type ScalarMessageCode } from '../i18n';
+import { textProblem } from './text';
 
 export const DATE_MIN = '1900-01-01';
 export const DATE_MAX = '2999-12-31';
@@ -60,8 +61,9 @@ export type ScalarProblem =
  * "input.amount"; Decimal must be a string ...`) and keeps its extensions.
  */
 export class ScalarInputError extends GraphQLError {
-  constructor(readonly scalar: string, readonly reason: ScalarProblem, message: string) {
-    super(message, { extensions: { code: 'BAD_USER_INPUT', scalar, reason } });
+  constructor(readonly scalar: string, readonly reason: ScalarProblem, readonly messageCode: ScalarMessageCode, readonly params: MessageParams = {}) {
+    // messageCode and params let platform/src/i18n answer the same details in Spanish.
+    super(renderMessage(SCALAR_MESSAGES[messageCode].en, params) ?? SCALAR_MESSAGES[messageCode].en, { extensions: { code: 'BAD_USER_INPUT', scalar, reason, messageCode, params } });
     this.name = 'ScalarInputError';
   }
 }
@@ -75,13 +77,13 @@ export class ScalarInputError extends GraphQLError {
 export class ScalarLiteralError extends Error {
   readonly scalar: string;
   readonly reason: ScalarProblem;
-  readonly extensions: { code: 'BAD_USER_INPUT'; scalar: string; reason: ScalarProblem };
+  readonly extensions: { code: 'BAD_USER_INPUT'; scalar: string; reason: ScalarProblem; messageCode: ScalarMessageCode; params: MessageParams };
   constructor(cause: ScalarInputError) {
     super(cause.message);
     this.name = 'ScalarLiteralError';
     this.scalar = cause.scalar;
     this.reason = cause.reason;
-    this.extensions = { code: 'BAD_USER_INPUT', scalar: cause.scalar, reason: cause.reason };
+    this.extensions = { code: 'BAD_USER_INPUT', scalar: cause.scalar, reason: cause.reason, messageCode: cause.messageCode, params: cause.params };
   }
 }
 
@@ -105,46 +107,56 @@ function outputError(scalar: string, message: string): GraphQLError {
   return new GraphQLError(`${scalar} cannot serialise the value a resolver returned: ${message}`);
 }
 
-const describe = (v: unknown): string => {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
+/** What a value is, in both languages (for "must be a string ..., not a number"). */
+const kindOf = (v: unknown): MessageText => {
+  if (v === null) return SCALAR_WORDS.null;
+  if (Array.isArray(v)) return SCALAR_WORDS.list;
   switch (typeof v) {
-    case 'number': return 'a number';
-    case 'boolean': return 'a boolean';
-    case 'object': return 'an object';
-    case 'bigint': return 'a big integer';
-    case 'undefined': return 'undefined';
-    default: return `a ${typeof v}`;
+    case 'number': return SCALAR_WORDS.number;
+    case 'boolean': return SCALAR_WORDS.boolean;
+    case 'object': return SCALAR_WORDS.object;
+    case 'bigint': return SCALAR_WORDS.bigint;
+    case 'undefined': return SCALAR_WORDS.undefined;
+    case 'function': return SCALAR_WORDS.function;
+    case 'symbol': return SCALAR_WORDS.symbol;
+    default: return SCALAR_WORDS.string;
   }
 };
+const describe = (v: unknown): string => kindOf(v).en;
 
-const describeLiteral = (ast: ValueNode): string => {
+const kindOfLiteral = (ast: ValueNode): MessageText => {
   switch (ast.kind) {
-    case Kind.INT: case Kind.FLOAT: return 'a number';
-    case Kind.BOOLEAN: return 'a boolean';
-    case Kind.OBJECT: return 'an object';
-    case Kind.LIST: return 'a list';
-    case Kind.ENUM: return `the enum value ${ast.value}`;
-    case Kind.NULL: return 'null';
-    default: return 'a variable';
+    case Kind.INT: case Kind.FLOAT: return SCALAR_WORDS.number;
+    case Kind.BOOLEAN: return SCALAR_WORDS.boolean;
+    case Kind.OBJECT: return SCALAR_WORDS.object;
+    case Kind.LIST: return SCALAR_WORDS.list;
+    case Kind.ENUM: return enumValueWord(ast.value.slice(0, 40));
+    case Kind.NULL: return SCALAR_WORDS.null;
+    default: return SCALAR_WORDS.variable;
   }
 };
 
 /** The text of a string-typed literal, or a typed error naming what was written instead. */
 function literalText(scalar: string, ast: ValueNode, example: string): string {
-  if (ast.kind !== Kind.STRING) throw new ScalarInputError(scalar, 'WRONG_TYPE', `${scalar} must be a string such as ${example}, not ${describeLiteral(ast)}`);
+  if (ast.kind !== Kind.STRING) throw new ScalarInputError(scalar, 'WRONG_TYPE', 'NOT_A_STRING', { scalar, example, got: kindOfLiteral(ast) });
   return ast.value;
 }
 
 function inputText(scalar: string, value: unknown, example: string): string {
-  if (typeof value !== 'string') throw new ScalarInputError(scalar, 'WRONG_TYPE', `${scalar} must be a string such as ${example}, not ${describe(value)}`);
+  if (typeof value !== 'string') throw new ScalarInputError(scalar, 'WRONG_TYPE', 'NOT_A_STRING', { scalar, example, got: kindOf(value) });
   return value;
 }
 
-function checkPlain(scalar: string, text: string): void {
-  const problem = notPlainText(text);
-  if (problem) throw new ScalarInputError(scalar, 'INVALID_TEXT', `${scalar} ${problem}`);
+const TEXT_CODES = { NUL: 'TEXT_NUL', SURROGATE: 'TEXT_SURROGATE', INVISIBLE: 'TEXT_INVISIBLE' } as const;
+
+/** Refuses NUL and lone surrogates (and, when `plain`, controls and invisible characters) in `subject`'s text. */
+function checkText(scalar: string, subject: MessageText, text: string, plain: boolean): void {
+  const p = textProblem(text, plain);
+  if (p) throw new ScalarInputError(scalar, 'INVALID_TEXT', TEXT_CODES[p.kind], p.kind === 'INVISIBLE' ? { subject, char: p.char } : { subject });
 }
+
+const SUBJECTS = { Date: { en: 'Date', es: 'La fecha' }, DateTime: { en: 'DateTime', es: 'El DateTime' }, Decimal: { en: 'Decimal', es: 'El Decimal' } } satisfies Record<string, MessageText>;
+const checkPlain = (scalar: keyof typeof SUBJECTS, text: string) => checkText(scalar, SUBJECTS[scalar], text, true);
 
 // ---- calendar --------------------------------------------------------------------------------
 
@@ -170,10 +182,10 @@ export function parseDate(text: string, bounded = true): string {
   const m = DATE_RE.exec(text);
   if (!m) {
     checkPlain('Date', text);
-    throw new ScalarInputError('Date', 'FORMAT', `Date must be written YYYY-MM-DD, e.g. ${DATE_EXAMPLE}`);
+    throw new ScalarInputError('Date', 'FORMAT', 'DATE_FORMAT', { example: DATE_EXAMPLE });
   }
-  if (!realDay(Number(m[1]), Number(m[2]), Number(m[3]))) throw new ScalarInputError('Date', 'IMPOSSIBLE_DATE', `Date ${text} does not exist in the calendar`);
-  if (bounded && (text < DATE_MIN || text > DATE_MAX)) throw new ScalarInputError('Date', 'OUT_OF_RANGE', `Date must be between ${DATE_MIN} and ${DATE_MAX}`);
+  if (!realDay(Number(m[1]), Number(m[2]), Number(m[3]))) throw new ScalarInputError('Date', 'IMPOSSIBLE_DATE', 'DATE_IMPOSSIBLE', { value: text });
+  if (bounded && (text < DATE_MIN || text > DATE_MAX)) throw new ScalarInputError('Date', 'OUT_OF_RANGE', 'DATE_RANGE', { min: DATE_MIN, max: DATE_MAX });
   return text;
 }
 
@@ -203,20 +215,20 @@ export function parseDateTime(text: string, bounded = true): string {
   const m = DATETIME_RE.exec(text);
   if (!m) {
     checkPlain('DateTime', text);
-    throw new ScalarInputError('DateTime', 'FORMAT', `DateTime must be an ISO 8601 date-time with an offset, e.g. ${DATETIME_EXAMPLE}`);
+    throw new ScalarInputError('DateTime', 'FORMAT', 'DATETIME_FORMAT', { example: DATETIME_EXAMPLE });
   }
   const [, y, mo, d, h, mi, s = '0', fraction = '', offset] = m;
-  if (!offset) throw new ScalarInputError('DateTime', 'NO_OFFSET', `DateTime needs a UTC offset (Z or ±HH:MM), e.g. ${DATETIME_EXAMPLE}`);
+  if (!offset) throw new ScalarInputError('DateTime', 'NO_OFFSET', 'DATETIME_NO_OFFSET', { example: DATETIME_EXAMPLE });
   const year = Number(y), month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
-  if (!realDay(year, month, day) || hour > 23 || minute > 59 || second > 59) throw new ScalarInputError('DateTime', 'IMPOSSIBLE_DATE', `DateTime ${text} does not exist in the calendar`);
+  if (!realDay(year, month, day) || hour > 23 || minute > 59 || second > 59) throw new ScalarInputError('DateTime', 'IMPOSSIBLE_DATE', 'DATETIME_IMPOSSIBLE', { value: text });
   let offsetMinutes = 0;
   if (offset !== 'Z') {
     const oh = Number(offset.slice(1, 3)), om = Number(offset.slice(4, 6));
-    if (oh > 23 || om > 59) throw new ScalarInputError('DateTime', 'FORMAT', `DateTime offset ${offset} is not a UTC offset`);
+    if (oh > 23 || om > 59) throw new ScalarInputError('DateTime', 'FORMAT', 'DATETIME_OFFSET', { offset });
     offsetMinutes = (offset[0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
   const millis = utcMillis(year, month, day, hour, minute, second, Number(fraction.padEnd(3, '0').slice(0, 3))) - offsetMinutes * 60_000;
-  if (bounded && (millis < INSTANT_MIN || millis > INSTANT_MAX)) throw new ScalarInputError('DateTime', 'OUT_OF_RANGE', `DateTime must be between ${DATE_MIN}T00:00:00Z and ${DATE_MAX}T23:59:59.999Z`);
+  if (bounded && (millis < INSTANT_MIN || millis > INSTANT_MAX)) throw new ScalarInputError('DateTime', 'OUT_OF_RANGE', 'DATETIME_RANGE', { min: `${DATE_MIN}T00:00:00Z`, max: `${DATE_MAX}T23:59:59.999Z` });
   return new Date(millis).toISOString();
 }
 
@@ -241,14 +253,14 @@ const DECIMAL_EXAMPLE = '"1500.00"';
 
 /** The checked Decimal text (see the rules above), or a typed error. */
 export function parseDecimal(text: string): string {
-  if (text.length === 0) throw new ScalarInputError('Decimal', 'FORMAT', `Decimal must not be empty; write a number such as ${DECIMAL_EXAMPLE}`);
-  if (text.length > DECIMAL_MAX_LENGTH) throw new ScalarInputError('Decimal', 'TOO_LONG', `Decimal has more than ${DECIMAL_MAX_LENGTH} characters`);
-  if (/^\s|\s$/.test(text)) throw new ScalarInputError('Decimal', 'SURROUNDING_SPACE', `Decimal must not have spaces around it, e.g. ${DECIMAL_EXAMPLE}`);
+  if (text.length === 0) throw new ScalarInputError('Decimal', 'FORMAT', 'DECIMAL_EMPTY', { example: DECIMAL_EXAMPLE });
+  if (text.length > DECIMAL_MAX_LENGTH) throw new ScalarInputError('Decimal', 'TOO_LONG', 'DECIMAL_TOO_LONG', { max: DECIMAL_MAX_LENGTH });
+  if (/^\s|\s$/.test(text)) throw new ScalarInputError('Decimal', 'SURROUNDING_SPACE', 'DECIMAL_SPACES', { example: DECIMAL_EXAMPLE });
   checkPlain('Decimal', text);
   const m = NUMERAL.exec(text);
   if (m) {
-    if (m[1]!.length > DECIMAL_MAX_INTEGER_DIGITS) throw new ScalarInputError('Decimal', 'TOO_PRECISE', `Decimal has more than ${DECIMAL_MAX_INTEGER_DIGITS} digits before the decimal point`);
-    if ((m[2]?.length ?? 0) > DECIMAL_MAX_FRACTION_DIGITS) throw new ScalarInputError('Decimal', 'TOO_PRECISE', `Decimal has more than ${DECIMAL_MAX_FRACTION_DIGITS} digits after the decimal point`);
+    if (m[1]!.length > DECIMAL_MAX_INTEGER_DIGITS) throw new ScalarInputError('Decimal', 'TOO_PRECISE', 'DECIMAL_INTEGER_DIGITS', { max: DECIMAL_MAX_INTEGER_DIGITS });
+    if ((m[2]?.length ?? 0) > DECIMAL_MAX_FRACTION_DIGITS) throw new ScalarInputError('Decimal', 'TOO_PRECISE', 'DECIMAL_FRACTION_DIGITS', { max: DECIMAL_MAX_FRACTION_DIGITS });
   }
   return text;
 }
@@ -280,10 +292,7 @@ const isPlainObject = (v: object) => {
   return proto === Object.prototype || proto === null;
 };
 
-function checkJsonText(text: string, where: string): void {
-  const problem = unstorableText(text);
-  if (problem) throw new ScalarInputError('JSON', 'INVALID_TEXT', `JSON ${where} ${problem}`);
-}
+const checkJsonText = (text: string, where: 'string' | 'key') => checkText('JSON', where === 'key' ? SCALAR_WORDS.jsonKey : SCALAR_WORDS.jsonString, text, false);
 
 /** Checks a value received as a variable: plain JSON only, within the bounds. */
 function checkJsonInput(value: unknown, maxDepth: number, depth: number): void {
@@ -291,28 +300,28 @@ function checkJsonInput(value: unknown, maxDepth: number, depth: number): void {
     case 'string': checkJsonText(value, 'string'); return;
     case 'boolean': return;
     case 'number':
-      if (!Number.isFinite(value)) throw new ScalarInputError('JSON', 'NOT_FINITE', 'JSON numbers must be finite');
+      if (!Number.isFinite(value)) throw new ScalarInputError('JSON', 'NOT_FINITE', 'JSON_NOT_FINITE');
       return;
     case 'object': {
       if (value === null) return;
-      if (depth >= maxDepth) throw new ScalarInputError('JSON', 'TOO_DEEP', `JSON is nested deeper than ${maxDepth} levels`);
+      if (depth >= maxDepth) throw new ScalarInputError('JSON', 'TOO_DEEP', 'JSON_TOO_DEEP', { max: maxDepth });
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
-          if (!(i in value)) throw new ScalarInputError('JSON', 'WRONG_TYPE', 'JSON lists cannot have holes');
+          if (!(i in value)) throw new ScalarInputError('JSON', 'WRONG_TYPE', 'JSON_HOLES');
           checkJsonInput(value[i], maxDepth, depth + 1);
         }
         return;
       }
-      if (!isPlainObject(value)) throw new ScalarInputError('JSON', 'WRONG_TYPE', 'JSON values are objects, lists, strings, numbers, booleans or null');
+      if (!isPlainObject(value)) throw new ScalarInputError('JSON', 'WRONG_TYPE', 'JSON_NOT_JSON');
       for (const key of Object.keys(value)) {
         checkJsonText(key, 'key');
-        if (key === '__proto__') throw new ScalarInputError('JSON', 'UNSAFE_KEY', 'JSON object keys named __proto__ are not accepted');
+        if (key === '__proto__') throw new ScalarInputError('JSON', 'UNSAFE_KEY', 'JSON_UNSAFE_KEY');
         checkJsonInput((value as Record<string, unknown>)[key], maxDepth, depth + 1);
       }
       return;
     }
     default:
-      throw new ScalarInputError('JSON', 'WRONG_TYPE', `JSON cannot hold ${describe(value)}`);
+      throw new ScalarInputError('JSON', 'WRONG_TYPE', 'JSON_CANNOT_HOLD', { got: kindOf(value) });
   }
 }
 
@@ -322,7 +331,7 @@ function checkJsonSize(value: JsonValue, maxBytes: number): void {
   // Cheap bound first: a UTF-16 unit is at most 3 UTF-8 bytes.
   const text = JSON.stringify(value);
   if (text.length > maxBytes || (text.length * 3 > maxBytes && Buffer.byteLength(text, 'utf8') > maxBytes)) {
-    throw new ScalarInputError('JSON', 'TOO_LARGE', `JSON is larger than ${sizeText(maxBytes)}`);
+    throw new ScalarInputError('JSON', 'TOO_LARGE', 'JSON_TOO_LARGE', { size: sizeText(maxBytes) });
   }
 }
 
@@ -334,34 +343,34 @@ function literalJson(ast: ValueNode, maxDepth: number, depth: number): JsonValue
     case Kind.NULL: return null;
     case Kind.INT: {
       const n = Number(ast.value);
-      if (!Number.isSafeInteger(n)) throw new ScalarInputError('JSON', 'NOT_FINITE', `JSON integer ${ast.value.slice(0, 24)} is beyond ±2^53: send it as a string`);
+      if (!Number.isSafeInteger(n)) throw new ScalarInputError('JSON', 'NOT_FINITE', 'JSON_UNSAFE_INTEGER', { value: ast.value.slice(0, 24) });
       return n;
     }
     case Kind.FLOAT: {
       const n = Number(ast.value);
-      if (!Number.isFinite(n)) throw new ScalarInputError('JSON', 'NOT_FINITE', 'JSON numbers must be finite');
+      if (!Number.isFinite(n)) throw new ScalarInputError('JSON', 'NOT_FINITE', 'JSON_NOT_FINITE');
       return n;
     }
-    case Kind.ENUM: throw new ScalarInputError('JSON', 'WRONG_TYPE', `JSON cannot hold the bare word ${ast.value.slice(0, 40)}: quote it`);
+    case Kind.ENUM: throw new ScalarInputError('JSON', 'WRONG_TYPE', 'JSON_BARE_WORD', { word: ast.value.slice(0, 40) });
     case Kind.VARIABLE:
       // Only a nested variable gets here (`{ a: $x }`). Its value could be checked only at execution,
       // where graphql-js turns any refusal into an uncoded "Argument has invalid value" error.
-      throw new ScalarInputError('JSON', 'WRONG_TYPE', `JSON literals cannot hold variables ($${ast.name.value}): send the whole value as one JSON variable`);
+      throw new ScalarInputError('JSON', 'WRONG_TYPE', 'JSON_VARIABLE', { name: ast.name.value });
     case Kind.LIST: {
-      if (depth >= maxDepth) throw new ScalarInputError('JSON', 'TOO_DEEP', `JSON is nested deeper than ${maxDepth} levels`);
+      if (depth >= maxDepth) throw new ScalarInputError('JSON', 'TOO_DEEP', 'JSON_TOO_DEEP', { max: maxDepth });
       return ast.values.map((v) => literalJson(v, maxDepth, depth + 1));
     }
     case Kind.OBJECT: {
-      if (depth >= maxDepth) throw new ScalarInputError('JSON', 'TOO_DEEP', `JSON is nested deeper than ${maxDepth} levels`);
+      if (depth >= maxDepth) throw new ScalarInputError('JSON', 'TOO_DEEP', 'JSON_TOO_DEEP', { max: maxDepth });
       const out: Record<string, JsonValue> = {};
       for (const field of ast.fields) {
         const key = field.name.value;
-        if (key === '__proto__') throw new ScalarInputError('JSON', 'UNSAFE_KEY', 'JSON object keys named __proto__ are not accepted');
+        if (key === '__proto__') throw new ScalarInputError('JSON', 'UNSAFE_KEY', 'JSON_UNSAFE_KEY');
         out[key] = literalJson(field.value, maxDepth, depth + 1);
       }
       return out;
     }
-    default: throw new ScalarInputError('JSON', 'WRONG_TYPE', 'JSON literal of an unknown kind');
+    default: throw new ScalarInputError('JSON', 'WRONG_TYPE', 'JSON_UNKNOWN_LITERAL');
   }
 }
 

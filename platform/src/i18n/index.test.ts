@@ -1,4 +1,4 @@
-import { catalogueIn, catalogueProblems, defineMessages, ERROR_CODES_ES, localeFrom, localizeResult, placeholdersOf, PLATFORM_MESSAGES, renderMessage } from './index';
+import { catalogueIn, catalogueProblems, defineMessages, ERROR_CODES_ES, localeFrom, localizeResult, localizeScalarError, placeholdersOf, PLATFORM_MESSAGES, renderMessage, SCALAR_MESSAGES } from './index';
 
 describe('i18n', () => {
   test('picks Spanish or English from Accept-Language by preference, defaulting to English', () => {
@@ -37,6 +37,7 @@ describe('message catalogues', () => {
     });
     expect(catalogueProblems(bad)).toEqual(['NO_ES: no es text', 'lower: codes are UPPER_SNAKE_CASE', 'PARAMS: en uses {max, min} but es uses {}']);
     expect(catalogueProblems(PLATFORM_MESSAGES)).toEqual([]);
+    expect(catalogueProblems(SCALAR_MESSAGES)).toEqual([]);
   });
 
   test('the platform\'s error codes keep their Spanish in the flat catalogue startSubgraph merges', () => {
@@ -52,5 +53,32 @@ describe('message catalogues', () => {
       INVALID_NAME: { en: 'The name is not valid', es: 'El nombre no es válido.' },
     }), 'es'));
     expect(result.data.book.userErrors.map((e) => e.message)).toEqual(['El monto debe estar entre 1 y 2', 'El nombre no es válido.']);
+  });
+});
+
+describe('scalar refusals in Spanish', () => {
+  const ext = { code: 'BAD_USER_INPUT', messageCode: 'DECIMAL_INTEGER_DIGITS', params: { max: 24 } };
+
+  test('keep the variable, the path and the value graphql-js named, and the bound', () => {
+    expect(localizeScalarError({ message: 'Variable "$input" got invalid value "1; 2" at "input.terms.minAmount"; Decimal has more than 24 digits before the decimal point', extensions: ext }, 'es'))
+      .toBe('La variable "$input" recibió el valor no válido "1; 2" en "input.terms.minAmount": El Decimal tiene más de 24 dígitos antes del punto decimal');
+    expect(localizeScalarError({ message: 'Variable "$v" got invalid value "9"; Decimal has more than 24 digits before the decimal point', extensions: ext }, 'es'))
+      .toBe('La variable "$v" recibió el valor no válido "9": El Decimal tiene más de 24 dígitos antes del punto decimal');
+    expect(localizeScalarError({ message: 'Decimal has more than 24 digits before the decimal point', extensions: ext }, 'es')).toBe('El Decimal tiene más de 24 dígitos antes del punto decimal');
+  });
+
+  test('render words given in both languages', () => {
+    const message = 'Expected value of type "Date", found 5; Date must be a string such as "2025-01-31", not a number';
+    const extensions = { code: 'BAD_USER_INPUT', messageCode: 'NOT_A_STRING', params: { scalar: 'Date', example: '"2025-01-31"', got: { en: 'a number', es: 'un número' } } };
+    expect(localizeScalarError({ message, extensions }, 'es')).toBe('Se esperaba un valor de tipo "Date" y se recibió 5: Date debe ser un texto como "2025-01-31", no un número');
+    const result = { errors: [{ message, extensions }] };
+    localizeResult(result, 'es', ERROR_CODES_ES);
+    expect(result.errors[0]!.message).toContain('no un número');
+  });
+
+  test('leave anything else to the catalogue by code', () => {
+    expect(localizeScalarError({ message: 'x', extensions: { code: 'BAD_USER_INPUT' } }, 'es')).toBeNull();
+    expect(localizeScalarError({ message: 'tampered', extensions: ext }, 'es')).toBeNull();
+    expect(localizeScalarError({ message: 'Decimal has more than 24 digits before the decimal point', extensions: ext }, 'en')).toBeNull();
   });
 });

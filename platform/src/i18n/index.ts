@@ -16,9 +16,11 @@
  * Integrators can always branch on `code`. A code without a text in the locale keeps its English
  * message (never an empty one).
  */
-export type Locale = 'es' | 'en';
+import { catalogueIn, defineMessages, placeholdersOf, renderMessage, SUPPORTED_LOCALES, type Catalogue, type CodeOf, type Locale, type MessageParams } from './messages';
+import { SCALAR_MESSAGES } from './scalar-messages';
 
-export const SUPPORTED_LOCALES: readonly Locale[] = ['es', 'en'];
+export * from './messages';
+export * from './scalar-messages';
 
 /** First supported language of an Accept-Language header (q-values honoured); English otherwise. */
 export function localeFrom(acceptLanguage: string | null | undefined): Locale {
@@ -32,79 +34,7 @@ export function localeFrom(acceptLanguage: string | null | undefined): Locale {
   return (hit?.lang as Locale | undefined) ?? 'en';
 }
 
-// ---- message catalogues ------------------------------------------------------------------------
-
-/** The texts of one code; templates may hold `{param}` placeholders. */
-export interface MessageText { readonly en: string; readonly es: string }
-
-/** Code -> texts. Declare one with defineMessages() so the codes stay a literal type. */
-export type MessageCatalogue = Readonly<Record<string, MessageText>>;
-
-/** The codes of a catalogue: `type LendingErrorCode = CodeOf<typeof messages>`. */
-export type CodeOf<M extends MessageCatalogue> = keyof M & string;
-
-/** Parameter names of a template literal type: ParamsOf<'between {min} and {max}'> = 'min' | 'max'. */
-export type ParamsOf<S extends string> = string extends S ? never : S extends `${string}{${infer P}}${infer Rest}` ? P | ParamsOf<Rest> : never;
-
-/** Values a template's parameters take. */
-export type MessageParams = Readonly<Record<string, string | number>>;
-
-/**
- * Declares a catalogue, keeping its codes and templates as literal types (so `keyof typeof messages`
- * is the subgraph's error-code type and parameters are checked where errors are built).
- */
-export function defineMessages<const M extends Record<string, MessageText>>(messages: M): M {
-  return Object.freeze(messages);
-}
-
-const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-/** The `{param}` names a template uses, sorted and unique. */
-export function placeholdersOf(template: string): string[] {
-  return [...new Set([...template.matchAll(PLACEHOLDER)].map((m) => m[1]!))].sort();
-}
-
-/** The template with every `{param}` replaced, or null when a parameter is missing. */
-export function renderMessage(template: string, params: MessageParams | undefined): string | null {
-  let missing = false;
-  const text = template.replace(PLACEHOLDER, (_, name: string) => {
-    const v = params && Object.prototype.hasOwnProperty.call(params, name) ? params[name] : undefined;
-    if (v === undefined) { missing = true; return ''; }
-    return String(v);
-  });
-  return missing ? null : text;
-}
-
-/**
- * What is wrong with a catalogue: codes that are not UPPER_SNAKE, texts that are empty in a
- * language, English and Spanish templates that do not use the same parameters. Empty when sound.
- */
-export function catalogueProblems(messages: MessageCatalogue): string[] {
-  const problems: string[] = [];
-  for (const [code, texts] of Object.entries(messages)) {
-    if (!/^[A-Z][A-Z0-9_]*$/.test(code)) problems.push(`${code}: codes are UPPER_SNAKE_CASE`);
-    for (const locale of SUPPORTED_LOCALES) {
-      const text = (texts as Partial<MessageText> | undefined)?.[locale];
-      if (typeof text !== 'string' || text.trim() === '') problems.push(`${code}: no ${locale} text`);
-    }
-    if (typeof texts?.en === 'string' && typeof texts?.es === 'string') {
-      const en = placeholdersOf(texts.en).join(', ');
-      const es = placeholdersOf(texts.es).join(', ');
-      if (en !== es) problems.push(`${code}: en uses {${en}} but es uses {${es}}`);
-    }
-  }
-  return problems;
-}
-
-/** The flat `code -> text` map of one language (what startSubgraph's `messagesEs` takes). */
-export function catalogueIn(messages: MessageCatalogue, locale: Locale): Catalogue {
-  return Object.fromEntries(Object.entries(messages).map(([code, texts]) => [code, texts[locale]]));
-}
-
 // ---- response localisation ---------------------------------------------------------------------
-
-/** Code -> text in one language. */
-export type Catalogue = Record<string, string>;
 
 /** English and Spanish of the GraphQL error codes every subgraph and the gateway use. */
 export const PLATFORM_MESSAGES = defineMessages({
@@ -153,6 +83,28 @@ export function localizeResult(result: { data?: unknown; errors?: readonly { mes
   visit(result.data, 0);
   for (const error of result.errors ?? []) {
     const code = typeof error.extensions?.code === 'string' ? error.extensions.code : null;
-    (error as { message: string }).message = translate(catalogue, locale, code, error.message);
+    (error as { message: string }).message = localizeScalarError(error, locale) ?? translate(catalogue, locale, code, error.message);
   }
+}
+
+/**
+ * A platform scalar's refusal in `locale`, keeping what graphql-js put before it (the variable and
+ * the path inside it, or the literal's type and value), or null when `error` is not one.
+ */
+export function localizeScalarError(error: { message: string; extensions?: Record<string, unknown> }, locale: Locale): string | null {
+  const messageCode = error.extensions?.messageCode;
+  if (locale === 'en' || typeof messageCode !== 'string' || !Object.prototype.hasOwnProperty.call(SCALAR_MESSAGES, messageCode)) return null;
+  const texts = SCALAR_MESSAGES[messageCode as keyof typeof SCALAR_MESSAGES];
+  const raw = error.extensions?.params;
+  const params = raw && typeof raw === 'object' ? (raw as MessageParams) : undefined;
+  const english = renderMessage(texts.en, params, 'en');
+  const localized = renderMessage(texts[locale], params, locale);
+  if (!english || !localized || !error.message.endsWith(english)) return null;
+  const prefix = error.message.slice(0, error.message.length - english.length);
+  if (!prefix) return localized;
+  const variable = /^Variable "(\$[^"]+)" got invalid value ([\s\S]*?)(?: at "([^"]+)")?; $/.exec(prefix);
+  if (variable) return `La variable "${variable[1]}" recibió el valor no válido ${variable[2]}${variable[3] ? ` en "${variable[3]}"` : ''}: ${localized}`;
+  const literal = /^Expected value of type "([^"]+)", found ([\s\S]*); $/.exec(prefix);
+  if (literal) return `Se esperaba un valor de tipo "${literal[1]}" y se recibió ${literal[2]}: ${localized}`;
+  return `${prefix}${localized}`;
 }

@@ -25,7 +25,7 @@ describe('client hints of a request', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as { port: number };
-      return await (await fetch(`http://127.0.0.1:${port}/`, { headers })).json();
+      return await (await fetch(`http://127.0.0.1:${port}/`, { headers })).json() as { ip: string | null; userAgent: string | null };
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

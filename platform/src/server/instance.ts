@@ -9,7 +9,7 @@ import type http from 'node:http';
 import type express from 'express';
 import { parse } from 'graphql';
 import type { TokenVerifier } from '../auth/verifier';
-import { createSubgraphOrm, type Orm } from '../db/orm';
+import type { Orm } from '../db/orm';
 import { ensureSubgraphSchema } from '../db/provision';
 import { EventConsumer } from '../events/consumer';
 import type { EventSigner } from '../events/envelope';
@@ -76,6 +76,9 @@ export async function startInstance<TServices, TExtra extends object, TOptions>(
   const typeDefs = parse(fs.readFileSync(definition.schemaFile, 'utf8'));
   const lifecycle = new Lifecycle();
   try {
+    // Loaded here, not at module load: the gateway imports @imagy/platform/server for its auth and
+    // metrics helpers, and MikroORM (about 1000 modules) would double its start time for nothing.
+    const { createSubgraphOrm } = require('../db/orm') as typeof import('../db/orm');
     const orm = await createSubgraphOrm({ adminUrl: deps.adminUrl, schema, migrations: definition.migrations, entities: definition.entities, poolMax: deps.poolMax });
     lifecycle.add(() => orm.close(true));
 
