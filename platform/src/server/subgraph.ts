@@ -32,6 +32,7 @@ import { ERROR_CODES_ES, localeFrom, localizeResult, type Catalogue } from '../i
 import { OperationLabels, operationDuration, operationErrors, registry } from './metrics';
 import { toApolloResolverMap, type ResolverMapLike } from './resolvers';
 import { isProduction } from '../config';
+import { localePlugin } from '../graphql/user-errors';
 
 export interface BaseContext {
   auth: AuthContext;
@@ -164,6 +165,8 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
       ...(isProduction() ? [ApolloServerPluginLandingPageDisabled()] : []),
       metricsPlugin as ApolloServerPlugin<any>,
       i18nPlugin as ApolloServerPlugin<any>,
+      // The request's locale in the context: UserError.message renders its template in it (graphql/user-errors.ts).
+      localePlugin(),
       ...(options.plugins ?? []),
     ],
   });
