@@ -1,6 +1,6 @@
 /** Authentication failures carry a machine code; the API maps all of them to UNAUTHENTICATED. */
 export class AuthError extends Error {
-  constructor(public readonly reason: 'MISSING' | 'INVALID' | 'EXPIRED' | 'WRONG_ISSUER' | 'WRONG_AUDIENCE' | 'UNSUPPORTED_ALG' | 'UNKNOWN_TENANT', message: string) {
+  constructor(public readonly reason: 'MISSING' | 'INVALID' | 'EXPIRED' | 'WRONG_ISSUER' | 'WRONG_AUDIENCE' | 'UNSUPPORTED_ALG' | 'UNKNOWN_TENANT' | 'REVOKED', message: string) {
     super(message);
     this.name = 'AuthError';
   }

@@ -71,4 +71,9 @@ export async function deleteStreams(nc: NatsConnection, ns: Namespace): Promise<
   for (const domain of [...DOMAINS, 'dlq' as const]) {
     await jsm.streams.delete(streamName(ns, domain)).catch(() => undefined);
   }
+  // The namespace's KV buckets (a bucket is the stream KV_<bucket>): revocations, rate limits.
+  const prefix = `KV_${ns.streamPrefix}`;
+  for await (const name of jsm.streams.names()) {
+    if (name.startsWith(prefix)) await jsm.streams.delete(name).catch(() => undefined);
+  }
 }

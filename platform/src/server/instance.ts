@@ -9,6 +9,7 @@ import type http from 'node:http';
 import type express from 'express';
 import { parse } from 'graphql';
 import type { TokenVerifier } from '../auth/verifier';
+import { RevocationView } from '../auth/revocation';
 import type { Orm } from '../db/orm';
 import { ensureSubgraphSchema } from '../db/provision';
 import { EventConsumer } from '../events/consumer';
@@ -82,6 +83,10 @@ export async function startInstance<TServices, TExtra extends object, TOptions>(
     const orm = await createSubgraphOrm({ adminUrl: deps.adminUrl, schema, migrations: definition.migrations, entities: definition.entities, poolMax: deps.poolMax });
     lifecycle.add(() => orm.close(true));
 
+    // Refuses suspended tenants, disabled users and revoked sessions within milliseconds of identity's change.
+    const revocations = await RevocationView.start({ nc: deps.nc, streamPrefix: deps.ns.streamPrefix, log: log.child({ component: 'revocation-view' }) });
+    lifecycle.add(() => revocations.stop());
+
     const hub = definition.subscriptions ? new NatsSubscriptionHub({ nc: deps.nc, ns: deps.ns, signer: deps.signer }) : null;
     const runtime: SubgraphRuntime<TOptions> = {
       name: definition.name, schema, adminUrl: deps.adminUrl, orm, outbox: new Outbox(deps.signer),
@@ -120,6 +125,7 @@ export async function startInstance<TServices, TExtra extends object, TOptions>(
       ? subscriptionServer<TExtra>({
         name: definition.name,
         verifier: deps.verifier,
+        revocations,
         extendContext: extendContext && ((base) => extendContext(base)),
         keepAliveMs: typeof definition.subscriptions === 'object' ? definition.subscriptions.keepAliveMs : undefined,
       })
@@ -134,6 +140,7 @@ export async function startInstance<TServices, TExtra extends object, TOptions>(
       typeDefs,
       resolvers,
       verifier: deps.verifier,
+      revocations,
       orm,
       trustProxy: deps.trustProxy,
       messagesEs: definition.messages,

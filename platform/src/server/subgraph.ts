@@ -24,6 +24,7 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { anonymous, type AuthContext } from '../auth/context';
 import { AuthError } from '../auth/errors';
 import { bearerToken, type TokenVerifier } from '../auth/verifier';
+import type { RevocationView } from '../auth/revocation';
 import type { Orm } from '../db/orm';
 import { logger, type Logger } from '../logger';
 import { formatError, unauthenticated } from './errors';
@@ -50,6 +51,8 @@ export interface SubgraphOptions<TExtra extends object> {
   typeDefs: DocumentNode;
   resolvers: ResolverMapLike;
   verifier: TokenVerifier;
+  /** Refuses revoked tenants, users and sessions (auth/revocation.ts); none: nothing is refused for revocation. */
+  revocations?: RevocationView;
   orm: Orm;
   readiness?: ReadinessCheck[];
   /** `req` is the HTTP request (e.g. client ip and user agent for audit events); never trust identity headers from it. */
@@ -79,14 +82,31 @@ export interface RunningSubgraph {
   stop(): Promise<void>;
 }
 
-export async function authenticate(verifier: TokenVerifier, authorization: string | undefined, requestId: string): Promise<AuthContext> {
+/**
+ * The caller of a request, from its bearer token verified here again; a token of a suspended
+ * tenant, a disabled user or a revoked session (the revocation view fed by identity) is refused
+ * like an invalid one.
+ */
+export async function authenticate(verifier: TokenVerifier, authorization: string | undefined, requestId: string, revocations?: RevocationView): Promise<AuthContext> {
   const token = bearerToken(authorization);
   if (!token) {
     if (authorization) throw new AuthError('INVALID', 'Authorization header must be "Bearer <token>"');
     return anonymous(requestId);
   }
   const v = await verifier.verify(token);
-  return { kind: v.payload.kid_type === 'api_key' ? 'apiKey' : 'user', tenantId: v.tenantId, userId: v.sub, roles: v.roles, scopes: v.scopes, requestId, token, expiresAt: v.exp };
+  const auth: AuthContext = {
+    kind: v.payload.kid_type === 'api_key' ? 'apiKey' : 'user', tenantId: v.tenantId, userId: v.sub, roles: v.roles, scopes: v.scopes, requestId, token,
+    expiresAt: v.exp, issuedAt: v.issuedAt, sessionId: v.sessionId,
+  };
+  refuseRevoked(auth, revocations);
+  return auth;
+}
+
+/** Throws AuthError('REVOKED') when the view says this caller's tenant, user or session is revoked. */
+export function refuseRevoked(auth: AuthContext, revocations: RevocationView | undefined): void {
+  if (!revocations || auth.kind === 'anonymous') return;
+  const reason = revocations.check({ tenantId: auth.tenantId, userId: auth.kind === 'user' ? auth.userId : null, sessionId: auth.sessionId, issuedAt: auth.issuedAt });
+  if (reason) throw new AuthError('REVOKED', `Access revoked (${reason})`);
 }
 
 /** The trace id of a W3C `traceparent` header (the gateway sends one per subgraph fetch), for log correlation. */
@@ -193,7 +213,7 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
       const requestId = requestIdFrom(req.headers['x-request-id']);
       let auth: AuthContext;
       try {
-        auth = await authenticate(options.verifier, req.headers.authorization, requestId);
+        auth = await authenticate(options.verifier, req.headers.authorization, requestId, options.revocations);
       } catch (e) {
         if (e instanceof AuthError) throw unauthenticated(e.message);
         throw e;

@@ -23,12 +23,13 @@ import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'gr
 import type { AuthContext } from '../auth/context';
 import { AuthError } from '../auth/errors';
 import type { TokenVerifier } from '../auth/verifier';
+import type { RevocationView } from '../auth/revocation';
 import { looksLikeEnvelope, type EventEnvelope, type EventSigner } from '../events/envelope';
 import type { EventSubject } from '../events/catalogue';
 import { wireSubject, type Namespace, type NatsConnection } from '../events/nats';
 import { logger, type Logger } from '../logger';
 import { formatError } from './errors';
-import { authenticate, requestIdFrom, type BaseContext } from './subgraph';
+import { authenticate, refuseRevoked, requestIdFrom, type BaseContext } from './subgraph';
 
 /** Close codes of graphql-ws used for authentication (the protocol's Unauthorized / Forbidden). */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
@@ -39,6 +40,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface SubscriptionServerOptions<TExtra extends object> {
   name: string;
   verifier: TokenVerifier;
+  /** Closes open sockets (4403) as soon as their tenant, user or session is revoked, and refuses new ones. */
+  revocations?: RevocationView;
   /** Same role as startSubgraph's extendContext (DataLoaders...), called once per subscribe. */
   extendContext?: (base: BaseContext) => TExtra;
   /** Default `/graphql`. */
@@ -77,6 +80,19 @@ export function subscriptionServer<TExtra extends object>(options: SubscriptionS
   const log = logger.child({ service: options.name, component: 'subscriptions' });
   let wss: WebSocketServer | null = null;
   let disposable: { dispose(): void | Promise<void> } | null = null;
+  // Open authenticated sockets, so a revocation can close exactly the affected ones.
+  const open = new Map<{ close(code: number, reason: string): void }, AuthContext>();
+  const stopWatching = options.revocations?.onChange(() => {
+    for (const [socket, auth] of open) {
+      try {
+        refuseRevoked(auth, options.revocations);
+      } catch (e) {
+        log.info({ tenant_id: auth.tenantId ?? undefined }, 'closing a subscription socket: access revoked');
+        open.delete(socket);
+        socket.close(WS_CLOSE_FORBIDDEN, `Forbidden: ${(e as Error).message}`);
+      }
+    }
+  });
 
   const format = (errors: readonly GraphQLError[]): GraphQLFormattedError[] => errors.map((e) => formatError(e.toJSON(), e));
 
@@ -88,8 +104,9 @@ export function subscriptionServer<TExtra extends object>(options: SubscriptionS
         onConnect: async (ctx) => {
           const requestId = requestIdFrom(ctx.connectionParams?.['x-request-id']);
           try {
-            const auth = await authenticate(options.verifier, authorizationParam(ctx.connectionParams), requestId);
+            const auth = await authenticate(options.verifier, authorizationParam(ctx.connectionParams), requestId, options.revocations);
             ctx.extra.auth = auth;
+            if (auth.kind !== 'anonymous') open.set(ctx.extra.socket, auth);
             ctx.extra.expiryTimer = closeOnExpiry(ctx.extra.socket, auth.expiresAt);
             return true;
           } catch (e) {
@@ -99,7 +116,10 @@ export function subscriptionServer<TExtra extends object>(options: SubscriptionS
             return false;
           }
         },
-        onClose: (ctx) => { if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer); },
+        onClose: (ctx) => {
+          open.delete(ctx.extra.socket);
+          if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
+        },
         context: (ctx) => {
           const auth = { ...ctx.extra.auth!, requestId: crypto.randomUUID() };
           const base: BaseContext = {
@@ -116,6 +136,7 @@ export function subscriptionServer<TExtra extends object>(options: SubscriptionS
     },
     connections: () => wss?.clients.size ?? 0,
     async close() {
+      stopWatching?.();
       if (!wss) return;
       const server = wss;
       wss = null;
