@@ -12,6 +12,9 @@ export interface AuthContext {
   /** Raw bearer token, forwarded by the gateway to subgraphs. Never logged. */
   token?: string;
   expiresAt?: number;
+  /** `iat` and `sid` of the token, for the revocation view (auth/revocation.ts). */
+  issuedAt?: number | null;
+  sessionId?: string | null;
 }
 
 export const ROLES = {

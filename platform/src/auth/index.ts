@@ -3,3 +3,4 @@ export * from './context';
 export * from './keys';
 export * from './tokens';
 export * from './verifier';
+export * from './revocation';

@@ -8,6 +8,8 @@ export interface AccessClaims {
   tid: string;
   roles: string[];
   scope?: string;
+  /** Session id: the login (refresh-token family) this token belongs to; revocation refuses it by session. */
+  sid?: string;
   /** Token type: access tokens only are accepted by the API. */
   typ?: 'access' | 'refresh';
 }

@@ -28,6 +28,10 @@ export interface VerifiedToken {
   roles: string[];
   scopes: string[];
   exp: number;
+  /** `iat` (seconds), when the token has one: a password change refuses tokens issued before it. */
+  issuedAt: number | null;
+  /** `sid`: the session (login) the token belongs to, when the issuer sets one. */
+  sessionId: string | null;
   issuer: string;
   payload: JWTPayload;
 }
@@ -99,6 +103,8 @@ export class TokenVerifier {
       roles: Array.isArray(rawRoles) ? rawRoles.filter((r): r is string => typeof r === 'string') : [],
       scopes: typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [],
       exp: payload.exp,
+      issuedAt: typeof payload.iat === 'number' ? payload.iat : null,
+      sessionId: typeof payload.sid === 'string' && payload.sid ? payload.sid : null,
       issuer: issuer.issuer,
       payload,
     };
