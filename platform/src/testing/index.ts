@@ -4,6 +4,7 @@
  * GraphQL client. Nothing here mocks our own database or bus.
  */
 import crypto from 'node:crypto';
+import net from 'node:net';
 import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { dropDatabase, ensureDatabase, withDatabase } from '../db/provision';
 import { adminDatabaseUrl, natsUrl } from '../config';
@@ -100,6 +101,33 @@ export async function waitFor<T>(probe: () => Promise<T | null | undefined | fal
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`waitFor timed out after ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/**
+ * A TCP port nothing listens on right now (the OS picks it), for processes a test starts itself.
+ * Another process may take it before the test binds it; ephemeral ports make that rare.
+ */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something accepts TCP connections on host:port. */
+export function tcpAnswers(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 export { natsUrl };
