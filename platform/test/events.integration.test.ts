@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
-import { headers } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { createSubgraphOrm, inTenantTx, Migration, tenantRlsSql, type Orm } from '../src/db';
-import { EventConsumer, Outbox, OutboxRelay, eventTablesSql, wireSubject, streamName, type EventEnvelope } from '../src/events';
-import { createTestBus, createTestDb, waitFor, type TestBus, type TestDb } from '../src/testing';
+import { EventConsumer, Outbox, OutboxRelay, eventTablesSql, streamName, type EventEnvelope } from '../src/events';
+import { createTestBus, createTestDb, publishEnvelope, publishEvent, publishRaw, waitFor, type TestBus, type TestDb } from '../src/testing';
 import { ensureSubgraphSchema } from '../src/db/provision';
 
 class Init extends Migration {
@@ -43,6 +42,11 @@ describe('events: outbox, relay and consumer on real PostgreSQL and JetStream', 
       if (!commit) throw new Error('rollback');
       return env;
     });
+  /**
+   * An event published after the ones under test. One consumer gets a stream's messages in order,
+   * so once it has handled the marker, a duplicate published before it would already have shown.
+   */
+  const publishMarker = (email: string) => publishEvent(bus, 'identity.user.created', { userId: crypto.randomUUID(), email, roles: [] }, { tenantId: tenantA, requestId: null });
 
   test('an event committed with its transaction reaches a consumer exactly once, and a rolled back one never does', async () => {
     const outbox = new Outbox(bus.signer);
@@ -59,27 +63,31 @@ describe('events: outbox, relay and consumer on real PostgreSQL and JetStream', 
     const committed = await publishUser(outbox, 'ok@a.test');
     await waitFor(async () => seen.length >= 1);
     // Republish the same message id by hand: JetStream drops it inside the duplicate window.
-    const h = headers(); h.set('Nats-Msg-Id', committed.id);
-    await jetstream(bus.nc).publish(wireSubject(bus.ns, 'identity.user.created'), JSON.stringify(committed), { headers: h, msgID: committed.id });
-    await new Promise((r) => setTimeout(r, 300));
+    await publishEnvelope(bus, committed);
+    const marker = await publishMarker('marker@a.test');
+    await waitFor(async () => seen.some((e) => e.id === marker.id));
     await consumer.stop();
-    expect(seen.map((e) => e.id)).toEqual([committed.id]);
-    const rows = await inTenantTx(orm, { tenantId: tenantA }, (em) => em.execute('select email from handled'));
-    expect(rows).toEqual([{ email: 'ok@a.test' }]);
+    expect(seen.map((e) => e.id)).toEqual([committed.id, marker.id]);
+    const rows = await inTenantTx(orm, { tenantId: tenantA }, (em) => em.execute('select email from handled order by email'));
+    expect(rows).toEqual([{ email: 'marker@a.test' }, { email: 'ok@a.test' }]);
   });
 
   test('a redelivered event whose id is already in the inbox has no second effect', async () => {
     const outbox = new Outbox(bus.signer);
     const env = await publishUser(outbox, 'twice@a.test');
-    let calls = 0;
-    const consumer = new EventConsumer({ orm, nc: bus.nc, ns: bus.ns, signer: bus.signer, name: 'inbox', domains: ['identity'], handler: async () => { calls += 1; } });
+    const handled: string[] = [];
+    const consumer = new EventConsumer({ orm, nc: bus.nc, ns: bus.ns, signer: bus.signer, name: 'inbox', domains: ['identity'], handler: async (_em, e) => { handled.push(e.id); } });
     await consumer.start();
-    await waitFor(async () => calls >= 2); // twice@ plus the earlier event
+    await waitFor(async () => handled.includes(env.id));
     // Simulate a redelivery after the effect committed: bypass the duplicate window with another msg id.
-    await jetstream(bus.nc).publish(wireSubject(bus.ns, 'identity.user.created'), JSON.stringify(env), { msgID: crypto.randomUUID() });
-    await new Promise((r) => setTimeout(r, 400));
+    await publishEnvelope(bus, env, { msgId: crypto.randomUUID() });
+    const marker = await publishMarker('after-twice@a.test');
+    await waitFor(async () => handled.includes(marker.id));
     await consumer.stop();
-    expect(calls).toBe(2);
+    // Every event of the stream (the earlier test's too) had its effect exactly once, twice@ included.
+    expect(handled.filter((id) => id === env.id)).toHaveLength(1);
+    expect(new Set(handled).size).toBe(handled.length);
+    expect(handled[handled.length - 1]).toBe(marker.id);
   });
 
   test('malformed, unsigned and repeatedly failing events are parked in the dead-letter stream', async () => {
@@ -89,10 +97,9 @@ describe('events: outbox, relay and consumer on real PostgreSQL and JetStream', 
       handler: async () => { throw new Error('boom'); },
     });
     await consumer.start();
-    const js = jetstream(bus.nc);
-    await js.publish(wireSubject(bus.ns, 'identity.user.updated'), 'not json');
+    await publishRaw(bus, 'identity.user.updated', 'not json');
     const forged = { ...(await inTenantTx(orm, { tenantId: tenantA }, (em) => new Outbox(bus.signer).publish(em, 'identity.user.updated', { userId: crypto.randomUUID(), changes: ['x'] }, { tenantId: tenantA, actor: { kind: 'system', userId: null } }))) };
-    await js.publish(wireSubject(bus.ns, 'identity.user.updated'), JSON.stringify({ ...forged, id: crypto.randomUUID(), signature: 'AAAA' }));
+    await publishRaw(bus, 'identity.user.updated', JSON.stringify({ ...forged, id: crypto.randomUUID(), signature: 'AAAA' }));
     const jsm = await jetstreamManager(bus.nc);
     const info = await waitFor(async () => {
       const s = await jsm.streams.info(streamName(bus.ns, 'dlq'));
