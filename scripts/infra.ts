@@ -261,7 +261,7 @@ async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: 
     '-c', 'listen_addresses=127.0.0.1',
     // No unix socket: clients use TCP, and two instances never fight over /tmp/.s.PGSQL.<port>.
     '-c', 'unix_socket_directories=',
-  ], { ...ids, env, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { ...ids, env, cwd: '/', stdio: ['ignore', 'pipe', 'pipe'], detached: true }); // own process group: stopped last, by us
   const tail = capture(child);
   const exited = exitOf(child);
   let spawnError: Error | undefined;
@@ -310,7 +310,7 @@ async function startNatsServer(storeDir: string, port: number): Promise<Managed>
     throw new InfraError(`port ${port} (for nats-server) is already in use: a nats-server left over from an earlier run, or another program. Stop it, point NATS_URL at it, or choose another port with IMAGY_PORT_NATS.`);
   }
   fs.mkdirSync(storeDir, { recursive: true, mode: 0o700 });
-  const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const tail = capture(child);
   const exited = exitOf(child);
   let spawnError: Error | undefined;

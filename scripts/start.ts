@@ -10,7 +10,8 @@
  * than MAX_CRASHES times within CRASH_WINDOW_MS is not coming back by itself: everything is stopped
  * with a message saying which one. Ctrl-C / SIGTERM stops every child (gateway first, then the
  * subgraphs), waits for them to exit, then stops the local PostgreSQL / NATS it started; a second
- * Ctrl-C kills what is still running.
+ * Ctrl-C kills what is still running. Children run in their own process groups so that the
+ * terminal's Ctrl-C reaches only this script and the order holds (SIGHUP is handled the same way).
  *
  * Ports (for running two copies side by side, e.g. the e2e test of this script): IMAGY_PORT_BASE
  * (4000) gives the gateway base+0, identity +1, lending +2, audit +7; IMAGY_PORT_GATEWAY (or PORT),
@@ -32,7 +33,8 @@ const STABLE_AFTER_MS = 60_000;
 const MAX_CRASHES = 5;
 const CRASH_WINDOW_MS = 120_000;
 const STOP_GRACE_MS = 10_000;
-const READY_TIMEOUT_MS = 90_000;
+/** Generous: a first start compiles every TypeScript file, and a busy machine is slow at it. */
+const READY_TIMEOUT_MS = 180_000;
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -73,14 +75,14 @@ let shuttingDown = false;
 let started = false;
 
 function spawnService(svc: Service): void {
-  const child = spawn(process.execPath, ['--import', 'tsx', svc.entry, ...svc.args], { cwd: root, env: svc.env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Own process group: Ctrl-C in the terminal reaches only us, and we stop the children in order.
+  const child = spawn(process.execPath, ['--import', 'tsx', svc.entry, ...svc.args], { cwd: root, env: svc.env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   svc.child = child;
   svc.startedAt = Date.now();
   svc.exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => {
       resolve();
-      // Deferred one turn: with Ctrl-C the terminal signals the children and us together, and our
-      // own handler must mark the shutdown before their exits are mistaken for crashes.
+      // Deferred one turn, so that a stop requested at the same moment is seen first.
       setImmediate(() => onExit(svc, child, code, signal));
     });
     child.once('error', (e) => { say(`${svc.name} could not be started: ${e.message}`); resolve(); });
@@ -193,7 +195,7 @@ function onSignal(signal: NodeJS.Signals) {
 
 async function main() {
   infra = await ensureInfra(say);
-  infra.onUnexpectedExit((what) => void shutdown(1, `${what}; stopping everything`));
+  infra.onUnexpectedExit((what) => { if (!shuttingDown) void shutdown(1, `${what}; stopping everything`); });
   const url = (p: number, suffix: string) => `http://127.0.0.1:${p}${suffix}`;
   const identityPort = SUBGRAPHS.find((s) => s.name === 'identity')!.port;
   const env: NodeJS.ProcessEnv = {
@@ -256,6 +258,8 @@ function causeOf(e: unknown): string {
 
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+// The terminal closed: the children are in their own process groups and would not hear it.
+process.on('SIGHUP', onSignal);
 main().catch((e) => {
   if (shuttingDown) return; // a stop requested during startup, or already reported
   void shutdown(1, causeOf(e));
