@@ -4,7 +4,7 @@
  */
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { waitFor } from '@imagy/platform/testing';
+import { uniqueSuffix, waitFor } from '@imagy/platform/testing';
 import { CREATE_TENANT, CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from './harness';
 
 const TAIL = 'subscription($filter: AuditEventFilter) { auditEvents(filter: $filter) { id classUid activityId resourceId message actor { id email } } }';
@@ -32,10 +32,33 @@ function collect(client: Client, query: string, variables: Record<string, unknow
   return { received, errors, dispose };
 }
 
+type Tail = ReturnType<typeof collect>;
+const receivedIds = (tail: Tail): string[] => tail.received.map((d) => d.auditEvents.resourceId);
+
 describe('audit live tail through the gateway', () => {
   let p: Platform;
   beforeAll(async () => { p = await startPlatform({ label: 'e2esubs' }); });
   afterAll(async () => { await p?.stop(); });
+
+  /** Creates a user with `token` (in that token's tenant) and returns its id: an audit event of class 3001. */
+  const createUser = async (token: string, label: string): Promise<string> => {
+    const r = await p.call(CREATE_USER, { input: { email: `${label}-${uniqueSuffix()}@probe.test`, displayName: label, roles: ['staff'], password: 'probe-password-1' } }, token);
+    if (r.errors || r.data.createUser.userErrors.length) throw new Error(JSON.stringify(r.errors ?? r.data.createUser.userErrors));
+    return r.data.createUser.user.id;
+  };
+
+  /**
+   * A subscription is live only once the gateway has subscribed upstream (audit, then NATS), some
+   * time after `subscribe()` returns; events before that are not replayed. Probe events are made in
+   * the tail's tenant until one of them arrives: from then on the tail misses nothing.
+   */
+  const untilLive = async (tail: Tail, token: string) => {
+    const probes: string[] = [];
+    await waitFor(async () => {
+      probes.push(await createUser(token, 'probe'));
+      return waitFor(async () => receivedIds(tail).some((id) => probes.includes(id)), 1_000, 20).catch(() => false);
+    }, 30_000, 0);
+  };
 
   test('a subscriber receives a new event with its actor resolved by identity, and another tenant\'s subscriber receives nothing of it', async () => {
     const admin = await p.login('demo', 'admin@demo.localhost', DEV_PASSWORD);
@@ -48,13 +71,17 @@ describe('audit live tail through the gateway', () => {
     const b = connect(p.gatewayWsUrl, other.accessToken);
     const tailA = collect(a, TAIL, { filter: { classUid: 3001 } });
     const tailB = collect(b, TAIL);
-    await new Promise((r) => setTimeout(r, 300)); // subscriptions established upstream
+    await untilLive(tailA, admin.accessToken);
+    await untilLive(tailB, other.accessToken);
 
     const created = await p.call(CREATE_USER, { input: { email: 'live@demo.test', displayName: 'Live', roles: ['staff'], password: 'live-password-1' } }, admin.accessToken);
     const userId = created.data.createUser.user.id;
     const event = await waitFor(async () => tailA.received.find((d) => d.auditEvents.resourceId === userId), 15_000, 20);
     expect(event.auditEvents).toMatchObject({ classUid: 3001, activityId: 1, actor: { id: admin.user.id, email: 'admin@demo.localhost' } });
-    await new Promise((r) => setTimeout(r, 500));
+    // A marker in B's own tenant, made after A's event: the live path is one ordered stream per
+    // subscriber, so once B has the marker, A's event would already have reached B had it leaked.
+    const marker = await createUser(other.accessToken, 'marker');
+    await waitFor(async () => receivedIds(tailB).includes(marker), 15_000, 20);
     expect(tailB.received.filter((d) => d.auditEvents.resourceId === userId)).toEqual([]);
     expect(tailA.errors).toEqual([]);
     tailA.dispose(); tailB.dispose();

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
-import { headers } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { createSubgraphOrm, inTenantTx, Migration, tenantRlsSql, type Orm } from '../src/db';
-import { EventConsumer, Outbox, OutboxRelay, eventTablesSql, wireSubject, streamName, type EventEnvelope } from '../src/events';
-import { createTestBus, createTestDb, waitFor, type TestBus, type TestDb } from '../src/testing';
+import { EventConsumer, Outbox, OutboxRelay, eventTablesSql, streamName, type EventEnvelope } from '../src/events';
+import { connectNats } from '../src/events';
+import { createTestBus, createTestDb, natsUrl, publishEnvelope, publishEvent, publishRaw, waitFor, type TestBus, type TestDb } from '../src/testing';
 import { ensureSubgraphSchema } from '../src/db/provision';
 
 class Init extends Migration {
@@ -43,6 +43,11 @@ describe('events: outbox, relay and consumer on real PostgreSQL and JetStream', 
       if (!commit) throw new Error('rollback');
       return env;
     });
+  /**
+   * An event published after the ones under test. One consumer gets a stream's messages in order,
+   * so once it has handled the marker, a duplicate published before it would already have shown.
+   */
+  const publishMarker = (email: string) => publishEvent(bus, 'identity.user.created', { userId: crypto.randomUUID(), email, roles: [] }, { tenantId: tenantA, requestId: null });
 
   test('an event committed with its transaction reaches a consumer exactly once, and a rolled back one never does', async () => {
     const outbox = new Outbox(bus.signer);
@@ -59,27 +64,116 @@ describe('events: outbox, relay and consumer on real PostgreSQL and JetStream', 
     const committed = await publishUser(outbox, 'ok@a.test');
     await waitFor(async () => seen.length >= 1);
     // Republish the same message id by hand: JetStream drops it inside the duplicate window.
-    const h = headers(); h.set('Nats-Msg-Id', committed.id);
-    await jetstream(bus.nc).publish(wireSubject(bus.ns, 'identity.user.created'), JSON.stringify(committed), { headers: h, msgID: committed.id });
-    await new Promise((r) => setTimeout(r, 300));
+    await publishEnvelope(bus, committed);
+    const marker = await publishMarker('marker@a.test');
+    await waitFor(async () => seen.some((e) => e.id === marker.id));
     await consumer.stop();
-    expect(seen.map((e) => e.id)).toEqual([committed.id]);
-    const rows = await inTenantTx(orm, { tenantId: tenantA }, (em) => em.execute('select email from handled'));
-    expect(rows).toEqual([{ email: 'ok@a.test' }]);
+    expect(seen.map((e) => e.id)).toEqual([committed.id, marker.id]);
+    const rows = await inTenantTx(orm, { tenantId: tenantA }, (em) => em.execute('select email from handled order by email'));
+    expect(rows).toEqual([{ email: 'marker@a.test' }, { email: 'ok@a.test' }]);
   });
 
   test('a redelivered event whose id is already in the inbox has no second effect', async () => {
     const outbox = new Outbox(bus.signer);
     const env = await publishUser(outbox, 'twice@a.test');
-    let calls = 0;
-    const consumer = new EventConsumer({ orm, nc: bus.nc, ns: bus.ns, signer: bus.signer, name: 'inbox', domains: ['identity'], handler: async () => { calls += 1; } });
+    const handled: string[] = [];
+    const consumer = new EventConsumer({ orm, nc: bus.nc, ns: bus.ns, signer: bus.signer, name: 'inbox', domains: ['identity'], handler: async (_em, e) => { handled.push(e.id); } });
     await consumer.start();
-    await waitFor(async () => calls >= 2); // twice@ plus the earlier event
+    await waitFor(async () => handled.includes(env.id));
     // Simulate a redelivery after the effect committed: bypass the duplicate window with another msg id.
-    await jetstream(bus.nc).publish(wireSubject(bus.ns, 'identity.user.created'), JSON.stringify(env), { msgID: crypto.randomUUID() });
-    await new Promise((r) => setTimeout(r, 400));
+    await publishEnvelope(bus, env, { msgId: crypto.randomUUID() });
+    const marker = await publishMarker('after-twice@a.test');
+    await waitFor(async () => handled.includes(marker.id));
     await consumer.stop();
-    expect(calls).toBe(2);
+    // Every event of the stream (the earlier test's too) had its effect exactly once, twice@ included.
+    expect(handled.filter((id) => id === env.id)).toHaveLength(1);
+    expect(new Set(handled).size).toBe(handled.length);
+    expect(handled[handled.length - 1]).toBe(marker.id);
+  });
+
+  test('an event taken by a consumer that dies mid-handler comes back to a new consumer after the short ack wait, with its effect once', async () => {
+    const name = 'redelivery';
+    const filters = ['identity.user.locked'];
+    // The "process" that dies: its own NATS connection, a handler that never finishes by itself.
+    const victimNc = await connectNats(natsUrl(), 'victim');
+    let taken: string | null = null;
+    let kill!: (e: Error) => void;
+    const killed = new Promise<never>((_, reject) => { kill = reject; });
+    const victim = new EventConsumer({
+      orm, nc: victimNc, ns: bus.ns, signer: bus.signer, name, domains: ['identity'], filters,
+      handler: async (_em, e) => { taken = e.id; await killed; },
+    });
+    await victim.start();
+    const userId = crypto.randomUUID();
+    const event = await publishEvent(bus, 'identity.user.locked', { userId, email: 'slow@a.test', until: new Date().toISOString() }, { tenantId: tenantA });
+    await waitFor(async () => taken === event.id);
+    // Dies: the connection goes (no ack, no more progress notes) and, as PostgreSQL does when a
+    // client's connection drops, its transaction is rolled back.
+    await victimNc.close();
+    kill(new Error('killed'));
+    await victim.stop();
+
+    const handled: string[] = [];
+    const successor = new EventConsumer({
+      orm, nc: bus.nc, ns: bus.ns, signer: bus.signer, name, domains: ['identity'], filters,
+      handler: async (em, e) => {
+        handled.push(e.id);
+        await em.execute('insert into handled (tenant_id, event_id, email) values (?, ?, ?)', [e.tenantId, e.id, (e.data as { email: string }).email]);
+      },
+    });
+    await successor.start();
+    // The redelivery is the marker: well inside this wait with the default 5 s ack wait (the
+    // former 30 s would not make it).
+    await waitFor(async () => handled.includes(event.id), 20_000, 100);
+    await successor.stop();
+    expect(handled).toEqual([event.id]);
+    const rows = await inTenantTx(orm, { tenantId: tenantA }, (em) => em.execute('select email from handled where event_id = ?', [event.id]));
+    expect(rows).toEqual([{ email: 'slow@a.test' }]);
+  });
+
+  test('a handler that runs longer than the ack wait is kept in progress, not redelivered to a replica', async () => {
+    const durable = 'long';
+    const filters = ['identity.user.logged_out'];
+    const handled: string[] = [];
+    const starts: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((r) => { release = r; });
+    // The consumer's in-progress notes, as the server receives them (+WPI on the message's ack subject).
+    const notes: string[] = [];
+    const sub = bus.nc.subscribe(`$JS.ACK.${streamName(bus.ns, 'identity')}.${durable}.>`, { callback: (_err, m) => { if (m.string() === '+WPI') notes.push(m.subject); } });
+    const first = await publishEvent(bus, 'identity.user.logged_out', { userId: crypto.randomUUID() }, { tenantId: tenantA });
+    const consumer = new EventConsumer({
+      orm, nc: bus.nc, ns: bus.ns, signer: bus.signer, name: durable, domains: ['identity'], filters, ackWaitMs: 1_000,
+      handler: async (_em, e) => { starts.push(e.id); if (e.id === first.id) await released; handled.push(e.id); },
+    });
+    // A replica on the same durable: it would be handed the first event if its ack wait ran out.
+    const replica = new EventConsumer({
+      orm, nc: bus.nc, ns: bus.ns, signer: bus.signer, name: durable, domains: ['identity'], filters, ackWaitMs: 1_000,
+      handler: async (_em, e) => { starts.push(e.id); handled.push(e.id); },
+    });
+    try {
+      await consumer.start();
+      await waitFor(async () => starts.includes(first.id));
+      await replica.start();
+      // Six notes, one every third of the ack wait: two ack waits have passed with the handler busy.
+      await waitFor(async () => notes.length >= 6, 20_000, 50);
+      // JetStream hands out redeliveries before new messages, so once the replica has handled a
+      // marker published now, a redelivery of the first event would already have reached it.
+      const marker = await publishEvent(bus, 'identity.user.logged_out', { userId: crypto.randomUUID() }, { tenantId: tenantA });
+      await waitFor(async () => handled.includes(marker.id), 15_000, 50);
+      expect(starts.filter((id) => id === first.id)).toHaveLength(1);
+      release();
+      await waitFor(async () => handled.includes(first.id));
+    } finally {
+      release(); // never leave the handler (and with it the consumer's stop) hanging
+      await consumer.stop();
+      await replica.stop();
+      sub.unsubscribe();
+    }
+    expect(starts.filter((id) => id === first.id)).toHaveLength(1);
+    const info = await (await jetstreamManager(bus.nc)).consumers.info(streamName(bus.ns, 'identity'), durable);
+    expect(info.num_redelivered).toBe(0);
+    expect(info.num_ack_pending).toBe(0);
   });
 
   test('malformed, unsigned and repeatedly failing events are parked in the dead-letter stream', async () => {
@@ -89,10 +183,9 @@ describe('events: outbox, relay and consumer on real PostgreSQL and JetStream', 
       handler: async () => { throw new Error('boom'); },
     });
     await consumer.start();
-    const js = jetstream(bus.nc);
-    await js.publish(wireSubject(bus.ns, 'identity.user.updated'), 'not json');
+    await publishRaw(bus, 'identity.user.updated', 'not json');
     const forged = { ...(await inTenantTx(orm, { tenantId: tenantA }, (em) => new Outbox(bus.signer).publish(em, 'identity.user.updated', { userId: crypto.randomUUID(), changes: ['x'] }, { tenantId: tenantA, actor: { kind: 'system', userId: null } }))) };
-    await js.publish(wireSubject(bus.ns, 'identity.user.updated'), JSON.stringify({ ...forged, id: crypto.randomUUID(), signature: 'AAAA' }));
+    await publishRaw(bus, 'identity.user.updated', JSON.stringify({ ...forged, id: crypto.randomUUID(), signature: 'AAAA' }));
     const jsm = await jetstreamManager(bus.nc);
     const info = await waitFor(async () => {
       const s = await jsm.streams.info(streamName(bus.ns, 'dlq'));

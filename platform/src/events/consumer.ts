@@ -6,9 +6,19 @@
  * as the handler's effect; a redelivered event finds its id there and is acked without effect.
  * A message that fails `maxDeliver` times, or is malformed, or carries a bad signature, is copied
  * to the DLQ stream (`dlq.<consumer>.<subject>`) with the reason, then terminated.
+ *
+ * Ack wait: short (5 s by default, `EVENT_ACK_WAIT_MS` or `ackWaitMs`), so the events a dead
+ * process had taken come back to a live replica, or to the restarted process, within seconds. A
+ * handler that runs longer is not redelivered under it: while it runs, the message is marked in
+ * progress (`working()`) every third of the ack wait. For the same reason the consumer takes one
+ * message at a time (`max_messages: 1`): a message prefetched into the client's buffer would sit
+ * there with its ack-wait clock running and nothing to keep it alive, and come back as a duplicate
+ * delivery (counted towards max_deliver) behind a slow handler. Handling is sequential anyway, and
+ * the pull round trip is small next to the handler's transaction.
  */
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { envInt } from '../config';
 import type { Orm } from '../db/orm';
 import { inTenantTx, type Em } from '../db/tenant';
 import { logger } from '../logger';
@@ -31,6 +41,7 @@ export interface ConsumerOptions {
   filters?: string[];
   handler: EventHandler;
   maxDeliver?: number;
+  /** How long JetStream waits for an ack before redelivering (default `EVENT_ACK_WAIT_MS` or 5000). */
   ackWaitMs?: number;
   /** Run the handler with RLS off for this tenant? Never: each event runs in its own tenant's scope. */
 }
@@ -39,10 +50,13 @@ export class EventConsumer {
   private readonly streams: ConsumerMessages[] = [];
   private readonly loops: Promise<void>[] = [];
   private readonly log;
+  private readonly ackWaitMs: number;
   private stopped = false;
 
   constructor(private readonly options: ConsumerOptions) {
     this.log = logger.child({ component: 'consumer', consumer: options.name });
+    this.ackWaitMs = options.ackWaitMs ?? envInt('EVENT_ACK_WAIT_MS', 5_000);
+    if (this.ackWaitMs < 1_000) throw new Error(`ackWaitMs must be at least 1000 ms, got ${this.ackWaitMs}`);
   }
 
   async start(): Promise<void> {
@@ -61,7 +75,7 @@ export class EventConsumer {
         durable_name: name,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        ack_wait: (this.options.ackWaitMs ?? 30_000) * 1_000_000,
+        ack_wait: this.ackWaitMs * 1_000_000,
         // JetStream stops redelivering after max_deliver; we park the message in the DLQ ourselves
         // on the last attempt, so give it one more than our own limit.
         max_deliver: maxDeliver + 1,
@@ -76,7 +90,8 @@ export class EventConsumer {
         });
       }
       const consumer = await js.consumers.get(stream, name);
-      const messages = await consumer.consume({ max_messages: 64 });
+      // One message in flight at a time: see the header comment (ack wait and prefetch).
+      const messages = await consumer.consume({ max_messages: 1 });
       this.streams.push(messages);
       this.loops.push(this.drain(messages, maxDeliver));
     }
@@ -89,9 +104,20 @@ export class EventConsumer {
   }
 
   private async drain(messages: ConsumerMessages, maxDeliver: number): Promise<void> {
-    for await (const msg of messages) {
-      if (this.stopped) break;
-      await this.handle(msg, maxDeliver);
+    try {
+      for await (const msg of messages) {
+        if (this.stopped) {
+          // Taken but not handled: hand it back now rather than after the ack wait.
+          settle(() => msg.nak());
+          break;
+        }
+        await this.handle(msg, maxDeliver);
+      }
+    } catch (err) {
+      // The iterator ends with an error when the connection is closed under it (or the consumer
+      // was deleted); reconnects are handled inside it. Nothing acked is lost: what was in flight
+      // comes back to another consumer after the ack wait.
+      if (!this.stopped) this.log.error({ err: (err as Error).message }, 'consumer stopped receiving');
     }
   }
 
@@ -110,6 +136,8 @@ export class EventConsumer {
       msg.ack();
       return;
     }
+    // In progress while the handler runs, so a long one is not redelivered to another replica.
+    const progress = setInterval(() => settle(() => msg.working()), Math.floor(this.ackWaitMs / 3));
     try {
       await inTenantTx(this.options.orm, { tenantId: envelope.tenantId }, async (em) => {
         const rows = await em.execute(
@@ -119,12 +147,14 @@ export class EventConsumer {
         if (rows.length === 0) return; // handled before: exactly-once effect
         await this.options.handler(em, envelope);
       });
-      msg.ack();
+      clearInterval(progress);
+      settle(() => msg.ack());
     } catch (err) {
+      clearInterval(progress);
       const attempt = msg.info.deliveryCount;
       this.log.warn({ err: (err as Error).message, subject: envelope.subject, event_id: envelope.id, attempt }, 'event handler failed');
       if (attempt >= maxDeliver) return this.deadLetter(msg, `HANDLER_FAILED: ${(err as Error).message}`.slice(0, 500));
-      msg.nak(Math.min(30_000, 200 * 2 ** attempt));
+      settle(() => msg.nak(Math.min(30_000, 200 * 2 ** attempt)));
     }
   }
 
@@ -137,13 +167,23 @@ export class EventConsumer {
     h.set('Nats-Msg-Id', `dlq:${name}:${msg.info.stream}:${msg.seq}`);
     try {
       await jetstream(nc).publish(wireSubject(ns, `dlq.${name}.${logicalSubject(ns, msg.subject)}`), msg.data, { headers: h });
-      msg.term(reason);
+      settle(() => msg.term(reason));
       this.log.error({ reason, subject: msg.subject, seq: msg.seq }, 'event parked in dead-letter stream');
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not park message in DLQ; will retry');
-      msg.nak(1_000);
+      settle(() => msg.nak(1_000));
     }
   }
+}
+
+/**
+ * Acks, naks and progress notes are best effort: on a closed or reconnecting connection they throw,
+ * and JetStream's ack wait then redelivers the message, which the inbox makes harmless.
+ */
+function settle(reply: () => void): void {
+  try {
+    reply();
+  } catch { /* redelivered after the ack wait */ }
 }
 
 export type { EventSubject };

@@ -4,24 +4,53 @@
  * GraphQL client. Nothing here mocks our own database or bus.
  */
 import crypto from 'node:crypto';
+import net from 'node:net';
 import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Client, type QueryResultRow } from 'pg';
 import { dropDatabase, ensureDatabase, withDatabase } from '../db/provision';
 import { adminDatabaseUrl, natsUrl } from '../config';
 import { signToken, type SigningKey } from '../auth';
 import { TokenVerifier } from '../auth/verifier';
-import { connectNats, deleteStreams, ensureStreams, namespace, type Namespace, type NatsConnection } from '../events/nats';
-import { EventSigner } from '../events/envelope';
+import { connectNats, deleteStreams, ensureStreams, namespace, streamName, wireSubject, type Namespace, type NatsConnection } from '../events/nats';
+import { EventSigner, type EventActor, type EventEnvelope } from '../events/envelope';
+import { DOMAINS, type EventCatalogue, type EventSubject } from '../events/catalogue';
 
 export const uniqueSuffix = () => crypto.randomBytes(5).toString('hex');
 
-export interface TestDb { adminUrl: string; drop(): Promise<void> }
+/**
+ * Runs `work` with one connected `pg` client on `connectionString` and always closes it: for tests
+ * that look at the database from outside the app (as the superuser, or as a subgraph's own role to
+ * prove what RLS lets it see), including across an explicit `begin` ... `rollback`.
+ */
+export async function withSqlClient<T>(connectionString: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** One statement on `connectionString`, its rows returned. */
+export function sqlRows<T extends QueryResultRow = any>(connectionString: string, query: string, params: unknown[] = []): Promise<T[]> {
+  return withSqlClient(connectionString, async (client) => (await client.query<T>(query, params)).rows);
+}
+
+export interface TestDb {
+  adminUrl: string;
+  /** A statement as the database's superuser (outside RLS): for arranging and checking, never for the app. */
+  sql<T extends QueryResultRow = any>(query: string, params?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
 
 /** A new, empty database on the real PostgreSQL; `drop()` removes it. */
 export async function createTestDb(label = 'test'): Promise<TestDb> {
   const name = `imagy_t_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${uniqueSuffix()}`;
   const adminUrl = withDatabase(adminDatabaseUrl(), name);
   await ensureDatabase(adminUrl);
-  return { adminUrl, drop: () => dropDatabase(adminUrl) };
+  return { adminUrl, sql: (query, params) => sqlRows(adminUrl, query, params), drop: () => dropDatabase(adminUrl) };
 }
 
 export interface TestBus { nc: NatsConnection; ns: Namespace; signer: EventSigner; close(): Promise<void> }
@@ -40,6 +69,71 @@ export async function createTestBus(): Promise<TestBus> {
       await nc.drain().catch(() => undefined);
     },
   };
+}
+
+export interface EnvelopeMeta {
+  tenantId: string | null;
+  id?: string;
+  actor?: EventActor;
+  /** Default: a fresh `req-<uuid>`; `null` for events no request caused. */
+  requestId?: string | null;
+  occurredAt?: Date;
+}
+
+/** A signed envelope as a producer's outbox would write it. */
+export function signedEnvelope<S extends EventSubject>(signer: EventSigner, subject: S, data: EventCatalogue[S], meta: EnvelopeMeta): EventEnvelope<S> {
+  return signer.sign<S>({
+    id: meta.id ?? crypto.randomUUID(),
+    subject,
+    tenantId: meta.tenantId,
+    occurredAt: (meta.occurredAt ?? new Date()).toISOString(),
+    actor: meta.actor ?? { kind: 'system', userId: null },
+    requestId: meta.requestId === undefined ? `req-${crypto.randomUUID()}` : meta.requestId,
+    data,
+    schemaVersion: 1,
+  });
+}
+
+type BusLike = Pick<TestBus, 'nc' | 'ns'>;
+
+/**
+ * Publishes an envelope straight to JetStream, as the outbox relay does (`Nats-Msg-Id` = event id
+ * unless `msgId` says otherwise: another msg id gets past the stream's duplicate window, which is
+ * how a test makes a redelivery). Resolves once the stream has stored it.
+ */
+export async function publishEnvelope(bus: BusLike, envelope: EventEnvelope, options: { msgId?: string } = {}): Promise<void> {
+  await jetstream(bus.nc).publish(wireSubject(bus.ns, envelope.subject), JSON.stringify(envelope), { msgID: options.msgId ?? envelope.id });
+}
+
+/** Signs with the bus's signer and publishes; returns the envelope (its id is the marker to wait for). */
+export async function publishEvent<S extends EventSubject>(bus: BusLike & { signer: EventSigner }, subject: S, data: EventCatalogue[S], meta: EnvelopeMeta): Promise<EventEnvelope<S>> {
+  const envelope = signedEnvelope(bus.signer, subject, data, meta);
+  await publishEnvelope(bus, envelope);
+  return envelope;
+}
+
+/** Anything (malformed, forged) on a logical subject, for tests of what consumers refuse. */
+export async function publishRaw(bus: BusLike, subject: string, body: string): Promise<void> {
+  await jetstream(bus.nc).publish(wireSubject(bus.ns, subject), body);
+}
+
+/**
+ * Waits until the durable consumer `durable` has, on every domain stream of the namespace where it
+ * exists, nothing left to deliver and nothing delivered but unacknowledged. From then on no earlier
+ * event can reach its handler again (no pending redelivery), so a test can count effects exactly.
+ */
+export async function waitForConsumerIdle(bus: BusLike, durable: string, timeoutMs = 60_000): Promise<void> {
+  const jsm = await jetstreamManager(bus.nc);
+  await waitFor(async () => {
+    let found = 0;
+    for (const domain of DOMAINS) {
+      const info = await jsm.consumers.info(streamName(bus.ns, domain), durable).catch(() => null);
+      if (!info) continue;
+      found += 1;
+      if (info.num_pending > 0 || info.num_ack_pending > 0) return false;
+    }
+    return found > 0;
+  }, timeoutMs, 100);
 }
 
 export interface TestIssuer {
@@ -100,6 +194,33 @@ export async function waitFor<T>(probe: () => Promise<T | null | undefined | fal
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`waitFor timed out after ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/**
+ * A TCP port nothing listens on right now (the OS picks it), for processes a test starts itself.
+ * Another process may take it before the test binds it; ephemeral ports make that rare.
+ */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something accepts TCP connections on host:port. */
+export function tcpAnswers(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 export { natsUrl };

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { createSubgraphOrm, ensureSubgraphSchema, inTenantTx, Migration, type Orm } from '@imagy/platform/db';
-import { eventTablesSql, Outbox, OutboxRelay, streamName, wireSubject } from '@imagy/platform/events';
-import { waitFor } from '@imagy/platform/testing';
+import { eventTablesSql, Outbox, OutboxRelay, streamName } from '@imagy/platform/events';
+import { publishEnvelope, waitFor } from '@imagy/platform/testing';
 import { auditIdForEvent } from '../src/ocsf';
 import { startHarness, uuid, type Harness } from './harness';
 import { ocsfProblems } from './ocsf-validator';
@@ -69,9 +69,8 @@ describe('audit ingestion: every domain event becomes one OCSF event', () => {
     const e = await h.publish('identity.user.updated', { userId: uuid(), changes: ['phone'] }, { tenantId: tenant });
     await h.stored(e.id);
     // Redeliver with another message id (bypassing JetStream's duplicate window) and again with the same one.
-    const js = jetstream(h.bus.nc);
-    await js.publish(wireSubject(h.bus.ns, e.subject), JSON.stringify(e), { msgID: crypto.randomUUID() });
-    await js.publish(wireSubject(h.bus.ns, e.subject), JSON.stringify(e), { msgID: e.id });
+    await publishEnvelope(h.bus, e, { msgId: crypto.randomUUID() });
+    await publishEnvelope(h.bus, e);
     const marker = await h.publish('identity.user.updated', { userId: uuid(), changes: ['x'] }, { tenantId: tenant });
     await h.stored(marker.id); // the consumer got past the redeliveries
     expect(await h.rowsOf(e.id)).toBe(1);

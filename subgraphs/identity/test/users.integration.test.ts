@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { withSqlClient } from '@imagy/platform/testing';
 import { ensureSubgraphSchema } from '@imagy/platform/db';
 import { CREATE_USER, DEMO_PASSWORD, startHarness, type Harness } from './harness';
 
@@ -133,9 +133,7 @@ describe('identity: users of a tenant', () => {
 
   test('row level security hides every user from the subgraph role when no tenant is set', async () => {
     const { url } = await ensureSubgraphSchema(h.db.adminUrl, 'identity');
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
+    await withSqlClient(url, async (client) => {
       const total = await h.adminSql('select count(*)::int as n from identity.users');
       expect(total[0].n).toBeGreaterThan(3);
       expect((await client.query('select current_user')).rows[0].current_user).toBe('imagy_identity');
@@ -148,9 +146,7 @@ describe('identity: users of a tenant', () => {
       // Writing a row for another tenant is refused by the policy's WITH CHECK.
       await expect(client.query(`insert into identity.users (id, tenant_id, email, display_name, password_hash) values (gen_random_uuid(), $1, 'x@y.z', 'X', 'h')`, [b.tenantId])).rejects.toThrow(/row-level security/);
       await client.query('rollback');
-    } finally {
-      await client.end();
-    }
+    });
   });
 
   test('a borrower reads only themself, and cannot list or create users', async () => {

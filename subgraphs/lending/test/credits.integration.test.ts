@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { withSqlClient } from '@imagy/platform/testing';
 import { withUser } from '@imagy/platform/db';
 import { BOOK, PAY, publishedProduct, startHarness, TERMS, uuid, type Harness } from './harness';
 
@@ -278,14 +278,12 @@ describe('lending: credits, payments and delinquency through GraphQL', () => {
     const adminB = await h.token(tenantB, ['tenant_admin']);
     expect((await h.call(`query($id: ID!) { credit(id: $id) { id } }`, { id: credit.id }, adminB)).data.credit).toBeNull();
     expect((await h.call(`{ credits { edges { node { id } } totals { count } } }`, {}, adminB)).data.credits).toEqual({ edges: [], totals: { count: 0 } });
-    const client = new Client({ connectionString: withUser(h.db.adminUrl, 'imagy_lending') });
-    await client.connect();
-    try {
+    await withSqlClient(withUser(h.db.adminUrl, 'imagy_lending'), async (client) => {
       for (const t of ['credits', 'installments', 'payments', 'payment_allocations', 'delinquency_runs', 'penalty_charges']) {
         expect((await client.query(`select count(*)::int as n from lending.${t}`)).rows[0].n).toBe(0);
       }
       await expect(client.query(`insert into lending.payments (id, tenant_id, credit_id, seq, amount, currency, paid_at, channel, idempotency_key, request_hash, principal, interest, fee, tax, penalty, prepaid_principal, status_before)
         values ($1, $2, $3, 99, 1, 'MXN', '2025-02-15', 'X', 'k', 'h', 0, 0, 0, 0, 0, 0, 'ACTIVE')`, [uuid(), tenantA, credit.id])).rejects.toThrow(/row-level security/);
-    } finally { await client.end(); }
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { withSqlClient } from '@imagy/platform/testing';
 import { withUser } from '@imagy/platform/db';
 import { APPROVE, CREATE_PRODUCT, publishedProduct, REQUEST_PUBLICATION, startHarness, TERMS, type Harness } from './harness';
 
@@ -74,14 +74,12 @@ describe('lending: products, versions, maker-checker and the public simulator', 
     expect(discard.data.discardDraftVersion.userErrors.map((e: any) => e.code)).toEqual(['VERSION_NOT_DRAFT']);
     // Even the subgraph's own role cannot change published terms directly.
     const { url } = { url: withUser(h.db.adminUrl, 'imagy_lending') };
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
+    await withSqlClient(url, async (client) => {
       await client.query('begin');
       await client.query(`select set_config('app.tenant_id', $1, true)`, [tenantA]);
       await expect(client.query(`update lending.product_versions set terms = jsonb_set(terms, '{annualNominalRate}', '"99"') where id = $1`, [versionId])).rejects.toThrow(/immutable/);
       await client.query('rollback');
-    } finally { await client.end(); }
+    });
 
     const draft = await h.call(`mutation($input: CreateDraftVersionInput!) { createDraftVersion(input: $input) { version { id number status terms { annualNominalRate } } userErrors { code } } }`, { input: { productId, fromVersionId: versionId } }, maker);
     expect(draft.data.createDraftVersion.version).toMatchObject({ number: 2, status: 'DRAFT', terms: { annualNominalRate: '12' } });
@@ -168,13 +166,11 @@ describe('lending: products, versions, maker-checker and the public simulator', 
     expect(pub.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const anonymous = await h.call(`{ creditProducts { edges { node { id } } } }`);
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const client = new Client({ connectionString: withUser(h.db.adminUrl, 'imagy_lending') });
-    await client.connect();
-    try {
+    await withSqlClient(withUser(h.db.adminUrl, 'imagy_lending'), async (client) => {
       for (const t of ['credit_products', 'product_versions', 'change_requests']) {
         expect((await client.query(`select count(*)::int as n from lending.${t}`)).rows[0].n).toBe(0);
       }
       expect((await h.adminSql('select count(*)::int as n from lending.credit_products'))[0].n).toBeGreaterThan(0);
-    } finally { await client.end(); }
+    });
   });
 });
