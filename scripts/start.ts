@@ -14,12 +14,15 @@
  * terminal's Ctrl-C reaches only this script and the order holds (SIGHUP is handled the same way).
  *
  * Ports (for running two copies side by side, e.g. the e2e test of this script): IMAGY_PORT_BASE
- * (4000) gives the gateway base+0, identity +1, lending +2, audit +7; IMAGY_PORT_GATEWAY (or PORT),
+ * (4000) gives the gateway base+0 and each subgraph of rover.yaml base + (its routing port - 4000), e.g.
+ * identity +1, lending +2, audit +7; IMAGY_PORT_GATEWAY (or PORT),
  * IMAGY_PORT_IDENTITY, IMAGY_PORT_LENDING, IMAGY_PORT_AUDIT set one each; IMAGY_PORT_POSTGRES (5439)
  * and IMAGY_PORT_NATS (4229) are used only when the embedded ones are started. IMAGY_GATEWAY_WORKERS
  * sets the gateway's `--workers` (default: one per CPU). IMAGY_STATE_DIR moves `.imagy`.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ensureInfra, InfraError, type Infra } from './infra';
 
@@ -46,11 +49,17 @@ function port(name: string, fallback: number): number {
 
 const BASE = port('IMAGY_PORT_BASE', 4000);
 const GATEWAY_PORT = port('IMAGY_PORT_GATEWAY', port('PORT', BASE));
-const SUBGRAPHS = [
-  { name: 'identity', port: port('IMAGY_PORT_IDENTITY', BASE + 1) },
-  { name: 'lending', port: port('IMAGY_PORT_LENDING', BASE + 2) },
-  { name: 'audit', port: port('IMAGY_PORT_AUDIT', BASE + 7) },
-];
+/**
+ * Every subgraph rover.yaml lists (the scaffold registers new ones there), identity first; its port
+ * is the routing URL's offset from 4000 added to IMAGY_PORT_BASE, or IMAGY_PORT_<NAME>.
+ */
+function subgraphsOfRover(): { name: string; port: number }[] {
+  const config = parseYaml(fs.readFileSync(path.join(root, 'rover.yaml'), 'utf8')) as { subgraphs: Record<string, { routing_url: string }> };
+  return Object.entries(config.subgraphs)
+    .map(([name, sg]) => ({ name, port: port(`IMAGY_PORT_${name.toUpperCase()}`, BASE + (Number(new URL(sg.routing_url).port) - 4000)) }))
+    .sort((a, b) => Number(b.name === 'identity') - Number(a.name === 'identity'));
+}
+const SUBGRAPHS = subgraphsOfRover();
 const DEMO_PASSWORD_HINT = process.env.DEMO_ADMIN_PASSWORD ? '(from DEMO_ADMIN_PASSWORD)' : 'Imagy-demo-2026!';
 
 interface Service {
