@@ -20,6 +20,7 @@ import { startPlatform, type Platform } from './harness';
 
 interface Gen { v: unknown; h: boolean }
 const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
+const HANG_MS = 30_000;
 const SUBGRAPH_SCHEMAS = ['identity', 'lending', 'audit'];
 
 const hostileText = [
@@ -190,7 +191,13 @@ describe('hostile input through the gateway writes nothing and never fails inter
         const before = await rowCounts();
         await fc.assert(fc.asyncProperty(argsGen(def.args, pools), async ({ vars }) => {
           cases++;
-          const r = await platform.call(query, vars, token);
+          // A request that never answers is a defect too (a hostile value sent a service into a loop).
+          const timeout = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), HANG_MS).unref());
+          const r = await Promise.race([platform.call(query, vars, token), timeout]);
+          if (r === 'hung') {
+            failures.push(`${field} ${JSON.stringify(vars).slice(0, 300)} -> no answer within ${HANG_MS} ms`);
+            return;
+          }
           const internal = (r.errors ?? []).filter((e) => !e.extensions?.code || e.extensions.code === 'INTERNAL_SERVER_ERROR');
           if (r.status >= 500 || internal.length) {
             failures.push(`${field} ${JSON.stringify(vars).slice(0, 300)} -> ${r.status} ${JSON.stringify(r.errors).slice(0, 300)}`);
