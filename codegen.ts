@@ -8,7 +8,7 @@
  * Every folder under subgraphs/ with a schema.graphql is picked up (the scaffold's new subgraphs
  * too): its resolver types use `../context#<Pascal>Context`, the platform scalars and, when it has
  * a block in MAPPERS below, the domain types its services return. Generated files are committed
- * and never edited. CODEGEN.md-style how-to: /work/tools/CODEGEN_GUIDE.md and platform/README.md.
+ * and never edited. How a subgraph adopts them: platform/README.md (the graphql section).
  */
 import fs from 'node:fs';
 import path from 'node:path';

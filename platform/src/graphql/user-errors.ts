@@ -16,7 +16,7 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { isUniqueViolation } from '../db/sql';
-import { localeFrom, renderMessage, type CodeOf, type Locale, type MessageCatalogue, type MessageParams, type MessageText, type ParamsOf } from '../i18n';
+import { localeFrom, renderMessage, type CodeOf, type Locale, type MessageCatalogue, type MessageParam, type MessageParams, type MessageText, type ParamsOf } from '../i18n';
 
 /** An expected failure: a stable machine code, an English message, the input field at fault. */
 export interface UserError<Code extends string = string> {
@@ -44,7 +44,7 @@ export class Rejected<Code extends string = string> extends Error {
 /** Options of a userError: the input field at fault and, when the code's texts have `{params}`, their values. */
 type Options<T extends MessageText> = [ParamsOf<T['en']> | ParamsOf<T['es']>] extends [never]
   ? [options?: { field?: string | null }]
-  : [options: { field?: string | null; params: { readonly [P in ParamsOf<T['en']> | ParamsOf<T['es']>]: string | number } }];
+  : [options: { field?: string | null; params: { readonly [P in ParamsOf<T['en']> | ParamsOf<T['es']>]: MessageParam } }];
 
 export interface UserErrorFactory<M extends MessageCatalogue> {
   /** The catalogue the factory renders from. */
@@ -142,7 +142,7 @@ export function localePlugin<TContext extends object>(): ApolloServerPlugin<TCon
 export function messageIn(messages: MessageCatalogue, error: UserError, locale: Locale): string {
   if (locale === 'en') return error.message;
   const texts = Object.prototype.hasOwnProperty.call(messages, error.code) ? messages[error.code] : undefined;
-  return (texts && renderMessage(texts[locale], error.params)) ?? error.message;
+  return (texts && renderMessage(texts[locale], error.params, locale)) ?? error.message;
 }
 
 /**
