@@ -1,27 +1,21 @@
-/** Thin GraphQL resolvers over AuditEventService and ReportService. */
+/** Thin GraphQL resolvers of audit events (search, by id, export, record, live tail) over AuditEventService. */
 import type { BaseContext, NatsSubscriptionHub } from '@imagy/platform/server';
 import type { RecordInput } from '../ocsf';
 import { className, activityName, SEVERITY, STATUS } from '../ocsf';
-import type { ReportRow, ReportService, GroupBy, Period } from '../reports/report.service';
 import type { AuditConnection, AuditEventService, ClientInfo } from './audit-event.service';
 import type { AuditEventRow, AuditFilter } from './audit-event.store';
 import type { AuditLoaders } from './audit-event.loaders';
-import { DateTimeScalar, JSONScalar } from './scalars';
 import { liveAuditEvents } from './audit-event.live';
 
 export interface AuditContext extends BaseContext { loaders: AuditLoaders; client: ClientInfo }
 
 /** `hub` feeds `Subscription.auditEvents` (absent: the subscription answers an error). */
-export function auditResolvers(events: AuditEventService, reports: ReportService, hub?: NatsSubscriptionHub) {
+export function auditEventResolvers(events: AuditEventService, hub?: NatsSubscriptionHub) {
   return {
-    JSON: JSONScalar,
-    DateTime: DateTimeScalar,
     Query: {
       auditEvents: (_: unknown, args: { filter?: AuditFilter | null; first?: number | null; after?: string | null }, ctx: AuditContext) =>
         events.search(ctx.auth, args.filter, args.first, args.after),
       auditEvent: (_: unknown, args: { id: string }, ctx: AuditContext) => ctx.loaders.auditEventById.load(args.id),
-      auditReport: (_: unknown, args: { groupBy: GroupBy; period?: Period | null; from: Date; to: Date; filter?: AuditFilter | null }, ctx: AuditContext) =>
-        reports.report(ctx.auth, args),
       exportAuditEvents: (_: unknown, args: { from: Date; to: Date }, ctx: AuditContext) => events.exportNdjson(ctx.auth, args.from, args.to),
     },
     Subscription: {
@@ -49,9 +43,6 @@ export function auditResolvers(events: AuditEventService, reports: ReportService
       status: (e: AuditEventRow) => STATUS[e.statusId] ?? 'Other',
       actor: (e: AuditEventRow) => (e.ocsf.actor.user?.type_id === 1 || e.ocsf.actor.user?.type_id === 2) && e.actorUserId ? { __typename: 'User', id: e.actorUserId } : null,
       correlationId: (e: AuditEventRow) => e.ocsf.metadata.correlation_uid ?? null,
-    },
-    AuditReportRow: {
-      actor: (r: ReportRow) => (r.actorUserId ? { __typename: 'User', id: r.actorUserId } : null),
     },
   };
 }

@@ -5,15 +5,15 @@
 import crypto from 'node:crypto';
 import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
-import type { EventEnvelope, Outbox } from '@imagy/platform/events';
+import type { Outbox } from '@imagy/platform/events';
 import { BadInputError, decodeCursor, pageSize, toConnection, type Connection } from '@imagy/platform/server';
 import {
   auditIdForEvent, auditIdForRecord, fromEnvelope, fromRecord, tenantOfEnvelope, isClassUid,
-  type OcsfEvent, type RecordInput,
+  type AuditedEnvelope, type OcsfEvent, type RecordInput,
 } from '../ocsf';
 import { readAccess, writeAccess } from './access';
 import {
-  countWhere, exportPage, findByIds, findOneWhere, findPage, insertAuditEvent, whereOf,
+  actAsTenant, countWhere, exportPage, findByIds, findOneWhere, findPage, insertAuditEvent, lockRecordId, whereOf,
   type AuditEventRow, type AuditFilter, type PageKey, type Where,
 } from './audit-event.store';
 
@@ -37,11 +37,11 @@ export class AuditEventService {
    * already guarantees exactly-once effect) and announces it. Returns the stored event or null for
    * a duplicate.
    */
-  async ingest(em: Em, envelope: EventEnvelope, now = Date.now()): Promise<OcsfEvent | null> {
+  async ingest(em: Em, envelope: AuditedEnvelope, now = Date.now()): Promise<OcsfEvent | null> {
     const tenant = tenantOfEnvelope(envelope);
     if (tenant !== envelope.tenantId) {
       // Tenant-less events (tenant creation, platform events) are stored under the tenant they are about.
-      await em.execute(`select set_config('app.tenant_id', ?, true)`, [tenant]);
+      await actAsTenant(em, tenant);
     }
     const ocsf = fromEnvelope(envelope, { loggedAt: now });
     const id = auditIdForEvent(envelope.id);
@@ -68,7 +68,7 @@ export class AuditEventService {
       requestId: caller.requestId, ip: client.ip, userAgent: client.userAgent,
     }, { uid: id, time: now, loggedAt: now });
     const event = await inTenantTx(this.orm, { tenantId: caller.tenantId }, async (em) => {
-      await em.execute('select pg_advisory_xact_lock(hashtext(?))', [id]);
+      await lockRecordId(em, id);
       const [existing] = await findByIds(em, [id]);
       if (existing) return existing; // idempotent replay: the first result, nothing twice
       await insertAuditEvent(em, ocsf, { id, sourceEventId: null, subject: null });

@@ -62,12 +62,25 @@ export function whereOf(filter: AuditFilter, tenantId: string | null): Where {
   return { sql: parts.length ? parts.join(' and ') : 'true', params };
 }
 
+/**
+ * Switches the consumer's transaction to the tenant an event is about (tenant-less events such as
+ * `identity.tenant.created`, or platform events): transaction-local, like inTenantTx's own setting.
+ */
+export async function actAsTenant(em: Em, tenantId: string): Promise<void> {
+  await em.execute(`select set_config('app.tenant_id', ?, true)`, [tenantId]);
+}
+
+/** Serialises concurrent records of one id (an idempotent replay racing its first call) until commit. */
+export async function lockRecordId(em: Em, id: string): Promise<void> {
+  await em.execute('select pg_advisory_xact_lock(hashtext(?))', [id]);
+}
+
 export interface InsertMeta { id: string; sourceEventId: string | null; subject: string | null }
 
 /** Inserts one event; returns false when (id, time) already exists (a duplicate delivery). */
 export async function insertAuditEvent(em: Em, event: OcsfEvent, meta: InsertMeta): Promise<boolean> {
   const c = columnsOf(event);
-  const rows = await em.execute(
+  const rows = await em.execute<{ id: string }[]>(
     `insert into audit_events (id, time, tenant_id, class_uid, category_uid, activity_id, type_uid, severity_id, status_id,
        actor_user_id, resource_type, resource_id, message, search, source_event_id, subject, ocsf)
      values (?, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, to_tsvector('simple', ?), ?, ?, ?::jsonb)
@@ -82,12 +95,12 @@ export async function findByIds(em: Em, ids: string[]): Promise<AuditEventRow[]>
   if (ids.length === 0) return [];
   // A Postgres array literal: MikroORM would expand a JS array parameter into a list. Callers pass UUIDs only.
   if (!ids.every((i) => /^[0-9a-f-]{36}$/i.test(i))) throw new Error('findByIds expects UUIDs');
-  return em.execute(`select ${SELECT_COLUMNS} from audit_events where id = any(?::uuid[])`, [`{${ids.join(',')}}`]) as Promise<AuditEventRow[]>;
+  return em.execute<AuditEventRow[]>(`select ${SELECT_COLUMNS} from audit_events where id = any(?::uuid[])`, [`{${ids.join(',')}}`]);
 }
 
 /** One event by id, only if it also satisfies `where` (the live tail's filter). */
 export async function findOneWhere(em: Em, id: string, where: Where): Promise<AuditEventRow | null> {
-  const rows = await em.execute(`select ${SELECT_COLUMNS} from audit_events where id = ?::uuid and ${where.sql} limit 1`, [id, ...where.params]) as AuditEventRow[];
+  const rows = await em.execute<AuditEventRow[]>(`select ${SELECT_COLUMNS} from audit_events where id = ?::uuid and ${where.sql} limit 1`, [id, ...where.params]);
   return rows[0] ?? null;
 }
 
@@ -101,19 +114,22 @@ export async function findPage(em: Em, where: Where, limit: number, after: PageK
     params.push(after.time, after.id);
   }
   params.push(limit);
-  return em.execute(`select ${SELECT_COLUMNS} from audit_events where ${where.sql}${keyset} order by time desc, id desc limit ?`, params) as Promise<AuditEventRow[]>;
+  return em.execute<AuditEventRow[]>(`select ${SELECT_COLUMNS} from audit_events where ${where.sql}${keyset} order by time desc, id desc limit ?`, params);
 }
 
 export async function countWhere(em: Em, where: Where, cap?: number): Promise<number> {
   const sql = cap
     ? `select count(*)::int as n from (select 1 from audit_events where ${where.sql} limit ${Math.floor(cap)}) capped`
     : `select count(*)::int as n from audit_events where ${where.sql}`;
-  const rows = await em.execute(sql, where.params) as { n: number }[];
+  const rows = await em.execute<{ n: number }[]>(sql, where.params);
   return rows[0]!.n;
 }
 
 /** OCSF JSON text of a page, oldest first (export order), keyset after (time, id). */
-export async function exportPage(em: Em, where: Where, limit: number, after: PageKey | null): Promise<{ time: string; id: string; json: string }[]> {
+/** One exported event: its keyset position and its OCSF JSON as stored (text, never re-serialised). */
+export interface ExportRow { time: string; id: string; json: string }
+
+export async function exportPage(em: Em, where: Where, limit: number, after: PageKey | null): Promise<ExportRow[]> {
   const params = [...where.params];
   let keyset = '';
   if (after) {
@@ -121,5 +137,5 @@ export async function exportPage(em: Em, where: Where, limit: number, after: Pag
     params.push(after.time, after.id);
   }
   params.push(limit);
-  return em.execute(`select ${ISO_TIME()} as time, id, ocsf::text as json from audit_events where ${where.sql}${keyset} order by time, id limit ?`, params) as Promise<{ time: string; id: string; json: string }[]>;
+  return em.execute<ExportRow[]>(`select ${ISO_TIME()} as time, id, ocsf::text as json from audit_events where ${where.sql}${keyset} order by time, id limit ?`, params);
 }

@@ -32,10 +32,17 @@ export interface MapOptions {
 
 type Data = Record<string, unknown>;
 
+/**
+ * A domain event as audit reads it: any subject of any domain, with a payload of unknown shape.
+ * Audit stores events of subjects it has never heard of (a new domain ships before audit learns
+ * its vocabulary), so the mapping must not depend on the typed catalogue; every typed envelope is one.
+ */
+export type AuditedEnvelope = Pick<EventEnvelope, 'id' | 'tenantId' | 'occurredAt' | 'actor' | 'requestId'> & { subject: string; data: unknown };
+
 /** The tenant an event belongs to: its envelope's, else the tenant it is about, else the platform. */
-export function tenantOfEnvelope(envelope: Pick<EventEnvelope, 'tenantId' | 'subject' | 'data'>): string {
+export function tenantOfEnvelope(envelope: Pick<AuditedEnvelope, 'tenantId' | 'subject' | 'data'>): string {
   if (isUuid(envelope.tenantId)) return envelope.tenantId.toLowerCase();
-  const data = (envelope.data ?? {}) as Data;
+  const data = (envelope.data && typeof envelope.data === 'object' ? envelope.data : {}) as Data;
   if (envelope.subject.startsWith('identity.tenant.') && isUuid(data.tenantId)) return data.tenantId.toLowerCase();
   return PLATFORM_TENANT;
 }
@@ -63,7 +70,7 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
-function actorOf(envelope: EventEnvelope, product: string): OcsfActor {
+function actorOf(envelope: AuditedEnvelope, product: string): OcsfActor {
   const a = envelope.actor ?? { kind: 'system', userId: null };
   switch (a.kind) {
     case 'user':
@@ -97,7 +104,7 @@ interface Shape {
   extra: Partial<OcsfEvent>;
 }
 
-function shapeOf(envelope: EventEnvelope, tenant: string, product: string): Shape {
+function shapeOf(envelope: AuditedEnvelope, tenant: string, product: string): Shape {
   const { domain, aggregate, verb } = parseSubject(envelope.subject);
   const data = (envelope.data && typeof envelope.data === 'object' ? envelope.data : {}) as Data;
   const info = { classUid: CLASS.entityManagement as ClassUid, statusId: STATUS_ID.success as number, severityId: SEVERITY_ID.informational as number };
@@ -159,7 +166,7 @@ function shapeOf(envelope: EventEnvelope, tenant: string, product: string): Shap
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const capital = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1).replace(/_/g, ' ') : s);
 
-export function fromEnvelope(envelope: EventEnvelope, options: MapOptions): OcsfEvent {
+export function fromEnvelope(envelope: AuditedEnvelope, options: MapOptions): OcsfEvent {
   const tenant = tenantOfEnvelope(envelope);
   const { domain } = parseSubject(envelope.subject);
   const product = `imagy-${domain}`;

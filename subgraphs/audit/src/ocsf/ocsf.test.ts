@@ -1,14 +1,13 @@
 import crypto from 'node:crypto';
-import type { EventEnvelope } from '@imagy/platform/events';
 import { ocsfProblems } from '../../test/ocsf-validator';
-import { auditIdForEvent, columnsOf, crudActivityOfVerb, fromEnvelope, fromRecord, maskText, PLATFORM_TENANT, redact, uuidV5 } from './index';
+import { auditIdForEvent, columnsOf, crudActivityOfVerb, fromEnvelope, fromRecord, maskText, PLATFORM_TENANT, redact, uuidV5, type AuditedEnvelope } from './index';
 
 const tenant = crypto.randomUUID();
-const envelope = (subject: string, data: Record<string, unknown>, over: Partial<EventEnvelope> = {}): EventEnvelope => ({
-  id: crypto.randomUUID(), subject: subject as never, tenantId: tenant, occurredAt: '2025-03-04T05:06:07.089Z',
-  actor: { kind: 'system', userId: null }, requestId: 'req-12345678', data: data as never, schemaVersion: 1, signature: 'x', ...over,
+const envelope = (subject: string, data: Record<string, unknown>, over: Partial<AuditedEnvelope> = {}): AuditedEnvelope => ({
+  id: crypto.randomUUID(), subject, tenantId: tenant, occurredAt: '2025-03-04T05:06:07.089Z',
+  actor: { kind: 'system', userId: null }, requestId: 'req-12345678', data, ...over,
 });
-const map = (e: EventEnvelope) => fromEnvelope(e, { loggedAt: 1_741_000_000_000 });
+const map = (e: AuditedEnvelope) => fromEnvelope(e, { loggedAt: 1_741_000_000_000 });
 
 describe('OCSF mapping of domain events', () => {
   test('a successful login becomes an Authentication Logon with status Success, performed by that user', () => {

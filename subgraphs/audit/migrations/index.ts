@@ -1,0 +1,7 @@
+/** The audit subgraph's migrations, in the order they run (names are recorded in mikro_orm_migrations: never rename one). */
+import type { SubgraphOrmOptions } from '@imagy/platform/db';
+import { AuditEvents0001 } from './0001-audit-events';
+
+export const migrations: SubgraphOrmOptions['migrations'] = [
+  { name: 'AuditEvents0001', class: AuditEvents0001 },
+];
