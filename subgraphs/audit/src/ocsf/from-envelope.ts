@@ -11,13 +11,14 @@
  * | identity.user.locked            | 3001 Account Change     | 9 Lock              | Success |
  * | identity.user.disabled/enabled  | 3001 Account Change     | 5 Disable / 2 Enable| Success |
  * | identity.user.deleted           | 3001 Account Change     | 6 Delete            | Success |
+ * | identity.user.updated (status)  | 3001 Account Change     | 5 Disable / 2 Enable by the new `status`, 99 Other when it is not given | Success |
  * | identity.user.updated (password)| 3001 Account Change     | 3 Password Change   | Success |
  * | identity.user.updated (other)   | 3004 Entity Management  | 3 Update            | Success |
  * | identity.tenant.created/updated | 3004 Entity Management  | 1 Create / 3 Update | Success |
  * | <domain>.<aggregate>.<verb>     | 3004 Entity Management  | by verb, else 99    | by verb |
  */
 import type { EventEnvelope } from '@imagy/platform/events';
-import { ACCOUNT, AUTH, CLASS, CLASSES, CRUD, OCSF_VERSION, SEVERITY, SEVERITY_ID, STATUS, STATUS_ID, activityName, typeName, typeUidOf, type ClassUid } from './classes';
+import { ACCOUNT, AUTH, CLASS, CLASSES, CRUD, OCSF_VERSION, OTHER, SEVERITY, SEVERITY_ID, STATUS, STATUS_ID, activityName, typeName, typeUidOf, type ClassUid } from './classes';
 import { PLATFORM_TENANT } from './ids';
 import { maskText, redact } from './redact';
 import type { OcsfActor, OcsfEvent, OcsfUser } from './types';
@@ -94,6 +95,17 @@ function targetUser(data: Data, tenant: string): OcsfUser {
   return user;
 }
 
+/**
+ * The account state an identity user event says the user is in now: `status` as identity stores
+ * it (ACTIVE / DISABLED), with the synonyms other issuers use. Null when the payload does not say.
+ */
+function accountStateOf(data: Data): 'ACTIVE' | 'DISABLED' | null {
+  const status = str(data.status)?.toUpperCase();
+  if (status === 'DISABLED' || status === 'SUSPENDED' || status === 'DEACTIVATED') return 'DISABLED';
+  if (status === 'ACTIVE' || status === 'ENABLED') return 'ACTIVE';
+  return null;
+}
+
 interface Shape {
   classUid: ClassUid;
   activityId: number;
@@ -136,9 +148,23 @@ function shapeOf(envelope: AuditedEnvelope, tenant: string, product: string): Sh
       case 'deleted': return account(ACCOUNT.delete, `User ${who} deleted`, SEVERITY_ID.low);
       case 'password_changed': return account(ACCOUNT.passwordChange, `Password of ${who} changed`);
       case 'password_reset': return account(ACCOUNT.passwordReset, `Password of ${who} reset`);
-      case 'updated': {
-        const changes = Array.isArray(data.changes) ? data.changes.map(String) : [];
-        if (changes.some((c) => /password/i.test(c))) return account(ACCOUNT.passwordChange, `Password of ${who} changed`);
+      case 'updated':
+      case 'status_changed': {
+        const changes = verb === 'status_changed' ? ['status'] : Array.isArray(data.changes) ? data.changes.map(String) : [];
+        const password = changes.some((c) => /password/i.test(c));
+        if (changes.includes('status')) {
+          // Disabling or re-enabling an account is an Account Change (3001) a SIEM's account rules look
+          // for, never a generic entity update, whatever else changed in the same call.
+          const others = changes.filter((c) => c !== 'status');
+          const also = others.length ? ` (also changed: ${others.join(', ')})` : '';
+          const state = accountStateOf(data);
+          if (state === 'DISABLED') return account(ACCOUNT.disable, `User ${who} disabled${also}`, SEVERITY_ID.low);
+          if (state === 'ACTIVE') return account(ACCOUNT.enable, `User ${who} enabled${also}`);
+          // The event says the status changed but not to what: still an account change, activity Other.
+          const shape = account(OTHER, `Status of ${who} changed${also}`, SEVERITY_ID.low);
+          return { ...shape, extra: { ...shape.extra, unmapped: { verb, changes } } };
+        }
+        if (password) return account(ACCOUNT.passwordChange, `Password of ${who} changed`);
         break; // generic update: entity management below
       }
       default: break;
