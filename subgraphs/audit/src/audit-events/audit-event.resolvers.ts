@@ -6,8 +6,14 @@ import type { AuditConnection, AuditEventService, ClientInfo } from './audit-eve
 import type { AuditEventRow, AuditFilter } from './audit-event.store';
 import type { AuditLoaders } from './audit-event.loaders';
 import { liveAuditEvents } from './audit-event.live';
+import { actorKindOf, type ActorKind } from '../actors/actors.rules';
 
 export interface AuditContext extends BaseContext { loaders: AuditLoaders; client: ClientInfo }
+
+async function actorKind(e: AuditEventRow, ctx: AuditContext): Promise<ActorKind> {
+  const inTenant = e.actorUserId ? await ctx.loaders.isTenantUser.load(e.actorUserId) : false;
+  return actorKindOf(e.ocsf.actor.user?.type_id, e.actorUserId, inTenant);
+}
 
 /** `hub` feeds `Subscription.auditEvents` (absent: the subscription answers an error). */
 export function auditEventResolvers(events: AuditEventService, hub?: NatsSubscriptionHub) {
@@ -41,7 +47,9 @@ export function auditEventResolvers(events: AuditEventService, hub?: NatsSubscri
       activityName: (e: AuditEventRow) => activityName(e.classUid, e.activityId),
       severity: (e: AuditEventRow) => SEVERITY[e.severityId] ?? 'Other',
       status: (e: AuditEventRow) => STATUS[e.statusId] ?? 'Other',
-      actor: (e: AuditEventRow) => (e.ocsf.actor.user?.type_id === 1 || e.ocsf.actor.user?.type_id === 2) && e.actorUserId ? { __typename: 'User', id: e.actorUserId } : null,
+      actorKind: (e: AuditEventRow, _: unknown, ctx: AuditContext) => actorKind(e, ctx),
+      // Only the caller's tenant's users are asked of identity (see actors.rules.ts).
+      actor: async (e: AuditEventRow, _: unknown, ctx: AuditContext) => ((await actorKind(e, ctx)) === 'USER' ? { __typename: 'User', id: e.actorUserId } : null),
       correlationId: (e: AuditEventRow) => e.ocsf.metadata.correlation_uid ?? null,
     },
   };

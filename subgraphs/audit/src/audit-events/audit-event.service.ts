@@ -11,6 +11,8 @@ import {
   auditIdForEvent, auditIdForRecord, fromEnvelope, fromRecord, tenantOfEnvelope, isClassUid,
   type AuditedEnvelope, type OcsfEvent, type RecordInput,
 } from '../ocsf';
+import { memberOfEnvelope } from '../actors/actors.rules';
+import { rememberTenantUser, tenantUsersAmong } from '../actors/actors.store';
 import { readAccess, writeAccess } from './access';
 import {
   actAsTenant, countWhere, exportPage, findByIds, findOneWhere, findPage, insertAuditEvent, lockRecordId, whereOf,
@@ -43,7 +45,13 @@ export class AuditEventService {
       // Tenant-less events (tenant creation, platform events) are stored under the tenant they are about.
       await actAsTenant(em, tenant);
     }
-    const ocsf = fromEnvelope(envelope, { loggedAt: now });
+    const member = memberOfEnvelope(envelope);
+    if (member) await rememberTenantUser(em, tenant, member);
+    // The envelope does not say which tenant its actor belongs to: the OCSF actor claims the
+    // event's tenant as its organisation only when identity announced the actor there.
+    const actorId = envelope.actor?.kind === 'user' ? envelope.actor.userId : null;
+    const actorInTenant = actorId ? (await tenantUsersAmong(em, tenant, [actorId])).size > 0 : false;
+    const ocsf = fromEnvelope(envelope, { loggedAt: now, actorInTenant });
     const id = auditIdForEvent(envelope.id);
     const inserted = await insertAuditEvent(em, ocsf, { id, sourceEventId: envelope.id, subject: envelope.subject });
     if (!inserted) return null;
@@ -69,6 +77,8 @@ export class AuditEventService {
     }, { uid: id, time: now, loggedAt: now });
     const event = await inTenantTx(this.orm, { tenantId: caller.tenantId }, async (em) => {
       await lockRecordId(em, id);
+      // A user's verified token of this tenant is identity's word that they are one of its users.
+      if (caller.kind !== 'apiKey') await rememberTenantUser(em, caller.tenantId, caller.userId);
       const [existing] = await findByIds(em, [id]);
       if (existing) return existing; // idempotent replay: the first result, nothing twice
       await insertAuditEvent(em, ocsf, { id, sourceEventId: null, subject: null });
@@ -86,6 +96,18 @@ export class AuditEventService {
     const rows = valid.length ? await inTenantTx(this.orm, scope, (em) => findByIds(em, valid)) : [];
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((i) => byId.get(i.toLowerCase()) ?? null);
+  }
+
+  /**
+   * For each id: is it a user identity announced in the caller's own tenant? (Batch for the
+   * DataLoader behind `actor`; a platform auditor's own tenant is the platform tenant.) Asked only
+   * about events the caller was already allowed to see, which a writer's recorded event also is.
+   */
+  async areTenantUsers(auth: AuthContext, ids: readonly string[]): Promise<boolean[]> {
+    const tenantId = auth.kind === 'anonymous' ? null : auth.tenantId;
+    if (!tenantId || !isUuid(tenantId)) return ids.map(() => false);
+    const known = await inTenantTx(this.orm, { tenantId }, (em) => tenantUsersAmong(em, tenantId, ids));
+    return ids.map((i) => known.has(i.toLowerCase()));
   }
 
   /**

@@ -29,6 +29,12 @@ const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v
 export interface MapOptions {
   /** When the audit subgraph logged the event (ms epoch); `metadata.logged_time`. */
   loggedAt: number;
+  /**
+   * Identity announced the envelope's user actor as a user of the event's tenant, so
+   * `actor.user.org` may name that tenant. Otherwise the organisation is left out: the envelope does
+   * not say where its actor comes from (a platform admin acting in a tenant is not of that tenant).
+   */
+  actorInTenant?: boolean;
 }
 
 type Data = Record<string, unknown>;
@@ -71,11 +77,13 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
-function actorOf(envelope: AuditedEnvelope, product: string): OcsfActor {
+function actorOf(envelope: AuditedEnvelope, product: string, actorInTenant: boolean): OcsfActor {
   const a = envelope.actor ?? { kind: 'system', userId: null };
   switch (a.kind) {
     case 'user':
-      return a.userId ? { user: { uid: a.userId, type_id: 1, type: 'User', org: { uid: tenantOfEnvelope(envelope) } }, app_name: product } : { user: { name: 'unknown', type_id: 0, type: 'Unknown' }, app_name: product };
+      return a.userId
+        ? { user: { uid: a.userId, type_id: 1, type: 'User', ...(actorInTenant ? { org: { uid: tenantOfEnvelope(envelope) } } : {}) }, app_name: product }
+        : { user: { name: 'unknown', type_id: 0, type: 'Unknown' }, app_name: product };
     case 'apiKey':
       return { user: { uid: a.userId ?? 'api-key', type_id: 4, type: 'Service' }, app_name: product };
     case 'anonymous':
@@ -227,7 +235,7 @@ export function fromEnvelope(envelope: AuditedEnvelope, options: MapOptions): Oc
       logged_time: options.loggedAt,
       original_time: envelope.occurredAt,
     },
-    actor: actorOf(envelope, product),
+    actor: actorOf(envelope, product, options.actorInTenant === true),
     ...(redact(shape.extra) as Partial<OcsfEvent>),
   };
   // A logon is performed by the user who logs on, even though no token carried their identity yet.

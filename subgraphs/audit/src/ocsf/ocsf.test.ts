@@ -90,6 +90,15 @@ describe('OCSF mapping of domain events', () => {
     expect(ocsfProblems({ ...o, activity_id: 8, type_uid: 300108 })).toEqual(expect.arrayContaining([expect.stringContaining('activity_name "Lock" != "Detach Policy"')]));
   });
 
+  test('a user actor claims the event\'s tenant as organisation only when known to be one of its users', () => {
+    const actor = { actor: { kind: 'user' as const, userId: crypto.randomUUID() } };
+    const e = envelope('lending.product.created', { productId: 'p-1' }, actor);
+    expect(fromEnvelope(e, { loggedAt: 1, actorInTenant: true }).actor.user).toEqual({ uid: actor.actor.userId, type_id: 1, type: 'User', org: { uid: tenant } });
+    // A platform admin acting in the tenant is not of the tenant: no organisation rather than a wrong one.
+    expect(fromEnvelope(e, { loggedAt: 1 }).actor.user).toEqual({ uid: actor.actor.userId, type_id: 1, type: 'User' });
+    expect(ocsfProblems(fromEnvelope(e, { loggedAt: 1 }))).toEqual([]);
+  });
+
   test('tenant events are Entity Management of a tenant entity, stored under that tenant even without an envelope tenant', () => {
     const tenantId = crypto.randomUUID();
     const o = map(envelope('identity.tenant.created', { tenantId, slug: 'acme', name: 'Acme Bank' }, { tenantId: null }));

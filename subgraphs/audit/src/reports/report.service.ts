@@ -1,8 +1,8 @@
 /**
  * Audit reports: counts of events grouped by actor, by resource or by period (day/week/month,
  * UTC), with first/last occurrence and failures, over the caller's read scope. The rules live
- * here (who may ask, the range bound, the period requirement, the row bound); the aggregation is
- * one SQL statement in reports.store.ts.
+ * here (who may ask, the range bound, the period requirement, the row bound, how an actor is
+ * shown); the aggregation is one SQL statement in reports.store.ts.
  */
 import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, type Orm } from '@imagy/platform/db';
@@ -10,11 +10,23 @@ import { BadInputError } from '@imagy/platform/server';
 import { readAccess } from '../audit-events/access';
 import { checkRange } from '../audit-events/audit-event.service';
 import { whereOf, type AuditFilter } from '../audit-events/audit-event.store';
+import { actorKindOf, type ActorKind } from '../actors/actors.rules';
+import { tenantUsersAmong } from '../actors/actors.store';
 import { aggregate, SYSTEM_KEY, type GroupBy, type Grouping, type Period } from './reports.store';
 
 export type { GroupBy, Period } from './reports.store';
 
-export interface ReportRow { key: string; count: number; firstAt: string; lastAt: string; failures: number; actorUserId: string | null }
+export interface ReportRow {
+  key: string;
+  count: number;
+  firstAt: string;
+  lastAt: string;
+  failures: number;
+  /** Set only for ACTOR rows of a user of the caller's tenant (the only users identity will show the caller). */
+  actorUserId: string | null;
+  /** ACTOR rows only. */
+  actorKind: ActorKind | null;
+}
 
 export const REPORT_ROW_LIMIT = 1000;
 
@@ -35,7 +47,17 @@ export class ReportService {
     }
     const filter: AuditFilter = { ...(args.filter ?? {}), from: args.from, to: args.to };
     const where = whereOf(filter, access.allTenants ? null : access.user.tenantId);
-    const rows = await inTenantTx(this.orm, access.scope, (em) => aggregate(em, where, grouping, REPORT_ROW_LIMIT));
-    return rows.map((r) => ({ ...r, actorUserId: args.groupBy === 'ACTOR' && r.key !== SYSTEM_KEY ? r.key : null }));
+    return inTenantTx(this.orm, access.scope, async (em) => {
+      const rows = await aggregate(em, where, grouping, REPORT_ROW_LIMIT);
+      if (grouping.groupBy !== 'ACTOR') return rows.map(({ actorTypeId: _, ...r }) => ({ ...r, actorUserId: null, actorKind: null }));
+      // Actors of other tenants (platform staff acting here) keep their id as the key, but are never
+      // resolved through identity: see actors.rules.ts.
+      const local = await tenantUsersAmong(em, access.user.tenantId, rows.map((r) => r.key));
+      return rows.map(({ actorTypeId, ...r }) => {
+        const actorId = r.key === SYSTEM_KEY ? null : r.key;
+        const actorKind = actorKindOf(actorTypeId, actorId, actorId !== null && local.has(actorId.toLowerCase()));
+        return { ...r, actorKind, actorUserId: actorKind === 'USER' ? actorId : null };
+      });
+    });
   }
 }

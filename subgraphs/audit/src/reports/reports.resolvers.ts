@@ -11,6 +11,7 @@ export function reportResolvers(reports: ReportService) {
     },
     AuditReportRow: {
       actor: (r: ReportRow) => (r.actorUserId ? { __typename: 'User', id: r.actorUserId } : null),
+      actorKind: (r: ReportRow) => r.actorKind,
     },
   };
 }

@@ -9,8 +9,8 @@ import { ISO_TIME, type Where } from '../audit-events/audit-event.store';
 export type GroupBy = 'ACTOR' | 'RESOURCE' | 'PERIOD';
 export type Period = 'DAY' | 'WEEK' | 'MONTH';
 
-/** One aggregated row as the database returns it. */
-export interface ReportAggregateRow { key: string; count: number; firstAt: string; lastAt: string; failures: number }
+/** One aggregated row as the database returns it; `actorTypeId` (OCSF actor.user.type_id) only when grouping by actor. */
+export interface ReportAggregateRow { key: string; count: number; firstAt: string; lastAt: string; failures: number; actorTypeId?: number | null }
 
 /** The key of events without an actor user (system jobs, anonymous callers) in ACTOR reports. */
 export const SYSTEM_KEY = 'system';
@@ -32,9 +32,14 @@ export type Grouping = { groupBy: 'ACTOR' | 'RESOURCE' } | { groupBy: 'PERIOD'; 
 export async function aggregate(em: Em, where: Where, grouping: Grouping, limit: number): Promise<ReportAggregateRow[]> {
   const keySql = grouping.groupBy === 'PERIOD' ? PERIOD_SQL[grouping.period] : KEY_SQL[grouping.groupBy];
   const order = grouping.groupBy === 'PERIOD' ? 'key' : 'count desc, key';
+  // One actor id has one OCSF type (a user is a user, an API key a service); for the `system` group
+  // (no actor id) the highest type says whether any event was the platform's (3) or all anonymous (0).
+  const actorType = grouping.groupBy === 'ACTOR'
+    ? `, max(case when jsonb_typeof(ocsf #> '{actor,user,type_id}') = 'number' then (ocsf #>> '{actor,user,type_id}')::int end) as "actorTypeId"`
+    : '';
   return em.execute<ReportAggregateRow[]>(
     `select ${keySql} as key, count(*)::int as count, ${ISO_TIME('min(time)')} as "firstAt", ${ISO_TIME('max(time)')} as "lastAt",
-            (count(*) filter (where status_id = 2))::int as failures
+            (count(*) filter (where status_id = 2))::int as failures${actorType}
        from audit_events where ${where.sql}
       group by 1 order by ${order} limit ${Math.floor(limit)}`,
     where.params,
