@@ -19,7 +19,8 @@ import { ensurePartitions, schedulePartitions } from './partitions/partitions.se
 import { onDomainEvent } from './events/on-domain-event';
 import { ReportService } from './reports/report.service';
 import { typeDefs } from './schema';
-import { messagesEs } from './i18n/es';
+import { catalogueIn, localePlugin } from '@imagy/platform/graphql';
+import { messages } from './i18n/messages';
 
 export const AUDIT_SCHEMA = 'audit';
 export const AUDIT_CONSUMER = 'audit';
@@ -94,16 +95,16 @@ export async function startAudit(options: StartAuditOptions): Promise<RunningAud
     };
     const server = await startSubgraph<Pick<AuditContext, 'loaders' | 'client'>>({
       name: 'audit',
-      messagesEs,
+      messagesEs: catalogueIn(messages, 'es'),
       port: options.port,
       host: options.host,
       typeDefs,
-      resolvers: auditResolvers(events, reports, hub) as never,
+      resolvers: auditResolvers(events, reports, hub),
       verifier: options.verifier,
       orm,
       extendContext: (base) => ({ loaders: createLoaders(events, base.auth), client: { ip: null, userAgent: null } }),
       routes: exportRoute(events, options.verifier),
-      plugins: [clientPlugin],
+      plugins: [clientPlugin, localePlugin<AuditContext>()],
       onListening: subscriptions.onListening,
       readiness: [natsReadiness(options.nc)],
     });

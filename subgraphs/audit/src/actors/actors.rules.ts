@@ -8,9 +8,8 @@
  * asked for, so nothing about another tenant's users is shown and the gateway never meets a
  * null `User` behind a selected non-null field.
  */
+import type { AuditActorKind } from '../__generated__/graphql';
 import type { AuditedEnvelope } from '../ocsf';
-
-export type ActorKind = 'USER' | 'EXTERNAL_USER' | 'SERVICE' | 'SYSTEM' | 'ANONYMOUS';
 
 /** OCSF `actor.user.type_id` values (OCSF 1.x user object): 0 Unknown, 1 User, 2 Admin, 3 System, 4 Service. */
 const USER_TYPES = new Set([1, 2]);
@@ -27,7 +26,7 @@ export function memberOfEnvelope(envelope: Pick<AuditedEnvelope, 'subject' | 'da
 }
 
 /** The kind of an event's actor for a caller, from its OCSF type and whether it is one of the caller's tenant's users. */
-export function actorKindOf(typeId: number | null | undefined, actorUserId: string | null, isTenantUser: boolean): ActorKind {
+export function actorKindOf(typeId: number | null | undefined, actorUserId: string | null, isTenantUser: boolean): AuditActorKind {
   if (typeId != null && USER_TYPES.has(typeId) && actorUserId) return isTenantUser ? 'USER' : 'EXTERNAL_USER';
   if (typeId === 4) return 'SERVICE';
   if (typeId === 3) return 'SYSTEM';

@@ -1,32 +1,31 @@
 /** Thin GraphQL resolvers of audit events (search, by id, export, record, live tail) over AuditEventService. */
 import type { BaseContext, NatsSubscriptionHub } from '@imagy/platform/server';
-import type { RecordInput } from '../ocsf';
+import type { AuditActorKind, Resolvers } from '../__generated__/graphql';
 import { className, activityName, SEVERITY, STATUS } from '../ocsf';
-import type { AuditConnection, AuditEventService, ClientInfo } from './audit-event.service';
-import type { AuditEventRow, AuditFilter } from './audit-event.store';
+import { actorKindOf } from '../actors/actors.rules';
+import type { AuditEventService, ClientInfo } from './audit-event.service';
+import type { AuditEventRow } from './audit-event.store';
 import type { AuditLoaders } from './audit-event.loaders';
 import { liveAuditEvents } from './audit-event.live';
-import { actorKindOf, type ActorKind } from '../actors/actors.rules';
 
 export interface AuditContext extends BaseContext { loaders: AuditLoaders; client: ClientInfo }
 
-async function actorKind(e: AuditEventRow, ctx: AuditContext): Promise<ActorKind> {
+async function actorKind(e: AuditEventRow, ctx: AuditContext): Promise<AuditActorKind> {
   const inTenant = e.actorUserId ? await ctx.loaders.isTenantUser.load(e.actorUserId) : false;
   return actorKindOf(e.ocsf.actor.user?.type_id, e.actorUserId, inTenant);
 }
 
 /** `hub` feeds `Subscription.auditEvents` (absent: the subscription answers an error). */
-export function auditEventResolvers(events: AuditEventService, hub?: NatsSubscriptionHub) {
+export function auditEventResolvers(events: AuditEventService, hub?: NatsSubscriptionHub): Resolvers {
   return {
     Query: {
-      auditEvents: (_: unknown, args: { filter?: AuditFilter | null; first?: number | null; after?: string | null }, ctx: AuditContext) =>
-        events.search(ctx.auth, args.filter, args.first, args.after),
-      auditEvent: (_: unknown, args: { id: string }, ctx: AuditContext) => ctx.loaders.auditEventById.load(args.id),
-      exportAuditEvents: (_: unknown, args: { from: Date; to: Date }, ctx: AuditContext) => events.exportNdjson(ctx.auth, args.from, args.to),
+      auditEvents: (_p, args, ctx) => events.search(ctx.auth, args.filter, args.first, args.after),
+      auditEvent: (_p, args, ctx) => ctx.loaders.auditEventById.load(args.id),
+      exportAuditEvents: (_p, args, ctx) => events.exportNdjson(ctx.auth, args.from, args.to),
     },
     Subscription: {
       auditEvents: {
-        subscribe: (_: unknown, args: { filter?: AuditFilter | null }, ctx: AuditContext) => {
+        subscribe: (_p, args, ctx) => {
           if (!hub) throw new Error('Subscriptions are not enabled on this audit process');
           return liveAuditEvents(events, hub, ctx.auth, args.filter);
         },
@@ -34,23 +33,22 @@ export function auditEventResolvers(events: AuditEventService, hub?: NatsSubscri
       },
     },
     Mutation: {
-      recordAuditEvent: (_: unknown, args: { input: RecordInput & { idempotencyKey?: string | null } }, ctx: AuditContext) =>
-        events.record(ctx.auth, args.input, ctx.client),
+      recordAuditEvent: (_p, args, ctx) => events.record(ctx.auth, args.input, ctx.client),
     },
     AuditEventConnection: {
-      totalCount: (c: AuditConnection) => c.count(),
+      totalCount: (c) => c.count(),
     },
     AuditEvent: {
-      __resolveReference: (ref: { id: string }, ctx: AuditContext) => ctx.loaders.auditEventById.load(ref.id),
-      className: (e: AuditEventRow) => className(e.classUid),
-      categoryUid: (e: AuditEventRow) => e.ocsf.category_uid,
-      activityName: (e: AuditEventRow) => activityName(e.classUid, e.activityId),
-      severity: (e: AuditEventRow) => SEVERITY[e.severityId] ?? 'Other',
-      status: (e: AuditEventRow) => STATUS[e.statusId] ?? 'Other',
-      actorKind: (e: AuditEventRow, _: unknown, ctx: AuditContext) => actorKind(e, ctx),
+      __resolveReference: (ref, ctx) => ctx.loaders.auditEventById.load(ref.id),
+      className: (e) => className(e.classUid),
+      categoryUid: (e) => e.ocsf.category_uid,
+      activityName: (e) => activityName(e.classUid, e.activityId),
+      severity: (e) => SEVERITY[e.severityId] ?? 'Other',
+      status: (e) => STATUS[e.statusId] ?? 'Other',
+      actorKind: (e, _a, ctx) => actorKind(e, ctx),
       // Only the caller's tenant's users are asked of identity (see actors.rules.ts).
-      actor: async (e: AuditEventRow, _: unknown, ctx: AuditContext) => ((await actorKind(e, ctx)) === 'USER' ? { __typename: 'User', id: e.actorUserId } : null),
-      correlationId: (e: AuditEventRow) => e.ocsf.metadata.correlation_uid ?? null,
+      actor: async (e, _a, ctx) => ((await actorKind(e, ctx)) === 'USER' && e.actorUserId ? { __typename: 'User', id: e.actorUserId } : null),
+      correlationId: (e) => e.ocsf.metadata.correlation_uid ?? null,
     },
   };
 }

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { Outbox } from '@imagy/platform/events';
+import type { UserError } from '@imagy/platform/graphql';
 import { BadInputError, decodeCursor, pageSize, toConnection, type Connection } from '@imagy/platform/server';
 import {
   auditIdForEvent, auditIdForRecord, fromEnvelope, fromRecord, tenantOfEnvelope, isClassUid,
@@ -13,6 +14,8 @@ import {
 } from '../ocsf';
 import { memberOfEnvelope } from '../actors/actors.rules';
 import { rememberTenantUser, tenantUsersAmong } from '../actors/actors.store';
+import type { AuditErrorCode } from '../i18n/messages';
+import { englishOf, userError } from '../i18n/user-errors';
 import { readAccess, writeAccess } from './access';
 import {
   actAsTenant, countWhere, exportPage, findByIds, findOneWhere, findPage, insertAuditEvent, lockRecordId, whereOf,
@@ -23,8 +26,7 @@ export const EXPORT_LIMIT = 10_000;
 export const HTTP_EXPORT_LIMIT = 100_000;
 const MAX_RANGE_DAYS = 400;
 
-export interface UserError { code: string; message: string; field: string | null }
-export interface RecordResult { event: AuditEventRow | null; userErrors: UserError[] }
+export interface RecordResult { event: AuditEventRow | null; userErrors: UserError<AuditErrorCode>[] }
 export interface ClientInfo { ip: string | null; userAgent: string | null }
 
 export type AuditConnection = Connection<AuditEventRow> & { count(): Promise<number> };
@@ -65,7 +67,7 @@ export class AuditEventService {
     }, { tenantId: ocsf.metadata.tenant_uid, actor: { kind: 'system', userId: null }, requestId, id: auditIdForEvent(`recorded:${id}`) });
   }
 
-  async record(auth: AuthContext, input: RecordInput & { idempotencyKey?: string | null }, client: ClientInfo): Promise<RecordResult> {
+  async record(auth: AuthContext, input: RecordInput, client: ClientInfo): Promise<RecordResult> {
     const caller = writeAccess(auth);
     const userErrors = validateRecord(input);
     if (userErrors.length) return { event: null, userErrors };
@@ -151,7 +153,7 @@ export class AuditEventService {
   }
 
   /** NDJSON (one OCSF JSON per line, oldest first) of a time range; refuses more than EXPORT_LIMIT events. */
-  async exportNdjson(auth: AuthContext, from: Date, to: Date): Promise<string> {
+  async exportNdjson(auth: AuthContext, from: Date | string, to: Date | string): Promise<string> {
     const lines: string[] = [];
     for await (const chunk of this.exportChunks(auth, from, to, EXPORT_LIMIT)) lines.push(chunk);
     return lines.join('');
@@ -161,12 +163,12 @@ export class AuditEventService {
    * Export in chunks of NDJSON text, checked against `limit` before the first chunk (so an HTTP
    * response never starts and then fails for size).
    */
-  async *exportChunks(auth: AuthContext, from: Date, to: Date, limit: number, batch = 500): AsyncGenerator<string> {
+  async *exportChunks(auth: AuthContext, from: Date | string, to: Date | string, limit: number, batch = 500): AsyncGenerator<string> {
     const access = readAccess(auth);
-    checkRange(from, to);
-    const where: Where = whereOf({ from, to }, access.allTenants ? null : access.user.tenantId);
+    const range = checkRange(from, to);
+    const where: Where = whereOf(range, access.allTenants ? null : access.user.tenantId);
     const n = await inTenantTx(this.orm, access.scope, (em) => countWhere(em, where, limit + 1));
-    if (n > limit) throw new BadInputError(`The range holds more than ${limit} events; export a shorter range`, 'to');
+    if (n > limit) throw new BadInputError(englishOf('RANGE_TOO_LARGE', { limit }), 'to');
     let after: PageKey | null = null;
     let sent = 0;
     while (sent < limit) {
@@ -181,15 +183,19 @@ export class AuditEventService {
   }
 }
 
-export function checkRange(from: Date, to: Date): void {
+/** A report or export range: both ends valid instants, `to` after `from`, at most MAX_RANGE_DAYS; returned as canonical ISO text. */
+export function checkRange(fromIn: Date | string, toIn: Date | string): { from: string; to: string } {
+  const from = new Date(fromIn);
+  const to = new Date(toIn);
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new BadInputError('from and to must be valid date-times', 'from');
   if (to <= from) throw new BadInputError('to must be after from', 'to');
   if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw new BadInputError(`The range may span at most ${MAX_RANGE_DAYS} days`, 'to');
+  return { from: from.toISOString(), to: to.toISOString() };
 }
 
 function validateFilter(f: AuditFilter): AuditFilter {
   if (f.classUid !== null && f.classUid !== undefined && !isClassUid(f.classUid)) throw new BadInputError('Unknown classUid (3001, 3002, 3004 or 6003)', 'filter.classUid');
-  if (f.from && f.to && f.to <= f.from) throw new BadInputError('to must be after from', 'filter.to');
+  if (f.from && f.to && Date.parse(f.to) <= Date.parse(f.from)) throw new BadInputError('to must be after from', 'filter.to');
   if (f.text && f.text.length > 200) throw new BadInputError('text is limited to 200 characters', 'filter.text');
   for (const k of ['actorUserId', 'resourceType', 'resourceId'] as const) {
     if (f[k] && f[k]!.length > 200) throw new BadInputError(`${k} is too long`, `filter.${k}`);
@@ -198,20 +204,24 @@ function validateFilter(f: AuditFilter): AuditFilter {
 }
 
 const TOKEN = /^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/;
+const DATA_MAX_KIB = 16;
 
-export function validateRecord(input: RecordInput & { idempotencyKey?: string | null }): UserError[] {
-  const errors: UserError[] = [];
-  const err = (field: string, code: string, message: string) => errors.push({ code, message, field });
-  if (!TOKEN.test(input.operation ?? '')) err('operation', 'INVALID', 'operation must be an identifier of up to 100 characters (letters, digits, _ . : -)');
-  if (!TOKEN.test(input.resourceType ?? '')) err('resourceType', 'INVALID', 'resourceType must be an identifier of up to 100 characters');
-  if (input.resourceId && input.resourceId.length > 200) err('resourceId', 'TOO_LONG', 'resourceId is limited to 200 characters');
-  if (input.resourceName && input.resourceName.length > 200) err('resourceName', 'TOO_LONG', 'resourceName is limited to 200 characters');
-  if (input.serviceName && !TOKEN.test(input.serviceName)) err('serviceName', 'INVALID', 'serviceName must be an identifier of up to 100 characters');
-  if (input.message && input.message.length > 2000) err('message', 'TOO_LONG', 'message is limited to 2000 characters');
-  if (input.idempotencyKey && (input.idempotencyKey.length < 8 || input.idempotencyKey.length > 200)) err('idempotencyKey', 'INVALID', 'idempotencyKey must have 8 to 200 characters');
+export function validateRecord(input: RecordInput): UserError<AuditErrorCode>[] {
+  const errors: UserError<AuditErrorCode>[] = [];
+  const identifier = (field: 'operation' | 'resourceType' | 'serviceName') => errors.push(userError('INVALID', { field, params: { field, max: 100 } }));
+  const tooLong = (field: 'resourceId' | 'resourceName' | 'message', max: number) => errors.push(userError('TOO_LONG', { field, params: { field, max } }));
+  if (!TOKEN.test(input.operation ?? '')) identifier('operation');
+  if (!TOKEN.test(input.resourceType ?? '')) identifier('resourceType');
+  if (input.resourceId && input.resourceId.length > 200) tooLong('resourceId', 200);
+  if (input.resourceName && input.resourceName.length > 200) tooLong('resourceName', 200);
+  if (input.serviceName && !TOKEN.test(input.serviceName)) identifier('serviceName');
+  if (input.message && input.message.length > 2000) tooLong('message', 2000);
+  if (input.idempotencyKey && (input.idempotencyKey.length < 8 || input.idempotencyKey.length > 200)) {
+    errors.push(userError('INVALID_IDEMPOTENCY_KEY', { field: 'idempotencyKey', params: { min: 8, max: 200 } }));
+  }
   if (input.data !== null && input.data !== undefined) {
-    if (typeof input.data !== 'object' || Array.isArray(input.data)) err('data', 'INVALID', 'data must be a JSON object');
-    else if (JSON.stringify(input.data).length > 16_384) err('data', 'TOO_LARGE', 'data is limited to 16 KiB of JSON');
+    if (typeof input.data !== 'object' || Array.isArray(input.data)) errors.push(userError('INVALID_DATA', { field: 'data', params: { field: 'data' } }));
+    else if (Buffer.byteLength(JSON.stringify(input.data)) > DATA_MAX_KIB * 1024) errors.push(userError('TOO_LARGE', { field: 'data', params: { field: 'data', max: DATA_MAX_KIB } }));
   }
   return errors;
 }

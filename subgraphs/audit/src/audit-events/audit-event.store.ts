@@ -3,7 +3,8 @@
  * limits what it sees; tenant-scoped reads also name the tenant explicitly so the planner uses the
  * (tenant_id, ...) indexes.
  */
-import type { Em } from '@imagy/platform/db';
+import { iso, type Em } from '@imagy/platform/db';
+import type { AuditEventFilter } from '../__generated__/graphql';
 import { columnsOf, type OcsfEvent } from '../ocsf';
 import type { AuditColumns } from '../ocsf/columns';
 
@@ -15,25 +16,13 @@ export interface AuditEventRow extends Omit<AuditColumns, 'categoryUid' | 'searc
   ocsf: OcsfEvent;
 }
 
-export interface AuditFilter {
-  actorUserId?: string | null;
-  resourceType?: string | null;
-  resourceId?: string | null;
-  classUid?: number | null;
-  activityId?: number | null;
-  statusId?: number | null;
-  severityId?: number | null;
-  from?: Date | null;
-  to?: Date | null;
-  text?: string | null;
-}
+/** The search filter as the SDL declares it; `from`/`to` are canonical ISO 8601 text (the DateTime scalar's, or the service's). */
+export type AuditFilter = AuditEventFilter;
 
 export interface Where { sql: string; params: unknown[] }
 
-/** `time` as ISO 8601 UTC with milliseconds (what is stored: OCSF times are ms), never a driver-parsed value. */
-export const ISO_TIME = (col = 'time') => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-export const SELECT_COLUMNS = `id, ${ISO_TIME()} as time, tenant_id as "tenantId", class_uid as "classUid", activity_id as "activityId", type_uid as "typeUid",
+// `time` as ISO 8601 UTC with milliseconds (what is stored: OCSF times are ms), never a driver-parsed value.
+export const SELECT_COLUMNS = `id, ${iso('time')} as time, tenant_id as "tenantId", class_uid as "classUid", activity_id as "activityId", type_uid as "typeUid",
   severity_id as "severityId", status_id as "statusId", actor_user_id as "actorUserId", resource_type as "resourceType",
   resource_id as "resourceId", message, ocsf`;
 
@@ -55,8 +44,8 @@ export function whereOf(filter: AuditFilter, tenantId: string | null): Where {
   if (filter.activityId !== null && filter.activityId !== undefined) add('activity_id = ?', filter.activityId);
   if (filter.statusId !== null && filter.statusId !== undefined) add('status_id = ?', filter.statusId);
   if (filter.severityId !== null && filter.severityId !== undefined) add('severity_id = ?', filter.severityId);
-  if (filter.from) add('time >= ?::timestamptz', filter.from.toISOString());
-  if (filter.to) add('time < ?::timestamptz', filter.to.toISOString());
+  if (filter.from) add('time >= ?::timestamptz', filter.from);
+  if (filter.to) add('time < ?::timestamptz', filter.to);
   const q = filter.text ? tsQueryOf(filter.text) : null;
   if (q) add(`search @@ to_tsquery('simple', ?)`, q);
   return { sql: parts.length ? parts.join(' and ') : 'true', params };
@@ -137,5 +126,5 @@ export async function exportPage(em: Em, where: Where, limit: number, after: Pag
     params.push(after.time, after.id);
   }
   params.push(limit);
-  return em.execute<ExportRow[]>(`select ${ISO_TIME()} as time, id, ocsf::text as json from audit_events where ${where.sql}${keyset} order by time, id limit ?`, params);
+  return em.execute<ExportRow[]>(`select ${iso('time')} as time, id, ocsf::text as json from audit_events where ${where.sql}${keyset} order by time, id limit ?`, params);
 }

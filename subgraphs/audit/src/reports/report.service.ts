@@ -10,11 +10,10 @@ import { BadInputError } from '@imagy/platform/server';
 import { readAccess } from '../audit-events/access';
 import { checkRange } from '../audit-events/audit-event.service';
 import { whereOf, type AuditFilter } from '../audit-events/audit-event.store';
-import { actorKindOf, type ActorKind } from '../actors/actors.rules';
+import { actorKindOf } from '../actors/actors.rules';
 import { tenantUsersAmong } from '../actors/actors.store';
-import { aggregate, SYSTEM_KEY, type GroupBy, type Grouping, type Period } from './reports.store';
-
-export type { GroupBy, Period } from './reports.store';
+import type { AuditActorKind, QueryAuditReportArgs } from '../__generated__/graphql';
+import { aggregate, SYSTEM_KEY, type Grouping } from './reports.store';
 
 export interface ReportRow {
   key: string;
@@ -25,19 +24,18 @@ export interface ReportRow {
   /** Set only for ACTOR rows of a user of the caller's tenant (the only users identity will show the caller). */
   actorUserId: string | null;
   /** ACTOR rows only. */
-  actorKind: ActorKind | null;
+  actorKind: AuditActorKind | null;
 }
 
 export const REPORT_ROW_LIMIT = 1000;
 
-export interface ReportArgs { groupBy: GroupBy; period?: Period | null; from: Date; to: Date; filter?: AuditFilter | null }
 
 export class ReportService {
   constructor(private readonly orm: Orm) {}
 
-  async report(auth: AuthContext, args: ReportArgs): Promise<ReportRow[]> {
+  async report(auth: AuthContext, args: QueryAuditReportArgs): Promise<ReportRow[]> {
     const access = readAccess(auth);
-    checkRange(args.from, args.to);
+    const range = checkRange(args.from, args.to);
     let grouping: Grouping;
     if (args.groupBy === 'PERIOD') {
       if (!args.period) throw new BadInputError('period is required when grouping by PERIOD', 'period');
@@ -45,7 +43,7 @@ export class ReportService {
     } else {
       grouping = { groupBy: args.groupBy };
     }
-    const filter: AuditFilter = { ...(args.filter ?? {}), from: args.from, to: args.to };
+    const filter: AuditFilter = { ...(args.filter ?? {}), ...range };
     const where = whereOf(filter, access.allTenants ? null : access.user.tenantId);
     return inTenantTx(this.orm, access.scope, async (em) => {
       const rows = await aggregate(em, where, grouping, REPORT_ROW_LIMIT);

@@ -1,17 +1,15 @@
 /** Thin GraphQL resolvers of audit reports over ReportService. */
-import type { AuditContext } from '../audit-events/audit-event.resolvers';
-import type { AuditFilter } from '../audit-events/audit-event.store';
-import type { GroupBy, Period, ReportRow, ReportService } from './report.service';
+import type { Resolvers } from '../__generated__/graphql';
+import type { ReportService } from './report.service';
 
-export function reportResolvers(reports: ReportService) {
+export function reportResolvers(reports: ReportService): Resolvers {
   return {
     Query: {
-      auditReport: (_: unknown, args: { groupBy: GroupBy; period?: Period | null; from: Date; to: Date; filter?: AuditFilter | null }, ctx: AuditContext) =>
-        reports.report(ctx.auth, args),
+      auditReport: (_p, args, ctx) => reports.report(ctx.auth, args),
     },
     AuditReportRow: {
-      actor: (r: ReportRow) => (r.actorUserId ? { __typename: 'User', id: r.actorUserId } : null),
-      actorKind: (r: ReportRow) => r.actorKind,
+      actor: (r) => (r.actorUserId ? { __typename: 'User', id: r.actorUserId } : null),
+      actorKind: (r) => r.actorKind,
     },
   };
 }

@@ -3,11 +3,12 @@
  * UTC period. Runs on the caller's tenant-scoped transaction (RLS decides what is counted); the
  * WHERE clause comes from the audit-events store so search and reports filter identically.
  */
-import type { Em } from '@imagy/platform/db';
-import { ISO_TIME, type Where } from '../audit-events/audit-event.store';
+import { iso, type Em } from '@imagy/platform/db';
+import type { AuditPeriod, AuditReportGroupBy } from '../__generated__/graphql';
+import type { Where } from '../audit-events/audit-event.store';
 
-export type GroupBy = 'ACTOR' | 'RESOURCE' | 'PERIOD';
-export type Period = 'DAY' | 'WEEK' | 'MONTH';
+export type GroupBy = AuditReportGroupBy;
+export type Period = AuditPeriod;
 
 /** One aggregated row as the database returns it; `actorTypeId` (OCSF actor.user.type_id) only when grouping by actor. */
 export interface ReportAggregateRow { key: string; count: number; firstAt: string; lastAt: string; failures: number; actorTypeId?: number | null }
@@ -38,7 +39,7 @@ export async function aggregate(em: Em, where: Where, grouping: Grouping, limit:
     ? `, max(case when jsonb_typeof(ocsf #> '{actor,user,type_id}') = 'number' then (ocsf #>> '{actor,user,type_id}')::int end) as "actorTypeId"`
     : '';
   return em.execute<ReportAggregateRow[]>(
-    `select ${keySql} as key, count(*)::int as count, ${ISO_TIME('min(time)')} as "firstAt", ${ISO_TIME('max(time)')} as "lastAt",
+    `select ${keySql} as key, count(*)::int as count, ${iso('min(time)')} as "firstAt", ${iso('max(time)')} as "lastAt",
             (count(*) filter (where status_id = 2))::int as failures${actorType}
        from audit_events where ${where.sql}
       group by 1 order by ${order} limit ${Math.floor(limit)}`,
