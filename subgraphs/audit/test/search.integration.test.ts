@@ -1,6 +1,7 @@
 import { ROLES } from '@imagy/platform/auth';
 import { Outbox } from '@imagy/platform/events';
 import { AuditEventService, EXPORT_LIMIT } from '../src/audit-events/audit-event.service';
+import { gql } from '@imagy/platform/testing';
 import { startHarness, uuid, type Harness } from './harness';
 import { ocsfProblems } from './ocsf-validator';
 
@@ -195,5 +196,19 @@ describe('audit search, reports and export through GraphQL', () => {
 
     const auditorWrites = await h.query(m, { input }, token);
     expect(auditorWrites.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  test('recorded data over 16 KiB is TOO_LARGE, worded as data size in English and Spanish; an export range over its bound says so', async () => {
+    const staffToken = await h.token(tenant, [ROLES.staff], uuid());
+    const m = `mutation($input: RecordAuditEventInput!) { recordAuditEvent(input: $input) { event { id } userErrors { code field message } } }`;
+    const input = { kind: 'API_ACTIVITY', activity: 'READ', operation: 'bulkExport', resourceType: 'borrower', data: { blob: 'x'.repeat(17 * 1024) } };
+    const en = await h.query(m, { input }, staffToken);
+    expect(en.data.recordAuditEvent).toEqual({ event: null, userErrors: [{ code: 'TOO_LARGE', field: 'data', message: 'data is limited to 16 KiB of JSON' }] });
+    const es = await gql(h.audit.url, m, { input }, { token: staffToken, headers: { 'accept-language': 'es' } });
+    expect(es.data.recordAuditEvent.userErrors).toEqual([{ code: 'TOO_LARGE', field: 'data', message: 'data admite como máximo 16 KiB de JSON.' }]);
+    // The other meaning has its own code and text.
+    const service = new AuditEventService(h.audit.orm, new Outbox(h.bus.signer));
+    const auth = { kind: 'user' as const, tenantId: tenant, userId: uuid(), roles: [ROLES.auditor], scopes: [], requestId: 'req-range-bound' };
+    await expect(service.exportChunks(auth, at(-1), at(60), 2).next()).rejects.toThrow('The range holds more than 2 events; export a shorter range');
   });
 });
