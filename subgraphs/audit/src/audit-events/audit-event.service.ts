@@ -6,10 +6,10 @@ import crypto from 'node:crypto';
 import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { Outbox } from '@imagy/platform/events';
-import type { UserError } from '@imagy/platform/graphql';
+import { unstorableText, type UserError } from '@imagy/platform/graphql';
 import { BadInputError, decodeCursor, pageSize, toConnection, type Connection } from '@imagy/platform/server';
 import {
-  auditIdForEvent, auditIdForRecord, fromEnvelope, fromRecord, tenantOfEnvelope, isClassUid,
+  auditIdForEvent, auditIdForRecord, fromEnvelope, fromRecord, storableEnvelope, tenantOfEnvelope, isClassUid,
   type AuditedEnvelope, type OcsfEvent, type RecordInput,
 } from '../ocsf';
 import { memberOfEnvelope } from '../actors/actors.rules';
@@ -41,7 +41,8 @@ export class AuditEventService {
    * already guarantees exactly-once effect) and announces it. Returns the stored event or null for
    * a duplicate.
    */
-  async ingest(em: Em, envelope: AuditedEnvelope, now = Date.now()): Promise<OcsfEvent | null> {
+  async ingest(em: Em, received: AuditedEnvelope, now = Date.now()): Promise<OcsfEvent | null> {
+    const envelope = storableEnvelope(received);
     const tenant = tenantOfEnvelope(envelope);
     if (tenant !== envelope.tenantId) {
       // Tenant-less events (tenant creation, platform events) are stored under the tenant they are about.
@@ -69,6 +70,7 @@ export class AuditEventService {
 
   async record(auth: AuthContext, input: RecordInput, client: ClientInfo): Promise<RecordResult> {
     const caller = writeAccess(auth);
+    for (const field of RECORD_TEXT_FIELDS) storableText(input[field], `input.${field}`);
     const userErrors = validateRecord(input);
     if (userErrors.length) return { event: null, userErrors };
     const now = Date.now();
@@ -193,7 +195,22 @@ export function checkRange(fromIn: Date | string, toIn: Date | string): { from: 
   return { from: from.toISOString(), to: to.toISOString() };
 }
 
-function validateFilter(f: AuditFilter): AuditFilter {
+/**
+ * Text PostgreSQL cannot store or compare (NUL, a lone UTF-16 surrogate) is malformed input, not a
+ * business failure: refused as BAD_USER_INPUT naming the field before any statement runs (it would
+ * otherwise fail inside the database as an internal error). The JSON scalar does the same for `data`.
+ */
+function storableText(value: string | null | undefined, field: string): void {
+  const problem = typeof value === 'string' ? unstorableText(value) : null;
+  if (problem) throw new BadInputError(`${field} ${problem}`, field);
+}
+
+const RECORD_TEXT_FIELDS = ['operation', 'serviceName', 'resourceType', 'resourceId', 'resourceName', 'message', 'idempotencyKey'] as const;
+const FILTER_TEXT_FIELDS = ['actorUserId', 'resourceType', 'resourceId', 'text'] as const;
+
+/** Checks a search/report/live-tail filter (BAD_USER_INPUT naming the field); returns it unchanged. */
+export function validateFilter(f: AuditFilter): AuditFilter {
+  for (const k of FILTER_TEXT_FIELDS) storableText(f[k], `filter.${k}`);
   if (f.classUid !== null && f.classUid !== undefined && !isClassUid(f.classUid)) throw new BadInputError('Unknown classUid (3001, 3002, 3004 or 6003)', 'filter.classUid');
   if (f.from && f.to && Date.parse(f.to) <= Date.parse(f.from)) throw new BadInputError('to must be after from', 'filter.to');
   if (f.text && f.text.length > 200) throw new BadInputError('text is limited to 200 characters', 'filter.text');

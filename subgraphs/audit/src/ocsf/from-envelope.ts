@@ -20,7 +20,7 @@
 import type { EventEnvelope } from '@imagy/platform/events';
 import { ACCOUNT, AUTH, CLASS, CLASSES, CRUD, OCSF_VERSION, OTHER, SEVERITY, SEVERITY_ID, STATUS, STATUS_ID, activityName, typeName, typeUidOf, type ClassUid } from './classes';
 import { PLATFORM_TENANT } from './ids';
-import { maskText, redact } from './redact';
+import { maskText, redact, storableDeep, storableText } from './redact';
 import type { OcsfActor, OcsfEvent, OcsfUser } from './types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -45,6 +45,17 @@ type Data = Record<string, unknown>;
  * its vocabulary), so the mapping must not depend on the typed catalogue; every typed envelope is one.
  */
 export type AuditedEnvelope = Pick<EventEnvelope, 'id' | 'tenantId' | 'occurredAt' | 'actor' | 'requestId'> & { subject: string; data: unknown };
+
+/** The envelope with every text made storable (NUL, lone surrogates -> U+FFFD), before anything reads it. */
+export function storableEnvelope(envelope: AuditedEnvelope): AuditedEnvelope {
+  return {
+    ...envelope,
+    subject: storableText(envelope.subject),
+    requestId: envelope.requestId === null ? null : storableText(envelope.requestId),
+    actor: storableDeep(envelope.actor) as AuditedEnvelope['actor'],
+    data: storableDeep(envelope.data),
+  };
+}
 
 /** The tenant an event belongs to: its envelope's, else the tenant it is about, else the platform. */
 export function tenantOfEnvelope(envelope: Pick<AuditedEnvelope, 'tenantId' | 'subject' | 'data'>): string {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { ocsfProblems } from '../../test/ocsf-validator';
-import { auditIdForEvent, columnsOf, crudActivityOfVerb, fromEnvelope, fromRecord, maskText, PLATFORM_TENANT, redact, uuidV5, type AuditedEnvelope } from './index';
+import { auditIdForEvent, columnsOf, crudActivityOfVerb, fromEnvelope, fromRecord, maskText, PLATFORM_TENANT, redact, storableEnvelope, uuidV5, type AuditedEnvelope } from './index';
 
 const tenant = crypto.randomUUID();
 const envelope = (subject: string, data: Record<string, unknown>, over: Partial<AuditedEnvelope> = {}): AuditedEnvelope => ({
@@ -117,6 +117,13 @@ describe('OCSF mapping of domain events', () => {
     const failed = map(envelope('lending.payment.failed', { paymentId: id }));
     expect(failed.status_id).toBe(2);
     for (const o of [created, other, failed]) expect(ocsfProblems(o)).toEqual([]);
+  });
+
+  test('another producer\'s event with NUL or lone surrogates is still recorded, those characters replaced', () => {
+    const e = storableEnvelope(envelope('lending.product.created', { productId: 'p\u0000-1', name: 'Plan \ud800 A', tags: ['x\u0000'], ['k\u0000']: 1 }, { requestId: 'req\u0000' }));
+    const text = JSON.stringify(map(e));
+    expect(text).not.toMatch(/\\u0000|\\ud800/i);
+    expect(map(e)).toMatchObject({ entity: { uid: 'p\ufffd-1', name: 'Plan \ufffd A' }, metadata: { correlation_uid: 'req\ufffd' } });
   });
 
   test('events of no tenant are stored under the platform tenant', () => {

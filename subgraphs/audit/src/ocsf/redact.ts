@@ -59,6 +59,25 @@ const FREE_TEXT = new RegExp(
   'giu',
 );
 
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text PostgreSQL can store: NUL and lone UTF-16 surrogates become U+FFFD. Our own API refuses
+ * such input; events of other producers are recorded anyway (an audit trail must not drop one
+ * because a field held a character the database cannot take).
+ */
+export function storableText(text: string): string {
+  return text.replace(UNSTORABLE, '\uFFFD');
+}
+
+/** A deep copy with every string (keys too) made storable. */
+export function storableDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return storableText(value);
+  if (value === null || typeof value !== 'object' || depth > 64) return value;
+  if (Array.isArray(value)) return value.map((v) => storableDeep(v, depth + 1));
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [storableText(k), storableDeep(v, depth + 1)]));
+}
+
 /** Masks an id number: at most its last 4 digits survive (2 for 5-7 digits, none below), never all of it. */
 export function maskNumber(value: string): string {
   const digits = value.replace(/\D/g, '');

@@ -8,7 +8,7 @@ import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, type Orm } from '@imagy/platform/db';
 import { BadInputError } from '@imagy/platform/server';
 import { readAccess } from '../audit-events/access';
-import { checkRange } from '../audit-events/audit-event.service';
+import { checkRange, validateFilter } from '../audit-events/audit-event.service';
 import { whereOf, type AuditFilter } from '../audit-events/audit-event.store';
 import { actorKindOf } from '../actors/actors.rules';
 import { tenantUsersAmong } from '../actors/actors.store';
@@ -43,7 +43,8 @@ export class ReportService {
     } else {
       grouping = { groupBy: args.groupBy };
     }
-    const filter: AuditFilter = { ...(args.filter ?? {}), ...range };
+    // The report's own range bounds the filter's (same checks as a search filter).
+    const filter: AuditFilter = validateFilter({ ...(args.filter ?? {}), ...range });
     const where = whereOf(filter, access.allTenants ? null : access.user.tenantId);
     return inTenantTx(this.orm, access.scope, async (em) => {
       const rows = await aggregate(em, where, grouping, REPORT_ROW_LIMIT);
