@@ -58,5 +58,3 @@ export class AuditEvents0001 extends Migration {
     this.addSql('drop table if exists audit_events cascade');
   }
 }
-
-export const migrations = [{ name: 'AuditEvents0001', class: AuditEvents0001 }];

@@ -10,16 +10,17 @@ import type { TokenVerifier } from '@imagy/platform/auth';
 import type { Orm } from '@imagy/platform/db';
 import { DOMAINS, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
 import { defineSubgraph, startSubgraphInstance, type NatsSubscriptionHub } from '@imagy/platform/server';
-import { migrations } from '../migrations/0001-audit-events';
+import { migrations } from '../migrations';
 import { AuditEventService } from './audit-events/audit-event.service';
-import { auditResolvers } from './audit-events/audit-event.resolvers';
+import { auditResolvers } from './resolvers';
 import { createLoaders } from './audit-events/audit-event.loaders';
 import { exportRoute } from './audit-events/export.route';
-import { ensurePartitions, schedulePartitions } from './audit-events/partitions';
+import { ensurePartitions, schedulePartitions } from './partitions/partitions.service';
 import type { AuditExtra, AuditServices } from './context';
 import { onDomainEvent } from './events/on-domain-event';
 import { ReportService } from './reports/report.service';
-import { messagesEs } from './i18n/es';
+import { catalogueIn } from '@imagy/platform/graphql';
+import { messages } from './i18n/messages';
 
 export const AUDIT_SCHEMA = 'audit';
 export const AUDIT_CONSUMER = 'audit';
@@ -33,7 +34,7 @@ export const audit = defineSubgraph<AuditServices, AuditExtra>({
   schema: AUDIT_SCHEMA,
   migrations,
   relay: true,
-  messages: messagesEs,
+  messages: catalogueIn(messages, 'es'),
   services: ({ orm, outbox }) => ({ events: new AuditEventService(orm, outbox), reports: new ReportService(orm) }),
   // Partitions exist before the consumer stores its first event.
   setup: async ({ orm }) => { await ensurePartitions(orm); },

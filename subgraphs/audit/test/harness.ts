@@ -1,8 +1,8 @@
 /** Shared setup of the audit integration suites: real Postgres, real NATS, in-process subgraph. */
 import crypto from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { inTenantTx } from '@imagy/platform/db';
-import { wireSubject, type EventActor, type EventEnvelope, type EventSubject } from '@imagy/platform/events';
+import { streamName, wireSubject, type EventActor, type EventEnvelope, type EventSubject } from '@imagy/platform/events';
 import { createTestBus, createTestDb, createTestIssuer, gql, waitFor, type TestBus, type TestDb, type TestIssuer } from '@imagy/platform/testing';
 import { startAudit, type RunningAudit } from '../src/app';
 
@@ -16,6 +16,12 @@ export interface Harness {
   /** Waits until the audit row of a source event exists; returns its OCSF JSON. */
   stored(eventId: string, timeoutMs?: number): Promise<Record<string, any>>;
   rowsOf(eventId: string): Promise<number>;
+  /**
+   * Waits until `audit.event.recorded` of a stored audit event is in the AUDIT stream: NATS has
+   * then fanned it out to every live-tail subscriber of that moment, so a subscriber that connects
+   * afterwards can never receive it.
+   */
+  announced(auditEventId: string, timeoutMs?: number): Promise<void>;
   token(tenantId: string, roles: string[], userId?: string): Promise<string>;
   query<T = any>(query: string, variables?: Record<string, unknown>, token?: string): ReturnType<typeof gql<T>>;
   close(): Promise<void>;
@@ -51,6 +57,18 @@ export async function startHarness(label: string): Promise<Harness> {
       return waitFor(async () => {
         const rows = await inTenantTx(audit.orm, { tenantId: null, allTenants: true }, (em) => em.execute('select ocsf from audit_events where source_event_id = ?', [eventId]));
         return (rows[0] as { ocsf: Record<string, any> } | undefined)?.ocsf;
+      }, timeoutMs);
+    },
+    async announced(auditEventId, timeoutMs = 10_000) {
+      const jsm = await jetstreamManager(bus.nc);
+      const stream = streamName(bus.ns, 'audit');
+      await waitFor(async () => {
+        const info = await jsm.streams.info(stream);
+        for (let seq = info.state.last_seq; seq >= info.state.first_seq && info.state.messages > 0; seq--) {
+          const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+          if (m?.json<{ data: { eventId: string } }>().data.eventId === auditEventId) return true;
+        }
+        return null;
       }, timeoutMs);
     },
     token: (tenantId, roles, userId) => issuer.mint({ tenantId, roles, userId }),

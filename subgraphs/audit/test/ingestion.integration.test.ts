@@ -54,6 +54,21 @@ describe('audit ingestion: every domain event becomes one OCSF event', () => {
     expect(stored[1]).toMatchObject({ metadata: { uid: envelopes[1]!.id, correlation_uid: 'req-created-1', tenant_uid: tenant, product: { name: 'Imagy', uid: 'imagy-identity' } }, actor: { user: { uid: admin } } });
   });
 
+  test('disabling a user is stored as Account Change Disable, and a search for Account Change Disable finds it', async () => {
+    const userId = uuid();
+    const admin = uuid();
+    const disabled = await h.publish('identity.user.updated', { userId, changes: ['status'], status: 'DISABLED' }, { tenantId: tenant, actor: { kind: 'user', userId: admin } });
+    const enabled = await h.publish('identity.user.updated', { userId, changes: ['status'], status: 'ACTIVE' }, { tenantId: tenant, actor: { kind: 'user', userId: admin } });
+    const o = await h.stored(disabled.id);
+    expect(o).toMatchObject({ class_uid: 3001, activity_id: 5, type_uid: 300105, type_name: 'Account Change: Disable', user: { uid: userId }, actor: { user: { uid: admin } } });
+    expect(ocsfProblems(o)).toEqual([]);
+    expect(await h.stored(enabled.id)).toMatchObject({ class_uid: 3001, activity_id: 2 });
+    const token = await h.token(tenant, ['auditor']);
+    const found = await h.query(`query($f: AuditEventFilter) { auditEvents(filter: $f) { edges { node { resourceId activityName ocsf } } } }`, { f: { classUid: 3001, activityId: 5, resourceId: userId } }, token);
+    expect(found.errors).toBeUndefined();
+    expect(found.data.auditEvents.edges.map((e: any) => [e.node.resourceId, e.node.activityName, e.node.ocsf.metadata.uid])).toEqual([[userId, 'Disable', disabled.id]]);
+  });
+
   test('an unknown future subject is stored as Entity Management by its verb, with secrets in its payload masked', async () => {
     const e = await h.publish('lending.application.created', { applicationId: 'app-1', borrowerDocumentNumber: '30111222', password: 'p4ss', notes: 'token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abcdefghij' }, { tenantId: tenant });
     const o = await h.stored(e.id);

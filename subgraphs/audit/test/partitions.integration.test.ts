@@ -1,5 +1,5 @@
 import { inTenantTx } from '@imagy/platform/db';
-import { ensureMonth, ensurePartitions, listPartitions, monthRange, monthsFrom } from '../src/audit-events/partitions';
+import { ensureMonth, ensurePartitions, listPartitions, monthRange, monthsFrom } from '../src/partitions/partitions.service';
 import { auditIdForEvent } from '../src/ocsf';
 import { startHarness, uuid, type Harness } from './harness';
 

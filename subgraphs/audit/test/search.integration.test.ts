@@ -1,6 +1,7 @@
 import { ROLES } from '@imagy/platform/auth';
 import { Outbox } from '@imagy/platform/events';
 import { AuditEventService, EXPORT_LIMIT } from '../src/audit-events/audit-event.service';
+import { gql } from '@imagy/platform/testing';
 import { startHarness, uuid, type Harness } from './harness';
 import { ocsfProblems } from './ocsf-validator';
 
@@ -121,6 +122,25 @@ describe('audit search, reports and export through GraphQL', () => {
     expect(noPeriod.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  test('an actor identity never announced in the tenant keeps its id but is shown as external, never resolved as a user', async () => {
+    // Bob acts in this tenant (as a platform admin would) but was never created or logged on here; Alice was created here.
+    const q = `query($from: DateTime!, $to: DateTime!) { auditReport(groupBy: ACTOR, from: $from, to: $to) { key count actor { id } actorKind } }`;
+    const report = await h.query(q, { from: at(-1).toISOString(), to: at(60).toISOString() }, token);
+    expect(report.errors).toBeUndefined();
+    const rows = report.data.auditReport;
+    expect(rows.find((r: any) => r.key === bob)).toEqual({ key: bob, count: 3, actor: null, actorKind: 'EXTERNAL_USER' });
+    expect(rows.find((r: any) => r.key === alice)).toEqual({ key: alice, count: 4, actor: { id: alice }, actorKind: 'USER' });
+    const events = await search({ actorUserId: bob });
+    expect(events.edges.map((e: any) => [e.node.actorUserId, e.node.actor])).toEqual([[bob, null], [bob, null], [bob, null]]);
+    const kinds = await h.query(`query($f: AuditEventFilter) { auditEvents(filter: $f, first: 50) { edges { node { actorUserId actorKind } } } }`, { f: {} }, token);
+    expect(new Set(kinds.data.auditEvents.edges.map((e: any) => `${e.node.actorUserId}:${e.node.actorKind}`))).toEqual(new Set([`${bob}:EXTERNAL_USER`, `${alice}:USER`]));
+    // Bob's stored events do not claim he belongs to this tenant.
+    for (const e of events.edges) expect(e.node.ocsf.actor.user).toEqual({ uid: bob, type_id: 1, type: 'User' });
+    // Other groupings carry no actor kind.
+    const byResource = await h.query(`query($from: DateTime!, $to: DateTime!) { auditReport(groupBy: RESOURCE, from: $from, to: $to) { key actorKind } }`, { from: at(-1).toISOString(), to: at(60).toISOString() }, token);
+    expect(byResource.data.auditReport.every((r: any) => r.actorKind === null)).toBe(true);
+  });
+
   test('NDJSON export returns one OCSF event per line, oldest first, through GraphQL and over HTTP', async () => {
     const range = { from: at(-1).toISOString(), to: at(60).toISOString() };
     const r = await h.query(`query($from: DateTime!, $to: DateTime!) { exportAuditEvents(from: $from, to: $to) }`, range, token);
@@ -176,5 +196,19 @@ describe('audit search, reports and export through GraphQL', () => {
 
     const auditorWrites = await h.query(m, { input }, token);
     expect(auditorWrites.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  test('recorded data over 16 KiB is TOO_LARGE, worded as data size in English and Spanish; an export range over its bound says so', async () => {
+    const staffToken = await h.token(tenant, [ROLES.staff], uuid());
+    const m = `mutation($input: RecordAuditEventInput!) { recordAuditEvent(input: $input) { event { id } userErrors { code field message } } }`;
+    const input = { kind: 'API_ACTIVITY', activity: 'READ', operation: 'bulkExport', resourceType: 'borrower', data: { blob: 'x'.repeat(17 * 1024) } };
+    const en = await h.query(m, { input }, staffToken);
+    expect(en.data.recordAuditEvent).toEqual({ event: null, userErrors: [{ code: 'TOO_LARGE', field: 'data', message: 'data is limited to 16 KiB of JSON' }] });
+    const es = await gql(h.audit.url, m, { input }, { token: staffToken, headers: { 'accept-language': 'es' } });
+    expect(es.data.recordAuditEvent.userErrors).toEqual([{ code: 'TOO_LARGE', field: 'data', message: 'data admite como máximo 16 KiB de JSON.' }]);
+    // The other meaning has its own code and text.
+    const service = new AuditEventService(h.audit.orm, new Outbox(h.bus.signer));
+    const auth = { kind: 'user' as const, tenantId: tenant, userId: uuid(), roles: [ROLES.auditor], scopes: [], requestId: 'req-range-bound' };
+    await expect(service.exportChunks(auth, at(-1), at(60), 2).next()).rejects.toThrow('The range holds more than 2 events; export a shorter range');
   });
 });

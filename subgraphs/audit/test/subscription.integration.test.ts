@@ -61,13 +61,19 @@ describe('audit live tail over graphql-ws', () => {
   });
 
   test('a tenant admin receives the stored AuditEvent of a new identity event of its tenant; another tenant never does', async () => {
+    // The acting admin is one of tenant A's users (identity announced it before the tail starts),
+    // so the tail resolves them as `actor`.
+    const admin = uuid();
+    const adminCreated = await h.publish('identity.user.created', { userId: admin, email: 'admin@a.test', roles: ['tenant_admin'] }, { tenantId: tenantA });
+    await h.stored(adminCreated.id);
+    await h.announced(auditIdForEvent(adminCreated.id));
+
     const before = subscribers();
     const a = tail(await connect(await h.token(tenantA, ['tenant_admin'])));
     const b = tail(await connect(await h.token(tenantB, ['auditor'])));
     await waitFor(async () => subscribers() === before + 2);
 
     const userId = uuid();
-    const admin = uuid();
     const eventA = await h.publish('identity.user.created', { userId, email: 'ana@a.test', roles: ['staff'] }, { tenantId: tenantA, actor: { kind: 'user', userId: admin } });
     const got = await waitFor(async () => a.results[0]);
     expect(got.errors).toBeUndefined();

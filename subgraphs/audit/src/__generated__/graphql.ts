@@ -36,13 +36,34 @@ export type AuditActivity =
   | 'READ'
   | 'UPDATE';
 
+/** Who performed an audited activity, as far as the caller may see. */
+export type AuditActorKind =
+  /** An unauthenticated caller (e.g. a failed logon). */
+  | 'ANONYMOUS'
+  /**
+   * A user from outside the caller's tenant (e.g. platform staff acting in it) or one identity never
+   * announced in it: only the id is shown (`actorUserId`, the report key), never a profile; `actor` is null.
+   */
+  | 'EXTERNAL_USER'
+  /** An integration acting with an API key. */
+  | 'SERVICE'
+  /** The platform itself (consumers, scheduled jobs). */
+  | 'SYSTEM'
+  /** A user of the caller's tenant: `actor` is that user. */
+  | 'USER';
+
 /** An OCSF 1.x event of the audit trail. */
 export type AuditEvent = {
   __typename?: 'AuditEvent';
   activityId: Scalars['Int']['output'];
   activityName: Scalars['String']['output'];
-  /** The user who performed the activity (resolved by identity); null for system actors. */
+  /**
+   * The user who performed the activity (resolved by identity) when it is a user of the caller's tenant;
+   * null for system, service and anonymous actors and for users from outside the tenant (see `actorKind`).
+   */
   actor?: Maybe<User>;
+  /** Who performed the activity, as the caller may be shown it. */
+  actorKind: AuditActorKind;
   actorUserId?: Maybe<Scalars['String']['output']>;
   categoryUid: Scalars['Int']['output'];
   className: Scalars['String']['output'];
@@ -115,8 +136,10 @@ export type AuditReportGroupBy =
 
 export type AuditReportRow = {
   __typename?: 'AuditReportRow';
-  /** For ACTOR rows of a user: the user. */
+  /** For ACTOR rows of a user of the caller's tenant: the user (null for actors from outside it, see `actorKind`). */
   actor?: Maybe<User>;
+  /** For ACTOR rows: who the actor is (the `system` row is SYSTEM, or ANONYMOUS when all its events were unauthenticated); null for other groupings. */
+  actorKind?: Maybe<AuditActorKind>;
   count: Scalars['Int']['output'];
   /** Events with status Failure (status_id 2). */
   failures: Scalars['Int']['output'];
@@ -338,6 +361,7 @@ export type FederationReferenceTypes = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AuditActivity: AuditActivity;
+  AuditActorKind: AuditActorKind;
   AuditEvent: ResolverTypeWrapper<AuditEventRowModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -392,6 +416,7 @@ export type AuditEventResolvers<ContextType = AuditContext, ParentType extends R
   activityId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   activityName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  actorKind?: Resolver<ResolversTypes['AuditActorKind'], ParentType, ContextType>;
   actorUserId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   categoryUid?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   className?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -424,6 +449,7 @@ export type AuditEventEdgeResolvers<ContextType = AuditContext, ParentType exten
 
 export type AuditReportRowResolvers<ContextType = AuditContext, ParentType extends ResolversParentTypes['AuditReportRow'] = ResolversParentTypes['AuditReportRow']> = {
   actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  actorKind?: Resolver<Maybe<ResolversTypes['AuditActorKind']>, ParentType, ContextType>;
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   failures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   firstAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;

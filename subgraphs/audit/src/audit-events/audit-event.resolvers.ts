@@ -1,30 +1,29 @@
-/** Thin GraphQL resolvers over AuditEventService and ReportService. */
+/** Thin GraphQL resolvers of audit events (search, by id, export, record, live tail) over AuditEventService. */
 import type { NatsSubscriptionHub } from '@imagy/platform/server';
-import type { RecordInput } from '../ocsf';
+import type { AuditActorKind, Resolvers } from '../__generated__/graphql';
 import { className, activityName, SEVERITY, STATUS } from '../ocsf';
-import type { ReportRow, ReportService, GroupBy, Period } from '../reports/report.service';
-import type { AuditConnection, AuditEventService } from './audit-event.service';
-import type { AuditEventRow, AuditFilter } from './audit-event.store';
-import { DateTimeScalar, JSONScalar } from './scalars';
+import { actorKindOf } from '../actors/actors.rules';
+import type { AuditEventService } from './audit-event.service';
+import type { AuditEventRow } from './audit-event.store';
 import { liveAuditEvents } from './audit-event.live';
 import type { AuditContext } from '../context';
 
+async function actorKind(e: AuditEventRow, ctx: AuditContext): Promise<AuditActorKind> {
+  const inTenant = e.actorUserId ? await ctx.loaders.isTenantUser.load(e.actorUserId) : false;
+  return actorKindOf(e.ocsf.actor.user?.type_id, e.actorUserId, inTenant);
+}
+
 /** `hub` feeds `Subscription.auditEvents` (absent: the subscription answers an error). */
-export function auditResolvers(events: AuditEventService, reports: ReportService, hub?: NatsSubscriptionHub) {
+export function auditEventResolvers(events: AuditEventService, hub?: NatsSubscriptionHub): Resolvers {
   return {
-    JSON: JSONScalar,
-    DateTime: DateTimeScalar,
     Query: {
-      auditEvents: (_: unknown, args: { filter?: AuditFilter | null; first?: number | null; after?: string | null }, ctx: AuditContext) =>
-        events.search(ctx.auth, args.filter, args.first, args.after),
-      auditEvent: (_: unknown, args: { id: string }, ctx: AuditContext) => ctx.loaders.auditEventById.load(args.id),
-      auditReport: (_: unknown, args: { groupBy: GroupBy; period?: Period | null; from: Date; to: Date; filter?: AuditFilter | null }, ctx: AuditContext) =>
-        reports.report(ctx.auth, args),
-      exportAuditEvents: (_: unknown, args: { from: Date; to: Date }, ctx: AuditContext) => events.exportNdjson(ctx.auth, args.from, args.to),
+      auditEvents: (_p, args, ctx) => events.search(ctx.auth, args.filter, args.first, args.after),
+      auditEvent: (_p, args, ctx) => ctx.loaders.auditEventById.load(args.id),
+      exportAuditEvents: (_p, args, ctx) => events.exportNdjson(ctx.auth, args.from, args.to),
     },
     Subscription: {
       auditEvents: {
-        subscribe: (_: unknown, args: { filter?: AuditFilter | null }, ctx: AuditContext) => {
+        subscribe: (_p, args, ctx) => {
           if (!hub) throw new Error('Subscriptions are not enabled on this audit process');
           return liveAuditEvents(events, hub, ctx.auth, args.filter);
         },
@@ -32,24 +31,22 @@ export function auditResolvers(events: AuditEventService, reports: ReportService
       },
     },
     Mutation: {
-      recordAuditEvent: (_: unknown, args: { input: RecordInput & { idempotencyKey?: string | null } }, ctx: AuditContext) =>
-        events.record(ctx.auth, args.input, ctx.client),
+      recordAuditEvent: (_p, args, ctx) => events.record(ctx.auth, args.input, ctx.client),
     },
     AuditEventConnection: {
-      totalCount: (c: AuditConnection) => c.count(),
+      totalCount: (c) => c.count(),
     },
     AuditEvent: {
-      __resolveReference: (ref: { id: string }, ctx: AuditContext) => ctx.loaders.auditEventById.load(ref.id),
-      className: (e: AuditEventRow) => className(e.classUid),
-      categoryUid: (e: AuditEventRow) => e.ocsf.category_uid,
-      activityName: (e: AuditEventRow) => activityName(e.classUid, e.activityId),
-      severity: (e: AuditEventRow) => SEVERITY[e.severityId] ?? 'Other',
-      status: (e: AuditEventRow) => STATUS[e.statusId] ?? 'Other',
-      actor: (e: AuditEventRow) => (e.ocsf.actor.user?.type_id === 1 || e.ocsf.actor.user?.type_id === 2) && e.actorUserId ? { __typename: 'User', id: e.actorUserId } : null,
-      correlationId: (e: AuditEventRow) => e.ocsf.metadata.correlation_uid ?? null,
-    },
-    AuditReportRow: {
-      actor: (r: ReportRow) => (r.actorUserId ? { __typename: 'User', id: r.actorUserId } : null),
+      __resolveReference: (ref, ctx) => ctx.loaders.auditEventById.load(ref.id),
+      className: (e) => className(e.classUid),
+      categoryUid: (e) => e.ocsf.category_uid,
+      activityName: (e) => activityName(e.classUid, e.activityId),
+      severity: (e) => SEVERITY[e.severityId] ?? 'Other',
+      status: (e) => STATUS[e.statusId] ?? 'Other',
+      actorKind: (e, _a, ctx) => actorKind(e, ctx),
+      // Only the caller's tenant's users are asked of identity (see actors.rules.ts).
+      actor: async (e, _a, ctx) => ((await actorKind(e, ctx)) === 'USER' && e.actorUserId ? { __typename: 'User', id: e.actorUserId } : null),
+      correlationId: (e) => e.ocsf.metadata.correlation_uid ?? null,
     },
   };
 }

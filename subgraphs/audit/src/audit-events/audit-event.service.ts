@@ -5,15 +5,20 @@
 import crypto from 'node:crypto';
 import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
-import type { EventEnvelope, Outbox } from '@imagy/platform/events';
+import type { Outbox } from '@imagy/platform/events';
+import { unstorableText, type UserError } from '@imagy/platform/graphql';
 import { BadInputError, decodeCursor, pageSize, toConnection, type Connection } from '@imagy/platform/server';
 import {
-  auditIdForEvent, auditIdForRecord, fromEnvelope, fromRecord, tenantOfEnvelope, isClassUid,
-  type OcsfEvent, type RecordInput,
+  auditIdForEvent, auditIdForRecord, fromEnvelope, fromRecord, storableEnvelope, tenantOfEnvelope, isClassUid,
+  type AuditedEnvelope, type OcsfEvent, type RecordInput,
 } from '../ocsf';
+import { memberOfEnvelope } from '../actors/actors.rules';
+import { rememberTenantUser, tenantUsersAmong } from '../actors/actors.store';
+import type { AuditErrorCode } from '../i18n/messages';
+import { englishOf, userError } from '../i18n/user-errors';
 import { readAccess, writeAccess } from './access';
 import {
-  countWhere, exportPage, findByIds, findOneWhere, findPage, insertAuditEvent, whereOf,
+  actAsTenant, countWhere, exportPage, findByIds, findOneWhere, findPage, insertAuditEvent, lockRecordId, whereOf,
   type AuditEventRow, type AuditFilter, type PageKey, type Where,
 } from './audit-event.store';
 
@@ -21,8 +26,7 @@ export const EXPORT_LIMIT = 10_000;
 export const HTTP_EXPORT_LIMIT = 100_000;
 const MAX_RANGE_DAYS = 400;
 
-export interface UserError { code: string; message: string; field: string | null }
-export interface RecordResult { event: AuditEventRow | null; userErrors: UserError[] }
+export interface RecordResult { event: AuditEventRow | null; userErrors: UserError<AuditErrorCode>[] }
 export interface ClientInfo { ip: string | null; userAgent: string | null }
 
 export type AuditConnection = Connection<AuditEventRow> & { count(): Promise<number> };
@@ -37,13 +41,20 @@ export class AuditEventService {
    * already guarantees exactly-once effect) and announces it. Returns the stored event or null for
    * a duplicate.
    */
-  async ingest(em: Em, envelope: EventEnvelope, now = Date.now()): Promise<OcsfEvent | null> {
+  async ingest(em: Em, received: AuditedEnvelope, now = Date.now()): Promise<OcsfEvent | null> {
+    const envelope = storableEnvelope(received);
     const tenant = tenantOfEnvelope(envelope);
     if (tenant !== envelope.tenantId) {
       // Tenant-less events (tenant creation, platform events) are stored under the tenant they are about.
-      await em.execute(`select set_config('app.tenant_id', ?, true)`, [tenant]);
+      await actAsTenant(em, tenant);
     }
-    const ocsf = fromEnvelope(envelope, { loggedAt: now });
+    const member = memberOfEnvelope(envelope);
+    if (member) await rememberTenantUser(em, tenant, member);
+    // The envelope does not say which tenant its actor belongs to: the OCSF actor claims the
+    // event's tenant as its organisation only when identity announced the actor there.
+    const actorId = envelope.actor?.kind === 'user' ? envelope.actor.userId : null;
+    const actorInTenant = actorId ? (await tenantUsersAmong(em, tenant, [actorId])).size > 0 : false;
+    const ocsf = fromEnvelope(envelope, { loggedAt: now, actorInTenant });
     const id = auditIdForEvent(envelope.id);
     const inserted = await insertAuditEvent(em, ocsf, { id, sourceEventId: envelope.id, subject: envelope.subject });
     if (!inserted) return null;
@@ -57,8 +68,9 @@ export class AuditEventService {
     }, { tenantId: ocsf.metadata.tenant_uid, actor: { kind: 'system', userId: null }, requestId, id: auditIdForEvent(`recorded:${id}`) });
   }
 
-  async record(auth: AuthContext, input: RecordInput & { idempotencyKey?: string | null }, client: ClientInfo): Promise<RecordResult> {
+  async record(auth: AuthContext, input: RecordInput, client: ClientInfo): Promise<RecordResult> {
     const caller = writeAccess(auth);
+    for (const field of RECORD_TEXT_FIELDS) storableText(input[field], `input.${field}`);
     const userErrors = validateRecord(input);
     if (userErrors.length) return { event: null, userErrors };
     const now = Date.now();
@@ -68,7 +80,9 @@ export class AuditEventService {
       requestId: caller.requestId, ip: client.ip, userAgent: client.userAgent,
     }, { uid: id, time: now, loggedAt: now });
     const event = await inTenantTx(this.orm, { tenantId: caller.tenantId }, async (em) => {
-      await em.execute('select pg_advisory_xact_lock(hashtext(?))', [id]);
+      await lockRecordId(em, id);
+      // A user's verified token of this tenant is identity's word that they are one of its users.
+      if (caller.kind !== 'apiKey') await rememberTenantUser(em, caller.tenantId, caller.userId);
       const [existing] = await findByIds(em, [id]);
       if (existing) return existing; // idempotent replay: the first result, nothing twice
       await insertAuditEvent(em, ocsf, { id, sourceEventId: null, subject: null });
@@ -86,6 +100,18 @@ export class AuditEventService {
     const rows = valid.length ? await inTenantTx(this.orm, scope, (em) => findByIds(em, valid)) : [];
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((i) => byId.get(i.toLowerCase()) ?? null);
+  }
+
+  /**
+   * For each id: is it a user identity announced in the caller's own tenant? (Batch for the
+   * DataLoader behind `actor`; a platform auditor's own tenant is the platform tenant.) Asked only
+   * about events the caller was already allowed to see, which a writer's recorded event also is.
+   */
+  async areTenantUsers(auth: AuthContext, ids: readonly string[]): Promise<boolean[]> {
+    const tenantId = auth.kind === 'anonymous' ? null : auth.tenantId;
+    if (!tenantId || !isUuid(tenantId)) return ids.map(() => false);
+    const known = await inTenantTx(this.orm, { tenantId }, (em) => tenantUsersAmong(em, tenantId, ids));
+    return ids.map((i) => known.has(i.toLowerCase()));
   }
 
   /**
@@ -129,7 +155,7 @@ export class AuditEventService {
   }
 
   /** NDJSON (one OCSF JSON per line, oldest first) of a time range; refuses more than EXPORT_LIMIT events. */
-  async exportNdjson(auth: AuthContext, from: Date, to: Date): Promise<string> {
+  async exportNdjson(auth: AuthContext, from: Date | string, to: Date | string): Promise<string> {
     const lines: string[] = [];
     for await (const chunk of this.exportChunks(auth, from, to, EXPORT_LIMIT)) lines.push(chunk);
     return lines.join('');
@@ -139,12 +165,12 @@ export class AuditEventService {
    * Export in chunks of NDJSON text, checked against `limit` before the first chunk (so an HTTP
    * response never starts and then fails for size).
    */
-  async *exportChunks(auth: AuthContext, from: Date, to: Date, limit: number, batch = 500): AsyncGenerator<string> {
+  async *exportChunks(auth: AuthContext, from: Date | string, to: Date | string, limit: number, batch = 500): AsyncGenerator<string> {
     const access = readAccess(auth);
-    checkRange(from, to);
-    const where: Where = whereOf({ from, to }, access.allTenants ? null : access.user.tenantId);
+    const range = checkRange(from, to);
+    const where: Where = whereOf(range, access.allTenants ? null : access.user.tenantId);
     const n = await inTenantTx(this.orm, access.scope, (em) => countWhere(em, where, limit + 1));
-    if (n > limit) throw new BadInputError(`The range holds more than ${limit} events; export a shorter range`, 'to');
+    if (n > limit) throw new BadInputError(englishOf('RANGE_TOO_LARGE', { limit }), 'to');
     let after: PageKey | null = null;
     let sent = 0;
     while (sent < limit) {
@@ -159,15 +185,34 @@ export class AuditEventService {
   }
 }
 
-export function checkRange(from: Date, to: Date): void {
+/** A report or export range: both ends valid instants, `to` after `from`, at most MAX_RANGE_DAYS; returned as canonical ISO text. */
+export function checkRange(fromIn: Date | string, toIn: Date | string): { from: string; to: string } {
+  const from = new Date(fromIn);
+  const to = new Date(toIn);
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new BadInputError('from and to must be valid date-times', 'from');
   if (to <= from) throw new BadInputError('to must be after from', 'to');
   if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) throw new BadInputError(`The range may span at most ${MAX_RANGE_DAYS} days`, 'to');
+  return { from: from.toISOString(), to: to.toISOString() };
 }
 
-function validateFilter(f: AuditFilter): AuditFilter {
+/**
+ * Text PostgreSQL cannot store or compare (NUL, a lone UTF-16 surrogate) is malformed input, not a
+ * business failure: refused as BAD_USER_INPUT naming the field before any statement runs (it would
+ * otherwise fail inside the database as an internal error). The JSON scalar does the same for `data`.
+ */
+function storableText(value: string | null | undefined, field: string): void {
+  const problem = typeof value === 'string' ? unstorableText(value) : null;
+  if (problem) throw new BadInputError(`${field} ${problem}`, field);
+}
+
+const RECORD_TEXT_FIELDS = ['operation', 'serviceName', 'resourceType', 'resourceId', 'resourceName', 'message', 'idempotencyKey'] as const;
+const FILTER_TEXT_FIELDS = ['actorUserId', 'resourceType', 'resourceId', 'text'] as const;
+
+/** Checks a search/report/live-tail filter (BAD_USER_INPUT naming the field); returns it unchanged. */
+export function validateFilter(f: AuditFilter): AuditFilter {
+  for (const k of FILTER_TEXT_FIELDS) storableText(f[k], `filter.${k}`);
   if (f.classUid !== null && f.classUid !== undefined && !isClassUid(f.classUid)) throw new BadInputError('Unknown classUid (3001, 3002, 3004 or 6003)', 'filter.classUid');
-  if (f.from && f.to && f.to <= f.from) throw new BadInputError('to must be after from', 'filter.to');
+  if (f.from && f.to && Date.parse(f.to) <= Date.parse(f.from)) throw new BadInputError('to must be after from', 'filter.to');
   if (f.text && f.text.length > 200) throw new BadInputError('text is limited to 200 characters', 'filter.text');
   for (const k of ['actorUserId', 'resourceType', 'resourceId'] as const) {
     if (f[k] && f[k]!.length > 200) throw new BadInputError(`${k} is too long`, `filter.${k}`);
@@ -176,20 +221,24 @@ function validateFilter(f: AuditFilter): AuditFilter {
 }
 
 const TOKEN = /^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/;
+const DATA_MAX_KIB = 16;
 
-export function validateRecord(input: RecordInput & { idempotencyKey?: string | null }): UserError[] {
-  const errors: UserError[] = [];
-  const err = (field: string, code: string, message: string) => errors.push({ code, message, field });
-  if (!TOKEN.test(input.operation ?? '')) err('operation', 'INVALID', 'operation must be an identifier of up to 100 characters (letters, digits, _ . : -)');
-  if (!TOKEN.test(input.resourceType ?? '')) err('resourceType', 'INVALID', 'resourceType must be an identifier of up to 100 characters');
-  if (input.resourceId && input.resourceId.length > 200) err('resourceId', 'TOO_LONG', 'resourceId is limited to 200 characters');
-  if (input.resourceName && input.resourceName.length > 200) err('resourceName', 'TOO_LONG', 'resourceName is limited to 200 characters');
-  if (input.serviceName && !TOKEN.test(input.serviceName)) err('serviceName', 'INVALID', 'serviceName must be an identifier of up to 100 characters');
-  if (input.message && input.message.length > 2000) err('message', 'TOO_LONG', 'message is limited to 2000 characters');
-  if (input.idempotencyKey && (input.idempotencyKey.length < 8 || input.idempotencyKey.length > 200)) err('idempotencyKey', 'INVALID', 'idempotencyKey must have 8 to 200 characters');
+export function validateRecord(input: RecordInput): UserError<AuditErrorCode>[] {
+  const errors: UserError<AuditErrorCode>[] = [];
+  const identifier = (field: 'operation' | 'resourceType' | 'serviceName') => errors.push(userError('INVALID', { field, params: { field, max: 100 } }));
+  const tooLong = (field: 'resourceId' | 'resourceName' | 'message', max: number) => errors.push(userError('TOO_LONG', { field, params: { field, max } }));
+  if (!TOKEN.test(input.operation ?? '')) identifier('operation');
+  if (!TOKEN.test(input.resourceType ?? '')) identifier('resourceType');
+  if (input.resourceId && input.resourceId.length > 200) tooLong('resourceId', 200);
+  if (input.resourceName && input.resourceName.length > 200) tooLong('resourceName', 200);
+  if (input.serviceName && !TOKEN.test(input.serviceName)) identifier('serviceName');
+  if (input.message && input.message.length > 2000) tooLong('message', 2000);
+  if (input.idempotencyKey && (input.idempotencyKey.length < 8 || input.idempotencyKey.length > 200)) {
+    errors.push(userError('INVALID_IDEMPOTENCY_KEY', { field: 'idempotencyKey', params: { min: 8, max: 200 } }));
+  }
   if (input.data !== null && input.data !== undefined) {
-    if (typeof input.data !== 'object' || Array.isArray(input.data)) err('data', 'INVALID', 'data must be a JSON object');
-    else if (JSON.stringify(input.data).length > 16_384) err('data', 'TOO_LARGE', 'data is limited to 16 KiB of JSON');
+    if (typeof input.data !== 'object' || Array.isArray(input.data)) errors.push(userError('INVALID_DATA', { field: 'data', params: { field: 'data' } }));
+    else if (Buffer.byteLength(JSON.stringify(input.data)) > DATA_MAX_KIB * 1024) errors.push(userError('TOO_LARGE', { field: 'data', params: { field: 'data', max: DATA_MAX_KIB } }));
   }
   return errors;
 }

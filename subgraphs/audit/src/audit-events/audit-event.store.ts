@@ -3,7 +3,8 @@
  * limits what it sees; tenant-scoped reads also name the tenant explicitly so the planner uses the
  * (tenant_id, ...) indexes.
  */
-import type { Em } from '@imagy/platform/db';
+import { iso, type Em } from '@imagy/platform/db';
+import type { AuditEventFilter } from '../__generated__/graphql';
 import { columnsOf, type OcsfEvent } from '../ocsf';
 import type { AuditColumns } from '../ocsf/columns';
 
@@ -15,25 +16,13 @@ export interface AuditEventRow extends Omit<AuditColumns, 'categoryUid' | 'searc
   ocsf: OcsfEvent;
 }
 
-export interface AuditFilter {
-  actorUserId?: string | null;
-  resourceType?: string | null;
-  resourceId?: string | null;
-  classUid?: number | null;
-  activityId?: number | null;
-  statusId?: number | null;
-  severityId?: number | null;
-  from?: Date | null;
-  to?: Date | null;
-  text?: string | null;
-}
+/** The search filter as the SDL declares it; `from`/`to` are canonical ISO 8601 text (the DateTime scalar's, or the service's). */
+export type AuditFilter = AuditEventFilter;
 
 export interface Where { sql: string; params: unknown[] }
 
-/** `time` as ISO 8601 UTC with milliseconds (what is stored: OCSF times are ms), never a driver-parsed value. */
-export const ISO_TIME = (col = 'time') => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-export const SELECT_COLUMNS = `id, ${ISO_TIME()} as time, tenant_id as "tenantId", class_uid as "classUid", activity_id as "activityId", type_uid as "typeUid",
+// `time` as ISO 8601 UTC with milliseconds (what is stored: OCSF times are ms), never a driver-parsed value.
+export const SELECT_COLUMNS = `id, ${iso('time')} as time, tenant_id as "tenantId", class_uid as "classUid", activity_id as "activityId", type_uid as "typeUid",
   severity_id as "severityId", status_id as "statusId", actor_user_id as "actorUserId", resource_type as "resourceType",
   resource_id as "resourceId", message, ocsf`;
 
@@ -55,11 +44,24 @@ export function whereOf(filter: AuditFilter, tenantId: string | null): Where {
   if (filter.activityId !== null && filter.activityId !== undefined) add('activity_id = ?', filter.activityId);
   if (filter.statusId !== null && filter.statusId !== undefined) add('status_id = ?', filter.statusId);
   if (filter.severityId !== null && filter.severityId !== undefined) add('severity_id = ?', filter.severityId);
-  if (filter.from) add('time >= ?::timestamptz', filter.from.toISOString());
-  if (filter.to) add('time < ?::timestamptz', filter.to.toISOString());
+  if (filter.from) add('time >= ?::timestamptz', filter.from);
+  if (filter.to) add('time < ?::timestamptz', filter.to);
   const q = filter.text ? tsQueryOf(filter.text) : null;
   if (q) add(`search @@ to_tsquery('simple', ?)`, q);
   return { sql: parts.length ? parts.join(' and ') : 'true', params };
+}
+
+/**
+ * Switches the consumer's transaction to the tenant an event is about (tenant-less events such as
+ * `identity.tenant.created`, or platform events): transaction-local, like inTenantTx's own setting.
+ */
+export async function actAsTenant(em: Em, tenantId: string): Promise<void> {
+  await em.execute(`select set_config('app.tenant_id', ?, true)`, [tenantId]);
+}
+
+/** Serialises concurrent records of one id (an idempotent replay racing its first call) until commit. */
+export async function lockRecordId(em: Em, id: string): Promise<void> {
+  await em.execute('select pg_advisory_xact_lock(hashtext(?))', [id]);
 }
 
 export interface InsertMeta { id: string; sourceEventId: string | null; subject: string | null }
@@ -67,7 +69,7 @@ export interface InsertMeta { id: string; sourceEventId: string | null; subject:
 /** Inserts one event; returns false when (id, time) already exists (a duplicate delivery). */
 export async function insertAuditEvent(em: Em, event: OcsfEvent, meta: InsertMeta): Promise<boolean> {
   const c = columnsOf(event);
-  const rows = await em.execute(
+  const rows = await em.execute<{ id: string }[]>(
     `insert into audit_events (id, time, tenant_id, class_uid, category_uid, activity_id, type_uid, severity_id, status_id,
        actor_user_id, resource_type, resource_id, message, search, source_event_id, subject, ocsf)
      values (?, ?::timestamptz, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, to_tsvector('simple', ?), ?, ?, ?::jsonb)
@@ -82,12 +84,12 @@ export async function findByIds(em: Em, ids: string[]): Promise<AuditEventRow[]>
   if (ids.length === 0) return [];
   // A Postgres array literal: MikroORM would expand a JS array parameter into a list. Callers pass UUIDs only.
   if (!ids.every((i) => /^[0-9a-f-]{36}$/i.test(i))) throw new Error('findByIds expects UUIDs');
-  return em.execute(`select ${SELECT_COLUMNS} from audit_events where id = any(?::uuid[])`, [`{${ids.join(',')}}`]) as Promise<AuditEventRow[]>;
+  return em.execute<AuditEventRow[]>(`select ${SELECT_COLUMNS} from audit_events where id = any(?::uuid[])`, [`{${ids.join(',')}}`]);
 }
 
 /** One event by id, only if it also satisfies `where` (the live tail's filter). */
 export async function findOneWhere(em: Em, id: string, where: Where): Promise<AuditEventRow | null> {
-  const rows = await em.execute(`select ${SELECT_COLUMNS} from audit_events where id = ?::uuid and ${where.sql} limit 1`, [id, ...where.params]) as AuditEventRow[];
+  const rows = await em.execute<AuditEventRow[]>(`select ${SELECT_COLUMNS} from audit_events where id = ?::uuid and ${where.sql} limit 1`, [id, ...where.params]);
   return rows[0] ?? null;
 }
 
@@ -101,19 +103,22 @@ export async function findPage(em: Em, where: Where, limit: number, after: PageK
     params.push(after.time, after.id);
   }
   params.push(limit);
-  return em.execute(`select ${SELECT_COLUMNS} from audit_events where ${where.sql}${keyset} order by time desc, id desc limit ?`, params) as Promise<AuditEventRow[]>;
+  return em.execute<AuditEventRow[]>(`select ${SELECT_COLUMNS} from audit_events where ${where.sql}${keyset} order by time desc, id desc limit ?`, params);
 }
 
 export async function countWhere(em: Em, where: Where, cap?: number): Promise<number> {
   const sql = cap
     ? `select count(*)::int as n from (select 1 from audit_events where ${where.sql} limit ${Math.floor(cap)}) capped`
     : `select count(*)::int as n from audit_events where ${where.sql}`;
-  const rows = await em.execute(sql, where.params) as { n: number }[];
+  const rows = await em.execute<{ n: number }[]>(sql, where.params);
   return rows[0]!.n;
 }
 
 /** OCSF JSON text of a page, oldest first (export order), keyset after (time, id). */
-export async function exportPage(em: Em, where: Where, limit: number, after: PageKey | null): Promise<{ time: string; id: string; json: string }[]> {
+/** One exported event: its keyset position and its OCSF JSON as stored (text, never re-serialised). */
+export interface ExportRow { time: string; id: string; json: string }
+
+export async function exportPage(em: Em, where: Where, limit: number, after: PageKey | null): Promise<ExportRow[]> {
   const params = [...where.params];
   let keyset = '';
   if (after) {
@@ -121,5 +126,5 @@ export async function exportPage(em: Em, where: Where, limit: number, after: Pag
     params.push(after.time, after.id);
   }
   params.push(limit);
-  return em.execute(`select ${ISO_TIME()} as time, id, ocsf::text as json from audit_events where ${where.sql}${keyset} order by time, id limit ?`, params) as Promise<{ time: string; id: string; json: string }[]>;
+  return em.execute<ExportRow[]>(`select ${iso('time')} as time, id, ocsf::text as json from audit_events where ${where.sql}${keyset} order by time, id limit ?`, params);
 }

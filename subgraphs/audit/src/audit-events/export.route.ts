@@ -7,9 +7,20 @@
 import { once } from 'node:events';
 import type express from 'express';
 import type { TokenVerifier } from '@imagy/platform/auth';
-import { authenticate, codeOf, requestIdFrom } from '@imagy/platform/server';
+import { parseDateTime } from '@imagy/platform/graphql';
+import { authenticate, BadInputError, codeOf, requestIdFrom } from '@imagy/platform/server';
 import { logger } from '@imagy/platform/logger';
 import { HTTP_EXPORT_LIMIT, type AuditEventService } from './audit-event.service';
+
+/** A query parameter under the GraphQL DateTime rules (offset required, real date, 1900..2999), or BAD_USER_INPUT. */
+function dateTimeParam(value: unknown, name: string): string {
+  try {
+    if (typeof value !== 'string') throw new Error('missing');
+    return parseDateTime(value);
+  } catch {
+    throw new BadInputError(`${name} must be an ISO 8601 date-time with an offset between 1900 and 2999, e.g. 2025-01-31T10:00:00Z`, name);
+  }
+}
 
 const STATUS: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, BAD_USER_INPUT: 400, NOT_FOUND: 404 };
 
@@ -19,8 +30,8 @@ export function exportRoute(service: AuditEventService, verifier: TokenVerifier)
       const requestId = requestIdFrom(req.headers['x-request-id']);
       try {
         const auth = await authenticate(verifier, req.headers.authorization, requestId);
-        const from = new Date(String(req.query.from ?? ''));
-        const to = new Date(String(req.query.to ?? ''));
+        const from = dateTimeParam(req.query.from, 'from');
+        const to = dateTimeParam(req.query.to, 'to');
         const chunks = service.exportChunks(auth, from, to, HTTP_EXPORT_LIMIT);
         const first = await chunks.next(); // authorization and size errors surface before any byte is sent
         res.status(200);

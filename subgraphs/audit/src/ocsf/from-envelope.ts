@@ -11,15 +11,16 @@
  * | identity.user.locked            | 3001 Account Change     | 9 Lock              | Success |
  * | identity.user.disabled/enabled  | 3001 Account Change     | 5 Disable / 2 Enable| Success |
  * | identity.user.deleted           | 3001 Account Change     | 6 Delete            | Success |
+ * | identity.user.updated (status)  | 3001 Account Change     | 5 Disable / 2 Enable by the new `status`, 99 Other when it is not given | Success |
  * | identity.user.updated (password)| 3001 Account Change     | 3 Password Change   | Success |
  * | identity.user.updated (other)   | 3004 Entity Management  | 3 Update            | Success |
  * | identity.tenant.created/updated | 3004 Entity Management  | 1 Create / 3 Update | Success |
  * | <domain>.<aggregate>.<verb>     | 3004 Entity Management  | by verb, else 99    | by verb |
  */
 import type { EventEnvelope } from '@imagy/platform/events';
-import { ACCOUNT, AUTH, CLASS, CLASSES, CRUD, OCSF_VERSION, SEVERITY, SEVERITY_ID, STATUS, STATUS_ID, activityName, typeName, typeUidOf, type ClassUid } from './classes';
+import { ACCOUNT, AUTH, CLASS, CLASSES, CRUD, OCSF_VERSION, OTHER, SEVERITY, SEVERITY_ID, STATUS, STATUS_ID, activityName, typeName, typeUidOf, type ClassUid } from './classes';
 import { PLATFORM_TENANT } from './ids';
-import { maskText, redact } from './redact';
+import { maskText, redact, storableDeep, storableText } from './redact';
 import type { OcsfActor, OcsfEvent, OcsfUser } from './types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -28,14 +29,38 @@ const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v
 export interface MapOptions {
   /** When the audit subgraph logged the event (ms epoch); `metadata.logged_time`. */
   loggedAt: number;
+  /**
+   * Identity announced the envelope's user actor as a user of the event's tenant, so
+   * `actor.user.org` may name that tenant. Otherwise the organisation is left out: the envelope does
+   * not say where its actor comes from (a platform admin acting in a tenant is not of that tenant).
+   */
+  actorInTenant?: boolean;
 }
 
 type Data = Record<string, unknown>;
 
+/**
+ * A domain event as audit reads it: any subject of any domain, with a payload of unknown shape.
+ * Audit stores events of subjects it has never heard of (a new domain ships before audit learns
+ * its vocabulary), so the mapping must not depend on the typed catalogue; every typed envelope is one.
+ */
+export type AuditedEnvelope = Pick<EventEnvelope, 'id' | 'tenantId' | 'occurredAt' | 'actor' | 'requestId'> & { subject: string; data: unknown };
+
+/** The envelope with every text made storable (NUL, lone surrogates -> U+FFFD), before anything reads it. */
+export function storableEnvelope(envelope: AuditedEnvelope): AuditedEnvelope {
+  return {
+    ...envelope,
+    subject: storableText(envelope.subject),
+    requestId: envelope.requestId === null ? null : storableText(envelope.requestId),
+    actor: storableDeep(envelope.actor) as AuditedEnvelope['actor'],
+    data: storableDeep(envelope.data),
+  };
+}
+
 /** The tenant an event belongs to: its envelope's, else the tenant it is about, else the platform. */
-export function tenantOfEnvelope(envelope: Pick<EventEnvelope, 'tenantId' | 'subject' | 'data'>): string {
+export function tenantOfEnvelope(envelope: Pick<AuditedEnvelope, 'tenantId' | 'subject' | 'data'>): string {
   if (isUuid(envelope.tenantId)) return envelope.tenantId.toLowerCase();
-  const data = (envelope.data ?? {}) as Data;
+  const data = (envelope.data && typeof envelope.data === 'object' ? envelope.data : {}) as Data;
   if (envelope.subject.startsWith('identity.tenant.') && isUuid(data.tenantId)) return data.tenantId.toLowerCase();
   return PLATFORM_TENANT;
 }
@@ -63,11 +88,13 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
-function actorOf(envelope: EventEnvelope, product: string): OcsfActor {
+function actorOf(envelope: AuditedEnvelope, product: string, actorInTenant: boolean): OcsfActor {
   const a = envelope.actor ?? { kind: 'system', userId: null };
   switch (a.kind) {
     case 'user':
-      return a.userId ? { user: { uid: a.userId, type_id: 1, type: 'User', org: { uid: tenantOfEnvelope(envelope) } }, app_name: product } : { user: { name: 'unknown', type_id: 0, type: 'Unknown' }, app_name: product };
+      return a.userId
+        ? { user: { uid: a.userId, type_id: 1, type: 'User', ...(actorInTenant ? { org: { uid: tenantOfEnvelope(envelope) } } : {}) }, app_name: product }
+        : { user: { name: 'unknown', type_id: 0, type: 'Unknown' }, app_name: product };
     case 'apiKey':
       return { user: { uid: a.userId ?? 'api-key', type_id: 4, type: 'Service' }, app_name: product };
     case 'anonymous':
@@ -87,6 +114,17 @@ function targetUser(data: Data, tenant: string): OcsfUser {
   return user;
 }
 
+/**
+ * The account state an identity user event says the user is in now: `status` as identity stores
+ * it (ACTIVE / DISABLED), with the synonyms other issuers use. Null when the payload does not say.
+ */
+function accountStateOf(data: Data): 'ACTIVE' | 'DISABLED' | null {
+  const status = str(data.status)?.toUpperCase();
+  if (status === 'DISABLED' || status === 'SUSPENDED' || status === 'DEACTIVATED') return 'DISABLED';
+  if (status === 'ACTIVE' || status === 'ENABLED') return 'ACTIVE';
+  return null;
+}
+
 interface Shape {
   classUid: ClassUid;
   activityId: number;
@@ -97,7 +135,7 @@ interface Shape {
   extra: Partial<OcsfEvent>;
 }
 
-function shapeOf(envelope: EventEnvelope, tenant: string, product: string): Shape {
+function shapeOf(envelope: AuditedEnvelope, tenant: string, product: string): Shape {
   const { domain, aggregate, verb } = parseSubject(envelope.subject);
   const data = (envelope.data && typeof envelope.data === 'object' ? envelope.data : {}) as Data;
   const info = { classUid: CLASS.entityManagement as ClassUid, statusId: STATUS_ID.success as number, severityId: SEVERITY_ID.informational as number };
@@ -129,9 +167,23 @@ function shapeOf(envelope: EventEnvelope, tenant: string, product: string): Shap
       case 'deleted': return account(ACCOUNT.delete, `User ${who} deleted`, SEVERITY_ID.low);
       case 'password_changed': return account(ACCOUNT.passwordChange, `Password of ${who} changed`);
       case 'password_reset': return account(ACCOUNT.passwordReset, `Password of ${who} reset`);
-      case 'updated': {
-        const changes = Array.isArray(data.changes) ? data.changes.map(String) : [];
-        if (changes.some((c) => /password/i.test(c))) return account(ACCOUNT.passwordChange, `Password of ${who} changed`);
+      case 'updated':
+      case 'status_changed': {
+        const changes = verb === 'status_changed' ? ['status'] : Array.isArray(data.changes) ? data.changes.map(String) : [];
+        const password = changes.some((c) => /password/i.test(c));
+        if (changes.includes('status')) {
+          // Disabling or re-enabling an account is an Account Change (3001) a SIEM's account rules look
+          // for, never a generic entity update, whatever else changed in the same call.
+          const others = changes.filter((c) => c !== 'status');
+          const also = others.length ? ` (also changed: ${others.join(', ')})` : '';
+          const state = accountStateOf(data);
+          if (state === 'DISABLED') return account(ACCOUNT.disable, `User ${who} disabled${also}`, SEVERITY_ID.low);
+          if (state === 'ACTIVE') return account(ACCOUNT.enable, `User ${who} enabled${also}`);
+          // The event says the status changed but not to what: still an account change, activity Other.
+          const shape = account(OTHER, `Status of ${who} changed${also}`, SEVERITY_ID.low);
+          return { ...shape, extra: { ...shape.extra, unmapped: { verb, changes } } };
+        }
+        if (password) return account(ACCOUNT.passwordChange, `Password of ${who} changed`);
         break; // generic update: entity management below
       }
       default: break;
@@ -159,7 +211,7 @@ function shapeOf(envelope: EventEnvelope, tenant: string, product: string): Shap
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const capital = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1).replace(/_/g, ' ') : s);
 
-export function fromEnvelope(envelope: EventEnvelope, options: MapOptions): OcsfEvent {
+export function fromEnvelope(envelope: AuditedEnvelope, options: MapOptions): OcsfEvent {
   const tenant = tenantOfEnvelope(envelope);
   const { domain } = parseSubject(envelope.subject);
   const product = `imagy-${domain}`;
@@ -194,7 +246,7 @@ export function fromEnvelope(envelope: EventEnvelope, options: MapOptions): Ocsf
       logged_time: options.loggedAt,
       original_time: envelope.occurredAt,
     },
-    actor: actorOf(envelope, product),
+    actor: actorOf(envelope, product, options.actorInTenant === true),
     ...(redact(shape.extra) as Partial<OcsfEvent>),
   };
   // A logon is performed by the user who logs on, even though no token carried their identity yet.

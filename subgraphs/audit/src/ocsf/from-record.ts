@@ -4,27 +4,12 @@
  * The actor is always the authenticated caller; the tenant is always the caller's.
  */
 import { CLASS, CLASSES, CRUD, OCSF_VERSION, SEVERITY, SEVERITY_ID, STATUS, STATUS_ID, activityName, typeName, typeUidOf, type ClassUid } from './classes';
+import type { AuditActivity, AuditSeverity, RecordAuditEventInput } from '../__generated__/graphql';
 import { maskText, redact } from './redact';
 import type { OcsfEvent } from './types';
 
-export type RecordKind = 'API_ACTIVITY' | 'ENTITY_MANAGEMENT';
-export type RecordActivity = 'CREATE' | 'READ' | 'UPDATE' | 'DELETE' | 'OTHER';
-export type RecordOutcome = 'SUCCESS' | 'FAILURE';
-export type RecordSeverity = 'INFORMATIONAL' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
-
-export interface RecordInput {
-  kind: RecordKind;
-  activity: RecordActivity;
-  operation: string;
-  serviceName?: string | null;
-  resourceType: string;
-  resourceId?: string | null;
-  resourceName?: string | null;
-  message?: string | null;
-  outcome?: RecordOutcome | null;
-  severity?: RecordSeverity | null;
-  data?: Record<string, unknown> | null;
-}
+/** The input of `recordAuditEvent`, as the SDL declares it (generated). */
+export type RecordInput = RecordAuditEventInput;
 
 export interface RecordCaller {
   tenantId: string;
@@ -36,8 +21,8 @@ export interface RecordCaller {
   userAgent?: string | null;
 }
 
-const ACTIVITY: Record<RecordActivity, number> = { CREATE: CRUD.create, READ: CRUD.read, UPDATE: CRUD.update, DELETE: CRUD.delete, OTHER: CRUD.other };
-const SEVERITY_OF: Record<RecordSeverity, number> = { INFORMATIONAL: SEVERITY_ID.informational, LOW: SEVERITY_ID.low, MEDIUM: SEVERITY_ID.medium, HIGH: SEVERITY_ID.high, CRITICAL: SEVERITY_ID.critical };
+const ACTIVITY: Record<AuditActivity, number> = { CREATE: CRUD.create, READ: CRUD.read, UPDATE: CRUD.update, DELETE: CRUD.delete, OTHER: CRUD.other };
+const SEVERITY_OF: Record<AuditSeverity, number> = { INFORMATIONAL: SEVERITY_ID.informational, LOW: SEVERITY_ID.low, MEDIUM: SEVERITY_ID.medium, HIGH: SEVERITY_ID.high, CRITICAL: SEVERITY_ID.critical };
 
 export function fromRecord(input: RecordInput, caller: RecordCaller, ids: { uid: string; time: number; loggedAt: number }): OcsfEvent {
   const classUid: ClassUid = input.kind === 'API_ACTIVITY' ? CLASS.apiActivity : CLASS.entityManagement;
@@ -53,7 +38,8 @@ export function fromRecord(input: RecordInput, caller: RecordCaller, ids: { uid:
     ...(input.resourceName ? { name: input.resourceName } : {}),
   };
   if (!resource.uid && !resource.name) Object.assign(resource, { name: input.resourceType });
-  const data = input.data ? (redact(input.data) as Record<string, unknown>) : undefined;
+  // validateRecord let only a JSON object through; anything else is not stored.
+  const data = input.data && typeof input.data === 'object' && !Array.isArray(input.data) ? (redact(input.data) as Record<string, unknown>) : undefined;
   const defaultMessage = `${input.operation} ${input.activity.toLowerCase()} ${input.resourceType}${input.resourceId ? ` ${input.resourceId}` : ''}`;
   const event: OcsfEvent = {
     class_uid: classUid,

@@ -1,14 +1,13 @@
 import crypto from 'node:crypto';
-import type { EventEnvelope } from '@imagy/platform/events';
 import { ocsfProblems } from '../../test/ocsf-validator';
-import { auditIdForEvent, columnsOf, crudActivityOfVerb, fromEnvelope, fromRecord, maskText, PLATFORM_TENANT, redact, uuidV5 } from './index';
+import { auditIdForEvent, columnsOf, crudActivityOfVerb, fromEnvelope, fromRecord, maskText, PLATFORM_TENANT, redact, storableEnvelope, uuidV5, type AuditedEnvelope } from './index';
 
 const tenant = crypto.randomUUID();
-const envelope = (subject: string, data: Record<string, unknown>, over: Partial<EventEnvelope> = {}): EventEnvelope => ({
-  id: crypto.randomUUID(), subject: subject as never, tenantId: tenant, occurredAt: '2025-03-04T05:06:07.089Z',
-  actor: { kind: 'system', userId: null }, requestId: 'req-12345678', data: data as never, schemaVersion: 1, signature: 'x', ...over,
+const envelope = (subject: string, data: Record<string, unknown>, over: Partial<AuditedEnvelope> = {}): AuditedEnvelope => ({
+  id: crypto.randomUUID(), subject, tenantId: tenant, occurredAt: '2025-03-04T05:06:07.089Z',
+  actor: { kind: 'system', userId: null }, requestId: 'req-12345678', data, ...over,
 });
-const map = (e: EventEnvelope) => fromEnvelope(e, { loggedAt: 1_741_000_000_000 });
+const map = (e: AuditedEnvelope) => fromEnvelope(e, { loggedAt: 1_741_000_000_000 });
 
 describe('OCSF mapping of domain events', () => {
   test('a successful login becomes an Authentication Logon with status Success, performed by that user', () => {
@@ -43,6 +42,63 @@ describe('OCSF mapping of domain events', () => {
     expect(ocsfProblems(locked)).toEqual([]);
   });
 
+  test('disabling and re-enabling a user are Account Change Disable and Enable, never an Entity Management update', () => {
+    const userId = crypto.randomUUID();
+    const admin = { actor: { kind: 'user' as const, userId: crypto.randomUUID() } };
+    const disabled = map(envelope('identity.user.updated', { userId, changes: ['status'], status: 'DISABLED' }, admin));
+    const enabled = map(envelope('identity.user.updated', { userId, changes: ['status'], status: 'ACTIVE' }, admin));
+    const disabledSubject = map(envelope('identity.user.disabled', { userId, email: 'bo@bank.test' }, admin));
+    const enabledSubject = map(envelope('identity.user.enabled', { userId, email: 'bo@bank.test' }, admin));
+    for (const o of [disabled, disabledSubject]) {
+      expect(o).toMatchObject({ class_uid: 3001, class_name: 'Account Change', activity_id: 5, activity_name: 'Disable', type_uid: 300105, type_name: 'Account Change: Disable', status_id: 1, user: { uid: userId } });
+    }
+    for (const o of [enabled, enabledSubject]) expect(o).toMatchObject({ class_uid: 3001, activity_id: 2, activity_name: 'Enable', type_uid: 300102 });
+    for (const o of [disabled, enabled, disabledSubject, enabledSubject]) expect(ocsfProblems(o)).toEqual([]);
+    // Resource columns point at the account, so a search by the user finds its disabling.
+    expect(columnsOf(disabled)).toMatchObject({ classUid: 3001, activityId: 5, resourceType: 'user', resourceId: userId });
+  });
+
+  test('a disable that changed other fields in the same call is still a Disable, naming the other changes', () => {
+    const o = map(envelope('identity.user.updated', { userId: crypto.randomUUID(), changes: ['displayName', 'status', 'password'], status: 'DISABLED' }));
+    expect(o).toMatchObject({ class_uid: 3001, activity_id: 5 });
+    expect(o.message).toContain('also changed: displayName, password');
+    expect(ocsfProblems(o)).toEqual([]);
+  });
+
+  test('a status change whose new status is not given is an Account Change (Other), not an entity update', () => {
+    const o = map(envelope('identity.user.updated', { userId: crypto.randomUUID(), changes: ['status'] }));
+    expect(o).toMatchObject({ class_uid: 3001, activity_id: 99, activity_name: 'Other', type_uid: 300199, unmapped: { changes: ['status'] } });
+    expect(ocsfProblems(o)).toEqual([]);
+  });
+
+  test('a lockout is Account Change Lock (9) and a failed logon of a locked account stays an Authentication failure', () => {
+    const locked = map(envelope('identity.user.locked', { userId: crypto.randomUUID(), email: 'bo@bank.test', until: '2025-03-04T06:00:00Z' }));
+    expect(locked).toMatchObject({ class_uid: 3001, activity_id: 9, activity_name: 'Lock', type_name: 'Account Change: Lock' });
+    const refused = map(envelope('identity.user.login_failed', { email: 'bo@bank.test', userId: crypto.randomUUID(), reason: 'LOCKED', ip: null, userAgent: null }));
+    expect(refused).toMatchObject({ class_uid: 3002, activity_id: 1, status_id: 2, status_detail: 'LOCKED' });
+    for (const o of [locked, refused]) expect(ocsfProblems(o)).toEqual([]);
+  });
+
+  test('other user updates stay Entity Management updates', () => {
+    const o = map(envelope('identity.user.updated', { userId: crypto.randomUUID(), changes: ['displayName', 'roles'] }));
+    expect(o).toMatchObject({ class_uid: 3004, activity_id: 3 });
+    expect(ocsfProblems(o)).toEqual([]);
+  });
+
+  test('the validator refuses an activity name that is not the published OCSF caption of its id', () => {
+    const o = map(envelope('identity.user.locked', { userId: crypto.randomUUID(), email: 'bo@bank.test', until: '2025-03-04T06:00:00Z' }));
+    expect(ocsfProblems({ ...o, activity_id: 8, type_uid: 300108 })).toEqual(expect.arrayContaining([expect.stringContaining('activity_name "Lock" != "Detach Policy"')]));
+  });
+
+  test('a user actor claims the event\'s tenant as organisation only when known to be one of its users', () => {
+    const actor = { actor: { kind: 'user' as const, userId: crypto.randomUUID() } };
+    const e = envelope('lending.product.created', { productId: 'p-1' }, actor);
+    expect(fromEnvelope(e, { loggedAt: 1, actorInTenant: true }).actor.user).toEqual({ uid: actor.actor.userId, type_id: 1, type: 'User', org: { uid: tenant } });
+    // A platform admin acting in the tenant is not of the tenant: no organisation rather than a wrong one.
+    expect(fromEnvelope(e, { loggedAt: 1 }).actor.user).toEqual({ uid: actor.actor.userId, type_id: 1, type: 'User' });
+    expect(ocsfProblems(fromEnvelope(e, { loggedAt: 1 }))).toEqual([]);
+  });
+
   test('tenant events are Entity Management of a tenant entity, stored under that tenant even without an envelope tenant', () => {
     const tenantId = crypto.randomUUID();
     const o = map(envelope('identity.tenant.created', { tenantId, slug: 'acme', name: 'Acme Bank' }, { tenantId: null }));
@@ -61,6 +117,13 @@ describe('OCSF mapping of domain events', () => {
     const failed = map(envelope('lending.payment.failed', { paymentId: id }));
     expect(failed.status_id).toBe(2);
     for (const o of [created, other, failed]) expect(ocsfProblems(o)).toEqual([]);
+  });
+
+  test('another producer\'s event with NUL or lone surrogates is still recorded, those characters replaced', () => {
+    const e = storableEnvelope(envelope('lending.product.created', { productId: 'p\u0000-1', name: 'Plan \ud800 A', tags: ['x\u0000'], ['k\u0000']: 1 }, { requestId: 'req\u0000' }));
+    const text = JSON.stringify(map(e));
+    expect(text).not.toMatch(/\\u0000|\\ud800/i);
+    expect(map(e)).toMatchObject({ entity: { uid: 'p\ufffd-1', name: 'Plan \ufffd A' }, metadata: { correlation_uid: 'req\ufffd' } });
   });
 
   test('events of no tenant are stored under the platform tenant', () => {

@@ -1,51 +1,62 @@
 /**
  * Audit reports: counts of events grouped by actor, by resource or by period (day/week/month,
- * UTC), with first/last occurrence and failures. One SQL aggregation over the caller's read scope,
- * bounded in time range (checkRange) and in rows (REPORT_ROW_LIMIT).
+ * UTC), with first/last occurrence and failures, over the caller's read scope. The rules live
+ * here (who may ask, the range bound, the period requirement, the row bound, how an actor is
+ * shown); the aggregation is one SQL statement in reports.store.ts.
  */
 import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, type Orm } from '@imagy/platform/db';
 import { BadInputError } from '@imagy/platform/server';
 import { readAccess } from '../audit-events/access';
-import { checkRange } from '../audit-events/audit-event.service';
-import { ISO_TIME, whereOf, type AuditFilter } from '../audit-events/audit-event.store';
+import { checkRange, validateFilter } from '../audit-events/audit-event.service';
+import { whereOf, type AuditFilter } from '../audit-events/audit-event.store';
+import { actorKindOf } from '../actors/actors.rules';
+import { tenantUsersAmong } from '../actors/actors.store';
+import type { AuditActorKind, QueryAuditReportArgs } from '../__generated__/graphql';
+import { aggregate, SYSTEM_KEY, type Grouping } from './reports.store';
 
-export type GroupBy = 'ACTOR' | 'RESOURCE' | 'PERIOD';
-export type Period = 'DAY' | 'WEEK' | 'MONTH';
-
-export interface ReportRow { key: string; count: number; firstAt: string; lastAt: string; failures: number; actorUserId: string | null }
+export interface ReportRow {
+  key: string;
+  count: number;
+  firstAt: string;
+  lastAt: string;
+  failures: number;
+  /** Set only for ACTOR rows of a user of the caller's tenant (the only users identity will show the caller). */
+  actorUserId: string | null;
+  /** ACTOR rows only. */
+  actorKind: AuditActorKind | null;
+}
 
 export const REPORT_ROW_LIMIT = 1000;
-const SYSTEM_KEY = 'system';
 
-const PERIOD_SQL: Record<Period, string> = {
-  DAY: `to_char(date_trunc('day', time at time zone 'UTC'), 'YYYY-MM-DD')`,
-  WEEK: `to_char(date_trunc('week', time at time zone 'UTC'), 'IYYY-"W"IW')`,
-  MONTH: `to_char(date_trunc('month', time at time zone 'UTC'), 'YYYY-MM')`,
-};
 
 export class ReportService {
   constructor(private readonly orm: Orm) {}
 
-  async report(auth: AuthContext, args: { groupBy: GroupBy; period?: Period | null; from: Date; to: Date; filter?: AuditFilter | null }): Promise<ReportRow[]> {
+  async report(auth: AuthContext, args: QueryAuditReportArgs): Promise<ReportRow[]> {
     const access = readAccess(auth);
-    checkRange(args.from, args.to);
-    if (args.groupBy === 'PERIOD' && !args.period) throw new BadInputError('period is required when grouping by PERIOD', 'period');
-    const filter: AuditFilter = { ...(args.filter ?? {}), from: args.from, to: args.to };
+    const range = checkRange(args.from, args.to);
+    let grouping: Grouping;
+    if (args.groupBy === 'PERIOD') {
+      if (!args.period) throw new BadInputError('period is required when grouping by PERIOD', 'period');
+      grouping = { groupBy: 'PERIOD', period: args.period };
+    } else {
+      grouping = { groupBy: args.groupBy };
+    }
+    // The report's own range bounds the filter's (same checks as a search filter).
+    const filter: AuditFilter = validateFilter({ ...(args.filter ?? {}), ...range });
     const where = whereOf(filter, access.allTenants ? null : access.user.tenantId);
-    const keySql = args.groupBy === 'ACTOR'
-      ? `coalesce(actor_user_id, '${SYSTEM_KEY}')`
-      : args.groupBy === 'RESOURCE'
-        ? `coalesce(resource_type, 'unknown') || ':' || coalesce(resource_id, '')`
-        : PERIOD_SQL[args.period!];
-    const order = args.groupBy === 'PERIOD' ? 'key' : 'count desc, key';
-    const rows = await inTenantTx(this.orm, access.scope, (em) => em.execute(
-      `select ${keySql} as key, count(*)::int as count, ${ISO_TIME('min(time)')} as "firstAt", ${ISO_TIME('max(time)')} as "lastAt",
-              (count(*) filter (where status_id = 2))::int as failures
-         from audit_events where ${where.sql}
-        group by 1 order by ${order} limit ${REPORT_ROW_LIMIT}`,
-      where.params,
-    )) as Omit<ReportRow, 'actorUserId'>[];
-    return rows.map((r) => ({ ...r, actorUserId: args.groupBy === 'ACTOR' && r.key !== SYSTEM_KEY ? r.key : null }));
+    return inTenantTx(this.orm, access.scope, async (em) => {
+      const rows = await aggregate(em, where, grouping, REPORT_ROW_LIMIT);
+      if (grouping.groupBy !== 'ACTOR') return rows.map(({ actorTypeId: _, ...r }) => ({ ...r, actorUserId: null, actorKind: null }));
+      // Actors of other tenants (platform staff acting here) keep their id as the key, but are never
+      // resolved through identity: see actors.rules.ts.
+      const local = await tenantUsersAmong(em, access.user.tenantId, rows.map((r) => r.key));
+      return rows.map(({ actorTypeId, ...r }) => {
+        const actorId = r.key === SYSTEM_KEY ? null : r.key;
+        const actorKind = actorKindOf(actorTypeId, actorId, actorId !== null && local.has(actorId.toLowerCase()));
+        return { ...r, actorKind, actorUserId: actorKind === 'USER' ? actorId : null };
+      });
+    });
   }
 }

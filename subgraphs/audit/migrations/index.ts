@@ -1,0 +1,9 @@
+/** The audit subgraph's migrations, in the order they run (names are recorded in mikro_orm_migrations: never rename one). */
+import type { SubgraphOrmOptions } from '@imagy/platform/db';
+import { AuditEvents0001 } from './0001-audit-events';
+import { TenantUsers0002 } from './0002-tenant-users';
+
+export const migrations: SubgraphOrmOptions['migrations'] = [
+  { name: 'AuditEvents0001', class: AuditEvents0001 },
+  { name: 'TenantUsers0002', class: TenantUsers0002 },
+];
