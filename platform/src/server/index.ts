@@ -6,3 +6,4 @@ export * from './pagination';
 export * from './subscriptions';
 export * from './caller';
 export * from './lifecycle';
+export * from './operation-limits';
