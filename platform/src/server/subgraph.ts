@@ -29,6 +29,7 @@ import { trustProxySetting } from './caller';
 import { ERROR_CODES_ES, localeFrom, localizeResult, type Catalogue } from '../i18n';
 import { operationDuration, operationErrors, registry } from './metrics';
 import { isProduction } from '../config';
+import { operationLimitsPlugin } from './operation-limits';
 
 export interface BaseContext {
   auth: AuthContext;
@@ -145,6 +146,8 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
       ...(isProduction() ? [ApolloServerPluginLandingPageDisabled()] : []),
       metricsPlugin as ApolloServerPlugin<any>,
       i18nPlugin as ApolloServerPlugin<any>,
+      // The gateway's operation limits, here too: a caller that reaches the subgraph directly gets no more.
+      operationLimitsPlugin(schema) as ApolloServerPlugin<any>,
       ...(options.plugins ?? []),
     ],
   });
