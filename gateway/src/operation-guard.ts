@@ -3,10 +3,11 @@
  * batch too), before anything is planned or fetched:
  *
  *  1. `requestDidStart` (before Apollo Server reads the query): persisted queries and the safelist
- *     (persisted-queries.ts) turn `extensions.persistedQuery` into a query text, then the lexer
- *     token limit is checked on that text, before parsing.
- *  2. `didResolveOperation` (after parsing and validation, before execution): depth, alias,
- *     root-field and cost limits (limits.ts); then an APQ registration is stored (only operations
+ *     (persisted-queries.ts) turn `extensions.persistedQuery` into a query text, then the limits
+ *     that depend on the text only (tokens, depth, aliases, root fields, repeated fields) are
+ *     checked on it, before Apollo Server validates it.
+ *  2. `didResolveOperation` (after parsing and validation, before execution): the cost limit
+ *     with the variables (limits.ts); then an APQ registration is stored (only operations
  *     that parse, validate and pass the limits are cached).
  *
  * Apollo Server's own APQ is turned off (`persistedQueries: false`): it answers a wrong hash with
@@ -21,7 +22,7 @@ import type { RequestHandler } from 'express';
 import { GraphQLError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from './auth';
-import { checkShape, countTokens, limitError, measureOperation, type LimitViolation, type OperationLimits } from './limits';
+import { AcceptedSources, checkShape, checkSource, limitError, measureOperation, slicingArgumentError, type CostDirectives, type LimitViolation, type OperationLimits } from './limits';
 import { rejectedOperations } from './operation-metrics';
 import type { PersistedQueries } from './persisted-queries';
 
@@ -30,10 +31,13 @@ const REFUSED_PLACEHOLDER = '{ __typename }';
 export interface OperationGuardOptions {
   persistedQueries: PersistedQueries;
   limits: OperationLimits;
+  /** The supergraph's `@cost`/`@listSize` (limits.ts `supergraphCosts`). */
+  costs?: CostDirectives;
 }
 
 export function operationGuardPlugin(options: OperationGuardOptions): ApolloServerPlugin<GatewayContext> {
-  const { persistedQueries, limits } = options;
+  const { persistedQueries, limits, costs } = options;
+  const accepted = new AcceptedSources();
   return {
     async contextCreationDidFail({ error }) {
       if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED') {
@@ -68,8 +72,9 @@ export function operationGuardPlugin(options: OperationGuardOptions): ApolloServ
           if (resolution.register) register = { id: resolution.register, query: resolution.query };
         }
         if (typeof request.query === 'string') {
-          const tokens = countTokens(request.query, limits.maxTokens);
-          if (tokens > limits.maxTokens) refuseLimit({ limit: 'maxTokens', max: limits.maxTokens, actual: tokens });
+          // Tokens, depth, aliases, root fields, repeated fields: on the text, before validation.
+          const violation = checkSource(request.query, limits, request.operationName, accepted);
+          if (violation) refuseLimit(violation);
         }
       }
 
@@ -81,13 +86,14 @@ export function operationGuardPlugin(options: OperationGuardOptions): ApolloServ
         async didResolveOperation(ctx) {
           if (refusal) throw refusal;
           if (!ctx.operation) return;
-          const shape = measureOperation(ctx.schema, ctx.document, ctx.operation, ctx.request.variables);
+          const shape = measureOperation(ctx.schema, ctx.document, ctx.operation, ctx.request.variables, costs);
           const violation = checkShape(shape, limits);
           if (violation) {
             rejectedOperations.inc({ reason: 'limits', detail: violation.limit });
             ctx.contextValue.log.info({ reason: 'limits', detail: violation.limit, operation_name: ctx.operationName, ...shape }, 'operation refused');
             throw limitError(violation);
           }
+          if (shape.slicingError) throw slicingArgumentError(shape.slicingError);
           if (register) persistedQueries.apq.set(register.id, register.query);
         },
       };

@@ -30,7 +30,7 @@ import { gatewayRequestDuration, processMetrics, registry, telemetryFromEnv } fr
 import { jwksUrlOf, routingUrl, subgraphUrls } from './supergraph';
 import { IdentityTenantStatusChecker, type TenantStatusChecker } from './tenant-status';
 import { authorizingGateway, supergraphForGateway } from './authz';
-import { limitsFromEnv, type OperationLimits } from './limits';
+import { limitsFromEnv, supergraphCosts, type OperationLimits } from './limits';
 import { instrumentQueryPlanning } from './operation-metrics';
 import { batchSizeLimit, operationGuardPlugin } from './operation-guard';
 import { loadManifest, manifestPathFromEnv, PersistedQueries, validateManifest, type ManifestOperation, type PersistedQueryManifest } from './persisted-queries';
@@ -209,7 +209,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ...(telemetry ? [metricsPlugin] : []),
-      operationGuardPlugin({ persistedQueries, limits }),
+      operationGuardPlugin({ persistedQueries, limits, costs: supergraphCosts(options.supergraphSdl) }),
     ],
   });
   try {

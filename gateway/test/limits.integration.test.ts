@@ -1,9 +1,16 @@
 /**
  * Operation limits at the gateway: each refused with OPERATION_LIMIT_EXCEEDED naming the limit,
- * before any subgraph fetch; introspection is exempt from the depth limit only.
+ * before any subgraph fetch; introspection is exempt from the depth limit only. The cost model
+ * (demand control from the supergraph's @cost/@listSize) is checked on a subgraph of its own below.
  */
-import { getIntrospectionQuery } from 'graphql';
+import { getIntrospectionQuery, parse } from 'graphql';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { composeServices } from '@apollo/composition';
 import { DEFAULT_LIMITS, limitsFromEnv } from '../src/limits';
+import { startGateway, type RunningGateway } from '../src/server';
 import { startWorld, type World } from './support';
 
 let world: World;
@@ -23,8 +30,8 @@ const expectLimit = (res: { status: number; body: any }, limit: string) => {
 
 describe('gateway operation limits', () => {
   it('uses the documented defaults and reads overrides from GATEWAY_MAX_* variables', () => {
-    expect(DEFAULT_LIMITS).toEqual({ maxTokens: 2000, maxDepth: 15, maxAliases: 30, maxRootFields: 20, maxCost: 2000, maxBatchSize: 10 });
-    expect(limitsFromEnv({ GATEWAY_MAX_DEPTH: '7', GATEWAY_MAX_BATCH_SIZE: '3' })).toMatchObject({ maxDepth: 7, maxBatchSize: 3, maxCost: 2000 });
+    expect(DEFAULT_LIMITS).toEqual({ maxTokens: 2000, maxDepth: 15, maxAliases: 30, maxRootFields: 20, maxRepeatedFields: 20, maxCost: 5000, maxBatchSize: 10 });
+    expect(limitsFromEnv({ GATEWAY_MAX_DEPTH: '7', GATEWAY_MAX_BATCH_SIZE: '3' })).toMatchObject({ maxDepth: 7, maxBatchSize: 3, maxCost: 5000 });
     expect(() => limitsFromEnv({ GATEWAY_MAX_COST: 'lots' })).toThrow(/GATEWAY_MAX_COST/);
   });
 
@@ -72,14 +79,19 @@ describe('gateway operation limits', () => {
     expect(world.calls.audit).toBe(0);
   });
 
-  it('multiplies list costs by first and refuses an operation costing more than 2000', async () => {
-    // 1 + 999 * (1 + 1 + 0): __typename is free
+  it('refuses one field selected more than 20 times before validation, fetching nothing', async () => {
+    expect((await world.gql(`{ nested { ${'value '.repeat(20)}} }`)).status).toBe(200);
+    world.resetCalls();
+    // 1995 copies of one field (2000 tokens): under the token limit, seconds of graphql-js validation if it got there.
+    const refused = await world.gql(`{ nested { ${'value '.repeat(1995)}} }`);
+    expectLimit(refused, 'maxRepeatedFields');
+    expect(refused.body.errors[0].extensions).toMatchObject({ max: 20, actual: 1995 });
+    expect(world.calls.audit).toBe(0);
+  });
+
+  it('sizes a list without @listSize by the default list size (10), whatever its arguments', async () => {
+    // events(first:) has no @listSize in this supergraph: 10 objects, scalars free.
     expect((await world.gql('{ events(first: 999) { id action __typename } }')).status).toBe(200);
-    // 1 + 1000 * 2 = 2001
-    const refused = await world.gql({ query: 'query E($n: Int) { events(first: $n) { id action } }', variables: { n: 1000 } });
-    expect(refused.status).toBe(400);
-    expect(refused.body.errors[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'maxCost', max: 2000 });
-    // A list without first counts 10 per item: 1 + 10 * (1 + 10 * ...) grows quickly.
     expect((await world.gql('{ events { id } }')).status).toBe(200);
   });
 
@@ -101,5 +113,73 @@ describe('gateway operation limits', () => {
     } finally {
       await strict.stop();
     }
+  });
+});
+
+describe('gateway cost limit (demand control from the supergraph)', () => {
+  const sdl = `
+    extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize"])
+    type Detail { key: String! }
+    type Event @key(fields: "id") { id: ID! action: String! details: [Detail!]! @listSize(assumedSize: 5) }
+    type EventEdge { cursor: String! node: Event! }
+    type EventConnection { edges: [EventEdge!]! }
+    type Query {
+      events(first: Int): EventConnection!
+        @listSize(assumedSize: 20, slicingArguments: ["first"], sizedFields: ["edges"], requireOneSlicingArgument: false)
+      strictEvents(first: Int, last: Int): EventConnection! @listSize(slicingArguments: ["first", "last"], sizedFields: ["edges"])
+      report: String! @cost(weight: 4000)
+    }
+  `;
+  let fetches = 0;
+  let subgraph: ApolloServer;
+  let gateway: RunningGateway;
+  const gql = async (query: string, variables?: Record<string, unknown>) => {
+    const res = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  beforeAll(async () => {
+    const page = (n: number) => ({ edges: Array.from({ length: Math.min(n, 3) }, (_, i) => ({ cursor: `c${i}`, node: { id: `e${i}`, action: 'login', details: [{ key: 'k' }] } })) });
+    subgraph = new ApolloServer({
+      schema: buildSubgraphSchema([{ typeDefs: parse(sdl), resolvers: { Query: { events: (_: unknown, a: { first?: number }) => page(a.first ?? 20), strictEvents: () => page(3), report: () => 'ok' } } as never }]),
+      plugins: [ApolloServerPluginInlineTraceDisabled()],
+    });
+    const { url } = await startStandaloneServer(subgraph, { listen: { port: 0, host: '127.0.0.1' }, context: async () => { fetches++; return {}; } });
+    const composed = composeServices([{ name: 'events', url, typeDefs: parse(sdl) }]);
+    if (composed.errors?.length || !composed.supergraphSdl) throw new Error(`composition failed: ${composed.errors?.map((e) => e.message).join('; ')}`);
+    gateway = await startGateway({ supergraphSdl: composed.supergraphSdl, port: 0, host: '127.0.0.1', allowAnonymous: true, apiKeys: false });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await subgraph?.stop();
+  });
+
+  it('multiplies a connection by its slicing argument and accepts up to 5000', async () => {
+    // 1 + 2499 * (edge 1 + node 1) = 4999
+    const ok = await gql('query($n: Int) { events(first: $n) { edges { cursor node { id action } } } }', { n: 2499 });
+    expect(ok.body.errors).toBeUndefined();
+    expect(ok.status).toBe(200);
+    fetches = 0;
+    const refused = await gql('query($n: Int) { events(first: $n) { edges { cursor node { id action } } } }', { n: 2500 });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'maxCost', max: 5000, actual: 5001 });
+    expect(fetches).toBe(0);
+  });
+
+  it('uses assumedSize for a list and for a connection given no slicing argument, and @cost weights', async () => {
+    // 1 + 20 * (1 + 1 + 5 * 1) = 141, then 4000 + 1 + 100 * 2 = 4201 accepted, 4000 + 1 + 500 * 2 refused.
+    expect((await gql('{ events { edges { node { details { key } } } } }')).status).toBe(200);
+    expect((await gql('{ report events(first: 100) { edges { node { id } } } }')).status).toBe(200);
+    const refused = await gql('{ report events(first: 500) { edges { node { id } } } }');
+    expect(refused.body.errors[0].extensions).toMatchObject({ code: 'OPERATION_LIMIT_EXCEEDED', limit: 'maxCost', actual: 5001 });
+  });
+
+  it('refuses a field that requires exactly one slicing argument when it gets none', async () => {
+    fetches = 0;
+    const res = await gql('{ strictEvents { edges { cursor } } }');
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'Query.strictEvents' });
+    expect(fetches).toBe(0);
+    expect((await gql('{ strictEvents(first: 2) { edges { cursor } } }')).status).toBe(200);
   });
 });

@@ -40,7 +40,7 @@ import { gatewayContext, type GatewayContext } from '../auth';
 import { ForwardingDataSource, subgraphAgent } from '../datasource';
 import { dedupingFetcher, requestFetcher } from '../dedup';
 import { applyRemovals, authorizeOperation, authzRulesFromSupergraph, callerOf, type AuthorizedOperation } from '../authz';
-import { checkShape, countTokens, limitError, limitsFromEnv, measureOperation, type OperationLimits } from '../limits';
+import { checkShape, checkSource, limitError, limitsFromEnv, measureOperation, supergraphCosts, type OperationLimits } from '../limits';
 import { openSubscriptions, rejectedOperations } from '../operation-metrics';
 import { telemetryFromEnv } from '../metrics';
 import { subgraphUrls } from '../supergraph';
@@ -118,6 +118,7 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
   const path = options.path ?? '/graphql';
   const bufferSize = options.bufferSize ?? 1000;
   const limits: OperationLimits = { ...limitsFromEnv(), ...options.limits };
+  const costs = supergraphCosts(options.supergraphSdl);
 
   const urls = subgraphUrls(options.supergraphSdl);
   const agent = subgraphAgent();
@@ -234,9 +235,11 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
         try { await apiKeys?.limit(context.auth); } catch (e) { return [e as GraphQLError]; }
       }
       const query = resolution.kind === 'resolved' ? resolution.query : typeof payload.query === 'string' ? payload.query : '';
-      if (countTokens(query, limits.maxTokens) > limits.maxTokens) {
-        rejectedOperations.inc({ reason: 'limits', detail: 'maxTokens' });
-        return [limitError({ limit: 'maxTokens', max: limits.maxTokens, actual: limits.maxTokens + 1 })];
+      // Tokens, depth, aliases, root fields, repeated fields: on the text, before validation.
+      const early = checkSource(query, limits, payload.operationName);
+      if (early) {
+        rejectedOperations.inc({ reason: 'limits', detail: early.limit });
+        return [limitError(early)];
       }
       let document: DocumentNode;
       try {
@@ -254,7 +257,7 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
       }
       const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
       if (variables.errors) return variables.errors;
-      const violation = checkShape(measureOperation(schema, document, operation, payload.variables ?? {}), limits);
+      const violation = checkShape(measureOperation(schema, document, operation, payload.variables ?? {}, costs), limits);
       if (violation) {
         rejectedOperations.inc({ reason: 'limits', detail: violation.limit });
         return [limitError(violation)];

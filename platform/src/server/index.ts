@@ -10,3 +10,4 @@ export * from './resolvers';
 export * from './define';
 export * from './instance';
 export * from './process';
+export * from './operation-limits';

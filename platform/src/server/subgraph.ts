@@ -34,6 +34,7 @@ import { OperationLabels, operationDuration, operationErrors, registry } from '.
 import { toApolloResolverMap, type ResolverMapLike } from './resolvers';
 import { isProduction } from '../config';
 import { localePlugin } from '../graphql/user-errors';
+import { operationLimitsPlugin } from './operation-limits';
 
 export interface BaseContext {
   auth: AuthContext;
@@ -187,6 +188,8 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
       i18nPlugin as ApolloServerPlugin<any>,
       // The request's locale in the context: UserError.message renders its template in it (graphql/user-errors.ts).
       localePlugin(),
+      // The gateway's operation limits, here too: a caller that reaches the subgraph directly gets no more.
+      operationLimitsPlugin(schema) as ApolloServerPlugin<any>,
       ...(options.plugins ?? []),
     ],
   });
