@@ -38,9 +38,13 @@ import { traceFromHeaders } from './trace';
 import { ApiKeyAuth, exchangeUrlOf, type ApiKeyAuthOptions } from './api-keys';
 import { DedupAwareDataSource, dedupingFetcher, requestFetcher } from './dedup';
 import { graphqlFastPath, inboundDedupHandler } from './fast-path';
+import { attachSubscriptions, type GatewaySubscriptions, type SubscriptionOptions } from './subscriptions';
+import type { AuthOptions } from './auth';
+import type { Logger } from '@imagy/platform/logger';
 
 export type { TenantStatusChecker } from './tenant-status';
 export type { GatewayContext } from './auth';
+export type { GatewaySubscriptions, SubscriptionOptions } from './subscriptions';
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -81,6 +85,13 @@ export interface GatewayOptions {
    * the process metrics). Default: `GATEWAY_TELEMETRY` (on unless `off`).
    */
   telemetry?: boolean;
+  /**
+   * graphql-ws on the same server and path as HTTP (`/graphql`), sharing the verifier, tenant
+   * status, API keys, persisted queries, limits and subgraph connections. Default on; `false`: none.
+   */
+  subscriptions?: SubscriptionOptions | false;
+  /** Logger of the gateway (default: the platform logger). */
+  log?: Logger;
 }
 
 export interface RunningGateway {
@@ -88,8 +99,11 @@ export interface RunningGateway {
   url: string;
   port: number;
   httpServer: http.Server;
-  /** Shared with attachSubscriptions so graphql-ws callers use the same key cache and counters. */
+  /** API-key cache and rate-limit counters (HTTP and graphql-ws share them). */
   apiKeys?: ApiKeyAuth;
+  /** The graphql-ws side (null with `subscriptions: false`). */
+  subscriptions: GatewaySubscriptions | null;
+  /** Closes the WebSocket side, then drains HTTP, then the NATS and subgraph connections. */
   stop(): Promise<void>;
 }
 
@@ -97,7 +111,7 @@ const MAX_OPERATION_LABELS = 500;
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
-  const log = logger.child({ component: 'gateway' });
+  const log = (options.log ?? logger).child({ component: 'gateway' });
   const allowAnonymous = options.allowAnonymous ?? false;
   if (allowAnonymous && isProduction()) throw new Error('allowAnonymous is refused when NODE_ENV=production');
 
@@ -159,13 +173,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const fetchDedup = options.fetchDedup ?? true;
   // undici request() on the keep-alive agent (dedup.ts), shared between identical in-flight fetches.
   const fetcher = fetchDedup ? dedupingFetcher(requestFetcher(agent), telemetry) : requestFetcher(agent);
+  // One data source per subgraph, for HTTP plans and for the entity fetches of subscription events.
+  const dataSources = new Map<string, ForwardingDataSource>([...urls].map(([name, url]) => [name, fetchDedup
+    ? new DedupAwareDataSource(name, url, fetcher, telemetry)
+    : new ForwardingDataSource(name, url, fetcher, telemetry)]));
   const gateway = new ApolloGateway({
     // Same supergraph, with the authorization features accepted: the gateway enforces them (authz.ts).
     supergraphSdl: supergraphForGateway(options.supergraphSdl),
     logger: log,
-    buildService: ({ name, url }) => fetchDedup
-      ? new DedupAwareDataSource(name, routingUrl(name, url!), fetcher, telemetry)
-      : new ForwardingDataSource(name, routingUrl(name, url!), fetcher, telemetry),
+    buildService: ({ name, url }) => dataSources.get(name) ?? new ForwardingDataSource(name, routingUrl(name, url!), fetcher, telemetry),
   });
   if (telemetry) instrumentQueryPlanning(gateway, log);
 
@@ -221,15 +237,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw e;
   }
 
+  // Who is calling, decided the same way for HTTP requests and graphql-ws connections (auth.ts).
+  const auth: AuthOptions = { allowAnonymous, verifier, tenantStatus, apiKeys, log };
   const context = async ({ req, res }: { req: express.Request; res: express.Response }) => {
     // Echoed on every answer, refusals included, so a caller can quote it.
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     // Telemetry off: no trace context (nothing generated, nothing sent to subgraphs, no trace ids in logs).
     const trace = telemetry ? traceFromHeaders(req.headers) : undefined;
-    const context = await gatewayContext(req.headers, requestId, {
-      allowAnonymous, verifier, tenantStatus, apiKeys, log: trace ? log.child({ trace_id: trace.traceId, span_id: trace.spanId }) : log,
-    });
+    const context = await gatewayContext(req.headers, requestId, trace ? { ...auth, log: log.child({ trace_id: trace.traceId, span_id: trace.spanId }) } : auth);
     if (trace) context.trace = trace;
     const ua = req.headers['user-agent'];
     context.client = { ip: req.socket?.remoteAddress ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null };
@@ -242,6 +258,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   router.use(expressMiddleware(apollo, { context }));
   graphqlHandler = router;
   fastPath = graphqlFastPath({ apollo, context: context as never, dedup: options.dedup ?? true, telemetry });
+  const subscriptions = options.subscriptions === false ? null : attachSubscriptions({
+    ...options.subscriptions,
+    httpServer,
+    supergraphSdl: options.supergraphSdl,
+    shared: { auth, persistedQueries, limits, dataSources, urls, telemetry, log },
+  });
   state = 'ready';
   log.info({ port, allowAnonymous, dedup: options.dedup ?? true, fetchDedup, telemetry, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, limits }, 'gateway listening');
 
@@ -252,9 +274,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     port,
     httpServer,
     apiKeys,
+    subscriptions,
     stop() {
       stopping ??= (async () => {
         state = 'stopping';
+        await subscriptions?.close();
         await apollo.stop();
         await apiKeys?.close();
         await agent.close();

@@ -19,7 +19,7 @@ import { requireUser, mapHubIterator, NatsSubscriptionHub, subscriptionServer, t
 import { wireSubject, type EventEnvelope } from '@imagy/platform/events';
 import { createTestBus, createTestIssuer, waitFor, type TestBus, type TestIssuer } from '@imagy/platform/testing';
 import { startGateway, type RunningGateway } from '../src/server';
-import { attachSubscriptions, type GatewaySubscriptions } from '../src/subscriptions';
+import type { GatewaySubscriptions } from '../src/subscriptions';
 
 const SUBJECT = 'audit.event.recorded' as const;
 const TENANT_A = crypto.randomUUID();
@@ -155,12 +155,11 @@ beforeAll(async () => {
   ]);
   const tenantStatus = { statusOf: async () => 'ACTIVE' };
   gateway = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, tenantStatus });
-  subs = attachSubscriptions({ httpServer: gateway.httpServer, supergraphSdl, verifier: issuer.verifier, tenantStatus });
+  subs = gateway.subscriptions!;
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.dispose()));
-  await subs?.close();
   await gateway?.stop();
   await eventsWs?.close();
   await new Promise<void>((resolve) => (eventsHttp ? eventsHttp.close(() => resolve()) : resolve()));

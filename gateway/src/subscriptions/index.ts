@@ -33,58 +33,50 @@ import {
   GraphQLError, Kind, getOperationAST, getVariableValues, parse, print, validate,
   type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type OperationDefinitionNode,
 } from 'graphql';
-import type { TokenVerifier } from '@imagy/platform/auth';
 import { closeOnExpiry, WS_CLOSE_FORBIDDEN } from '@imagy/platform/server';
 import { logger as rootLogger, type Logger } from '@imagy/platform/logger';
-import { gatewayContext, type GatewayContext } from '../auth';
-import { ForwardingDataSource, subgraphAgent } from '../datasource';
-import { dedupingFetcher, requestFetcher } from '../dedup';
+import { gatewayContext, type AuthOptions, type GatewayContext } from '../auth';
 import { applyRemovals, authorizeOperation, authzRulesFromSupergraph, callerOf, type AuthorizedOperation } from '../authz';
-import { checkShape, countTokens, limitError, limitsFromEnv, measureOperation, type OperationLimits } from '../limits';
+import { checkShape, countTokens, limitError, measureOperation, type OperationLimits } from '../limits';
 import { openSubscriptions, rejectedOperations } from '../operation-metrics';
-import { telemetryFromEnv } from '../metrics';
-import { subgraphUrls } from '../supergraph';
-import { IdentityTenantStatusChecker, type TenantStatusChecker } from '../tenant-status';
 import { FederatedSubscriptions, type SubscriptionPlan } from './federated';
-import { ApiKeyAuth, exchangeUrlOf } from '../api-keys';
-import { defaultPersistedQueries, type PersistedQueries } from '../persisted-queries';
+import type { PersistedQueries } from '../persisted-queries';
+import type { ForwardingDataSource } from '../datasource';
 import { BoundedQueue, SubscriptionError } from './queue';
 
 export { SUBSCRIPTION_BUFFER_OVERFLOW } from './queue';
 
-export interface AttachSubscriptionsOptions {
-  httpServer: http.Server;
-  supergraphSdl: string;
-  /** Required unless allowAnonymous. */
-  verifier?: TokenVerifier;
-  /** Development only: nothing is verified (the Authorization param is still forwarded). */
-  allowAnonymous?: boolean;
-  /**
-   * Tenant status check at connection_init. Default: the supergraph's `identity` subgraph (as HTTP);
-   * required when the supergraph has none.
-   */
-  tenantStatus?: TenantStatusChecker;
+/** Tunables of the graphql-ws side (startGateway's `subscriptions` option). */
+export interface SubscriptionOptions {
   /** Default `/graphql`. */
   path?: string;
   /** Events buffered per client subscription before it is ended (default 1000). */
   bufferSize?: number;
-  limits?: Partial<OperationLimits>;
   /** graphql-ws keep-alive ping interval (ms), default 12 000. */
   keepAliveMs?: number;
-  log?: Logger;
-  /**
-   * API keys (`connectionParams['x-api-key']` or `authorization: "ApiKey imk_..."`) and rate limits:
-   * pass the HTTP gateway's (`RunningGateway.apiKeys`) to share its cache and counters; default: an
-   * own instance from the environment (as startGateway's).
-   */
-  apiKeys?: ApiKeyAuth;
-  /**
-   * Persisted queries (same rules as HTTP: API-key callers may only subscribe to safelisted
-   * operations, by id in `extensions.persistedQuery`). Default: the manifest startGateway loads.
-   */
-  persistedQueries?: PersistedQueries;
-  /** `false`: no subgraph fetch metrics for the event fields' entity fetches (default `GATEWAY_TELEMETRY`, on). */
-  telemetry?: boolean;
+}
+
+/**
+ * What startGateway built once and both sides use: the caller's authentication (verifier, tenant
+ * status, API keys and their rate limits), the persisted queries, the limits, and the subgraph data
+ * sources (one keep-alive agent, one fetch deduplication).
+ */
+export interface SharedGatewayObjects {
+  auth: AuthOptions;
+  persistedQueries: PersistedQueries;
+  limits: OperationLimits;
+  dataSources: ReadonlyMap<string, ForwardingDataSource>;
+  /** Routing URL per subgraph. */
+  urls: ReadonlyMap<string, string>;
+  /** `false`: no subgraph fetch metrics for the event fields' entity fetches. */
+  telemetry: boolean;
+  log: Logger;
+}
+
+export interface AttachSubscriptionsOptions extends SubscriptionOptions {
+  httpServer: http.Server;
+  supergraphSdl: string;
+  shared: SharedGatewayObjects;
 }
 
 export interface GatewaySubscriptions {
@@ -112,34 +104,16 @@ interface SubscribeContext {
 }
 
 export function attachSubscriptions(options: AttachSubscriptionsOptions): GatewaySubscriptions {
-  const log = (options.log ?? rootLogger).child({ component: 'gateway-subscriptions' });
-  const allowAnonymous = options.allowAnonymous ?? false;
-  if (!allowAnonymous && !options.verifier) throw new Error('attachSubscriptions needs a verifier unless allowAnonymous');
+  const { shared } = options;
+  const log = shared.log.child({ component: 'gateway-subscriptions' });
+  const allowAnonymous = shared.auth.allowAnonymous;
   const path = options.path ?? '/graphql';
   const bufferSize = options.bufferSize ?? 1000;
-  const limits: OperationLimits = { ...limitsFromEnv(), ...options.limits };
-
-  const urls = subgraphUrls(options.supergraphSdl);
-  const agent = subgraphAgent();
-  let tenantStatus = options.tenantStatus;
-  if (!allowAnonymous && !tenantStatus) {
-    const identityUrl = urls.get('identity');
-    if (!identityUrl) throw new Error('The supergraph has no "identity" subgraph to check tenant status against; pass tenantStatus');
-    tenantStatus = new IdentityTenantStatusChecker({ identityUrl, dispatcher: agent });
-  }
-  const identityUrl = urls.get('identity');
-  const ownApiKeys = !options.apiKeys && !allowAnonymous && identityUrl
-    ? ApiKeyAuth.create({ exchangeUrl: exchangeUrlOf(identityUrl), dispatcher: agent, log }) : null;
-  ownApiKeys?.catch((err: unknown) => log.error({ err }, 'API keys unavailable for subscriptions'));
-  const apiKeysReady = options.apiKeys ? Promise.resolve(options.apiKeys) : ownApiKeys;
-  const persisted = options.persistedQueries ?? defaultPersistedQueries(log);
-  const telemetry = options.telemetry ?? telemetryFromEnv();
-  // One event fans out to every subscriber; their entity fetches are identical when their headers
-  // are (same caller in several tabs/screens), so they share one in-flight fetch (dedup.ts rules:
-  // the key includes every forwarded header, authorization included; queries only).
-  const fetcher = dedupingFetcher(requestFetcher(agent), telemetry);
-  const dataSources = Object.fromEntries([...urls].map(([name, url]) => [name, new ForwardingDataSource(name, url, fetcher, telemetry)]));
-  const federated = new FederatedSubscriptions(options.supergraphSdl, dataSources);
+  const limits = shared.limits;
+  const urls = shared.urls;
+  const apiKeys = shared.auth.apiKeys;
+  const persisted = shared.persistedQueries;
+  const federated = new FederatedSubscriptions(options.supergraphSdl, Object.fromEntries(shared.dataSources));
   const schema = federated.apiGraphQLSchema;
   const rules = authzRulesFromSupergraph(options.supergraphSdl);
   const hasRules = rules.fields.size > 0 || rules.types.size > 0;
@@ -196,8 +170,7 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
       const xApiKey = typeof params['x-api-key'] === 'string' ? params['x-api-key'] : undefined;
       const requestId = crypto.randomUUID();
       try {
-        const apiKeys = allowAnonymous ? undefined : (await apiKeysReady?.catch(() => undefined)) ?? undefined;
-        const context = await gatewayContext({ authorization, 'x-api-key': xApiKey }, requestId, { allowAnonymous, verifier: options.verifier, tenantStatus, log, apiKeys });
+        const context = await gatewayContext({ authorization, 'x-api-key': xApiKey }, requestId, { ...shared.auth, log });
         ctx.extra.context = context;
         ctx.extra.expiryTimer = allowAnonymous ? undefined : closeOnExpiry(ctx.extra.socket, context.auth.expiresAt);
         return true;
@@ -230,7 +203,6 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
       }
       if (context.auth.kind === 'apiKey') {
         // Each subscription counts against the key's rate, like an HTTP request.
-        const apiKeys = await apiKeysReady?.catch(() => undefined);
         try { await apiKeys?.limit(context.auth); } catch (e) { return [e as GraphQLError]; }
       }
       const query = resolution.kind === 'resolved' ? resolution.query : typeof payload.query === 'string' ? payload.query : '';
@@ -299,7 +271,7 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
       return runSubscription(sc, args.document, args.operationName ?? undefined, (args.variableValues ?? {}) as Record<string, unknown>);
     },
     execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket', { extensions: { code: 'BAD_REQUEST' } })] }),
-  }, wss, options.keepAliveMs);
+  }, wss, options.keepAliveMs ?? 12_000);
 
   function runSubscription(sc: SubscribeContext, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): AsyncIterableIterator<ExecutionResult> {
     const { plan, gateway } = sc;
@@ -386,8 +358,6 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
       for (const client of wss.clients) client.close(1001, 'Going away');
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await (await ownApiKeys?.catch(() => null))?.close();
-      await agent.close();
     },
   };
 }
