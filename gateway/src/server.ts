@@ -33,6 +33,7 @@ import { authorizingGateway, supergraphForGateway } from './authz';
 import { limitsFromEnv, type OperationLimits } from './limits';
 import { instrumentQueryPlanning } from './operation-metrics';
 import { batchSizeLimit, operationGuardPlugin } from './operation-guard';
+import { OperationPipeline } from './pipeline';
 import { loadManifest, manifestPathFromEnv, PersistedQueries, validateManifest, type ManifestOperation, type PersistedQueryManifest } from './persisted-queries';
 import { traceFromHeaders } from './trace';
 import { ApiKeyAuth, exchangeUrlOf, type ApiKeyAuthOptions } from './api-keys';
@@ -124,6 +125,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     apqMaxChars: options.apqCache?.maxChars,
   });
 
+  // Every operation, HTTP or graphql-ws, goes through this one pipeline (pipeline.ts).
+  const pipeline = new OperationPipeline({ supergraphSdl: options.supergraphSdl, persistedQueries, limits });
+
   const urls = subgraphUrls(options.supergraphSdl);
   const identityUrl = urls.get('identity');
   const checkTenants = !allowAnonymous && !options.tenantStatus;
@@ -211,7 +215,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const production = isProduction();
   const apollo = new ApolloServer<GatewayContext>({
     // Authorization directives are applied in the executor, before planning (authz.ts).
-    gateway: authorizingGateway(gateway, { supergraphSdl: options.supergraphSdl, log }),
+    gateway: authorizingGateway(gateway, pipeline),
     csrfPrevention: true,
     // APQ and the safelist are handled by the operation guard (persisted-queries.ts).
     persistedQueries: false,
@@ -225,7 +229,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ...(telemetry ? [metricsPlugin] : []),
-      operationGuardPlugin({ persistedQueries, limits }),
+      operationGuardPlugin(pipeline),
     ],
   });
   try {
@@ -262,7 +266,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ...options.subscriptions,
     httpServer,
     supergraphSdl: options.supergraphSdl,
-    shared: { auth, persistedQueries, limits, dataSources, urls, telemetry, log },
+    shared: { auth, pipeline, dataSources, urls, telemetry, log },
   });
   state = 'ready';
   log.info({ port, allowAnonymous, dedup: options.dedup ?? true, fetchDedup, telemetry, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, limits }, 'gateway listening');
