@@ -11,7 +11,8 @@
  *     tenant, user, roles, scopes), the operation text, the variables, the operation name, the
  *     extensions, and every request header except pure transport ones (host, connection,
  *     content-length, user-agent, accept-encoding...). So `x-request-id`, `traceparent`,
- *     `tracestate`, `accept` and any header a future feature might forward split the key.
+ *     `tracestate`, `accept`, `accept-language` and any header a future feature might forward
+ *     split the key.
  *  3. The first request with a key (the leader) runs through Apollo Server as any other (persisted
  *     queries, limits, authorization directives, plan cache, metrics: all plugins apply); identical
  *     requests arriving while it runs wait for it and get the same status, headers and body bytes
@@ -39,10 +40,14 @@ export const inboundDedup = new client.Counter({
   registers: [registry],
 });
 
-/** Request headers that cannot change an answer (transport only); every other header splits the key. */
+/**
+ * Request headers that cannot change an answer (transport only); every other header splits the key.
+ * `accept-language` is not one of them: messages are written in the caller's language (the gateway's
+ * own and the subgraphs'), so a Spanish and an English request never share one answer.
+ */
 const TRANSPORT_HEADERS = new Set([
   'host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'user-agent',
-  'accept-encoding', 'accept-language', 'cache-control', 'pragma', 'te', 'origin', 'referer',
+  'accept-encoding', 'cache-control', 'pragma', 'te', 'origin', 'referer',
 ]);
 
 interface Shared {
