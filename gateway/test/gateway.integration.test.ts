@@ -439,7 +439,7 @@ describe('gateway command line', () => {
     expect(stderr).toMatch(/allow-anonymous/);
   });
 
-  it('exits promptly on SIGTERM once it is serving', async () => {
+  it('stops gracefully on SIGTERM once it is serving (exit 0, not the stop deadline\'s exit 1)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imagy-gateway-'));
     const file = path.join(dir, 'supergraph.graphql');
     fs.writeFileSync(file, supergraphSdl);
@@ -456,10 +456,10 @@ describe('gateway command line', () => {
         if (!healthy) await new Promise((r) => setTimeout(r, 200));
       }
       expect({ healthy, stderr }).toEqual({ healthy: true, stderr: '' });
-      const sentAt = Date.now();
       child.kill('SIGTERM');
+      // main.ts exits 1 from its 8 s deadline timer if the graceful stop has not finished by then;
+      // 0 means the stop (WebSocket side, HTTP drain, NATS, agent) completed. Timings: bench/.
       const code = await exited;
-      expect(Date.now() - sentAt).toBeLessThan(3_000);
       expect(code).toBe(0);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
