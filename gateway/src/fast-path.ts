@@ -32,6 +32,7 @@ import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/
 import client from 'prom-client';
 import type { GatewayContext } from './auth';
 import { registry } from './metrics';
+import { MAX_BODY_BYTES, payloadTooLarge } from './body-limit';
 
 export const inboundDedup = new client.Counter({
   name: 'imagy_gateway_inbound_dedup_total',
@@ -142,7 +143,7 @@ export interface FastPathOptions {
   dedup: boolean;
   /** `false`: the deduplication counter is not touched (default true). */
   telemetry?: boolean;
-  /** Same limit as the normal path's JSON parser (default 2 MiB). */
+  /** Same limit as the normal path's JSON parser (default MAX_BODY_BYTES, 1 MiB): larger known lengths get the typed 413. */
   maxBodyBytes?: number;
 }
 
@@ -157,7 +158,7 @@ export interface FastPathOptions {
  */
 export function graphqlFastPath(options: FastPathOptions): (req: http.IncomingMessage, res: http.ServerResponse, fallback: () => void) => void {
   const { apollo } = options;
-  const maxBody = options.maxBodyBytes ?? 2 * 1024 * 1024;
+  const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const dedupe = options.dedup ? deduplicator({ apollo, context: options.context, telemetry: options.telemetry }) : null;
 
   const run = async (req: http.IncomingMessage, res: http.ServerResponse, body: Record<string, unknown>) => {
@@ -180,7 +181,8 @@ export function graphqlFastPath(options: FastPathOptions): (req: http.IncomingMe
     const encoding = req.headers['content-encoding'];
     if (encoding && encoding.toLowerCase() !== 'identity') return fallback();
     const length = Number(req.headers['content-length']);
-    if (!req.headers['content-length'] || !Number.isInteger(length) || length < 0 || length > maxBody) return fallback();
+    if (!req.headers['content-length'] || !Number.isInteger(length) || length < 0) return fallback();
+    if (length > maxBody) return payloadTooLarge(req, res, maxBody);
 
     const chunks: Buffer[] = [];
     let received = 0;

@@ -58,6 +58,9 @@ export const GATEWAY_MESSAGES_ES: Catalogue = {
   'UNAUTHENTICATED: Token lacks sub or exp': 'Al token le falta sub o exp.',
   'UNAUTHENTICATED: Authorization header must be "Bearer <token>"': 'La cabecera Authorization debe ser "Bearer <token>".',
   'FORBIDDEN: Unauthorized field or type': 'Campo o tipo no autorizado.',
+  'UNAUTHENTICATED: The subgraph refused the credentials (token expired or invalid)': 'El servicio rechazó las credenciales (token expirado o inválido).',
+  'UNAUTHENTICATED: Authentication required': 'Se requiere autenticación.',
+  'FORBIDDEN: You are not allowed to do this': 'No tiene permiso para realizar esta acción.',
   'BAD_USER_INPUT: Unable to identify operation': 'No se pudo identificar la operación (operationName).',
   'BAD_USER_INPUT: The subscription could not be planned': 'No se pudo planificar la suscripción.',
 };

@@ -34,6 +34,8 @@ import { limitsFromEnv, type OperationLimits } from './limits';
 import { instrumentQueryPlanning } from './operation-metrics';
 import { batchSizeLimit, operationGuardPlugin } from './operation-guard';
 import { OperationPipeline } from './pipeline';
+import { errorMaskingPlugin, formatGatewayError } from './errors';
+import { bodyLimitErrors, MAX_BODY_BYTES } from './body-limit';
 import { loadManifest, manifestPathFromEnv, PersistedQueries, validateManifest, type ManifestOperation, type PersistedQueryManifest } from './persisted-queries';
 import { traceFromHeaders } from './trace';
 import { ApiKeyAuth, exchangeUrlOf, type ApiKeyAuthOptions } from './api-keys';
@@ -222,6 +224,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     allowBatchedHttpRequests: true,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
+    // Never a subgraph's or our own internals in an answer (errors.ts).
+    formatError: formatGatewayError,
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5_000 }),
@@ -230,6 +234,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ApolloServerPluginSchemaReportingDisabled(),
       ...(telemetry ? [metricsPlugin] : []),
       operationGuardPlugin(pipeline),
+      errorMaskingPlugin(),
     ],
   });
   try {
@@ -256,12 +261,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     return context;
   };
   const router = express.Router();
-  router.use(express.json({ limit: '2mb' }), batchSizeLimit(limits.maxBatchSize));
+  // Never larger than a subgraph's limit (body-limit.ts).
+  router.use(express.json({ limit: MAX_BODY_BYTES }), bodyLimitErrors(MAX_BODY_BYTES), batchSizeLimit(limits.maxBatchSize));
   // Identical in-flight queries of one caller share one execution (fast-path.ts).
   if (options.dedup ?? true) router.use(inboundDedupHandler({ apollo, context, telemetry }));
   router.use(expressMiddleware(apollo, { context }));
   graphqlHandler = router;
-  fastPath = graphqlFastPath({ apollo, context: context as never, dedup: options.dedup ?? true, telemetry });
+  fastPath = graphqlFastPath({ apollo, context: context as never, dedup: options.dedup ?? true, telemetry, maxBodyBytes: MAX_BODY_BYTES });
   const subscriptions = options.subscriptions === false ? null : attachSubscriptions({
     ...options.subscriptions,
     httpServer,

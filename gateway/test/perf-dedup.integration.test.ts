@@ -7,7 +7,7 @@
  * concurrent requests really overlap without any sleep.
  */
 import http from 'node:http';
-import { parse } from 'graphql';
+import { GraphQLError, parse } from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
@@ -83,7 +83,8 @@ const resolvers = {
       record('flaky', ctx);
       flakyCalls++;
       await latch.wait();
-      if (flakyCalls === 1) throw new Error('flaky failure');
+      // A typed error: the gateway passes its message on (an untyped one is masked, errors.ts).
+      if (flakyCalls === 1) throw new GraphQLError('flaky failure', { extensions: { code: 'CONFLICT' } });
       return 'recovered';
     },
   },

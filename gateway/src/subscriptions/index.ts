@@ -43,6 +43,7 @@ import { applyRemovals } from '../authz';
 import { openSubscriptions } from '../operation-metrics';
 import { prepareOperation, validatedDocument, type OperationPipeline, type PreparedOperation } from '../pipeline';
 import { localizedMessage } from '../i18n';
+import { maskSubgraphError, UNAVAILABLE_MESSAGE } from '../errors';
 import { FederatedSubscriptions, type SubscriptionPlan } from './federated';
 import { BoundedQueue, SubscriptionError } from './queue';
 
@@ -419,20 +420,31 @@ function subscribeUpstream(sc: SubscribeContext, variables: Record<string, unkno
 /** An event's errors from the subgraph, masked like every subgraph error (errors.ts). */
 function maskUpstreamErrors(errors: readonly GraphQLFormattedError[] | undefined, sc: SubscribeContext): GraphQLError[] | undefined {
   if (!errors?.length) return undefined;
-  return errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: e.extensions }));
+  return errors.map((e) => {
+    const masked = maskSubgraphError(e, sc.plan.primary.serviceName, sc.gateway);
+    return new GraphQLError(masked.message, { path: masked.path, extensions: masked.extensions });
+  });
 }
 
-/** What the upstream's failure means to the client: its GraphQL errors, or the subgraph being gone. */
-function upstreamError(err: unknown, service: string, _context: GatewayContext, _log: Logger): Error {
+/**
+ * What the upstream's failure means to the client: its first GraphQL error (masked), or the
+ * subgraph refusing the credentials or being gone. Close reasons are logged, never passed on.
+ */
+function upstreamError(err: unknown, service: string, context: GatewayContext, log: Logger): Error {
   if (Array.isArray(err) && err.length) {
-    const first = err[0] as GraphQLFormattedError;
-    const code = typeof first.extensions?.code === 'string' ? first.extensions.code : 'SUBGRAPH_ERROR';
-    return new SubscriptionError(first.message, code, { serviceName: service });
+    const first = maskSubgraphError(err[0] as GraphQLFormattedError, service, context);
+    return new SubscriptionError(first.message, String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), details(first.extensions));
   }
   const close = err as { code?: number; reason?: string } | null;
-  if (close && typeof close.code === 'number') {
-    if (close.code === 4401 || close.code === 4403) return new SubscriptionError('The subgraph refused the credentials (token expired or invalid)', 'UNAUTHENTICATED', { serviceName: service });
-    return new SubscriptionError(`Subgraph "${service}" closed the subscription (${close.code}${close.reason ? `: ${close.reason}` : ''})`, 'SUBGRAPH_UNAVAILABLE', { serviceName: service });
+  if (close && typeof close.code === 'number' && (close.code === 4401 || close.code === 4403)) {
+    return new SubscriptionError(localizedMessage(context.locale, 'UNAUTHENTICATED', 'The subgraph refused the credentials (token expired or invalid)'), 'UNAUTHENTICATED');
   }
-  return new SubscriptionError(`Subgraph "${service}" is unavailable`, 'SUBGRAPH_UNAVAILABLE', { serviceName: service });
+  log.warn({ close: close && typeof close.code === 'number' ? { code: close.code, reason: close.reason } : undefined, err: close && typeof close.code === 'number' ? undefined : String(err) }, 'upstream subscription ended; masked as SUBGRAPH_UNAVAILABLE');
+  return new SubscriptionError(localizedMessage(context.locale, 'SUBGRAPH_UNAVAILABLE', UNAVAILABLE_MESSAGE), 'SUBGRAPH_UNAVAILABLE');
+}
+
+/** Detail extensions of a masked error, without its code (SubscriptionError takes the code apart). */
+function details(extensions: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { code: _code, ...rest } = extensions ?? {};
+  return rest;
 }
