@@ -313,7 +313,7 @@ function rpmClaim(token: string | undefined): number | null {
 
 export function rateLimited(retryAfter: number, limit: number): GraphQLError {
   return new GraphQLError(`Rate limit exceeded (${limit} requests per minute); retry after ${retryAfter} s`, {
-    extensions: { code: 'RATE_LIMITED', retryAfter, http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) } },
+    extensions: { code: 'RATE_LIMITED', retryAfter, limit, http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) } },
   });
 }
 
