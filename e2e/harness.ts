@@ -10,7 +10,7 @@ import type { EventSigner, Namespace, NatsConnection } from '@imagy/platform/eve
 import { startIdentity } from '../subgraphs/identity/src/app';
 import { startAudit } from '../subgraphs/audit/src/app';
 import { startLending, type RunningLending } from '../subgraphs/lending/src/app';
-import { startGateway } from '../gateway/src/server';
+import { startGateway, type RunningGateway } from '../gateway/src/server';
 import { composeSupergraph } from '../schema/compose';
 
 export const DEV_PASSWORD = 'Imagy-demo-2026!';
@@ -29,6 +29,8 @@ export interface Platform {
   auditUrl: string;
   lendingUrl: string;
   lending: RunningLending;
+  /** The gateway as startGateway assembled it (its API-key auth and rate-limit health, for fault tests). */
+  gateway: RunningGateway;
   call<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
   login(tenantSlug: string, email: string, password: string): Promise<{ accessToken: string; user: { id: string; tenantId: string } }>;
   sql<T = any>(query: string, params?: unknown[]): Promise<T[]>;
@@ -76,6 +78,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     auditUrl,
     lendingUrl: lending.url,
     lending,
+    gateway,
     call,
     async login(tenantSlug, email, password) {
       const r = await call(LOGIN, { input: { tenantSlug, email, password } });
