@@ -36,6 +36,7 @@ import { batchSizeLimit, operationGuardPlugin } from './operation-guard';
 import { OperationPipeline } from './pipeline';
 import { errorMaskingPlugin, formatGatewayError } from './errors';
 import { bodyLimitErrors, MAX_BODY_BYTES } from './body-limit';
+import { localeFrom, localizedMessage } from './i18n';
 import { loadManifest, manifestPathFromEnv, PersistedQueries, validateManifest, type ManifestOperation, type PersistedQueryManifest } from './persisted-queries';
 import { traceFromHeaders } from './trace';
 import { ApiKeyAuth, exchangeUrlOf, type ApiKeyAuthOptions } from './api-keys';
@@ -166,7 +167,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }));
   app.use('/graphql', (req, res, next) => {
     if (graphqlHandler) return graphqlHandler(req, res, next);
-    res.status(503).json({ errors: [{ message: 'Gateway is starting', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+    res.status(503).json({ errors: [{ message: localizedMessage(localeFrom(req.headers['accept-language']), 'SERVICE_UNAVAILABLE', 'Gateway is starting'), extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
   });
 
   await new Promise<void>((resolve, reject) => {
