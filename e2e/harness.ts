@@ -10,8 +10,7 @@ import type { EventSigner, Namespace, NatsConnection } from '@imagy/platform/eve
 import { startIdentity } from '../subgraphs/identity/src/app';
 import { startAudit } from '../subgraphs/audit/src/app';
 import { startLending, type RunningLending } from '../subgraphs/lending/src/app';
-import { startGateway } from '../gateway/src/server';
-import { attachSubscriptions } from '../gateway/src/subscriptions';
+import { startGateway, type RunningGateway } from '../gateway/src/server';
 import { composeSupergraph } from '../schema/compose';
 
 export const DEV_PASSWORD = 'Imagy-demo-2026!';
@@ -30,6 +29,8 @@ export interface Platform {
   auditUrl: string;
   lendingUrl: string;
   lending: RunningLending;
+  /** The gateway as startGateway assembled it (its API-key auth and rate-limit health, for fault tests). */
+  gateway: RunningGateway;
   call<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
   login(tenantSlug: string, email: string, password: string): Promise<{ accessToken: string; user: { id: string; tenantId: string } }>;
   sql<T = any>(query: string, params?: unknown[]): Promise<T[]>;
@@ -65,8 +66,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const supergraphSdl = composeSupergraph(path.resolve(__dirname, '..', 'rover.yaml'), { identity: identity.url, audit: auditUrl, lending: lending.url });
   // API keys: revocations and rate-limit counters on the test bus's namespace.
   const apiKeys = { nats: bus.nc, namespace: bus.ns, signer: bus.signer };
+  // The same assembly as gateway/src/main.ts: startGateway attaches graphql-ws itself.
   const gateway = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, apiKeys });
-  const subscriptions = attachSubscriptions({ httpServer: gateway.httpServer, supergraphSdl, verifier: issuer.verifier, apiKeys: gateway.apiKeys });
   const replicas: { stop(): Promise<void> }[] = [];
   const call: Platform['call'] = (query, variables, token) => gql(gateway.url, query, variables, { token });
   return {
@@ -77,6 +78,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     auditUrl,
     lendingUrl: lending.url,
     lending,
+    gateway,
     call,
     async login(tenantSlug, email, password) {
       const r = await call(LOGIN, { input: { tenantSlug, email, password } });
@@ -96,7 +98,6 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     },
     async stop() {
       for (const r of replicas) await r.stop();
-      await subscriptions.close();
       await gateway.stop();
       await audit?.stop();
       await lending.stop();

@@ -21,10 +21,13 @@ import { ACTIVE_TENANT_STATUSES, TenantStatusUnavailableError, type TenantStatus
 import { rejectedRequests } from './metrics';
 import type { TraceContext } from './trace';
 import { ApiKeyExchangeUnavailableError, ApiKeyRefusedError, presentedApiKey, type ApiKeyAuth } from './api-keys';
+import { localeFrom, localizedMessage, localizeError, type Locale } from './i18n';
 
 export interface GatewayContext {
   auth: AuthContext;
   requestId: string;
+  /** The caller's language (Accept-Language): the gateway's own error messages are written in it. */
+  locale: Locale;
   /** The caller's Authorization header, exactly as received (forwarded to subgraphs). */
   authorization?: string;
   log: Logger;
@@ -50,14 +53,19 @@ export interface AuthOptions {
 /** `requestId` comes from `requestIdFrom(headers['x-request-id'])` (a valid caller id or a new one). */
 export async function gatewayContext(headers: IncomingHttpHeaders, requestId: string, options: AuthOptions): Promise<GatewayContext> {
   let authorization = typeof headers.authorization === 'string' ? headers.authorization : undefined;
+  const language = headers['accept-language'];
+  const locale = localeFrom(typeof language === 'string' ? language : undefined);
   if (options.allowAnonymous) {
-    return { auth: anonymous(requestId), requestId, authorization, log: options.log.child({ request_id: requestId }) };
+    return { auth: anonymous(requestId), requestId, locale, authorization, log: options.log.child({ request_id: requestId }) };
   }
-  const refuse = (reason: string, message: string, tenantId?: string | null): never => {
+  const refuse = (reason: string, message: string, tenantId?: string | null, details: Record<string, unknown> = {}): never => {
     rejectedRequests.inc({ reason });
     options.log.warn({ request_id: requestId, tenant_id: tenantId ?? undefined, reason }, 'request refused');
-    throw unauthenticated(message);
+    throw unauthenticated(localizedMessage(locale, 'UNAUTHENTICATED', message, details, reason));
   };
+  const unavailable = (message: string) => new GraphQLError(localizedMessage(locale, 'SERVICE_UNAVAILABLE', message), {
+    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+  });
 
   const apiKey = presentedApiKey(headers);
   if (apiKey) {
@@ -69,7 +77,7 @@ export async function gatewayContext(headers: IncomingHttpHeaders, requestId: st
       if (!(e instanceof ApiKeyExchangeUnavailableError)) throw e;
       rejectedRequests.inc({ reason: 'API_KEY_EXCHANGE_UNAVAILABLE' });
       options.log.error({ request_id: requestId, err: e.message }, 'API key exchange unavailable');
-      throw new GraphQLError('The API key could not be checked, try again later', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+      throw unavailable('The API key could not be checked, try again later');
     }
   }
 
@@ -92,13 +100,11 @@ export async function gatewayContext(headers: IncomingHttpHeaders, requestId: st
         if (!(e instanceof TenantStatusUnavailableError)) throw e;
         rejectedRequests.inc({ reason: 'TENANT_STATUS_UNAVAILABLE' });
         options.log.error({ request_id: requestId, tenant_id: auth.tenantId, err: e.message }, 'tenant status unavailable');
-        throw new GraphQLError('Tenant status could not be checked, try again later', {
-          extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
-        });
+        throw unavailable('Tenant status could not be checked, try again later');
       }
       if (status === null) refuse('UNKNOWN_TENANT', 'Tenant unknown', auth.tenantId);
       else if (status.toUpperCase() === 'SUSPENDED') refuse('TENANT_SUSPENDED', 'Tenant suspended', auth.tenantId);
-      else if (!ACTIVE_TENANT_STATUSES.has(status.toUpperCase())) refuse('TENANT_INACTIVE', `Tenant is not active (${status})`, auth.tenantId);
+      else if (!ACTIVE_TENANT_STATUSES.has(status.toUpperCase())) refuse('TENANT_INACTIVE', `Tenant is not active (${status})`, auth.tenantId, { status });
     }
   }
 
@@ -108,13 +114,14 @@ export async function gatewayContext(headers: IncomingHttpHeaders, requestId: st
     } catch (e) {
       rejectedRequests.inc({ reason: 'RATE_LIMITED' });
       options.log.info({ request_id: requestId, tenant_id: auth.tenantId ?? undefined, kind: auth.kind }, 'request rate limited');
-      throw e;
+      throw e instanceof GraphQLError ? localizeError(e, locale) : e;
     }
   }
 
   return {
     auth,
     requestId,
+    locale,
     authorization,
     log: options.log.child({ request_id: requestId, tenant_id: auth.tenantId ?? undefined }),
   };

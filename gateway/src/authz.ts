@@ -28,7 +28,8 @@
  *
  * The rewritten document gets its own query hash, so @apollo/gateway's plan cache never serves one
  * caller the plan of a caller with more rights. Results are memoized per document, operation and
- * caller rights.
+ * caller rights (OperationPipeline.authorize). This module only decides; prepareOperation()
+ * (pipeline.ts) calls it for HTTP and graphql-ws alike.
  */
 import crypto from 'node:crypto';
 import {
@@ -59,9 +60,8 @@ import {
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
 import type { ApolloGateway } from '@apollo/gateway';
 import type { AuthContext } from '@imagy/platform/auth';
-import type { Logger } from '@imagy/platform/logger';
 import type { GatewayContext } from './auth';
-import { rejectedOperations } from './operation-metrics';
+import type { OperationPipeline } from './pipeline';
 
 export type Rule =
   | { kind: 'authenticated' }
@@ -209,11 +209,13 @@ export interface AuthorizedOperation {
   removals: Removal[];
 }
 
-const UNCHANGED: AuthorizedOperation = { unchanged: true, document: null, operation: null, source: null, queryHash: null, errors: [], removals: [] };
+export const UNCHANGED: AuthorizedOperation = { unchanged: true, document: null, operation: null, source: null, queryHash: null, errors: [], removals: [] };
 
 /**
  * Removes from `document`'s operation everything the caller may not see. Pure: the same inputs give
- * the same answer (the executor memoizes it).
+ * the same answer (the pipeline memoizes it). Four steps: find the operation, rewrite its selection
+ * sets without what is not allowed, collect what was removed (error paths and where results get
+ * nulls), build the rewritten document.
  */
 export function authorizeOperation(
   schema: GraphQLSchema,
@@ -223,215 +225,269 @@ export function authorizeOperation(
   operationName: string | null | undefined,
 ): AuthorizedOperation {
   if (rules.fields.size === 0 && rules.types.size === 0) return UNCHANGED;
+  const { operation, fragments } = selectedOperation(document, operationName);
+  if (!operation) return UNCHANGED;
+  const root = schema.getRootType(operation.operation);
+  if (!root) return UNCHANGED;
+
+  const rewriter = new SelectionRewriter(schema, new Permissions(schema, rules, caller), fragments);
+  const rootResult = rewriter.rewriteSet(operation.selectionSet, root);
+  if (!rootResult.changed) return UNCHANGED;
+
+  const collector = new RemovalCollector(rewriter);
+  collector.collect(operation.selectionSet, root, [], false, new Set());
+  const errors = collector.errorPaths.map((path) => ({ message: 'Unauthorized field or type', path }));
+  if (!rootResult.set) {
+    return { unchanged: false, document: null, operation: null, source: null, queryHash: null, errors, removals: [] };
+  }
+
+  const rewritten = rewrittenDocument(operation, rootResult.set, rewriter, fragments);
+  const source = print(rewritten.document);
+  return {
+    unchanged: false,
+    document: rewritten.document,
+    operation: rewritten.operation,
+    source,
+    queryHash: crypto.createHash('sha256').update(source).digest('hex'),
+    errors,
+    removals: collector.removals.filter((r) => r.target !== null),
+  };
+}
+
+/** The operation `operationName` names (the first one without a name), and the document's fragments. */
+function selectedOperation(document: DocumentNode, operationName: string | null | undefined): { operation?: OperationDefinitionNode; fragments: Map<string, FragmentDefinitionNode> } {
   const fragments = new Map<string, FragmentDefinitionNode>();
   let operation: OperationDefinitionNode | undefined;
   for (const d of document.definitions) {
     if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
     else if (d.kind === Kind.OPERATION_DEFINITION && (!operationName ? !operation : d.name?.value === operationName)) operation = d;
   }
-  if (!operation) return UNCHANGED;
-  const root = schema.getRootType(operation.operation);
-  if (!root) return UNCHANGED;
+  return { operation, fragments };
+}
 
-  const allowedCache = new Map<string, boolean>();
-  const allowedRules = (rs: Rule[] | undefined) => !rs || rs.every((r) => satisfies(caller, r));
-  const typeAllowed = (type: GraphQLNamedType | undefined | null): boolean => {
+/** What the caller may select, per type and per field (memoized for one operation). */
+class Permissions {
+  private readonly cache = new Map<string, boolean>();
+
+  constructor(private readonly schema: GraphQLSchema, private readonly rules: AuthzRules, private readonly caller: Caller) {}
+
+  type(type: GraphQLNamedType | undefined | null): boolean {
     if (!type) return true;
     const key = `type:${type.name}`;
-    let ok = allowedCache.get(key);
+    let ok = this.cache.get(key);
     if (ok === undefined) {
-      ok = allowedRules(rules.types.get(type.name));
-      allowedCache.set(key, ok);
+      ok = this.allowedBy(this.rules.types.get(type.name));
+      this.cache.set(key, ok);
     }
     return ok;
-  };
-  const fieldAllowed = (parent: GraphQLNamedType, field: GraphQLField<unknown, unknown>): boolean => {
+  }
+
+  /** The field's own rules, its type's, and on an interface the same field's on every implementation. */
+  field(parent: GraphQLNamedType, field: GraphQLField<unknown, unknown>): boolean {
     const key = `${parent.name}.${field.name}`;
-    let ok = allowedCache.get(key);
+    let ok = this.cache.get(key);
     if (ok === undefined) {
-      ok = allowedRules(rules.fields.get(key)) && typeAllowed(getNamedType(field.type));
+      ok = this.allowedBy(this.rules.fields.get(key)) && this.type(getNamedType(field.type));
       if (ok && isAbstractType(parent)) {
-        ok = schema.getPossibleTypes(parent).every((impl) => allowedRules(rules.fields.get(`${impl.name}.${field.name}`)));
+        ok = this.schema.getPossibleTypes(parent).every((impl) => this.allowedBy(this.rules.fields.get(`${impl.name}.${field.name}`)));
       }
-      allowedCache.set(key, ok);
+      this.cache.set(key, ok);
     }
     return ok;
-  };
-  const fieldOf = (parent: GraphQLNamedType, node: FieldNode): GraphQLField<unknown, unknown> | undefined =>
-    node.name.value.startsWith('__') || !(isObjectType(parent) || isInterfaceType(parent)) ? undefined : parent.getFields()[node.name.value];
+  }
 
-  // 1. Rewrite selection sets (fragments once each).
-  interface Rewritten { set: SelectionSetNode | null; changed: boolean }
-  const setMemo = new Map<SelectionSetNode, Rewritten>();
-  const fragmentMemo = new Map<string, Rewritten>();
-  const fragmentStack = new Set<string>();
+  private allowedBy(rules: Rule[] | undefined): boolean {
+    return !rules || rules.every((r) => satisfies(this.caller, r));
+  }
+}
 
-  const rewriteFragment = (name: string): Rewritten => {
-    let r = fragmentMemo.get(name);
+interface Rewritten { set: SelectionSetNode | null; changed: boolean }
+
+/** Selection sets without what the caller may not see (each set and fragment rewritten once). */
+class SelectionRewriter {
+  private readonly setMemo = new Map<SelectionSetNode, Rewritten>();
+  private readonly fragmentMemo = new Map<string, Rewritten>();
+  private readonly fragmentStack = new Set<string>();
+
+  constructor(readonly schema: GraphQLSchema, readonly permissions: Permissions, readonly fragments: Map<string, FragmentDefinitionNode>) {}
+
+  fieldOf(parent: GraphQLNamedType, node: FieldNode): GraphQLField<unknown, unknown> | undefined {
+    return node.name.value.startsWith('__') || !(isObjectType(parent) || isInterfaceType(parent)) ? undefined : parent.getFields()[node.name.value];
+  }
+
+  rewriteFragment(name: string): Rewritten {
+    let r = this.fragmentMemo.get(name);
     if (r) return r;
-    const def = fragments.get(name);
-    if (!def || fragmentStack.has(name)) return { set: null, changed: false };
-    const type = schema.getType(def.typeCondition.name.value);
-    fragmentStack.add(name);
-    r = !type || !typeAllowed(type) ? { set: null, changed: true } : rewriteSet(def.selectionSet, type);
-    fragmentStack.delete(name);
-    fragmentMemo.set(name, r);
+    const def = this.fragments.get(name);
+    if (!def || this.fragmentStack.has(name)) return { set: null, changed: false };
+    const type = this.schema.getType(def.typeCondition.name.value);
+    this.fragmentStack.add(name);
+    r = !type || !this.permissions.type(type) ? { set: null, changed: true } : this.rewriteSet(def.selectionSet, type);
+    this.fragmentStack.delete(name);
+    this.fragmentMemo.set(name, r);
     return r;
-  };
+  }
 
-  const rewriteSet = (set: SelectionSetNode, parent: GraphQLNamedType): Rewritten => {
-    const memo = setMemo.get(set);
+  rewriteSet(set: SelectionSetNode, parent: GraphQLNamedType): Rewritten {
+    const memo = this.setMemo.get(set);
     if (memo) return memo;
     const out: SelectionNode[] = [];
     let changed = false;
     for (const sel of set.selections) {
-      if (sel.kind === Kind.FIELD) {
-        const def = fieldOf(parent, sel);
-        if (!def) { out.push(sel); continue; }
-        if (!fieldAllowed(parent, def)) { changed = true; continue; }
-        if (!sel.selectionSet) { out.push(sel); continue; }
-        const sub = rewriteSet(sel.selectionSet, getNamedType(def.type));
-        if (!sub.set) { changed = true; continue; }
-        if (sub.changed) { changed = true; out.push({ ...sel, selectionSet: sub.set }); } else out.push(sel);
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        const type = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
-        if (!type) { out.push(sel); continue; }
-        if (sel.typeCondition && !typeAllowed(type)) { changed = true; continue; }
-        const sub = rewriteSet(sel.selectionSet, type);
-        if (!sub.set) { changed = true; continue; }
-        if (sub.changed) { changed = true; out.push({ ...sel, selectionSet: sub.set }); } else out.push(sel);
-      } else {
-        const sub = rewriteFragment(sel.name.value);
-        if (!sub.set) { changed = true; continue; }
-        changed ||= sub.changed;
-        out.push(sel);
-      }
+      const kept = this.rewriteSelection(sel, parent);
+      changed ||= kept.changed;
+      if (kept.selection) out.push(kept.selection);
     }
     const r: Rewritten = { set: out.length ? { ...set, selections: out } : null, changed };
-    setMemo.set(set, r);
+    this.setMemo.set(set, r);
     return r;
-  };
+  }
 
-  const rootResult = rewriteSet(operation.selectionSet, root);
-  if (!rootResult.changed) return UNCHANGED;
-
-  // 2. Collect what was removed, with response paths and where to write nulls.
-  const removals: Removal[] = [];
-  const errorPaths: (string | number)[][] = [];
-  const seen = new Set<string>();
-  interface Step { key: string; type: GraphQLOutputType }
-  const positionsOf = (steps: Step[]): { positions: Position[]; fieldIndex: number } => {
-    const positions: Position[] = [];
-    let fieldIndex = -1;
-    for (const s of steps) {
-      fieldIndex = positions.length;
-      positions.push({ kind: 'field', key: s.key, nullable: !isNonNullType(s.type) });
-      let t = getNullableType(s.type);
-      while (isListType(t)) {
-        positions.push({ kind: 'item', nullable: !isNonNullType(t.ofType) });
-        t = getNullableType(t.ofType);
-      }
+  /** One selection: kept as is, kept with a rewritten selection set, or dropped (`selection: null`). */
+  private rewriteSelection(sel: SelectionNode, parent: GraphQLNamedType): { selection: SelectionNode | null; changed: boolean } {
+    if (sel.kind === Kind.FRAGMENT_SPREAD) {
+      const sub = this.rewriteFragment(sel.name.value);
+      return sub.set ? { selection: sel, changed: sub.changed } : { selection: null, changed: true };
     }
-    return { positions, fieldIndex };
-  };
-  const pathOf = (positions: Position[], upTo: number) =>
-    positions.slice(0, upTo + 1).map((p) => (p.kind === 'field' ? p.key : '@'));
-  const record = (steps: Step[], error: boolean, nullIt: boolean) => {
-    const { positions, fieldIndex } = positionsOf(steps);
-    const path = pathOf(positions, fieldIndex);
-    const id = `${error ? 'e' : 'n'}:${path.join('.')}`;
-    if (seen.has(id)) return;
-    seen.add(id);
-    let target: Removal['target'] = null;
-    if (nullIt) {
-      target = 'data';
-      for (let i = fieldIndex; i >= 0; i--) if (positions[i]!.nullable) { target = i; break; }
+    let type: GraphQLNamedType | null | undefined;
+    if (sel.kind === Kind.FIELD) {
+      const def = this.fieldOf(parent, sel);
+      if (!def) return { selection: sel, changed: false };
+      if (!this.permissions.field(parent, def)) return { selection: null, changed: true };
+      if (!sel.selectionSet) return { selection: sel, changed: false };
+      type = getNamedType(def.type);
+    } else {
+      type = sel.typeCondition ? this.schema.getType(sel.typeCondition.name.value) : parent;
+      if (!type) return { selection: sel, changed: false };
+      if (sel.typeCondition && !this.permissions.type(type)) return { selection: null, changed: true };
     }
-    removals.push({ positions, target });
-    if (error) errorPaths.push(path);
-  };
+    const sub = this.rewriteSet(sel.selectionSet!, type);
+    if (!sub.set) return { selection: null, changed: true };
+    return sub.changed ? { selection: { ...sel, selectionSet: sub.set }, changed: true } : { selection: sel, changed: false };
+  }
+}
 
-  const collect = (set: SelectionSetNode, parent: GraphQLNamedType, steps: Step[], narrowed: boolean, stack: Set<string>) => {
+interface Step { key: string; type: GraphQLOutputType }
+
+/** Response positions of a path of fields (list items included) and the index of its last field. */
+function positionsOf(steps: Step[]): { positions: Position[]; fieldIndex: number } {
+  const positions: Position[] = [];
+  let fieldIndex = -1;
+  for (const s of steps) {
+    fieldIndex = positions.length;
+    positions.push({ kind: 'field', key: s.key, nullable: !isNonNullType(s.type) });
+    let t = getNullableType(s.type);
+    while (isListType(t)) {
+      positions.push({ kind: 'item', nullable: !isNonNullType(t.ofType) });
+      t = getNullableType(t.ofType);
+    }
+  }
+  return { positions, fieldIndex };
+}
+
+/** The error path Router reports: response keys, `@` for list items. */
+function pathOf(positions: Position[], upTo: number): string[] {
+  return positions.slice(0, upTo + 1).map((p) => (p.kind === 'field' ? p.key : '@'));
+}
+
+/** Walks the original operation beside its rewrite and records every removal. */
+class RemovalCollector {
+  readonly removals: Removal[] = [];
+  readonly errorPaths: (string | number)[][] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly rewriter: SelectionRewriter) {}
+
+  collect(set: SelectionSetNode, parent: GraphQLNamedType, steps: Step[], narrowed: boolean, stack: Set<string>): void {
+    const { schema, permissions, fragments } = this.rewriter;
     for (const sel of set.selections) {
       if (sel.kind === Kind.FIELD) {
-        const def = fieldOf(parent, sel);
+        const def = this.rewriter.fieldOf(parent, sel);
         if (!def) continue;
         const here = [...steps, { key: sel.alias?.value ?? sel.name.value, type: def.type }];
-        if (!fieldAllowed(parent, def)) { record(here, true, !narrowed); continue; }
+        if (!permissions.field(parent, def)) { this.record(here, true, !narrowed); continue; }
         if (!sel.selectionSet) continue;
-        const sub = rewriteSet(sel.selectionSet, getNamedType(def.type));
-        if (!sub.set) record(here, false, !narrowed);
-        if (sub.changed || !sub.set) collect(sel.selectionSet, getNamedType(def.type), here, false, stack);
+        const sub = this.rewriter.rewriteSet(sel.selectionSet, getNamedType(def.type));
+        if (!sub.set) this.record(here, false, !narrowed);
+        if (sub.changed || !sub.set) this.collect(sel.selectionSet, getNamedType(def.type), here, false, stack);
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const type = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : parent;
         if (!type) continue;
-        if (sel.typeCondition && !typeAllowed(type)) { reportType(steps); continue; }
-        const sub = rewriteSet(sel.selectionSet, type);
-        if (sub.changed || !sub.set) {
-          collect(sel.selectionSet, type, steps, narrowed || type !== parent, stack);
-        }
+        if (sel.typeCondition && !permissions.type(type)) { this.reportType(steps); continue; }
+        const sub = this.rewriter.rewriteSet(sel.selectionSet, type);
+        if (sub.changed || !sub.set) this.collect(sel.selectionSet, type, steps, narrowed || type !== parent, stack);
       } else {
         const name = sel.name.value;
         const def = fragments.get(name);
         if (!def || stack.has(name)) continue;
         const type = schema.getType(def.typeCondition.name.value);
         if (!type) continue;
-        if (!typeAllowed(type)) { reportType(steps); continue; }
-        const sub = rewriteFragment(name);
+        if (!permissions.type(type)) { this.reportType(steps); continue; }
+        const sub = this.rewriter.rewriteFragment(name);
         if (sub.changed || !sub.set) {
           stack.add(name);
-          collect(def.selectionSet, type, steps, narrowed || type !== parent, stack);
+          this.collect(def.selectionSet, type, steps, narrowed || type !== parent, stack);
           stack.delete(name);
         }
       }
     }
-  };
-  const reportType = (steps: Step[]) => {
+  }
+
+  /** A removed field: its error (unless only emptied) and where its null goes (`nullIt` false inside a narrowing fragment). */
+  private record(steps: Step[], error: boolean, nullIt: boolean): void {
+    const { positions, fieldIndex } = positionsOf(steps);
+    const path = pathOf(positions, fieldIndex);
+    const id = `${error ? 'e' : 'n'}:${path.join('.')}`;
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    let target: Removal['target'] = null;
+    if (nullIt) {
+      target = 'data';
+      for (let i = fieldIndex; i >= 0; i--) if (positions[i]!.nullable) { target = i; break; }
+    }
+    this.removals.push({ positions, target });
+    if (error) this.errorPaths.push(path);
+  }
+
+  /** A fragment on a type the caller may not see: reported at the enclosing field. */
+  private reportType(steps: Step[]): void {
     const { positions, fieldIndex } = positionsOf(steps);
     const path = fieldIndex < 0 ? [] : pathOf(positions, fieldIndex);
     const id = `t:${path.join('.')}`;
-    if (seen.has(id)) return;
-    seen.add(id);
-    errorPaths.push(path);
-  };
-  collect(operation.selectionSet, root, [], false, new Set());
-
-  const errors = errorPaths.map((path) => ({ message: 'Unauthorized field or type', path }));
-  if (!rootResult.set) {
-    return { unchanged: false, document: null, operation: null, source: null, queryHash: null, errors, removals: [] };
+    if (this.seen.has(id)) return;
+    this.seen.add(id);
+    this.errorPaths.push(path);
   }
+}
 
-  // 3. The rewritten document: the operation and the fragments it still reaches.
-  const newOperation: OperationDefinitionNode = { ...operation, selectionSet: rootResult.set };
+/** The rewritten operation and the fragments it still reaches (rewritten too). */
+function rewrittenDocument(
+  operation: OperationDefinitionNode,
+  rootSet: SelectionSetNode,
+  rewriter: SelectionRewriter,
+  fragments: Map<string, FragmentDefinitionNode>,
+): { document: DocumentNode; operation: OperationDefinitionNode } {
+  const newOperation: OperationDefinitionNode = { ...operation, selectionSet: rootSet };
   const used = new Set<string>();
   const visit = (set: SelectionSetNode) => {
     for (const sel of set.selections) {
       if (sel.kind === Kind.FRAGMENT_SPREAD) {
         if (used.has(sel.name.value)) continue;
         used.add(sel.name.value);
-        const r = rewriteFragment(sel.name.value);
+        const r = rewriter.rewriteFragment(sel.name.value);
         if (r.set) visit(r.set);
       } else if (sel.selectionSet) visit(sel.selectionSet);
     }
   };
-  visit(rootResult.set);
-  const newDocument: DocumentNode = {
+  visit(rootSet);
+  const document: DocumentNode = {
     kind: Kind.DOCUMENT,
     definitions: [
       newOperation,
-      ...[...used].map((name) => ({ ...fragments.get(name)!, selectionSet: rewriteFragment(name).set! })),
+      ...[...used].map((name) => ({ ...fragments.get(name)!, selectionSet: rewriter.rewriteFragment(name).set! })),
     ],
   };
-  const source = print(newDocument);
-  return {
-    unchanged: false,
-    document: newDocument,
-    operation: newOperation,
-    source,
-    queryHash: crypto.createHash('sha256').update(source).digest('hex'),
-    errors,
-    removals: removals.filter((r) => r.target !== null),
-  };
+  return { document, operation: newOperation };
 }
 
 /** Writes the nulls of removed fields into an execution result's data (in place). */
@@ -464,41 +520,15 @@ export function applyRemovals(data: Record<string, unknown> | null | undefined, 
 
 type GatewayInterface = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
 type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>['executor']>;
-type GatewayRequestContext = Parameters<GatewayExecutor>[0];
-
-function forbidden(errors: AuthorizedOperation['errors']): GraphQLError[] {
-  return errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: { code: 'FORBIDDEN', http: { status: 200 } } }));
-}
-
-const callerKey = (c: Caller) =>
-  `${c.authenticated ? 1 : 0}|${[...c.scopes].sort().join(' ')}|${[...c.roles].sort().join(' ')}`;
 
 /**
- * Wraps the gateway's executor: every operation is authorized (and rewritten if needed) before
- * @apollo/gateway plans and fetches it. Rules follow the loaded supergraph.
+ * Wraps the gateway's executor so @apollo/gateway plans and fetches only what prepareOperation
+ * (pipeline.ts) left of the operation: the rewritten document when fields were removed (its own
+ * query hash, so the plan cache never serves a caller the plan of one with more rights), with the
+ * removed fields nulled and their FORBIDDEN errors in the result. Rules follow the loaded supergraph.
  */
-export function authorizingGateway(inner: ApolloGateway, options: { supergraphSdl: string; log: Logger }): GatewayInterface {
-  let rules = authzRulesFromSupergraph(options.supergraphSdl);
-  let memo = new WeakMap<DocumentNode, Map<string, AuthorizedOperation>>();
-  inner.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
-    rules = authzRulesFromSupergraph(coreSupergraphSdl);
-    memo = new WeakMap();
-  });
-
-  const authorize = (rc: GatewayRequestContext): AuthorizedOperation => {
-    if (rules.fields.size === 0 && rules.types.size === 0) return UNCHANGED;
-    const caller = callerOf(rc.context.auth);
-    const key = `${rc.request.operationName ?? ''}#${callerKey(caller)}`;
-    let perDoc = memo.get(rc.document);
-    const hit = perDoc?.get(key);
-    if (hit) return hit;
-    const result = authorizeOperation(rc.schema, rules, caller, rc.document, rc.request.operationName);
-    if (!perDoc) memo.set(rc.document, (perDoc = new Map()));
-    if (perDoc.size >= 64) perDoc.clear();
-    perDoc.set(key, result);
-    return result;
-  };
-
+export function authorizingGateway(inner: ApolloGateway, pipeline: OperationPipeline): GatewayInterface {
+  inner.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => pipeline.reload(coreSupergraphSdl));
   return {
     onSchemaLoadOrUpdate: (callback) => inner.onSchemaLoadOrUpdate(callback),
     stop: () => inner.stop(),
@@ -507,12 +537,17 @@ export function authorizingGateway(inner: ApolloGateway, options: { supergraphSd
       const execute = loaded.executor;
       if (!execute) return loaded;
       const executor: GatewayExecutor = async (rc) => {
-        const verdict = authorize(rc);
+        const prepared = pipeline.preparedByRequest.get(rc.metrics);
+        if (!prepared) {
+          // No operation to run: @apollo/gateway reports it. Otherwise every operation has passed
+          // the operation guard; one that did not is refused rather than run unchecked.
+          if (!rc.operation) return execute(rc);
+          rc.context.log.error({ operation_name: rc.operationName }, 'operation reached the executor without passing the pipeline');
+          return { errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+        }
+        const verdict = prepared.authz;
         if (verdict.unchanged) return execute(rc);
-        rejectedOperations.inc({ reason: 'authz', detail: 'FORBIDDEN' });
-        rc.context.log.info({ removed: verdict.errors.map((e) => e.path.join('.')) }, 'unauthorized fields removed from operation');
-        const errors = forbidden(verdict.errors);
-        if (!verdict.document) return { errors };
+        if (!verdict.document) return { errors: prepared.forbidden };
         const result = await execute({
           ...rc,
           document: verdict.document,
@@ -524,7 +559,7 @@ export function authorizingGateway(inner: ApolloGateway, options: { supergraphSd
         return {
           ...result,
           data: applyRemovals(result.data as Record<string, unknown> | null | undefined, verdict.removals),
-          errors: [...errors, ...(result.errors ?? [])],
+          errors: [...prepared.forbidden, ...(result.errors ?? [])],
         };
       };
       return { executor };

@@ -9,6 +9,7 @@ import { Agent, fetch } from 'undici';
 import type { GatewayContext } from './auth';
 import { subgraphFetchDuration, subgraphFetchErrors } from './metrics';
 import { childTraceparent } from './trace';
+import { maskFetchFailure, maskSubgraphError } from './errors';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type ProcessResult = ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>;
@@ -52,7 +53,21 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     }
   }
 
+  /** Every subgraph answer passes here (HTTP plans and subscription events): errors are masked (errors.ts). */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ProcessResult {
+    const masking = 'incomingRequestContext' in options ? options.context : null;
+    let response: Awaited<ProcessResult>;
+    try {
+      response = await this.measuredProcess(options);
+    } catch (e) {
+      if (!masking) throw e;
+      throw maskFetchFailure(e, this.subgraph, masking);
+    }
+    if (!masking || !response.errors?.length) return response;
+    return { ...response, errors: response.errors.map((e) => maskSubgraphError(e, this.subgraph, masking)) };
+  }
+
+  private async measuredProcess(options: GraphQLDataSourceProcessOptions<GatewayContext>): ProcessResult {
     if (!this.telemetry) return super.process(options);
     const end = subgraphFetchDuration.startTimer({ subgraph: this.subgraph });
     try {

@@ -11,7 +11,8 @@
  *     tenant, user, roles, scopes), the operation text, the variables, the operation name, the
  *     extensions, and every request header except pure transport ones (host, connection,
  *     content-length, user-agent, accept-encoding...). So `x-request-id`, `traceparent`,
- *     `tracestate`, `accept` and any header a future feature might forward split the key.
+ *     `tracestate`, `accept`, `accept-language` and any header a future feature might forward
+ *     split the key.
  *  3. The first request with a key (the leader) runs through Apollo Server as any other (persisted
  *     queries, limits, authorization directives, plan cache, metrics: all plugins apply); identical
  *     requests arriving while it runs wait for it and get the same status, headers and body bytes
@@ -31,6 +32,7 @@ import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/
 import client from 'prom-client';
 import type { GatewayContext } from './auth';
 import { registry } from './metrics';
+import { MAX_BODY_BYTES, payloadTooLarge } from './body-limit';
 
 export const inboundDedup = new client.Counter({
   name: 'imagy_gateway_inbound_dedup_total',
@@ -39,10 +41,14 @@ export const inboundDedup = new client.Counter({
   registers: [registry],
 });
 
-/** Request headers that cannot change an answer (transport only); every other header splits the key. */
+/**
+ * Request headers that cannot change an answer (transport only); every other header splits the key.
+ * `accept-language` is not one of them: messages are written in the caller's language (the gateway's
+ * own and the subgraphs'), so a Spanish and an English request never share one answer.
+ */
 const TRANSPORT_HEADERS = new Set([
   'host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'user-agent',
-  'accept-encoding', 'accept-language', 'cache-control', 'pragma', 'te', 'origin', 'referer',
+  'accept-encoding', 'cache-control', 'pragma', 'te', 'origin', 'referer',
 ]);
 
 interface Shared {
@@ -137,7 +143,7 @@ export interface FastPathOptions {
   dedup: boolean;
   /** `false`: the deduplication counter is not touched (default true). */
   telemetry?: boolean;
-  /** Same limit as the normal path's JSON parser (default 2 MiB). */
+  /** Same limit as the normal path's JSON parser (default MAX_BODY_BYTES, 1 MiB): larger known lengths get the typed 413. */
   maxBodyBytes?: number;
 }
 
@@ -152,7 +158,7 @@ export interface FastPathOptions {
  */
 export function graphqlFastPath(options: FastPathOptions): (req: http.IncomingMessage, res: http.ServerResponse, fallback: () => void) => void {
   const { apollo } = options;
-  const maxBody = options.maxBodyBytes ?? 2 * 1024 * 1024;
+  const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
   const dedupe = options.dedup ? deduplicator({ apollo, context: options.context, telemetry: options.telemetry }) : null;
 
   const run = async (req: http.IncomingMessage, res: http.ServerResponse, body: Record<string, unknown>) => {
@@ -175,7 +181,8 @@ export function graphqlFastPath(options: FastPathOptions): (req: http.IncomingMe
     const encoding = req.headers['content-encoding'];
     if (encoding && encoding.toLowerCase() !== 'identity') return fallback();
     const length = Number(req.headers['content-length']);
-    if (!req.headers['content-length'] || !Number.isInteger(length) || length < 0 || length > maxBody) return fallback();
+    if (!req.headers['content-length'] || !Number.isInteger(length) || length < 0) return fallback();
+    if (length > maxBody) return payloadTooLarge(req, res, maxBody);
 
     const chunks: Buffer[] = [];
     let received = 0;

@@ -16,7 +16,6 @@ import { parseArgs } from 'node:util';
 import { logger } from '@imagy/platform/logger';
 import { TokenVerifier } from '@imagy/platform/auth';
 import { startGateway, type RunningGateway } from './server';
-import { attachSubscriptions, type GatewaySubscriptions } from './subscriptions';
 import { defaultWorkers, isClusterWorker, runPrimary } from './cluster';
 import { NoTenantStatusCheck, trustedIssuersFromCli } from './cli-auth';
 import { telemetryFromEnv } from './metrics';
@@ -83,13 +82,13 @@ async function main(): Promise<void> {
 
   let stopping = false;
   let running: RunningGateway | null = null;
-  let subscriptions: GatewaySubscriptions | null = null;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'gateway shutting down');
     setTimeout(() => process.exit(1), STOP_DEADLINE_MS).unref();
-    void (subscriptions?.close().catch(() => undefined) ?? Promise.resolve()).then(() => running?.stop()).then(() => process.exit(0), (e: unknown) => {
+    // stop() closes the WebSocket side first, then drains HTTP.
+    void Promise.resolve(running?.stop()).then(() => process.exit(0), (e: unknown) => {
       logger.error({ err: e }, 'gateway stop failed');
       process.exit(1);
     });
@@ -99,17 +98,16 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
 
   const supergraphSdl = fs.readFileSync(file, 'utf8');
-  // One verifier for HTTP and graphql-ws (its cache of verified tokens is shared).
   const verifier = allowAnonymous ? undefined : new TokenVerifier(issuers);
   // --no-tenant-check: for supergraphs without the identity subgraph (see cli-auth.ts).
   const tenantStatus = values['no-tenant-check'] === true ? new NoTenantStatusCheck() : undefined;
+  // HTTP and graphql-ws (same port and path) share every object startGateway builds: verifier,
+  // tenant status, API keys and rate limits, persisted queries, limits, subgraph connections.
   running = await startGateway({
     supergraphSdl, port, host: values.host, allowAnonymous, verifier, tenantStatus,
     dedup: values['no-dedup'] !== true, fetchDedup: values['no-fetch-dedup'] !== true, telemetry,
   });
   if (stopping) await running.stop().finally(() => process.exit(0));
-  // graphql-ws on the same server and path (/graphql): federated subscriptions.
-  subscriptions = attachSubscriptions({ httpServer: running.httpServer, supergraphSdl, verifier, tenantStatus, allowAnonymous, telemetry });
   logger.info({ url: running.url, supergraph: file }, 'gateway ready');
 }
 

@@ -23,6 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GraphQLError, Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { HeaderMap } from '@apollo/server';
+import { localizedMessage, type Locale } from './i18n';
 
 export const MANIFEST_FORMAT = 'apollo-persisted-query-manifest';
 
@@ -152,13 +153,14 @@ const MESSAGES: Record<PersistedQueryErrorCode, string> = {
   BAD_REQUEST: 'Unsupported persisted query extension: expected { version: 1, sha256Hash: <hex string> }',
 };
 
-export function persistedQueryError(code: PersistedQueryErrorCode, id?: string): GraphQLError {
+export function persistedQueryError(code: PersistedQueryErrorCode, id?: string, locale: Locale = 'en'): GraphQLError {
   // PERSISTED_QUERY_NOT_FOUND is HTTP 200 and uncacheable, as in Apollo Server and Router: APQ
   // clients retry with the body. Everything else is a bad request.
   const http = code === 'PERSISTED_QUERY_NOT_FOUND'
     ? { status: 200, headers: new HeaderMap([['cache-control', 'private, no-cache, must-revalidate']]) }
     : { status: 400 };
-  const message = code === 'PERSISTED_QUERY_NOT_IN_LIST' && id ? `Persisted query '${id}' not found in the persisted query list` : MESSAGES[code];
+  const english = code === 'PERSISTED_QUERY_NOT_IN_LIST' && id ? `Persisted query '${id}' not found in the persisted query list` : MESSAGES[code];
+  const message = localizedMessage(locale, code, english, { id }, code === 'BAD_REQUEST' ? 'persistedQuery' : undefined);
   return new GraphQLError(message, { extensions: { code, http } });
 }
 
@@ -190,10 +192,11 @@ export class PersistedQueries {
     this.apq = new LruCache(options.apqMaxEntries ?? 10_000, options.apqMaxChars ?? 32 * 1024 * 1024);
   }
 
-  resolve(request: PersistedQueryRequest, apiKeyCaller: boolean): PersistedQueryResolution {
+  /** `locale`: the language of a refusal's message (its code is the same in every language). */
+  resolve(request: PersistedQueryRequest, apiKeyCaller: boolean, locale: Locale = 'en'): PersistedQueryResolution {
     const ext = request.extensions?.persistedQuery as { version?: unknown; sha256Hash?: unknown } | undefined;
     const hasBody = typeof request.query === 'string' && request.query.length > 0;
-    const refuse = (code: PersistedQueryErrorCode, id?: string): PersistedQueryResolution => ({ kind: 'refused', code, error: persistedQueryError(code, id) });
+    const refuse = (code: PersistedQueryErrorCode, id?: string): PersistedQueryResolution => ({ kind: 'refused', code, error: persistedQueryError(code, id, locale) });
     if (ext === undefined || ext === null) {
       if (apiKeyCaller && hasBody) return refuse('PERSISTED_QUERY_ID_REQUIRED');
       return { kind: 'freeform' };
@@ -216,18 +219,4 @@ export class PersistedQueries {
     const stored = this.apq.get(id);
     return stored ? { kind: 'resolved', query: stored, from: 'apq' } : refuse('PERSISTED_QUERY_NOT_FOUND');
   }
-}
-
-/**
- * The safelist startGateway uses by default (`PERSISTED_QUERIES_FILE`, else the repository's
- * `schema/persisted-queries.json`, empty if that file is absent), for other entry points such as
- * graphql-ws.
- */
-export function defaultPersistedQueries(log?: { warn(obj: object, msg: string): void }): PersistedQueries {
-  const { file, explicit } = manifestPathFromEnv();
-  if (!explicit && !fs.existsSync(file)) {
-    log?.warn({ file }, 'no persisted query manifest: API-key callers can run nothing');
-    return new PersistedQueries({ manifest: new Map() });
-  }
-  return new PersistedQueries({ manifest: loadManifest(file) });
 }

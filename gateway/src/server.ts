@@ -30,17 +30,25 @@ import { gatewayRequestDuration, processMetrics, registry, telemetryFromEnv } fr
 import { jwksUrlOf, routingUrl, subgraphUrls } from './supergraph';
 import { IdentityTenantStatusChecker, type TenantStatusChecker } from './tenant-status';
 import { authorizingGateway, supergraphForGateway } from './authz';
-import { limitsFromEnv, supergraphCosts, type OperationLimits } from './limits';
+import { limitsFromEnv, type OperationLimits } from './limits';
 import { instrumentQueryPlanning } from './operation-metrics';
 import { batchSizeLimit, operationGuardPlugin } from './operation-guard';
+import { OperationPipeline } from './pipeline';
+import { errorMaskingPlugin, formatGatewayError } from './errors';
+import { bodyLimitErrors, MAX_BODY_BYTES } from './body-limit';
+import { localeFrom, localizedMessage } from './i18n';
 import { loadManifest, manifestPathFromEnv, PersistedQueries, validateManifest, type ManifestOperation, type PersistedQueryManifest } from './persisted-queries';
 import { traceFromHeaders } from './trace';
 import { ApiKeyAuth, exchangeUrlOf, type ApiKeyAuthOptions } from './api-keys';
 import { DedupAwareDataSource, dedupingFetcher, requestFetcher } from './dedup';
 import { graphqlFastPath, inboundDedupHandler } from './fast-path';
+import { attachSubscriptions, type GatewaySubscriptions, type SubscriptionOptions } from './subscriptions';
+import type { AuthOptions } from './auth';
+import type { Logger } from '@imagy/platform/logger';
 
 export type { TenantStatusChecker } from './tenant-status';
 export type { GatewayContext } from './auth';
+export type { GatewaySubscriptions, SubscriptionOptions } from './subscriptions';
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -81,6 +89,13 @@ export interface GatewayOptions {
    * the process metrics). Default: `GATEWAY_TELEMETRY` (on unless `off`).
    */
   telemetry?: boolean;
+  /**
+   * graphql-ws on the same server and path as HTTP (`/graphql`), sharing the verifier, tenant
+   * status, API keys, persisted queries, limits and subgraph connections. Default on; `false`: none.
+   */
+  subscriptions?: SubscriptionOptions | false;
+  /** Logger of the gateway (default: the platform logger). */
+  log?: Logger;
 }
 
 export interface RunningGateway {
@@ -88,8 +103,11 @@ export interface RunningGateway {
   url: string;
   port: number;
   httpServer: http.Server;
-  /** Shared with attachSubscriptions so graphql-ws callers use the same key cache and counters. */
+  /** API-key cache and rate-limit counters (HTTP and graphql-ws share them). */
   apiKeys?: ApiKeyAuth;
+  /** The graphql-ws side (null with `subscriptions: false`). */
+  subscriptions: GatewaySubscriptions | null;
+  /** Closes the WebSocket side, then drains HTTP, then the NATS and subgraph connections. */
   stop(): Promise<void>;
 }
 
@@ -97,7 +115,7 @@ const MAX_OPERATION_LABELS = 500;
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   process.env.APOLLO_TELEMETRY_DISABLED = '1';
-  const log = logger.child({ component: 'gateway' });
+  const log = (options.log ?? logger).child({ component: 'gateway' });
   const allowAnonymous = options.allowAnonymous ?? false;
   if (allowAnonymous && isProduction()) throw new Error('allowAnonymous is refused when NODE_ENV=production');
 
@@ -109,6 +127,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     apqMaxEntries: options.apqCache?.maxEntries,
     apqMaxChars: options.apqCache?.maxChars,
   });
+
+  // Every operation, HTTP or graphql-ws, goes through this one pipeline (pipeline.ts).
+  const pipeline = new OperationPipeline({ supergraphSdl: options.supergraphSdl, persistedQueries, limits });
 
   const urls = subgraphUrls(options.supergraphSdl);
   const identityUrl = urls.get('identity');
@@ -146,7 +167,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }));
   app.use('/graphql', (req, res, next) => {
     if (graphqlHandler) return graphqlHandler(req, res, next);
-    res.status(503).json({ errors: [{ message: 'Gateway is starting', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+    res.status(503).json({ errors: [{ message: localizedMessage(localeFrom(req.headers['accept-language']), 'SERVICE_UNAVAILABLE', 'Gateway is starting'), extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -159,13 +180,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const fetchDedup = options.fetchDedup ?? true;
   // undici request() on the keep-alive agent (dedup.ts), shared between identical in-flight fetches.
   const fetcher = fetchDedup ? dedupingFetcher(requestFetcher(agent), telemetry) : requestFetcher(agent);
+  // One data source per subgraph, for HTTP plans and for the entity fetches of subscription events.
+  const dataSources = new Map<string, ForwardingDataSource>([...urls].map(([name, url]) => [name, fetchDedup
+    ? new DedupAwareDataSource(name, url, fetcher, telemetry)
+    : new ForwardingDataSource(name, url, fetcher, telemetry)]));
   const gateway = new ApolloGateway({
     // Same supergraph, with the authorization features accepted: the gateway enforces them (authz.ts).
     supergraphSdl: supergraphForGateway(options.supergraphSdl),
     logger: log,
-    buildService: ({ name, url }) => fetchDedup
-      ? new DedupAwareDataSource(name, routingUrl(name, url!), fetcher, telemetry)
-      : new ForwardingDataSource(name, routingUrl(name, url!), fetcher, telemetry),
+    buildService: ({ name, url }) => dataSources.get(name) ?? new ForwardingDataSource(name, routingUrl(name, url!), fetcher, telemetry),
   });
   if (telemetry) instrumentQueryPlanning(gateway, log);
 
@@ -195,13 +218,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const production = isProduction();
   const apollo = new ApolloServer<GatewayContext>({
     // Authorization directives are applied in the executor, before planning (authz.ts).
-    gateway: authorizingGateway(gateway, { supergraphSdl: options.supergraphSdl, log }),
+    gateway: authorizingGateway(gateway, pipeline),
     csrfPrevention: true,
     // APQ and the safelist are handled by the operation guard (persisted-queries.ts).
     persistedQueries: false,
     allowBatchedHttpRequests: true,
     introspection: !production,
     includeStacktraceInErrorResponses: false,
+    // Never a subgraph's or our own internals in an answer (errors.ts).
+    formatError: formatGatewayError,
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: 5_000 }),
@@ -209,7 +234,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
       ...(telemetry ? [metricsPlugin] : []),
-      operationGuardPlugin({ persistedQueries, limits, costs: supergraphCosts(options.supergraphSdl) }),
+      operationGuardPlugin(pipeline),
+      errorMaskingPlugin(),
     ],
   });
   try {
@@ -221,27 +247,34 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw e;
   }
 
+  // Who is calling, decided the same way for HTTP requests and graphql-ws connections (auth.ts).
+  const auth: AuthOptions = { allowAnonymous, verifier, tenantStatus, apiKeys, log };
   const context = async ({ req, res }: { req: express.Request; res: express.Response }) => {
     // Echoed on every answer, refusals included, so a caller can quote it.
     const requestId = requestIdFrom(req.headers['x-request-id']);
     res.setHeader('x-request-id', requestId);
     // Telemetry off: no trace context (nothing generated, nothing sent to subgraphs, no trace ids in logs).
     const trace = telemetry ? traceFromHeaders(req.headers) : undefined;
-    const context = await gatewayContext(req.headers, requestId, {
-      allowAnonymous, verifier, tenantStatus, apiKeys, log: trace ? log.child({ trace_id: trace.traceId, span_id: trace.spanId }) : log,
-    });
+    const context = await gatewayContext(req.headers, requestId, trace ? { ...auth, log: log.child({ trace_id: trace.traceId, span_id: trace.spanId }) } : auth);
     if (trace) context.trace = trace;
     const ua = req.headers['user-agent'];
     context.client = { ip: req.socket?.remoteAddress ?? null, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null };
     return context;
   };
   const router = express.Router();
-  router.use(express.json({ limit: '2mb' }), batchSizeLimit(limits.maxBatchSize));
+  // Never larger than a subgraph's limit (body-limit.ts).
+  router.use(express.json({ limit: MAX_BODY_BYTES }), bodyLimitErrors(MAX_BODY_BYTES), batchSizeLimit(limits.maxBatchSize));
   // Identical in-flight queries of one caller share one execution (fast-path.ts).
   if (options.dedup ?? true) router.use(inboundDedupHandler({ apollo, context, telemetry }));
   router.use(expressMiddleware(apollo, { context }));
   graphqlHandler = router;
-  fastPath = graphqlFastPath({ apollo, context: context as never, dedup: options.dedup ?? true, telemetry });
+  fastPath = graphqlFastPath({ apollo, context: context as never, dedup: options.dedup ?? true, telemetry, maxBodyBytes: MAX_BODY_BYTES });
+  const subscriptions = options.subscriptions === false ? null : attachSubscriptions({
+    ...options.subscriptions,
+    httpServer,
+    supergraphSdl: options.supergraphSdl,
+    shared: { auth, pipeline, dataSources, urls, telemetry, log },
+  });
   state = 'ready';
   log.info({ port, allowAnonymous, dedup: options.dedup ?? true, fetchDedup, telemetry, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, limits }, 'gateway listening');
 
@@ -252,9 +285,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     port,
     httpServer,
     apiKeys,
+    subscriptions,
     stop() {
       stopping ??= (async () => {
         state = 'stopping';
+        await subscriptions?.close();
         await apollo.stop();
         await apiKeys?.close();
         await agent.close();

@@ -96,10 +96,10 @@ describe('gateway --workers', () => {
       const refused = await Promise.all(Array.from({ length: 4 }, () => post(`Bearer ${token.slice(0, -4)}AAAA`).then((r) => r.status)));
       expect(refused).toEqual([401, 401, 401, 401]);
 
-      const sentAt = Date.now();
       child.kill('SIGTERM');
+      // The primary exits 1 when it had to kill workers at its deadline; 0 means every worker
+      // stopped gracefully on its own. Timings belong in bench/.
       const code = await exited;
-      expect(Date.now() - sentAt).toBeLessThan(10_000);
       expect(code).toBe(0);
       expect(stdout).not.toMatch(/replacing it/);
       for (const pid of workers) expect(() => process.kill(Number(pid), 0)).toThrow();

@@ -1,11 +1,13 @@
 /**
  * In-flight deduplication (src/fast-path.ts inbound, src/dedup.ts subgraph fetches) must never
  * share a result between different callers, never share mutations, and keep nothing once the
- * shared execution has settled. One real subgraph with a slow resolver (so concurrent requests
- * really overlap) records every request it receives and the Authorization header it carried.
+ * shared execution has settled. One real subgraph records every request it receives and the
+ * Authorization header it carried; its resolvers wait on a latch the test releases once every
+ * request of the test is in flight (each either reached the subgraph or joined one that did), so
+ * concurrent requests really overlap without any sleep.
  */
 import http from 'node:http';
-import { parse } from 'graphql';
+import { GraphQLError, parse } from 'graphql';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
@@ -13,23 +15,58 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
 import { exportJWK, generateKeyPair } from 'jose';
 import { signToken, TokenVerifier, type SigningKey } from '@imagy/platform/auth';
+import { waitFor } from '@imagy/platform/testing';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../src/server';
 import { NoTenantStatusCheck } from '../src/cli-auth';
+import { inboundDedup } from '../src/fast-path';
+import { subgraphFetchDedup } from '../src/dedup';
 
 const ISSUER = 'https://issuer.perf.imagy';
 const AUDIENCE = 'imagy-perf';
 const TENANT = '11111111-1111-4111-8111-111111111111';
-const DELAY_MS = 250;
 
 interface Seen { field: string; authorization?: string; requestId?: string }
 const seen: Seen[] = [];
 let flakyCalls = 0;
 let bumps = 0;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolvers wait here until the test releases them; `arrived` counts the upstream fetches that reached one. */
+class Latch {
+  arrived = 0;
+  private released = false;
+  private waiting: (() => void)[] = [];
+
+  wait(): Promise<void> {
+    this.arrived++;
+    if (this.released) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    this.released = true;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+}
+let latch = new Latch();
+
+const sharedCount = async (): Promise<number> => {
+  const of = async (counter: typeof inboundDedup) => (await counter.get()).values.find((v) => v.labels.result === 'shared')?.value ?? 0;
+  return (await of(inboundDedup)) + (await of(subgraphFetchDedup));
+};
+let sharedBefore = 0;
+
+/**
+ * Waits until `n` requests are in flight at once (each reached a resolver or joined an identical
+ * in-flight request or fetch), then releases the resolvers.
+ */
+async function releaseWhenInFlight(n: number): Promise<void> {
+  await waitFor(async () => latch.arrived + (await sharedCount()) - sharedBefore >= n, 20_000, 10);
+  latch.release();
+}
 
 const typeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
-  type Item @key(fields: "id") { id: ID! owner: String }
+  type Item @key(fields: "id") { id: ID! owner: String language: String }
   type Query { slow(id: ID!): Item flaky: String }
   type Mutation { bump: Int! }
 `);
@@ -39,21 +76,22 @@ const resolvers = {
   Query: {
     slow: async (_: unknown, args: { id: string }, ctx: Ctx) => {
       record('slow', ctx);
-      await sleep(DELAY_MS);
-      return { id: args.id, owner: ctx.headers.authorization ?? null };
+      await latch.wait();
+      return { id: args.id, owner: ctx.headers.authorization ?? null, language: ctx.headers['accept-language'] ?? null };
     },
     flaky: async (_: unknown, __: unknown, ctx: Ctx) => {
       record('flaky', ctx);
       flakyCalls++;
-      await sleep(DELAY_MS);
-      if (flakyCalls === 1) throw new Error('flaky failure');
+      await latch.wait();
+      // A typed error: the gateway passes its message on (an untyped one is masked, errors.ts).
+      if (flakyCalls === 1) throw new GraphQLError('flaky failure', { extensions: { code: 'CONFLICT' } });
       return 'recovered';
     },
   },
   Mutation: {
     bump: async (_: unknown, __: unknown, ctx: Ctx) => {
       record('bump', ctx);
-      await sleep(DELAY_MS);
+      await latch.wait();
       return ++bumps;
     },
   },
@@ -79,10 +117,12 @@ afterAll(async () => {
   await subgraph?.stop();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   seen.length = 0;
   flakyCalls = 0;
   bumps = 0;
+  latch = new Latch();
+  sharedBefore = await sharedCount();
 });
 
 const token = (sub: string, extra: Record<string, unknown> = {}) =>
@@ -104,11 +144,17 @@ async function post(gw: RunningGateway, body: unknown, headers: Record<string, s
 
 const SLOW = '{ slow(id: "1") { id owner } }';
 
+/** Sends the requests together and releases the resolvers once `n` of them are in flight. */
+async function concurrently<T>(n: number, requests: Promise<T>[]): Promise<T[]> {
+  const [results] = await Promise.all([Promise.all(requests), releaseWhenInFlight(n)]);
+  return results;
+}
+
 describe('inbound in-flight deduplication', () => {
   it('never shares between callers with different tokens: the subgraph sees both', async () => {
     await withGateway({}, async (gw) => {
       const [a, b] = [await token('alice'), await token('bob')];
-      const [ra, rb] = await Promise.all([
+      const [ra, rb] = await concurrently(2, [
         post(gw, { query: SLOW }, { authorization: `Bearer ${a}` }),
         post(gw, { query: SLOW }, { authorization: `Bearer ${b}` }),
       ]);
@@ -121,7 +167,7 @@ describe('inbound in-flight deduplication', () => {
   it('never shares between tokens of the same user with different scopes', async () => {
     await withGateway({}, async (gw) => {
       const [a, b] = [await token('alice', { scope: 'read' }), await token('alice', { scope: 'read write' })];
-      await Promise.all([
+      await concurrently(2, [
         post(gw, { query: SLOW }, { authorization: `Bearer ${a}` }),
         post(gw, { query: SLOW }, { authorization: `Bearer ${b}` }),
       ]);
@@ -132,7 +178,7 @@ describe('inbound in-flight deduplication', () => {
   it("shares the same caller's identical concurrent queries (one subgraph request, same body, own request ids)", async () => {
     await withGateway({}, async (gw) => {
       const auth = { authorization: `Bearer ${await token('alice')}` };
-      const results = await Promise.all(Array.from({ length: 5 }, () => post(gw, { query: SLOW }, auth)));
+      const results = await concurrently(5, Array.from({ length: 5 }, () => post(gw, { query: SLOW }, auth)));
       expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       expect(new Set(results.map((r) => r.text)).size).toBe(1);
       expect(JSON.parse(results[0]!.text)).toEqual({ data: { slow: { id: '1', owner: auth.authorization } } });
@@ -147,7 +193,7 @@ describe('inbound in-flight deduplication', () => {
     await withGateway({}, async (gw) => {
       const auth = { authorization: `Bearer ${await token('alice')}` };
       const q = 'query Q($id: ID!) { slow(id: $id) { id } }';
-      await Promise.all([
+      await concurrently(4, [
         post(gw, { query: q, variables: { id: '1' } }, auth),
         post(gw, { query: q, variables: { id: '2' } }, auth),
         post(gw, { query: SLOW }, { ...auth, 'x-request-id': 'caller-request-0001' }),
@@ -158,10 +204,24 @@ describe('inbound in-flight deduplication', () => {
     });
   });
 
+  it('never shares between identical requests in different languages: each gets its own', async () => {
+    await withGateway({}, async (gw) => {
+      const auth = { authorization: `Bearer ${await token('alice')}` };
+      const q = '{ slow(id: "1") { id language } }';
+      const [es, en] = await concurrently(2, [
+        post(gw, { query: q }, { ...auth, 'accept-language': 'es-MX,es;q=0.9' }),
+        post(gw, { query: q }, { ...auth, 'accept-language': 'en-US,en;q=0.9' }),
+      ]);
+      expect(JSON.parse(es.text)).toEqual({ data: { slow: { id: '1', language: 'es-MX,es;q=0.9' } } });
+      expect(JSON.parse(en.text)).toEqual({ data: { slow: { id: '1', language: 'en-US,en;q=0.9' } } });
+      expect(seen).toHaveLength(2);
+    });
+  });
+
   it('never shares mutations', async () => {
     await withGateway({}, async (gw) => {
       const auth = { authorization: `Bearer ${await token('alice')}` };
-      const results = await Promise.all(Array.from({ length: 3 }, () => post(gw, { query: 'mutation { bump }' }, auth)));
+      const results = await concurrently(3, Array.from({ length: 3 }, () => post(gw, { query: 'mutation { bump }' }, auth)));
       expect(results.map((r) => JSON.parse(r.text).data.bump).sort()).toEqual([1, 2, 3]);
       expect(seen.filter((s) => s.field === 'bump')).toHaveLength(3);
     });
@@ -170,7 +230,7 @@ describe('inbound in-flight deduplication', () => {
   it('keeps no result or error after the shared execution settled', async () => {
     await withGateway({}, async (gw) => {
       const auth = { authorization: `Bearer ${await token('alice')}` };
-      const first = await Promise.all(Array.from({ length: 3 }, () => post(gw, { query: '{ flaky }' }, auth)));
+      const first = await concurrently(3, Array.from({ length: 3 }, () => post(gw, { query: '{ flaky }' }, auth)));
       for (const r of first) expect(JSON.parse(r.text).errors?.[0]?.message).toMatch(/flaky failure/);
       expect(flakyCalls).toBe(1);
       const again = await post(gw, { query: '{ flaky }' }, auth);
@@ -186,7 +246,7 @@ describe('inbound in-flight deduplication', () => {
   it('still verifies every request: a bad token among good ones gets 401', async () => {
     await withGateway({}, async (gw) => {
       const good = `Bearer ${await token('alice')}`;
-      const [ok, bad] = await Promise.all([
+      const [ok, bad] = await concurrently(1, [
         post(gw, { query: SLOW }, { authorization: good }),
         post(gw, { query: SLOW }, { authorization: `${good.slice(0, -4)}AAAA` }),
       ]);
@@ -200,7 +260,7 @@ describe('inbound in-flight deduplication', () => {
   it('is off with dedup: false and fetchDedup: false (every request reaches the subgraph)', async () => {
     await withGateway({ dedup: false, fetchDedup: false }, async (gw) => {
       const auth = { authorization: `Bearer ${await token('alice')}` };
-      await Promise.all(Array.from({ length: 3 }, () => post(gw, { query: SLOW }, auth)));
+      await concurrently(3, Array.from({ length: 3 }, () => post(gw, { query: SLOW }, auth)));
       expect(seen).toHaveLength(3);
     });
   });
@@ -214,7 +274,7 @@ describe('subgraph fetch deduplication (inbound deduplication off)', () => {
   it("collapses the same caller's identical concurrent fetches", async () => {
     await withGateway({ dedup: false }, async (gw) => {
       const auth = { authorization: `Bearer ${await token('alice')}` };
-      const [ra, rb] = await Promise.all([post(gw, { query: A }, auth), post(gw, { query: B }, auth)]);
+      const [ra, rb] = await concurrently(2, [post(gw, { query: A }, auth), post(gw, { query: B }, auth)]);
       expect(ra.text).toBe(rb.text);
       expect(seen).toHaveLength(1);
     });
@@ -223,7 +283,7 @@ describe('subgraph fetch deduplication (inbound deduplication off)', () => {
   it('never collapses fetches carrying different Authorization headers', async () => {
     await withGateway({ dedup: false }, async (gw) => {
       const [a, b] = [await token('alice'), await token('bob')];
-      const [ra, rb] = await Promise.all([
+      const [ra, rb] = await concurrently(2, [
         post(gw, { query: A }, { authorization: `Bearer ${a}` }),
         post(gw, { query: B }, { authorization: `Bearer ${b}` }),
       ]);
@@ -236,7 +296,7 @@ describe('subgraph fetch deduplication (inbound deduplication off)', () => {
   it('never collapses mutation fetches', async () => {
     await withGateway({ dedup: false }, async (gw) => {
       const auth = { authorization: `Bearer ${await token('alice')}` };
-      await Promise.all([post(gw, { query: 'mutation { bump }' }, auth), post(gw, { query: 'mutation{bump}' }, auth)]);
+      await concurrently(2, [post(gw, { query: 'mutation { bump }' }, auth), post(gw, { query: 'mutation{bump}' }, auth)]);
       expect(seen.filter((s) => s.field === 'bump')).toHaveLength(2);
     });
   });

@@ -20,14 +20,26 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { Kvm, type KvOptions } from '@nats-io/kv';
+import { Kvm, type KV, type KvOptions } from '@nats-io/kv';
 import { fetch, type Dispatcher } from 'undici';
 import type { AuthContext } from '@imagy/platform/auth';
 import { looksLikeEnvelope, namespace as toNamespace, signerFromEnv, wireSubject, type EventEnvelope, type EventSigner, type Namespace } from '@imagy/platform/events';
 import type { Logger } from '@imagy/platform/logger';
-import { counterId, KvCounterStore, MemoryCounterStore, SlidingWindowLimiter, type LimitDecision } from './rate-limit';
+import { counterId, KvCounterStore, MemoryCounterStore, ResilientCounterStore, SlidingWindowLimiter, type LimitDecision } from './rate-limit';
 
-export { SlidingWindowLimiter, MemoryCounterStore, KvCounterStore } from './rate-limit';
+export { SlidingWindowLimiter, MemoryCounterStore, KvCounterStore, ResilientCounterStore } from './rate-limit';
+
+/** How the shared rate-limit counters are doing (health checks, fault tests). */
+export interface RateLimitHealth {
+  /** Counters in NATS KV (false: per process). */
+  shared: boolean;
+  /** The store's circuit breaker: `open` while lookups are short-circuited (requests let through). */
+  breaker: 'closed' | 'open' | 'halfOpen' | 'isolated' | 'none';
+  /** Requests let through unmetered because the store could not answer, since start. */
+  unmetered: number;
+  /** Times the KV bucket was created (1 at start, +1 for each re-creation after a NATS restart). */
+  bucketCreations: number;
+}
 
 /** Without a revocation feed, a cached token is reused for at most this long. */
 export const NO_NATS_CACHE_TTL_MS = 5_000;
@@ -94,6 +106,11 @@ export class ApiKeyAuth {
   private natsUp = true;
   private limiter: SlidingWindowLimiter = new SlidingWindowLimiter(new MemoryCounterStore());
   private sharedCounters = false;
+  private kvStore: ResilientCounterStore | null = null;
+  private kv: KV | null = null;
+  private bucketCreations = 0;
+  private creatingBucket: Promise<void> | null = null;
+  private createBucket: (() => Promise<KV>) | null = null;
   private readonly configuredUserRpm: number | null;
 
   private constructor(private readonly options: ApiKeyAuthOptions) {
@@ -152,6 +169,22 @@ export class ApiKeyAuth {
       return;
     }
     if (!decision.allowed) throw rateLimited(decision.retryAfter, decision.limit);
+  }
+
+  rateLimitHealth(): RateLimitHealth {
+    return { shared: this.sharedCounters, breaker: this.kvStore?.state ?? 'none', unmetered: this.limiter.unavailable, bucketCreations: this.bucketCreations };
+  }
+
+  /**
+   * (Re-)creates the rate-limit bucket: at start, on every reconnect (a NATS restart loses a
+   * memory-stored bucket) and when a lookup finds it gone. Creating an existing bucket is a no-op;
+   * concurrent calls share one attempt.
+   */
+  private ensureBucket(): Promise<void> {
+    if (!this.createBucket) return Promise.resolve();
+    this.creatingBucket ??= this.createBucket().then((kv) => { this.kv = kv; this.bucketCreations++; })
+      .finally(() => { this.creatingBucket = null; });
+    return this.creatingBucket;
   }
 
   /** Forget every cached token (tests, or an operator action). */
@@ -278,23 +311,36 @@ export class ApiKeyAuth {
     await nc.flush();
     this.feedLive = true;
     // Events missed while disconnected cannot be replayed: drop the cache and fall back to 5 s.
+    // A reconnect may be to a restarted server that lost the memory-stored bucket: re-create it.
     void (async () => {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect') { this.feedLive = false; this.natsUp = false; this.clear(); }
-        else if (s.type === 'reconnect') { this.feedLive = true; this.natsUp = true; }
+        else if (s.type === 'reconnect') {
+          this.feedLive = true;
+          this.natsUp = true;
+          this.ensureBucket().then(() => log.info({ bucket: bucketName }, 'rate limit bucket ensured after NATS reconnect'), (err: unknown) => log.error({ err: (err as Error).message }, 'rate limit bucket could not be re-created'));
+        }
       }
     })().catch(() => undefined);
 
+    const bucketName = `${ns.streamPrefix}ratelimit`;
+    const kvm = new Kvm(nc);
+    this.createBucket = () => kvm.create(bucketName, { history: 1, ttl: 3 * 60_000, storage: 'memory' as KvOptions['storage'] });
     try {
-      const kv = await new Kvm(nc).create(`${ns.streamPrefix}ratelimit`, { history: 1, ttl: 3 * 60_000, storage: 'memory' as KvOptions['storage'] });
+      await this.ensureBucket();
       let warned = 0;
       this.sharedCounters = true;
-      this.limiter = new SlidingWindowLimiter(new KvCounterStore(kv, () => this.natsUp && !nc.isClosed()), {
+      const kvCounters = new KvCounterStore(() => this.kv!, () => this.natsUp && !nc.isClosed(), () => {
+        this.ensureBucket().catch((err: unknown) => log.error({ err: (err as Error).message }, 'rate limit bucket could not be re-created'));
+      });
+      this.kvStore = new ResilientCounterStore(kvCounters);
+      this.limiter = new SlidingWindowLimiter(this.kvStore, {
         onUnavailable: (err) => {
-          if (Date.now() - warned > 10_000) { warned = Date.now(); log.error({ err: err.message }, 'rate limit store unavailable: requests let through'); }
+          if (Date.now() - warned > 10_000) { warned = Date.now(); log.error({ err: err.message }, 'rate limit store unavailable: requests let through unmetered (fail open)'); }
         },
       });
     } catch (err) {
+      this.createBucket = null;
       log.error({ err: (err as Error).message }, 'rate limit KV bucket unavailable (JetStream off?): counting per gateway process');
     }
   }
@@ -313,7 +359,7 @@ function rpmClaim(token: string | undefined): number | null {
 
 export function rateLimited(retryAfter: number, limit: number): GraphQLError {
   return new GraphQLError(`Rate limit exceeded (${limit} requests per minute); retry after ${retryAfter} s`, {
-    extensions: { code: 'RATE_LIMITED', retryAfter, http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) } },
+    extensions: { code: 'RATE_LIMITED', retryAfter, limit, http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) } },
   });
 }
 

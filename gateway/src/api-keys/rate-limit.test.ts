@@ -1,6 +1,33 @@
 import { Kvm } from '@nats-io/kv';
 import { createTestBus, type TestBus } from '@imagy/platform/testing';
-import { KvCounterStore, MemoryCounterStore, retryAfterSeconds, SlidingWindowLimiter } from './rate-limit';
+import { KvCounterStore, MemoryCounterStore, NatsDownError, ResilientCounterStore, retryAfterSeconds, SlidingWindowLimiter, type CounterEntry, type CounterStore } from './rate-limit';
+
+/** Counts calls per method; `gate(key)` can hold a key's calls until released. */
+class ObservedStore implements CounterStore {
+  calls = { read: 0, create: 0, update: 0 };
+  private held = new Map<string, { release: () => void; promise: Promise<void> }>();
+  constructor(private readonly inner: CounterStore = new MemoryCounterStore()) {}
+  hold(prefix: string): () => void {
+    let release!: () => void;
+    const promise = new Promise<void>((r) => { release = r; });
+    this.held.set(prefix, { release, promise });
+    return release;
+  }
+  private async gate(key: string) {
+    for (const [prefix, h] of this.held) if (key.startsWith(prefix)) await h.promise;
+  }
+  async read(key: string): Promise<CounterEntry | null> { this.calls.read++; await this.gate(key); return this.inner.read(key); }
+  async create(key: string, value: number): Promise<number> { this.calls.create++; await this.gate(key); return this.inner.create(key, value); }
+  async update(key: string, value: number, revision: number): Promise<number> { this.calls.update++; await this.gate(key); return this.inner.update(key, value, revision); }
+}
+
+class FailingStore implements CounterStore {
+  calls = 0;
+  constructor(private readonly failure: () => Promise<never>) {}
+  read(): Promise<CounterEntry | null> { this.calls++; return this.failure(); }
+  create(): Promise<number> { this.calls++; return this.failure(); }
+  update(): Promise<number> { this.calls++; return this.failure(); }
+}
 
 describe('sliding window rate limit', () => {
   test('lets a caller through up to its limit per minute, then refuses with a retry-after', async () => {
@@ -31,6 +58,49 @@ describe('sliding window rate limit', () => {
     // Current window full: wait for the next window and part of it.
     expect(retryAfterSeconds(0, 60, 30_000, 60)).toBe(31);
     expect(retryAfterSeconds(0, 5, 59_500, 5)).toBe(13);
+  });
+
+  test("one caller's burst is committed in a few writes, exactly, and never queues request after request", async () => {
+    const store = new ObservedStore();
+    const limiter = new SlidingWindowLimiter(store);
+    const now = Date.UTC(2026, 0, 1, 0, 0, 30);
+    const results = await Promise.all(Array.from({ length: 50 }, () => limiter.hit('burst', 30, now)));
+    expect(results.filter((r) => r.allowed).length).toBe(30);
+    expect(results.filter((r) => !r.allowed).every((r) => !r.allowed && r.retryAfter >= 1)).toBe(true);
+    // One write for the first hit, one for everything that arrived meanwhile.
+    expect(store.calls.create + store.calls.update).toBeLessThanOrEqual(2);
+  });
+
+  test("a slow counter never holds up another caller's request", async () => {
+    const store = new ObservedStore();
+    const limiter = new SlidingWindowLimiter(store);
+    const release = store.hold('slow.');
+    let slowDone = false;
+    const slow = limiter.hit('slow', 10).then((r) => { slowDone = true; return r; });
+    const fast = await limiter.hit('fast', 10);
+    expect(fast.allowed).toBe(true);
+    expect(slowDone).toBe(false);
+    release();
+    expect((await slow).allowed).toBe(true);
+  });
+
+  test('behind the circuit breaker, a store that keeps failing is no longer called: requests are let through at once', async () => {
+    const failing = new FailingStore(() => Promise.reject(new NatsDownError('NATS disconnected')));
+    const store = new ResilientCounterStore(failing, { halfOpenAfterMs: 60_000 });
+    const limiter = new SlidingWindowLimiter(store);
+    for (let i = 0; i < 3; i++) expect(await limiter.hit(`k${i}`, 10)).toMatchObject({ allowed: true, unavailable: true });
+    expect(store.state).toBe('open');
+    const callsWhenOpen = failing.calls;
+    for (let i = 0; i < 20; i++) expect(await limiter.hit(`other${i}`, 10)).toMatchObject({ allowed: true, unavailable: true });
+    expect(failing.calls).toBe(callsWhenOpen);
+    expect(limiter.unavailable).toBe(23);
+  });
+
+  test('a store that never answers is cut by the timeout and the request let through', async () => {
+    const hanging = new FailingStore(() => new Promise<never>(() => undefined));
+    const limiter = new SlidingWindowLimiter(new ResilientCounterStore(hanging, { timeoutMs: 50, maxAttempts: 1 }));
+    expect(await limiter.hit('k', 10)).toMatchObject({ allowed: true, unavailable: true });
+    expect(hanging.calls).toBe(2); // the call and its one retry
   });
 
   describe('in NATS KV', () => {

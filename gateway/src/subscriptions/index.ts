@@ -8,9 +8,11 @@
  * closed with 4401 when the token expires. No token is an anonymous caller (subgraphs answer it
  * nothing but public fields), as over HTTP.
  *
- * Subscribe: parse, token limit, validate against the API schema, operation limits, authorization
- * directives (unauthorized fields removed, FORBIDDEN errors on every event), plan with
- * @apollo/query-planner (cached). The primary fetch runs as a graphql-ws subscription on the owning
+ * Subscribe: prepareOperation() (pipeline.ts), the same steps as HTTP: persisted queries and the
+ * safelist, token limit, parse and validate against the API schema, operation limits,
+ * authorization directives (unauthorized fields removed, FORBIDDEN errors on every event); then
+ * only a subscription is accepted, its variables are coerced, an API key's subscription counts
+ * against its rate, and it is planned with @apollo/query-planner (cached). The primary fetch runs as a graphql-ws subscription on the owning
  * subgraph (`ws://` of its routing URL), forwarding the caller's Authorization and a request id in
  * `connectionParams`; one upstream connection per (client connection, subgraph) multiplexes all
  * that client's subscriptions. Each event is completed across subgraphs by the normal entity
@@ -30,61 +32,53 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { createClient, type Client, type Sink } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import {
-  GraphQLError, Kind, getOperationAST, getVariableValues, parse, print, validate,
-  type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type OperationDefinitionNode,
+  GraphQLError, Kind, getVariableValues, print,
+  type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema,
 } from 'graphql';
-import type { TokenVerifier } from '@imagy/platform/auth';
 import { closeOnExpiry, WS_CLOSE_FORBIDDEN } from '@imagy/platform/server';
-import { logger as rootLogger, type Logger } from '@imagy/platform/logger';
-import { gatewayContext, type GatewayContext } from '../auth';
-import { ForwardingDataSource, subgraphAgent } from '../datasource';
-import { dedupingFetcher, requestFetcher } from '../dedup';
-import { applyRemovals, authorizeOperation, authzRulesFromSupergraph, callerOf, type AuthorizedOperation } from '../authz';
-import { checkShape, checkSource, limitError, limitsFromEnv, measureOperation, supergraphCosts, type OperationLimits } from '../limits';
-import { openSubscriptions, rejectedOperations } from '../operation-metrics';
-import { telemetryFromEnv } from '../metrics';
-import { subgraphUrls } from '../supergraph';
-import { IdentityTenantStatusChecker, type TenantStatusChecker } from '../tenant-status';
+import type { Logger } from '@imagy/platform/logger';
+import { gatewayContext, type AuthOptions, type GatewayContext } from '../auth';
+import type { ForwardingDataSource } from '../datasource';
+import { applyRemovals } from '../authz';
+import { openSubscriptions } from '../operation-metrics';
+import { prepareOperation, validatedDocument, type OperationPipeline, type PreparedOperation } from '../pipeline';
+import { localizedMessage } from '../i18n';
+import { maskSubgraphError, UNAVAILABLE_MESSAGE } from '../errors';
 import { FederatedSubscriptions, type SubscriptionPlan } from './federated';
-import { ApiKeyAuth, exchangeUrlOf } from '../api-keys';
-import { defaultPersistedQueries, type PersistedQueries } from '../persisted-queries';
 import { BoundedQueue, SubscriptionError } from './queue';
 
 export { SUBSCRIPTION_BUFFER_OVERFLOW } from './queue';
 
-export interface AttachSubscriptionsOptions {
-  httpServer: http.Server;
-  supergraphSdl: string;
-  /** Required unless allowAnonymous. */
-  verifier?: TokenVerifier;
-  /** Development only: nothing is verified (the Authorization param is still forwarded). */
-  allowAnonymous?: boolean;
-  /**
-   * Tenant status check at connection_init. Default: the supergraph's `identity` subgraph (as HTTP);
-   * required when the supergraph has none.
-   */
-  tenantStatus?: TenantStatusChecker;
+/** Tunables of the graphql-ws side (startGateway's `subscriptions` option). */
+export interface SubscriptionOptions {
   /** Default `/graphql`. */
   path?: string;
   /** Events buffered per client subscription before it is ended (default 1000). */
   bufferSize?: number;
-  limits?: Partial<OperationLimits>;
   /** graphql-ws keep-alive ping interval (ms), default 12 000. */
   keepAliveMs?: number;
-  log?: Logger;
-  /**
-   * API keys (`connectionParams['x-api-key']` or `authorization: "ApiKey imk_..."`) and rate limits:
-   * pass the HTTP gateway's (`RunningGateway.apiKeys`) to share its cache and counters; default: an
-   * own instance from the environment (as startGateway's).
-   */
-  apiKeys?: ApiKeyAuth;
-  /**
-   * Persisted queries (same rules as HTTP: API-key callers may only subscribe to safelisted
-   * operations, by id in `extensions.persistedQuery`). Default: the manifest startGateway loads.
-   */
-  persistedQueries?: PersistedQueries;
-  /** `false`: no subgraph fetch metrics for the event fields' entity fetches (default `GATEWAY_TELEMETRY`, on). */
-  telemetry?: boolean;
+}
+
+/**
+ * What startGateway built once and both sides use: the caller's authentication (verifier, tenant
+ * status, API keys and their rate limits), the operation pipeline (persisted queries, limits,
+ * authorization rules), and the subgraph data sources (one keep-alive agent, one fetch
+ * deduplication).
+ */
+export interface SharedGatewayObjects {
+  auth: AuthOptions;
+  pipeline: OperationPipeline;
+  dataSources: ReadonlyMap<string, ForwardingDataSource>;
+  /** Routing URL per subgraph. */
+  urls: ReadonlyMap<string, string>;
+  telemetry: boolean;
+  log: Logger;
+}
+
+export interface AttachSubscriptionsOptions extends SubscriptionOptions {
+  httpServer: http.Server;
+  supergraphSdl: string;
+  shared: SharedGatewayObjects;
 }
 
 export interface GatewaySubscriptions {
@@ -107,54 +101,211 @@ type ConnectionExtra = {
 interface SubscribeContext {
   gateway: GatewayContext;
   plan: SubscriptionPlan;
-  authz: AuthorizedOperation | null;
+  prepared: PreparedOperation;
   upstream: () => Client;
 }
 
+interface SubscribePayload {
+  query?: string | null;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+  extensions?: Record<string, unknown> | null;
+}
+
+/** WebSocket close code for a rate-limited connection (4000-4999 are the application's). */
+const WS_CLOSE_RATE_LIMITED = 4429;
+/** The server cannot take the connection now (RFC 6455 1013). */
+const WS_CLOSE_TRY_AGAIN_LATER = 1013;
+
 export function attachSubscriptions(options: AttachSubscriptionsOptions): GatewaySubscriptions {
-  const log = (options.log ?? rootLogger).child({ component: 'gateway-subscriptions' });
-  const allowAnonymous = options.allowAnonymous ?? false;
-  if (!allowAnonymous && !options.verifier) throw new Error('attachSubscriptions needs a verifier unless allowAnonymous');
-  const path = options.path ?? '/graphql';
+  const { shared } = options;
+  const log = shared.log.child({ component: 'gateway-subscriptions' });
   const bufferSize = options.bufferSize ?? 1000;
-  const limits: OperationLimits = { ...limitsFromEnv(), ...options.limits };
-  const costs = supergraphCosts(options.supergraphSdl);
-
-  const urls = subgraphUrls(options.supergraphSdl);
-  const agent = subgraphAgent();
-  let tenantStatus = options.tenantStatus;
-  if (!allowAnonymous && !tenantStatus) {
-    const identityUrl = urls.get('identity');
-    if (!identityUrl) throw new Error('The supergraph has no "identity" subgraph to check tenant status against; pass tenantStatus');
-    tenantStatus = new IdentityTenantStatusChecker({ identityUrl, dispatcher: agent });
-  }
-  const identityUrl = urls.get('identity');
-  const ownApiKeys = !options.apiKeys && !allowAnonymous && identityUrl
-    ? ApiKeyAuth.create({ exchangeUrl: exchangeUrlOf(identityUrl), dispatcher: agent, log }) : null;
-  ownApiKeys?.catch((err: unknown) => log.error({ err }, 'API keys unavailable for subscriptions'));
-  const apiKeysReady = options.apiKeys ? Promise.resolve(options.apiKeys) : ownApiKeys;
-  const persisted = options.persistedQueries ?? defaultPersistedQueries(log);
-  const telemetry = options.telemetry ?? telemetryFromEnv();
-  // One event fans out to every subscriber; their entity fetches are identical when their headers
-  // are (same caller in several tabs/screens), so they share one in-flight fetch (dedup.ts rules:
-  // the key includes every forwarded header, authorization included; queries only).
-  const fetcher = dedupingFetcher(requestFetcher(agent), telemetry);
-  const dataSources = Object.fromEntries([...urls].map(([name, url]) => [name, new ForwardingDataSource(name, url, fetcher, telemetry)]));
-  const federated = new FederatedSubscriptions(options.supergraphSdl, dataSources);
+  const federated = new FederatedSubscriptions(options.supergraphSdl, Object.fromEntries(shared.dataSources));
   const schema = federated.apiGraphQLSchema;
-  const rules = authzRulesFromSupergraph(options.supergraphSdl);
-  const hasRules = rules.fields.size > 0 || rules.types.size > 0;
+  const parseAndValidate = validatedDocument(schema);
+  const upstreams = new UpstreamConnections(shared.urls);
+  const counts = { active: 0 };
 
-  let upstreamOpen = 0;
-  let active = 0;
+  const wss = new WebSocketServer({ noServer: true });
+  const onUpgrade = upgradeHandler(options.httpServer, wss, options.path ?? '/graphql');
+  options.httpServer.on('upgrade', onUpgrade);
 
-  const upstreamFor = (extra: ConnectionExtra, service: string): Client => {
+  const disposable = useServer<Record<string, unknown>, ConnectionExtra>({
+    schema,
+    onConnect: async (ctx) => {
+      try {
+        ctx.extra.context = await authenticateConnection(ctx.connectionParams ?? {}, shared.auth, log);
+        ctx.extra.expiryTimer = shared.auth.allowAnonymous ? undefined : closeOnExpiry(ctx.extra.socket, ctx.extra.context.auth.expiresAt);
+        return true;
+      } catch (e) {
+        closeRefusedConnection(ctx.extra.socket, e, log);
+        return false;
+      }
+    },
+    onClose: (ctx) => releaseConnection(ctx.extra),
+    onSubscribe: async (ctx, _id, payload) => {
+      const context = ctx.extra.context!;
+      const accepted = await acceptSubscription(payload, context, shared, schema, parseAndValidate, federated, log);
+      if ('errors' in accepted) return accepted.errors;
+      const { prepared, plan, document, operationName } = accepted;
+      const subscribeContext: SubscribeContext = {
+        gateway: { ...context, requestId: crypto.randomUUID() },
+        plan,
+        prepared,
+        upstream: () => upstreams.for(ctx.extra, plan.primary.serviceName),
+      };
+      const args: ExecutionArgs = {
+        schema,
+        document: { kind: Kind.DOCUMENT, definitions: document.definitions },
+        operationName,
+        variableValues: payload.variables ?? {},
+        contextValue: subscribeContext,
+      };
+      return args;
+    },
+    subscribe: (args) => {
+      const sc = args.contextValue as SubscribeContext;
+      return runSubscription(sc, args.document, args.operationName ?? undefined, (args.variableValues ?? {}) as Record<string, unknown>, federated, bufferSize, counts);
+    },
+    execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket', { extensions: { code: 'BAD_REQUEST' } })] }),
+  }, wss, options.keepAliveMs ?? 12_000);
+
+  return {
+    connections: () => wss.clients.size,
+    upstreamConnections: () => upstreams.open,
+    activeSubscriptions: () => counts.active,
+    async close() {
+      options.httpServer.off('upgrade', onUpgrade);
+      for (const client of wss.clients) client.close(1001, 'Going away');
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/** Upgrades requests for `path` to graphql-ws; other paths are left to other listeners (none: refused). */
+function upgradeHandler(httpServer: http.Server, wss: WebSocketServer, path: string) {
+  return (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname !== path) {
+      if (httpServer.listenerCount('upgrade') <= 1) socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+}
+
+/**
+ * connection_init: the caller exactly as an HTTP request's (gatewayContext: token or API key,
+ * tenant status, rate limit), from `connectionParams` (authorization, x-api-key, accept-language).
+ */
+async function authenticateConnection(params: Record<string, unknown>, auth: AuthOptions, log: Logger): Promise<GatewayContext> {
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const headers = {
+    authorization: text(params.authorization ?? params.Authorization),
+    'x-api-key': text(params['x-api-key']),
+    'accept-language': text(params['accept-language'] ?? params['Accept-Language']),
+  };
+  return gatewayContext(headers, crypto.randomUUID(), { ...auth, log });
+}
+
+/** A refused connection_init: 4403 for credentials, 4429 when rate limited, 1013 when we cannot tell. */
+function closeRefusedConnection(socket: WebSocket, e: unknown, log: Logger): void {
+  const code = e instanceof GraphQLError ? e.extensions?.code : undefined;
+  // Close reasons are at most 123 bytes.
+  const reason = (text: string) => Buffer.from(text).subarray(0, 123).toString();
+  if (code === 'UNAUTHENTICATED') {
+    socket.close(WS_CLOSE_FORBIDDEN, reason(`Forbidden: ${e instanceof Error ? e.message : 'refused'}`));
+  } else if (code === 'RATE_LIMITED') {
+    socket.close(WS_CLOSE_RATE_LIMITED, reason(`Rate limited: retry after ${String((e as GraphQLError).extensions.retryAfter)} s`));
+  } else {
+    log.error({ err: e }, 'subscription connection could not be authenticated');
+    socket.close(WS_CLOSE_TRY_AGAIN_LATER, 'Try again later');
+  }
+}
+
+/** The client's socket closed: its expiry timer and upstream connections go with it. */
+function releaseConnection(extra: ConnectionExtra): void {
+  extra.closed = true;
+  if (extra.expiryTimer) clearTimeout(extra.expiryTimer);
+  for (const client of extra.upstreams?.values() ?? []) void client.dispose();
+  extra.upstreams?.clear();
+}
+
+/**
+ * subscribe: prepareOperation() as over HTTP, then the WebSocket's own rules. The answer is the
+ * errors for the client, or what runs.
+ */
+async function acceptSubscription(
+  payload: SubscribePayload,
+  context: GatewayContext,
+  shared: SharedGatewayObjects,
+  schema: GraphQLSchema,
+  parseAndValidate: ReturnType<typeof validatedDocument>,
+  federated: FederatedSubscriptions,
+  log: Logger,
+): Promise<{ errors: readonly GraphQLError[] } | { prepared: PreparedOperation; plan: SubscriptionPlan; document: DocumentNode; operationName: string | undefined }> {
+  const operationName = payload.operationName ?? undefined;
+  const prepared = await prepareOperation(shared.pipeline, payload, context, async (query) => parseAndValidate(query, operationName));
+  if (prepared.kind === 'refused') return { errors: prepared.errors };
+  const notSubscription = requireSubscription(prepared, context);
+  if (notSubscription) return { errors: [notSubscription] };
+  const variables = getVariableValues(schema, prepared.operation!.variableDefinitions ?? [], payload.variables ?? {});
+  if (variables.errors) return { errors: variables.errors };
+  const limited = await countApiKeySubscription(context, shared.auth);
+  if (limited) return { errors: [limited] };
+  const { authz } = prepared;
+  if (!authz.unchanged && !authz.document) return { errors: prepared.forbidden };
+  const document = authz.unchanged ? prepared.document : authz.document!;
+  try {
+    const key = `${operationName ?? ''}#${authz.unchanged ? prepared.query : authz.source ?? print(document)}`;
+    return { prepared, plan: federated.plan(document, operationName, key), document, operationName };
+  } catch (e) {
+    log.warn({ err: e, request_id: context.requestId }, 'subscription could not be planned');
+    return { errors: [new GraphQLError(localizedMessage(context.locale, 'BAD_USER_INPUT', 'The subscription could not be planned'), { extensions: { code: 'BAD_USER_INPUT' } })] };
+  }
+}
+
+/** Only subscriptions go over the socket; queries and mutations are for HTTP POST. */
+function requireSubscription(prepared: PreparedOperation, context: GatewayContext): GraphQLError | null {
+  if (!prepared.operation) {
+    return new GraphQLError(localizedMessage(context.locale, 'BAD_USER_INPUT', 'Unable to identify operation'), { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  if (prepared.operation.operation !== 'subscription') {
+    return new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations with HTTP POST /graphql', { extensions: { code: 'BAD_REQUEST' } });
+  }
+  return null;
+}
+
+/** An API key's subscription counts against the key's rate like an HTTP request (users count per connection). */
+async function countApiKeySubscription(context: GatewayContext, auth: AuthOptions): Promise<GraphQLError | null> {
+  if (context.auth.kind !== 'apiKey' || !auth.apiKeys) return null;
+  try {
+    await auth.apiKeys.limit(context.auth);
+    return null;
+  } catch (e) {
+    return e as GraphQLError;
+  }
+}
+
+/**
+ * Gateway -> subgraph graphql-ws clients: one per (client connection, subgraph), multiplexing all
+ * of that client's subscriptions, carrying the caller's Authorization and a request id.
+ */
+class UpstreamConnections {
+  /** Acknowledged upstream sockets (a lazy client may connect and close several times). */
+  open = 0;
+
+  constructor(private readonly urls: ReadonlyMap<string, string>) {}
+
+  for(extra: ConnectionExtra, service: string): Client {
     extra.upstreams ??= new Map();
     let client = extra.upstreams.get(service);
     if (client) return client;
     if (extra.closed) throw new SubscriptionError('The connection is closed', 'CONNECTION_CLOSED');
-    const httpUrl = urls.get(service);
-    if (!httpUrl) throw new SubscriptionError(`No routing URL for subgraph "${service}"`, 'INTERNAL_SERVER_ERROR');
+    const httpUrl = this.urls.get(service);
+    if (!httpUrl) throw new SubscriptionError('The subscription cannot be served', 'INTERNAL_SERVER_ERROR');
     const ctx = extra.context!;
     client = createClient({
       url: httpUrl.replace(/^http/, 'ws'),
@@ -166,251 +317,134 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
       connectionParams: {
         ...(ctx.authorization ? { authorization: ctx.authorization } : {}),
         'x-request-id': ctx.requestId,
+        'accept-language': ctx.locale,
       },
     });
-    // Count acknowledged upstream sockets (a lazy client may connect and close several times).
     let counted = false;
-    client.on('connected', () => { if (!counted) { counted = true; upstreamOpen++; } });
-    client.on('closed', () => { if (counted) { counted = false; upstreamOpen--; } });
+    client.on('connected', () => { if (!counted) { counted = true; this.open++; } });
+    client.on('closed', () => { if (counted) { counted = false; this.open--; } });
     extra.upstreams.set(service, client);
     return client;
-  };
-
-  const wss = new WebSocketServer({ noServer: true });
-  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (pathname !== path) {
-      // Leave other paths to other upgrade listeners; with none, refuse.
-      if (options.httpServer.listenerCount('upgrade') <= 1) socket.destroy();
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  };
-  options.httpServer.on('upgrade', onUpgrade);
-
-  const disposable = useServer<Record<string, unknown>, ConnectionExtra>({
-    schema,
-    onConnect: async (ctx) => {
-      const params = ctx.connectionParams ?? {};
-      const raw = params.authorization ?? params.Authorization;
-      const authorization = typeof raw === 'string' ? raw : undefined;
-      const xApiKey = typeof params['x-api-key'] === 'string' ? params['x-api-key'] : undefined;
-      const requestId = crypto.randomUUID();
-      try {
-        const apiKeys = allowAnonymous ? undefined : (await apiKeysReady?.catch(() => undefined)) ?? undefined;
-        const context = await gatewayContext({ authorization, 'x-api-key': xApiKey }, requestId, { allowAnonymous, verifier: options.verifier, tenantStatus, log, apiKeys });
-        ctx.extra.context = context;
-        ctx.extra.expiryTimer = allowAnonymous ? undefined : closeOnExpiry(ctx.extra.socket, context.auth.expiresAt);
-        return true;
-      } catch (e) {
-        const code = e instanceof GraphQLError ? e.extensions?.code : undefined;
-        if (code === 'UNAUTHENTICATED') {
-          ctx.extra.socket.close(WS_CLOSE_FORBIDDEN, `Forbidden: ${e instanceof Error ? e.message : 'refused'}`);
-        } else if (code === 'RATE_LIMITED') {
-          ctx.extra.socket.close(4429, `Rate limited: retry after ${String((e as GraphQLError).extensions.retryAfter)} s`);
-        } else {
-          log.error({ err: e }, 'subscription connection could not be authenticated');
-          ctx.extra.socket.close(1013, 'Try again later');
-        }
-        return false;
-      }
-    },
-    onClose: (ctx) => {
-      ctx.extra.closed = true;
-      if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
-      for (const client of ctx.extra.upstreams?.values() ?? []) void client.dispose();
-      ctx.extra.upstreams?.clear();
-    },
-    onSubscribe: async (ctx, _id, payload) => {
-      const context = ctx.extra.context!;
-      // Persisted queries as over HTTP: API-key callers only run safelisted operations, by id.
-      const resolution = persisted.resolve({ query: payload.query, extensions: payload.extensions ?? undefined }, context.auth.kind === 'apiKey');
-      if (resolution.kind === 'refused') {
-        rejectedOperations.inc({ reason: 'safelist', detail: resolution.code });
-        return [resolution.error];
-      }
-      if (context.auth.kind === 'apiKey') {
-        // Each subscription counts against the key's rate, like an HTTP request.
-        const apiKeys = await apiKeysReady?.catch(() => undefined);
-        try { await apiKeys?.limit(context.auth); } catch (e) { return [e as GraphQLError]; }
-      }
-      const query = resolution.kind === 'resolved' ? resolution.query : typeof payload.query === 'string' ? payload.query : '';
-      // Tokens, depth, aliases, root fields, repeated fields: on the text, before validation.
-      const early = checkSource(query, limits, payload.operationName);
-      if (early) {
-        rejectedOperations.inc({ reason: 'limits', detail: early.limit });
-        return [limitError(early)];
-      }
-      let document: DocumentNode;
-      try {
-        document = parse(query);
-      } catch (e) {
-        return [e instanceof GraphQLError ? e : new GraphQLError('Syntax error')];
-      }
-      const validationErrors = validate(schema, document);
-      if (validationErrors.length) return validationErrors;
-      const operationName = payload.operationName ?? undefined;
-      const operation = getOperationAST(document, operationName);
-      if (!operation) return [new GraphQLError('Unable to identify operation', { extensions: { code: 'BAD_USER_INPUT' } })];
-      if (operation.operation !== 'subscription') {
-        return [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations with HTTP POST /graphql', { extensions: { code: 'BAD_REQUEST' } })];
-      }
-      const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-      if (variables.errors) return variables.errors;
-      const violation = checkShape(measureOperation(schema, document, operation, payload.variables ?? {}, costs), limits);
-      if (violation) {
-        rejectedOperations.inc({ reason: 'limits', detail: violation.limit });
-        return [limitError(violation)];
-      }
-
-      let authz: AuthorizedOperation | null = null;
-      let planned: { document: DocumentNode; operation: OperationDefinitionNode; key: string } = { document, operation, key: `${operationName ?? ''}#${query}` };
-      if (hasRules) {
-        const verdict = authorizeOperation(schema, rules, callerOf(context.auth), document, operationName);
-        if (!verdict.unchanged) {
-          rejectedOperations.inc({ reason: 'authz', detail: 'FORBIDDEN' });
-          const errors = verdict.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: { code: 'FORBIDDEN' } }));
-          if (!verdict.document || !verdict.operation) return errors;
-          authz = verdict;
-          planned = { document: verdict.document, operation: verdict.operation, key: `${operationName ?? ''}#${verdict.source ?? print(verdict.document)}` };
-        }
-      }
-      let plan: SubscriptionPlan;
-      try {
-        plan = federated.plan(planned.document, operationName, planned.key);
-      } catch (e) {
-        log.warn({ err: e }, 'subscription could not be planned');
-        return [new GraphQLError(`The subscription could not be planned: ${(e as Error).message}`, { extensions: { code: 'BAD_USER_INPUT' } })];
-      }
-      const subscribeContext: SubscribeContext = {
-        gateway: { ...context, requestId: crypto.randomUUID() },
-        plan,
-        authz,
-        upstream: () => upstreamFor(ctx.extra, plan.primary.serviceName),
-      };
-      const args: ExecutionArgs = {
-        schema,
-        document: { kind: Kind.DOCUMENT, definitions: planned.document.definitions },
-        operationName,
-        variableValues: payload.variables ?? {},
-        contextValue: subscribeContext,
-      };
-      return args;
-    },
-    subscribe: (args) => {
-      const sc = args.contextValue as SubscribeContext;
-      return runSubscription(sc, args.document, args.operationName ?? undefined, (args.variableValues ?? {}) as Record<string, unknown>);
-    },
-    execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket', { extensions: { code: 'BAD_REQUEST' } })] }),
-  }, wss, options.keepAliveMs);
-
-  function runSubscription(sc: SubscribeContext, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): AsyncIterableIterator<ExecutionResult> {
-    const { plan, gateway } = sc;
-    const subLog = gateway.log.child({ request_id: gateway.requestId, subgraph: plan.primary.serviceName });
-    const upstreamVariables = Object.fromEntries((plan.primary.variableUsages ?? []).filter((v) => v in variables).map((v) => [v, variables[v]]));
-    let stopUpstream: (() => void) | null = null;
-    const queue = new BoundedQueue<ExecutionResult>(bufferSize, () => {
-      subLog.warn({ limit: bufferSize }, 'slow subscriber: buffer overflow, subscription closed');
-      stopUpstream?.();
-    });
-    const sink: Sink<ExecutionResult<Record<string, unknown>, unknown>> = {
-      next: (result) => queue.push(result as ExecutionResult),
-      error: (err) => queue.fail(upstreamError(err, plan.primary.serviceName)),
-      complete: () => queue.end(),
-    };
-    let upstream: Client;
-    try {
-      upstream = sc.upstream();
-    } catch (e) {
-      queue.fail(e as Error);
-      upstream = null as never;
-    }
-    if (upstream) {
-      stopUpstream = upstream.subscribe({ query: plan.primary.operation, operationName: plan.primary.operationName, variables: upstreamVariables }, sink);
-    }
-    active++;
-    openSubscriptions.inc();
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      active--;
-      openSubscriptions.dec();
-      stopUpstream?.();
-      queue.end();
-    };
-
-    const authzErrors = sc.authz?.errors.map((e) => new GraphQLError(e.message, { path: e.path, extensions: { code: 'FORBIDDEN' } })) ?? [];
-    const iterator: AsyncIterableIterator<ExecutionResult> = {
-      next: async () => {
-        let item: IteratorResult<ExecutionResult>;
-        try {
-          item = await queue.next();
-        } catch (e) {
-          finish();
-          throw e;
-        }
-        if (item.done) { finish(); return item; }
-        const event = item.value;
-        let result: ExecutionResult;
-        if (!event.data) {
-          result = { errors: (event.errors ?? [new GraphQLError('Empty event from subgraph')]).map((e) => asGraphQLError(e as unknown as GraphQLFormattedError)) };
-        } else {
-          try {
-            result = await federated.complete(plan, { data: event.data as Record<string, unknown>, errors: event.errors as unknown as GraphQLFormattedError[] | undefined }, {
-              document, operationName, variables, context: gateway, log: subLog,
-            });
-          } catch (e) {
-            subLog.error({ err: e }, 'subscription event could not be completed');
-            result = { data: null, errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
-          }
-        }
-        if (sc.authz) {
-          result = {
-            data: applyRemovals(result.data as Record<string, unknown> | null | undefined, sc.authz.removals) as ExecutionResult['data'],
-            errors: [...authzErrors, ...(result.errors ?? [])],
-          };
-        }
-        return { value: result, done: false };
-      },
-      return: async () => { finish(); return { value: undefined, done: true }; },
-      throw: async (e?: unknown) => { finish(); throw e; },
-      [Symbol.asyncIterator]() { return this; },
-    };
-    return iterator;
   }
+}
+
+/** One client subscription: the upstream primary subscription, buffered, each event completed. */
+function runSubscription(
+  sc: SubscribeContext,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+  federated: FederatedSubscriptions,
+  bufferSize: number,
+  counts: { active: number },
+): AsyncIterableIterator<ExecutionResult> {
+  const { plan, gateway, prepared } = sc;
+  const subLog = gateway.log.child({ request_id: gateway.requestId, subgraph: plan.primary.serviceName });
+  let stopUpstream: (() => void) | null = null;
+  const queue = new BoundedQueue<ExecutionResult>(bufferSize, () => {
+    subLog.warn({ limit: bufferSize }, 'slow subscriber: buffer overflow, subscription closed');
+    stopUpstream?.();
+  });
+  stopUpstream = subscribeUpstream(sc, variables, queue, subLog);
+  counts.active++;
+  openSubscriptions.inc();
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    counts.active--;
+    openSubscriptions.dec();
+    stopUpstream?.();
+    queue.end();
+  };
+
+  const completeEvent = async (event: ExecutionResult): Promise<ExecutionResult> => {
+    let result: ExecutionResult;
+    if (!event.data) {
+      result = { errors: maskUpstreamErrors(event.errors as readonly GraphQLFormattedError[] | undefined, sc) };
+    } else {
+      try {
+        result = await federated.complete(plan, {
+          data: event.data as Record<string, unknown>,
+          errors: maskUpstreamErrors(event.errors as readonly GraphQLFormattedError[] | undefined, sc),
+        }, { document, operationName, variables, context: gateway, log: subLog });
+      } catch (e) {
+        subLog.error({ err: e }, 'subscription event could not be completed');
+        result = { data: null, errors: [new GraphQLError(localizedMessage(gateway.locale, 'INTERNAL_SERVER_ERROR', 'Internal server error'), { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
+      }
+    }
+    if (prepared.authz.unchanged) return result;
+    return {
+      data: applyRemovals(result.data as Record<string, unknown> | null | undefined, prepared.authz.removals) as ExecutionResult['data'],
+      errors: [...prepared.forbidden, ...(result.errors ?? [])],
+    };
+  };
 
   return {
-    connections: () => wss.clients.size,
-    upstreamConnections: () => upstreamOpen,
-    activeSubscriptions: () => active,
-    async close() {
-      options.httpServer.off('upgrade', onUpgrade);
-      for (const client of wss.clients) client.close(1001, 'Going away');
-      await disposable.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await (await ownApiKeys?.catch(() => null))?.close();
-      await agent.close();
+    next: async () => {
+      let item: IteratorResult<ExecutionResult>;
+      try {
+        item = await queue.next();
+      } catch (e) {
+        finish();
+        throw e;
+      }
+      if (item.done) { finish(); return item; }
+      return { value: await completeEvent(item.value), done: false };
     },
+    return: async () => { finish(); return { value: undefined, done: true }; },
+    throw: async (e?: unknown) => { finish(); throw e; },
+    [Symbol.asyncIterator]() { return this; },
   };
 }
 
-function asGraphQLError(e: GraphQLFormattedError | GraphQLError): GraphQLError {
-  if (e instanceof GraphQLError) return e;
-  return new GraphQLError(e.message, { path: e.path, extensions: e.extensions });
+/** Starts the primary subscription on its subgraph; events and its end go into `queue`. */
+function subscribeUpstream(sc: SubscribeContext, variables: Record<string, unknown>, queue: BoundedQueue<ExecutionResult>, subLog: Logger): (() => void) | null {
+  const { plan } = sc;
+  const upstreamVariables = Object.fromEntries((plan.primary.variableUsages ?? []).filter((v) => v in variables).map((v) => [v, variables[v]]));
+  const sink: Sink<ExecutionResult<Record<string, unknown>, unknown>> = {
+    next: (result) => queue.push(result as ExecutionResult),
+    error: (err) => queue.fail(upstreamError(err, plan.primary.serviceName, sc.gateway, subLog)),
+    complete: () => queue.end(),
+  };
+  let upstream: Client;
+  try {
+    upstream = sc.upstream();
+  } catch (e) {
+    queue.fail(e as Error);
+    return null;
+  }
+  return upstream.subscribe({ query: plan.primary.operation, operationName: plan.primary.operationName, variables: upstreamVariables }, sink);
 }
 
-/** What the upstream's failure means to the client: its GraphQL errors, or the subgraph being gone. */
-function upstreamError(err: unknown, service: string): Error {
+/** An event's errors from the subgraph, masked like every subgraph error (errors.ts). */
+function maskUpstreamErrors(errors: readonly GraphQLFormattedError[] | undefined, sc: SubscribeContext): GraphQLError[] | undefined {
+  if (!errors?.length) return undefined;
+  return errors.map((e) => {
+    const masked = maskSubgraphError(e, sc.plan.primary.serviceName, sc.gateway);
+    return new GraphQLError(masked.message, { path: masked.path, extensions: masked.extensions });
+  });
+}
+
+/**
+ * What the upstream's failure means to the client: its first GraphQL error (masked), or the
+ * subgraph refusing the credentials or being gone. Close reasons are logged, never passed on.
+ */
+function upstreamError(err: unknown, service: string, context: GatewayContext, log: Logger): Error {
   if (Array.isArray(err) && err.length) {
-    const first = err[0] as GraphQLFormattedError;
-    const code = typeof first.extensions?.code === 'string' ? first.extensions.code : 'SUBGRAPH_ERROR';
-    return new SubscriptionError(first.message, code, { serviceName: service });
+    const first = maskSubgraphError(err[0] as GraphQLFormattedError, service, context);
+    return new SubscriptionError(first.message, String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), details(first.extensions));
   }
   const close = err as { code?: number; reason?: string } | null;
-  if (close && typeof close.code === 'number') {
-    if (close.code === 4401 || close.code === 4403) return new SubscriptionError('The subgraph refused the credentials (token expired or invalid)', 'UNAUTHENTICATED', { serviceName: service });
-    return new SubscriptionError(`Subgraph "${service}" closed the subscription (${close.code}${close.reason ? `: ${close.reason}` : ''})`, 'SUBGRAPH_UNAVAILABLE', { serviceName: service });
+  if (close && typeof close.code === 'number' && (close.code === 4401 || close.code === 4403)) {
+    return new SubscriptionError(localizedMessage(context.locale, 'UNAUTHENTICATED', 'The subgraph refused the credentials (token expired or invalid)'), 'UNAUTHENTICATED');
   }
-  return new SubscriptionError(`Subgraph "${service}" is unavailable`, 'SUBGRAPH_UNAVAILABLE', { serviceName: service });
+  log.warn({ close: close && typeof close.code === 'number' ? { code: close.code, reason: close.reason } : undefined, err: close && typeof close.code === 'number' ? undefined : String(err) }, 'upstream subscription ended; masked as SUBGRAPH_UNAVAILABLE');
+  return new SubscriptionError(localizedMessage(context.locale, 'SUBGRAPH_UNAVAILABLE', UNAVAILABLE_MESSAGE), 'SUBGRAPH_UNAVAILABLE');
+}
+
+/** Detail extensions of a masked error, without its code (SubscriptionError takes the code apart). */
+function details(extensions: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { code: _code, ...rest } = extensions ?? {};
+  return rest;
 }
