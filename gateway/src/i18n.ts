@@ -77,7 +77,9 @@ function fill(template: string, values: Record<string, unknown>): string {
 export function localizedMessage(locale: Locale, code: string, english: string, details: Record<string, unknown> = {}, detail?: string): string {
   if (locale === 'en') return english;
   for (const key of [`${code}: ${english}`, ...(detail ? [`${code}.${detail}`] : []), code]) {
-    const template = translate(GATEWAY_MESSAGES_ES, locale, key, '');
+    // Looked up directly, not with platform's translate(): these templates have {placeholders} that
+    // fill() gives values from the error's details (translate refuses a template it cannot fill).
+    const template = Object.prototype.hasOwnProperty.call(GATEWAY_MESSAGES_ES, key) ? GATEWAY_MESSAGES_ES[key] : undefined;
     if (template) return fill(template, details);
   }
   return english;
