@@ -11,7 +11,7 @@ import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platfo
 import { EventConsumer, Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
 import { logger } from '@imagy/platform/logger';
 import { buildCaller, mergeResolvers, natsReadiness, Lifecycle, startSubgraph, type Caller } from '@imagy/platform/server';
-import { migrations } from '../migrations/Migration20260201000000Init';
+import { lendingMigrations } from '../migrations';
 import { DateScalar, DecimalScalar } from './common/scalars';
 import type { LendingExtra, LendingServices } from './context';
 import { creditResolvers } from './credits/credits.resolvers';
@@ -19,7 +19,10 @@ import { CreditsService } from './credits/credits.service';
 import { delinquencyResolvers } from './delinquency/delinquency.resolvers';
 import { DelinquencyService, scheduleDelinquency } from './delinquency/delinquency.service';
 import { onTenantEvent } from './events/on-tenant-event';
-import { createLendingLoaders } from './loaders';
+import { createCreditLoaders } from './credits/credits.loaders';
+import { createPaymentLoaders } from './payments/payments.loaders';
+import { createProductLoaders } from './products/products.loaders';
+import { productEntities } from './products/products.entities';
 import { paymentResolvers } from './payments/payments.resolvers';
 import { PaymentsService } from './payments/payments.service';
 import { productResolvers } from './products/products.resolvers';
@@ -30,6 +33,8 @@ import { TenantDirectory } from './tenants/tenants.service';
 import { messagesEs } from './i18n/es';
 
 export const SCHEMA = 'lending';
+/** Tables the unit of work manages; the rest is SQL in the feature stores (README, "Data layer"). */
+export const lendingEntities = [...productEntities];
 export const TENANTS_CONSUMER = 'lending-tenants';
 
 export interface LendingOptions {
@@ -65,7 +70,7 @@ export const resolvers = {
 
 
 export async function startLending(options: LendingOptions): Promise<RunningLending> {
-  const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, migrations, poolMax: options.poolMax });
+  const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, migrations: lendingMigrations, entities: lendingEntities, poolMax: options.poolMax });
   const lifecycle = new Lifecycle();
   lifecycle.add(() => orm.close(true));
   try {
@@ -80,7 +85,7 @@ export async function startLending(options: LendingOptions): Promise<RunningLend
       simulator: new SimulatorService(orm, directory, products),
       credits,
       payments: new PaymentsService(orm, outbox, credits),
-      delinquency: new DelinquencyService(orm, options.signer),
+      delinquency: new DelinquencyService(orm, outbox),
     };
 
     const relay = new OutboxRelay({ orm, nc: options.nc, ns: options.ns, schema: SCHEMA, listenUrl });
@@ -109,7 +114,7 @@ export async function startLending(options: LendingOptions): Promise<RunningLend
       readiness: [natsReadiness(options.nc)],
       extendContext: (base, req) => {
         const caller: Caller = buildCaller(base, req);
-        return { caller, services, loaders: createLendingLoaders(services, base.auth) };
+        return { caller, services, loaders: { ...createProductLoaders(services.products, base.auth), ...createCreditLoaders(services.credits, base.auth), ...createPaymentLoaders(services.payments, base.auth) } };
       },
     });
     lifecycle.add(() => server.stop());

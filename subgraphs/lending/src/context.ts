@@ -2,7 +2,9 @@ import type { BaseContext } from '@imagy/platform/server';
 import type { Caller } from '@imagy/platform/server';
 import type { CreditsService } from './credits/credits.service';
 import type { DelinquencyService } from './delinquency/delinquency.service';
-import type { createLendingLoaders } from './loaders';
+import type { CreditLoaders } from './credits/credits.loaders';
+import type { PaymentLoaders } from './payments/payments.loaders';
+import type { ProductLoaders } from './products/products.loaders';
 import type { PaymentsService } from './payments/payments.service';
 import type { ProductsService } from './products/products.service';
 import type { SimulatorService } from './simulator/simulator.service';
@@ -20,7 +22,7 @@ export interface LendingServices {
 export interface LendingExtra {
   caller: Caller;
   services: LendingServices;
-  loaders: ReturnType<typeof createLendingLoaders>;
+  loaders: ProductLoaders & CreditLoaders & PaymentLoaders;
 }
 
 export type LendingContext = BaseContext & LendingExtra;

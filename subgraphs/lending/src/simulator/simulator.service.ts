@@ -10,6 +10,7 @@ import { todayUtc, userError, type UserError } from '../common/validation';
 import type { ProductsService, CreditProduct, ProductVersion } from '../products/products.service';
 import { checkLoanRequest, loanTermsOf } from '../products/terms';
 import type { TenantDirectory } from '../tenants/tenants.service';
+import { readOnly } from './simulator.store';
 
 /** The tenant is named by `tenantSlug` or, for the white-label portal, by the `host` it is served on. */
 export interface TenantRef { tenantSlug?: string | null; host?: string | null }
@@ -40,7 +41,7 @@ export class SimulatorService {
     const tenant = await this.directory.resolve(ref);
     if (!tenant || tenant.status !== 'ACTIVE' || typeof productCode !== 'string') return null;
     return inTenantTx(this.orm, { tenantId: tenant.id }, async (em) => {
-      await em.execute('set transaction read only');
+      await readOnly(em);
       return this.products.publishedByCode(em, productCode);
     });
   }

@@ -1,0 +1,11 @@
+/** Lending's migrations in the order they run (app.ts passes this list to createSubgraphOrm). */
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20260201000000Init } from './Migration20260201000000Init';
+import { Migration20260401000000TenantHosts } from './Migration20260401000000TenantHosts';
+import { Migration20260601000000DelinquencyHot } from './Migration20260601000000DelinquencyHot';
+
+export const lendingMigrations: MigrationObject[] = [
+  { name: 'Migration20260201000000Init', class: Migration20260201000000Init },
+  { name: 'Migration20260401000000TenantHosts', class: Migration20260401000000TenantHosts },
+  { name: 'Migration20260601000000DelinquencyHot', class: Migration20260601000000DelinquencyHot },
+];
