@@ -105,7 +105,7 @@ async function delinquencyBench(p: Awaited<ReturnType<typeof startPlatform>>, te
     const againSecs = (performance.now() - t0) / 1000;
     const r1 = first.runs[0]!;
     const r2 = second.runs[0]!;
-    results.push([`delinquency run, first date (${creditCount} credits, ${creditCount * 12} installments)`, `${firstSecs.toFixed(2)} s`, `${r1.creditsEvaluated} evaluated, ${r1.penaltiesBooked} penalties (${r1.penaltyTotal} MXN), ${r1.defaulted} defaulted; bulk load ${loadSecs.toFixed(1)} s`]);
+    results.push([`delinquency run, first date (${creditCount} credits, ${creditCount * 12} installments)`, `${firstSecs.toFixed(2)} s`, `${r1.creditsEvaluated} evaluated, ${r1.penaltiesBooked} penalties (${r1.penaltyTotals.map((t) => `${t.amount} ${t.currency}`).join(', ') || 'none'}), ${r1.defaulted} defaulted; bulk load ${loadSecs.toFixed(1)} s`]);
     results.push(['delinquency run, next date', `${secondSecs.toFixed(2)} s`, `${r2.penaltiesBooked} penalties, ${r2.defaulted} defaulted`]);
     results.push(['delinquency run, same date again (idempotent no-op)', `${(againSecs * 1000).toFixed(1)} ms`, `alreadyRun=${again.runs[0]?.alreadyRun}`]);
 }

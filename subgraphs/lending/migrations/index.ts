@@ -3,9 +3,11 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20260201000000Init } from './Migration20260201000000Init';
 import { Migration20260401000000TenantHosts } from './Migration20260401000000TenantHosts';
 import { Migration20260601000000DelinquencyHot } from './Migration20260601000000DelinquencyHot';
+import { Migration20260701000000PenaltyTotals } from './Migration20260701000000PenaltyTotals';
 
 export const lendingMigrations: MigrationObject[] = [
   { name: 'Migration20260201000000Init', class: Migration20260201000000Init },
   { name: 'Migration20260401000000TenantHosts', class: Migration20260401000000TenantHosts },
   { name: 'Migration20260601000000DelinquencyHot', class: Migration20260601000000DelinquencyHot },
+  { name: 'Migration20260701000000PenaltyTotals', class: Migration20260701000000PenaltyTotals },
 ];

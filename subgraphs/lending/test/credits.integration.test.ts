@@ -171,15 +171,15 @@ describe('lending: credits, payments and delinquency through GraphQL', () => {
     const p = await publishedProduct(h, tenantA, 'LATE', { ...TERMS, latePenalty: { kind: 'DAILY_RATE', rate: '0.1', graceDays: 0 }, defaultThresholdDays: 30 });
     const r = await h.call(BOOK, { input: { productId: p.productId, borrowerId: borrower, principal: '12000', term: 12, disbursedAt: '2025-01-15' } }, staff);
     const credit = r.data.bookCredit.credit;
-    const RUN = `mutation($input: RunDelinquencyInput!) { runDelinquency(input: $input) { runs { businessDate creditsEvaluated penaltiesBooked penaltyTotal defaulted alreadyRun } userErrors { code } } }`;
+    const RUN = `mutation($input: RunDelinquencyInput!) { runDelinquency(input: $input) { runs { businessDate creditsEvaluated penaltiesBooked penaltyTotals { currency amount } defaulted alreadyRun } userErrors { code } } }`;
     const CREDIT = `query($id: ID!) { credit(id: $id) { status daysPastDue bucket defaultedAt outstanding { penalty } schedule { number penaltyDue } } }`;
     const d1 = await h.call(RUN, { input: { businessDate: '2025-02-16' } }, staff);
     expect(d1.errors).toBeUndefined();
-    expect(d1.data.runDelinquency.runs).toEqual([expect.objectContaining({ businessDate: '2025-02-16', alreadyRun: false })]);
+    expect(d1.data.runDelinquency.runs).toEqual([expect.objectContaining({ businessDate: '2025-02-16', alreadyRun: false, penaltyTotals: [{ currency: 'MXN', amount: '1.07' }] })]);
     let c = (await h.call(CREDIT, { id: credit.id }, staff)).data.credit;
     expect(c).toMatchObject({ status: 'ACTIVE', daysPastDue: 1, bucket: '1-30', outstanding: { penalty: '1.07' } });
     const twice = await h.call(RUN, { input: { businessDate: '2025-02-16' } }, staff);
-    expect(twice.data.runDelinquency.runs).toEqual([expect.objectContaining({ alreadyRun: true })]);
+    expect(twice.data.runDelinquency.runs).toEqual([expect.objectContaining({ alreadyRun: true, penaltyTotals: [{ currency: 'MXN', amount: '1.07' }] })]);
     c = (await h.call(CREDIT, { id: credit.id }, staff)).data.credit;
     expect(c.outstanding.penalty).toBe('1.07');
     const catchUp = await h.call(RUN, { input: { businessDate: '2025-02-20' } }, staff);

@@ -136,7 +136,7 @@ describe('lending: products, versions, maker-checker and the public simulator', 
     const noTenant = await h.call(SIMULATE, { input: { productCode: 'FINERACT', amount: '5000', term: 18 } });
     expect(noTenant.data.simulateCredit.userErrors[0].code).toBe('TENANT_REQUIRED');
     const cfg = await h.call(`{ simulatorConfig(productCode: "FINERACT", tenantSlug: "banco-a") { minAmount maxAmount minTerm maxTerm amountStep currency } }`);
-    expect(cfg.data.simulatorConfig).toEqual({ minAmount: '1000', maxAmount: '10000', minTerm: 3, maxTerm: 24, amountStep: '0.01', currency: 'MXN' });
+    expect(cfg.data.simulatorConfig).toEqual({ minAmount: '1000.00', maxAmount: '10000.00', minTerm: 3, maxTerm: 24, amountStep: '0.01', currency: 'MXN' });
 
     const bad = await h.call(SIMULATE, { input: { tenantSlug: 'banco-a', productCode: 'FINERACT', amount: '50000.005', term: 48 } });
     expect(bad.errors).toBeUndefined();

@@ -37,7 +37,7 @@ export const creditResolvers = {
       const part = (due: keyof Installment, paid: keyof Installment) => rows.reduce((s, i) => s.plus(i[due] as string).minus(i[paid] as string), new D(0));
       const b = { principal: part('principalDue', 'principalPaid'), interest: part('interestDue', 'interestPaid'), fee: part('feeDue', 'feePaid'), tax: part('taxDue', 'taxPaid'), penalty: part('penaltyDue', 'penaltyPaid') };
       const total = b.principal.plus(b.interest).plus(b.fee).plus(b.tax).plus(b.penalty);
-      return { principal: fmt(b.principal, u), interest: fmt(b.interest, u), fee: fmt(b.fee, u), tax: fmt(b.tax, u), penalty: fmt(b.penalty, u), total: fmt(total, u) };
+      return { currency: c.currency, principal: fmt(b.principal, u), interest: fmt(b.interest, u), fee: fmt(b.fee, u), tax: fmt(b.tax, u), penalty: fmt(b.penalty, u), total: fmt(total, u) };
     },
   },
   Installment: {

@@ -21,7 +21,7 @@ import { DELINQUENCY_RUNNERS } from '../common/roles';
 import { addDays, daysBetween, isDate, todayUtc, userError, type UserError } from '../common/validation';
 import * as store from './delinquency.store';
 
-export interface DelinquencyRun { businessDate: string; creditsEvaluated: number; penaltiesBooked: number; penaltyTotal: string; defaulted: number; alreadyRun: boolean }
+export interface DelinquencyRun { businessDate: string; creditsEvaluated: number; penaltiesBooked: number; penaltyTotals: store.CurrencyAmount[]; defaulted: number; alreadyRun: boolean }
 
 const MAX_CATCH_UP_DAYS = 400;
 
@@ -70,7 +70,7 @@ export class DelinquencyService {
     })), { tenantId, actor, requestId: null });
 
     const run: DelinquencyRun = {
-      businessDate: d, creditsEvaluated: aged.evaluated, penaltiesBooked: penalties.booked, penaltyTotal: penalties.total, defaulted: aged.defaulted.length, alreadyRun: false,
+      businessDate: d, creditsEvaluated: aged.evaluated, penaltiesBooked: penalties.booked, penaltyTotals: penalties.totals, defaulted: aged.defaulted.length, alreadyRun: false,
     };
     await store.recordRun(em, d, run);
     return run;

@@ -6,12 +6,14 @@
 import type { Em } from '@imagy/platform/db';
 import { ymd } from '../common/sql';
 
-export interface RunCounters { creditsEvaluated: number; penaltiesBooked: number; penaltyTotal: string; defaulted: number }
+/** An amount with its currency, at the currency's minor unit. */
+export interface CurrencyAmount { currency: string; amount: string }
+export interface RunCounters { creditsEvaluated: number; penaltiesBooked: number; penaltyTotals: CurrencyAmount[]; defaulted: number }
 export interface DefaultedCredit { id: string; borrower_id: string; days_past_due: number; principal_outstanding: string; currency: string; minor_units: number }
 
-interface RunRow { d: string; credits_evaluated: number; penalties_booked: number; penalty_total: string; defaulted: number }
+interface RunRow { d: string; credits_evaluated: number; penalties_booked: number; penalty_totals: CurrencyAmount[]; defaulted: number }
 const toCounters = (r: RunRow): RunCounters & { businessDate: string } => ({
-  businessDate: r.d, creditsEvaluated: r.credits_evaluated, penaltiesBooked: r.penalties_booked, penaltyTotal: r.penalty_total, defaulted: r.defaulted,
+  businessDate: r.d, creditsEvaluated: r.credits_evaluated, penaltiesBooked: r.penalties_booked, penaltyTotals: r.penalty_totals, defaulted: r.defaulted,
 });
 
 export async function lastRunDate(em: Em): Promise<string | null> {
@@ -21,7 +23,7 @@ export async function lastRunDate(em: Em): Promise<string | null> {
 
 export async function storedRun(em: Em, businessDate: string): Promise<(RunCounters & { businessDate: string }) | null> {
   const rows = await em.execute<RunRow[]>(
-    `select ${ymd('business_date')} as d, credits_evaluated, penalties_booked, penalty_total::text as penalty_total, defaulted from delinquency_runs where business_date = ?::date`,
+    `select ${ymd('business_date')} as d, credits_evaluated, penalties_booked, penalty_totals, defaulted from delinquency_runs where business_date = ?::date`,
     [businessDate],
   );
   return rows[0] ? toCounters(rows[0]) : null;
@@ -34,8 +36,8 @@ export async function claimDate(em: Em, tenantId: string, businessDate: string):
 }
 
 export async function recordRun(em: Em, businessDate: string, c: RunCounters): Promise<void> {
-  await em.execute('update delinquency_runs set credits_evaluated = ?, penalties_booked = ?, penalty_total = ?, defaulted = ? where business_date = ?::date',
-    [c.creditsEvaluated, c.penaltiesBooked, c.penaltyTotal, c.defaulted, businessDate]);
+  await em.execute('update delinquency_runs set credits_evaluated = ?, penalties_booked = ?, penalty_totals = ?::jsonb, defaulted = ? where business_date = ?::date',
+    [c.creditsEvaluated, c.penaltiesBooked, JSON.stringify(c.penaltyTotals), c.defaulted, businessDate]);
 }
 
 /** Hash joins and aggregates over every open installment of the tenant stay in memory. */
@@ -48,13 +50,14 @@ export async function sizeWorkMemory(em: Em): Promise<void> {
  * per installment; the charges are inserted in installment order (index locality); only newly
  * inserted charges (the primary key makes a second booking for the same date a no-op) are added to
  * penalty_due, a HOT update since no index covers the changed columns (see the DelinquencyHot
- * migration).
+ * migration). The booked amounts are summed per currency (a tenant may lend in several), each sum
+ * at its currency's minor unit (the amounts already are, so the rounding is exact).
  */
-export async function bookPenalties(em: Em, businessDate: string): Promise<{ booked: number; total: string }> {
+export async function bookPenalties(em: Em, businessDate: string): Promise<{ booked: number; totals: CurrencyAmount[] }> {
   const d = businessDate;
-  const rows = await em.execute<{ n: number; total: string }[]>(
+  const rows = await em.execute<{ n: number; totals: CurrencyAmount[] | string }[]>(
     `with priced as materialized (
-       select i.id, i.tenant_id,
+       select i.id, i.tenant_id, trim(c.currency) as currency, c.minor_units,
               round_half_even(((i.principal_due - i.principal_paid) + (i.interest_due - i.interest_paid) + (i.fee_due - i.fee_paid) + (i.tax_due - i.tax_paid)) * c.penalty_rate / 100, c.minor_units) as amount
        from installments i join credits c on c.id = i.credit_id
        where i.paid_at is null and i.outstanding > 0 and i.due_date < ?::date
@@ -69,12 +72,17 @@ export async function bookPenalties(em: Em, businessDate: string): Promise<{ boo
        on conflict do nothing
        returning installment_id, amount
      ), booked as (
-       update installments i set penalty_due = i.penalty_due + ch.amount from charged ch where i.id = ch.installment_id returning ch.amount
+       update installments i set penalty_due = i.penalty_due + ch.amount from charged ch where i.id = ch.installment_id returning ch.installment_id, ch.amount
+     ), totals as (
+       select p.currency, max(p.minor_units) as units, sum(b.amount) as total from booked b join priced p on p.id = b.installment_id group by p.currency
      )
-     select count(*)::int as n, coalesce(sum(amount), 0)::text as total from booked`,
+     select (select count(*)::int from booked) as n,
+            (select coalesce(json_agg(json_build_object('currency', currency, 'amount', round(total, units)::text) order by currency), '[]'::json) from totals) as totals`,
     [d, d, d, d],
   );
-  return { booked: rows[0]?.n ?? 0, total: rows[0]?.total ?? '0' };
+  const first = rows[0];
+  if (!first) return { booked: 0, totals: [] };
+  return { booked: first.n, totals: typeof first.totals === 'string' ? JSON.parse(first.totals) : first.totals };
 }
 
 /**

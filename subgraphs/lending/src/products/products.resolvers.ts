@@ -2,6 +2,7 @@ import { requireRole } from '@imagy/platform/server';
 import { isUuid } from '@imagy/platform/db';
 import type { LendingContext } from '../context';
 import { PRODUCT_READERS } from '../common/roles';
+import { termsView } from './terms';
 import type { ChangeRequest, ChangeStatus, CreditProduct, CreateDraftInput, CreateProductInput, ProductVersion, UpdateDraftInput } from './products.service';
 
 type Ctx = LendingContext;
@@ -34,6 +35,12 @@ export const productResolvers = {
   ProductVersion: {
     __resolveReference: (ref: { id: string }, ctx: Ctx) => (ctx.services.products.canReadProducts(ctx.auth) ? ctx.loaders.versionById.load(ref.id) : null),
     product: (v: ProductVersion, _: unknown, ctx: Ctx) => ctx.loaders.productById.load(v.productId),
+    // The amounts of terms are in the product's currency: formatted at its minor unit, with it.
+    terms: async (v: ProductVersion, _: unknown, ctx: Ctx) => {
+      const product = await ctx.loaders.productById.load(v.productId);
+      if (!product) throw new Error(`version ${v.id} without its product`);
+      return termsView(v.terms, product.currency);
+    },
   },
   ChangeRequest: {
     product: (c: ChangeRequest, _: unknown, ctx: Ctx) => ctx.loaders.productById.load(c.productId),

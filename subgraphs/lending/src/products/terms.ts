@@ -3,7 +3,7 @@
  * `LoanTerms`. Pure (no I/O). Terms are stored as JSON with decimals as strings.
  */
 import { generateSchedule, LoanMathError, minorUnits, type DayCount, type Fee, type FeeCharge, type FeeKind, type InterestMethod, type LoanTerms, type PrepaymentRule, type RepaymentFrequency } from '../loan-math';
-import { D } from '../common/money';
+import { D, fmt } from '../common/money';
 import { userError, type UserError } from '../common/validation';
 
 export type Component = 'PENALTY' | 'FEE' | 'TAX' | 'INTEREST' | 'PRINCIPAL';
@@ -92,7 +92,7 @@ export function normaliseTerms(input: ProductTermsInput, currency: string): { te
     const v = input[field];
     if (!decimal(v) || new D(v).lte(0)) { bad(field, 'Must be a decimal amount greater than zero', 'INVALID_AMOUNT'); return null; }
     if (new D(v).decimalPlaces() > units) { bad(field, `${currency} allows at most ${units} decimals`, 'INVALID_AMOUNT'); return null; }
-    return canon(v);
+    return fmt(v.trim(), units);
   };
   const minAmount = amount('minAmount');
   const maxAmount = amount('maxAmount');
@@ -127,7 +127,7 @@ export function normaliseTerms(input: ProductTermsInput, currency: string): { te
     else if (f.kind === 'PERCENTAGE' && new D(f.value).gt(100)) bad(`${at}.value`, 'A percentage fee is at most 100', 'INVALID_FEE');
     else if (f.kind === 'FIXED' && new D(f.value).decimalPlaces() > units) bad(`${at}.value`, `${currency} allows at most ${units} decimals`, 'INVALID_FEE');
     if (f.taxRate != null && (!decimal(f.taxRate) || new D(f.taxRate).gt(100))) bad(`${at}.taxRate`, 'Must be a percentage between 0 and 100', 'INVALID_FEE');
-    if (decimal(f.value)) fees.push({ code: f.code, kind: f.kind, value: canon(f.value), charge: f.charge, taxRate: f.taxRate != null && decimal(f.taxRate) ? canon(f.taxRate) : null });
+    if (decimal(f.value)) fees.push({ code: f.code, kind: f.kind, value: f.kind === 'FIXED' && new D(f.value).decimalPlaces() <= units ? fmt(f.value.trim(), units) : canon(f.value), charge: f.charge, taxRate: f.taxRate != null && decimal(f.taxRate) ? canon(f.taxRate) : null });
   });
   const interestTaxRate = input.interestTaxRate ?? null;
   if (interestTaxRate !== null && (!decimal(interestTaxRate) || new D(interestTaxRate).gt(100))) bad('interestTaxRate', 'Must be a percentage between 0 and 100');
@@ -172,7 +172,7 @@ export function normaliseTerms(input: ProductTermsInput, currency: string): { te
   const terms: ProductTerms = {
     minAmount: minAmount!, maxAmount: maxAmount!, minTerm: input.minTerm, maxTerm: input.maxTerm,
     frequency: input.frequency, interestMethod: input.interestMethod, annualNominalRate: canon(input.annualNominalRate), dayCount,
-    graceOnPrincipal, graceOnInterest, installmentMultipleOf: multiple === null ? null : canon(multiple),
+    graceOnPrincipal, graceOnInterest, installmentMultipleOf: multiple === null ? null : fmt(multiple.trim(), units),
     fees, interestTaxRate: interestTaxRate === null ? null : canon(interestTaxRate), latePenalty, allocationOrder,
     prepaymentRule, delinquencyBuckets: buckets, defaultThresholdDays,
   };
@@ -209,9 +209,27 @@ export function checkLoanRequest(terms: ProductTerms, currency: string, amount: 
   try { units = minorUnits(currency); } catch { return [userError('INVALID_CURRENCY', `${currency} is not supported`, 'currency')]; }
   if (typeof amount !== 'string' || !/^\d+(\.\d+)?$/.test(amount.trim()) || new D(amount).lte(0)) errors.push(userError('INVALID_AMOUNT', 'The amount must be a decimal greater than zero', 'amount'));
   else if (new D(amount).decimalPlaces() > units) errors.push(userError('INVALID_AMOUNT', `${currency} allows at most ${units} decimals`, 'amount'));
-  else if (new D(amount).lt(terms.minAmount) || new D(amount).gt(terms.maxAmount)) errors.push(userError('AMOUNT_OUT_OF_RANGE', `The amount must be between ${terms.minAmount} and ${terms.maxAmount} ${currency}`, 'amount'));
+  else if (new D(amount).lt(terms.minAmount) || new D(amount).gt(terms.maxAmount)) errors.push(userError('AMOUNT_OUT_OF_RANGE', `The amount must be between ${fmt(terms.minAmount, units)} and ${fmt(terms.maxAmount, units)} ${currency}`, 'amount'));
   if (!Number.isInteger(term) || term < terms.minTerm || term > terms.maxTerm) errors.push(userError('TERM_OUT_OF_RANGE', `The term must be between ${terms.minTerm} and ${terms.maxTerm} installments`, 'term'));
   return errors;
+}
+
+/** Terms as the API shows them: with their currency, every amount at the currency's minor unit. */
+export interface ProductTermsView extends ProductTerms { currency: string }
+
+/**
+ * Versions stored before amounts were kept at minor units hold e.g. "1000": the view formats every
+ * money amount (range, installment multiple, FIXED fee values) when it is read. Rates stay as
+ * entered, they are not money.
+ */
+export function termsView(terms: ProductTerms, currency: string): ProductTermsView {
+  const units = minorUnits(currency);
+  return {
+    ...terms, currency,
+    minAmount: fmt(terms.minAmount, units), maxAmount: fmt(terms.maxAmount, units),
+    installmentMultipleOf: terms.installmentMultipleOf === null ? null : fmt(terms.installmentMultipleOf, units),
+    fees: terms.fees.map((f) => (f.kind === 'FIXED' ? { ...f, value: fmt(f.value, units) } : f)),
+  };
 }
 
 /** Days of one repayment period, for PERCENT_OF_OVERDUE_PER_PERIOD penalties. */
