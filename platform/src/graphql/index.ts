@@ -6,6 +6,7 @@
  */
 export * from './scalars';
 export * from './user-errors';
+export * from './resolvers';
 export { hasLoneSurrogate, notPlainText, unstorableText } from './text';
 export { defineMessages, catalogueIn, catalogueProblems, type CodeOf, type MessageCatalogue, type MessageParams, type MessageText } from '../i18n';
 
