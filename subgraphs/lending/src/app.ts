@@ -10,27 +10,23 @@ import type { TokenVerifier } from '@imagy/platform/auth';
 import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
 import { EventConsumer, Outbox, OutboxRelay, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
 import { logger } from '@imagy/platform/logger';
-import { buildCaller, mergeResolvers, natsReadiness, Lifecycle, startSubgraph, type Caller } from '@imagy/platform/server';
+import { catalogueIn, localePlugin } from '@imagy/platform/graphql';
+import { buildCaller, natsReadiness, Lifecycle, startSubgraph, type Caller } from '@imagy/platform/server';
 import { lendingMigrations } from '../migrations';
-import { DateScalar, DecimalScalar } from './common/scalars';
 import type { LendingExtra, LendingServices } from './context';
-import { creditResolvers } from './credits/credits.resolvers';
 import { CreditsService } from './credits/credits.service';
-import { delinquencyResolvers } from './delinquency/delinquency.resolvers';
 import { DelinquencyService, scheduleDelinquency } from './delinquency/delinquency.service';
 import { onTenantEvent } from './events/on-tenant-event';
 import { createCreditLoaders } from './credits/credits.loaders';
 import { createPaymentLoaders } from './payments/payments.loaders';
 import { createProductLoaders } from './products/products.loaders';
 import { productEntities } from './products/products.entities';
-import { paymentResolvers } from './payments/payments.resolvers';
 import { PaymentsService } from './payments/payments.service';
-import { productResolvers } from './products/products.resolvers';
 import { ProductsService } from './products/products.service';
-import { simulatorResolvers } from './simulator/simulator.resolvers';
 import { SimulatorService } from './simulator/simulator.service';
 import { TenantDirectory } from './tenants/tenants.service';
-import { messagesEs } from './i18n/es';
+import { messages } from './i18n/messages';
+import { resolvers } from './resolvers';
 
 export const SCHEMA = 'lending';
 /** Tables the unit of work manages; the rest is SQL in the feature stores (README, "Data layer"). */
@@ -62,11 +58,7 @@ export interface RunningLending {
 export const typeDefs = parse(fs.readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
 
-export const resolvers = {
-  ...mergeResolvers(productResolvers, simulatorResolvers, creditResolvers, paymentResolvers, delinquencyResolvers),
-  Decimal: DecimalScalar,
-  Date: DateScalar,
-};
+export { resolvers };
 
 
 export async function startLending(options: LendingOptions): Promise<RunningLending> {
@@ -104,11 +96,12 @@ export async function startLending(options: LendingOptions): Promise<RunningLend
 
     const server = await startSubgraph<LendingExtra>({
       name: 'lending',
-      messagesEs,
+      messagesEs: catalogueIn(messages, 'es'),
+      plugins: [localePlugin()],
       port: options.port,
       host: options.host,
       typeDefs,
-      resolvers: resolvers as never,
+      resolvers,
       verifier: options.verifier,
       orm,
       readiness: [natsReadiness(options.nc)],

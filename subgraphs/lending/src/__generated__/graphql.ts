@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserError as UserErrorModel, EntityRef as EntityRefModel } from '@imagy/platform/graphql';
 import type { CreditProduct as CreditProductModel, ProductVersion as ProductVersionModel, ChangeRequest as ChangeRequestModel } from '../products/products.service';
-import type { ProductTerms as ProductTermsModel } from '../products/terms';
+import type { ProductTermsView as ProductTermsViewModel } from '../products/terms';
 import type { Credit as CreditModel, CreditConnection as CreditConnectionModel, Installment as InstallmentModel } from '../credits/credits.service';
 import type { Payment as PaymentModel } from '../payments/payments.service';
 import type { Simulation as SimulationModel } from '../simulator/simulator.service';
@@ -30,7 +30,8 @@ export type Scalars = {
   DateTime: { input: string; output: string | Date; }
   /**
    * An exact decimal serialised as a string (e.g. "1500.00"). Money amounts have exactly the decimals of
-   * their currency (ISO 4217 minor units); rates are percentages ("12" = 12 % a year).
+   * their currency (ISO 4217 minor units) and always come with that currency (a `currency` field on
+   * the same object, or a CurrencyAmount); rates are percentages ("12" = 12 % a year).
    */
   Decimal: { input: string; output: string; }
   _FieldSet: { input: string; output: string; }
@@ -164,6 +165,7 @@ export type Credit = {
 
 export type CreditBalance = {
   __typename?: 'CreditBalance';
+  currency: Scalars['String']['output'];
   fee: Scalars['Decimal']['output'];
   interest: Scalars['Decimal']['output'];
   penalty: Scalars['Decimal']['output'];
@@ -277,7 +279,8 @@ export type DelinquencyRun = {
   creditsEvaluated: Scalars['Int']['output'];
   defaulted: Scalars['Int']['output'];
   penaltiesBooked: Scalars['Int']['output'];
-  penaltyTotal: Scalars['Decimal']['output'];
+  /** What the penalties booked on this date add up to, one entry per currency (empty when none was booked). */
+  penaltyTotals: Array<CurrencyAmount>;
 };
 
 export type DiscardDraftVersionInput = {
@@ -316,6 +319,8 @@ export type FeeKind =
 /** One installment of a credit's schedule with what is due and paid per component. */
 export type Installment = {
   __typename?: 'Installment';
+  /** ISO 4217 of the installment's amounts (the credit's currency). */
+  currency: Scalars['String']['output'];
   dueDate: Scalars['Date']['output'];
   feeDue: Scalars['Decimal']['output'];
   feePaid: Scalars['Decimal']['output'];
@@ -501,12 +506,17 @@ export type PrepaymentRule =
   | 'REDUCE_INSTALLMENT'
   | 'REDUCE_TERM';
 
-/** The terms of a product version. Immutable once the version is published. */
+/**
+ * The terms of a product version. Immutable once the version is published. Amounts (range,
+ * installment multiple, FIXED fee values) are in `currency`, at its minor unit; rates are percentages.
+ */
 export type ProductTerms = {
   __typename?: 'ProductTerms';
   allocationOrder: Array<AllocationComponent>;
   /** Annual nominal rate in percent. */
   annualNominalRate: Scalars['Decimal']['output'];
+  /** The product's currency (ISO 4217): the currency of every amount of these terms. */
+  currency: Scalars['String']['output'];
   dayCount: DayCount;
   /** Days past due at which an ACTIVE credit becomes DEFAULTED. */
   defaultThresholdDays: Scalars['Int']['output'];
@@ -688,6 +698,8 @@ export type ScheduleRow = {
   __typename?: 'ScheduleRow';
   /** Principal outstanding after the row. */
   balance: Scalars['Decimal']['output'];
+  /** ISO 4217 of the row's amounts. */
+  currency: Scalars['String']['output'];
   dueDate: Scalars['Date']['output'];
   fee: Scalars['Decimal']['output'];
   interest: Scalars['Decimal']['output'];
@@ -699,6 +711,7 @@ export type ScheduleRow = {
 
 export type ScheduleTotals = {
   __typename?: 'ScheduleTotals';
+  currency: Scalars['String']['output'];
   /** Upfront, financed and per-installment fees, without tax. */
   fees: Scalars['Decimal']['output'];
   interest: Scalars['Decimal']['output'];
@@ -952,7 +965,7 @@ export type ResolversTypes = {
   PaymentStatus: PaymentStatus;
   PenaltyKind: PenaltyKind;
   PrepaymentRule: PrepaymentRule;
-  ProductTerms: ResolverTypeWrapper<ProductTermsModel>;
+  ProductTerms: ResolverTypeWrapper<ProductTermsViewModel>;
   ProductTermsInput: ProductTermsInput;
   ProductVersion: ResolverTypeWrapper<ProductVersionModel>;
   ProductVersionPayload: ResolverTypeWrapper<Omit<ProductVersionPayload, 'userErrors' | 'version'> & { userErrors: Array<ResolversTypes['UserError']>, version?: Maybe<ResolversTypes['ProductVersion']> }>;
@@ -1019,7 +1032,7 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Payment: PaymentModel;
   PaymentPayload: Omit<PaymentPayload, 'credit' | 'payment' | 'userErrors'> & { credit?: Maybe<ResolversParentTypes['Credit']>, payment?: Maybe<ResolversParentTypes['Payment']>, userErrors: Array<ResolversParentTypes['UserError']> };
-  ProductTerms: ProductTermsModel;
+  ProductTerms: ProductTermsViewModel;
   ProductTermsInput: ProductTermsInput;
   ProductVersion: ProductVersionModel;
   ProductVersionPayload: Omit<ProductVersionPayload, 'userErrors' | 'version'> & { userErrors: Array<ResolversParentTypes['UserError']>, version?: Maybe<ResolversParentTypes['ProductVersion']> };
@@ -1107,6 +1120,7 @@ export type CreditResolvers<ContextType = LendingContext, ParentType extends Res
 };
 
 export type CreditBalanceResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['CreditBalance'] = ResolversParentTypes['CreditBalance']> = {
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   fee?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   interest?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   penalty?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
@@ -1184,7 +1198,7 @@ export type DelinquencyRunResolvers<ContextType = LendingContext, ParentType ext
   creditsEvaluated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   defaulted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   penaltiesBooked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  penaltyTotal?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  penaltyTotals?: Resolver<Array<ResolversTypes['CurrencyAmount']>, ParentType, ContextType>;
 };
 
 export type FeeConfigResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['FeeConfig'] = ResolversParentTypes['FeeConfig']> = {
@@ -1196,6 +1210,7 @@ export type FeeConfigResolvers<ContextType = LendingContext, ParentType extends 
 };
 
 export type InstallmentResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['Installment'] = ResolversParentTypes['Installment']> = {
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dueDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   feeDue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   feePaid?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
@@ -1274,6 +1289,7 @@ export type PaymentPayloadResolvers<ContextType = LendingContext, ParentType ext
 export type ProductTermsResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['ProductTerms'] = ResolversParentTypes['ProductTerms']> = {
   allocationOrder?: Resolver<Array<ResolversTypes['AllocationComponent']>, ParentType, ContextType>;
   annualNominalRate?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dayCount?: Resolver<ResolversTypes['DayCount'], ParentType, ContextType>;
   defaultThresholdDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   delinquencyBuckets?: Resolver<Array<ResolversTypes['DelinquencyBucket']>, ParentType, ContextType>;
@@ -1326,6 +1342,7 @@ export type RunDelinquencyPayloadResolvers<ContextType = LendingContext, ParentT
 
 export type ScheduleRowResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['ScheduleRow'] = ResolversParentTypes['ScheduleRow']> = {
   balance?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dueDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   fee?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   interest?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
@@ -1336,6 +1353,7 @@ export type ScheduleRowResolvers<ContextType = LendingContext, ParentType extend
 };
 
 export type ScheduleTotalsResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['ScheduleTotals'] = ResolversParentTypes['ScheduleTotals']> = {
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   fees?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   interest?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   principal?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;

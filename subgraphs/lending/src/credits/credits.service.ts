@@ -14,7 +14,12 @@ import { actorOf, BadInputError, decodeCursor, NotFoundError, pageSize, requireR
 import { generateSchedule, LoanMathError, minorUnits, type LoanTerms } from '../loan-math';
 import { D, fmt } from '../common/money';
 import { CREDIT_BOOKERS, PORTFOLIO_READERS } from '../common/roles';
-import { isDate, Rejected, reject, todayUtc, userError, type UserError } from '../common/validation';
+import { DATE_MAX, DATE_MIN, payload } from '@imagy/platform/graphql';
+import type { BookCreditInput, CreditFilter, ResolversParentTypes } from '../__generated__/graphql';
+import { addDays, isDate, todayUtc } from '../common/dates';
+import { fromLoanMath } from '../common/loan-math-errors';
+import { Rejected, reject, userError, type UserError } from '../common/user-errors';
+
 import type { ProductsService } from '../products/products.service';
 import { checkLoanRequest, loanTermsOf, periodDays, type ProductTerms } from '../products/terms';
 import * as store from './credits.store';
@@ -52,12 +57,7 @@ export interface DisburseParams {
   requestId?: string | null;
 }
 
-export interface BookCreditInput {
-  productId: string; versionId?: string | null; borrowerId: string; principal: string; term: number;
-  disbursedAt: string; firstDueDate?: string | null; externalReference?: string | null;
-}
-
-export interface CreditFilter { status?: CreditStatus | null; bucket?: string | null; productId?: string | null; borrowerId?: string | null; disbursedFrom?: string | null; disbursedTo?: string | null }
+export type { CreditFilter };
 export interface CreditConnection extends Connection<Credit> { tenantId: string; filter: CreditFilter }
 
 export class CreditsService {
@@ -71,17 +71,19 @@ export class CreditsService {
    */
   async disburse(em: Em, p: DisburseParams): Promise<Credit> {
     const version = await this.products.versionIn(em, p.versionId);
-    if (!version) return reject('VERSION_NOT_FOUND', 'Product version not found', 'versionId');
+    if (!version) return reject('VERSION_NOT_FOUND', { field: 'versionId' });
     const allowed = p.source === 'BOOKED' ? ['PUBLISHED', 'ARCHIVED'] : ['PUBLISHED'];
-    if (!allowed.includes(version.status)) reject('VERSION_NOT_PUBLISHED', `Version ${version.number} is ${version.status}`, 'versionId');
+    if (!allowed.includes(version.status)) reject('VERSION_NOT_PUBLISHED', { field: 'versionId' });
     const product = (await this.products.productIn(em, version.productId))!;
-    if (product.status !== 'ACTIVE' && p.source === 'PIPELINE') reject('PRODUCT_ARCHIVED', 'The product is archived', 'productId');
+    if (product.status !== 'ACTIVE' && p.source === 'PIPELINE') reject('PRODUCT_ARCHIVED', { field: 'productId' });
     const errors: UserError[] = [];
-    if (!isUuid(p.borrowerId)) errors.push(userError('INVALID_BORROWER', 'borrowerId must be a user id', 'borrowerId'));
-    if (!isDate(p.disbursementDate)) errors.push(userError('INVALID_DATE', 'disbursedAt must be a date YYYY-MM-DD', 'disbursedAt'));
-    else if (p.disbursementDate > todayUtc()) errors.push(userError('INVALID_DATE', 'disbursedAt cannot be in the future', 'disbursedAt'));
-    if (p.firstDueDate != null && (!isDate(p.firstDueDate) || (isDate(p.disbursementDate) && p.firstDueDate <= p.disbursementDate))) errors.push(userError('INVALID_DATE', 'firstDueDate must be a date after disbursedAt', 'firstDueDate'));
-    if (p.externalReference != null && p.externalReference.length > 200) errors.push(userError('INVALID_REFERENCE', 'At most 200 characters', 'externalReference'));
+    const today = todayUtc();
+    if (!isUuid(p.borrowerId)) errors.push(userError('INVALID_BORROWER', { field: 'borrowerId' }));
+    if (!isDate(p.disbursementDate) || p.disbursementDate > today) errors.push(userError('INVALID_DATE', { field: 'disbursedAt', params: { min: DATE_MIN, max: today } }));
+    if (p.firstDueDate != null && (!isDate(p.firstDueDate) || (isDate(p.disbursementDate) && p.firstDueDate <= p.disbursementDate))) {
+      errors.push(userError('INVALID_DATE', { field: 'firstDueDate', params: { min: isDate(p.disbursementDate) ? addDays(p.disbursementDate, 1) : DATE_MIN, max: DATE_MAX } }));
+    }
+    if (p.externalReference != null && p.externalReference.length > 200) errors.push(userError('INVALID_REFERENCE', { field: 'externalReference' }));
     errors.push(...checkLoanRequest(version.terms, product.currency, p.principal, p.numberOfInstallments).map((e) => (e.field === 'amount' ? { ...e, field: 'principal' } : e)));
     if (errors.length) throw new Rejected(errors);
 
@@ -89,7 +91,7 @@ export class CreditsService {
     const loan = loanTermsOf(version.terms, product.currency, principal, p.numberOfInstallments, p.disbursementDate, p.firstDueDate);
     let schedule;
     try { schedule = generateSchedule(loan); } catch (e) {
-      if (e instanceof LoanMathError) reject(e.code, e.message, e.field ?? null);
+      if (e instanceof LoanMathError) throw new Rejected(fromLoanMath(e));
       throw e;
     }
     const units = minorUnits(product.currency);
@@ -111,19 +113,18 @@ export class CreditsService {
     return (await this.creditIn(em, id))!;
   }
 
-  async book(caller: Caller, input: BookCreditInput): Promise<{ credit: Credit | null; userErrors: UserError[] }> {
+  async book(caller: Caller, input: BookCreditInput): Promise<ResolversParentTypes['BookCreditPayload']> {
     const user = requireRole(caller.auth, ...CREDIT_BOOKERS);
-    try {
-      return await inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
+    return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
         const product = await this.products.productIn(em, input.productId);
-        if (!product) return reject('PRODUCT_NOT_FOUND', 'Product not found', 'productId');
+        if (!product) return reject('PRODUCT_NOT_FOUND', { field: 'productId' });
         let versionId = input.versionId ?? null;
         if (versionId) {
           const v = await this.products.versionIn(em, versionId);
-          if (!v || v.productId !== product.id) reject('VERSION_NOT_FOUND', 'No such version of this product', 'versionId');
+          if (!v || v.productId !== product.id) reject('VERSION_NOT_FOUND', { field: 'versionId' });
         } else {
           const published = await this.products.publishedVersionOf(em, product.id);
-          if (!published) return reject('VERSION_NOT_PUBLISHED', 'The product has no published version', 'productId');
+          if (!published) return reject('VERSION_NOT_PUBLISHED', { field: 'productId' });
           versionId = published.id;
         }
         const credit = await this.disburse(em, {
@@ -131,12 +132,8 @@ export class CreditsService {
           disbursementDate: input.disbursedAt, firstDueDate: input.firstDueDate, externalReference: input.externalReference, source: 'BOOKED',
           createdBy: user.userId, actor: actorOf(caller), requestId: caller.requestId,
         });
-        return { credit, userErrors: [] };
-      });
-    } catch (e) {
-      if (e instanceof Rejected) return { credit: null, userErrors: e.userErrors };
-      throw e;
-    }
+        return { credit };
+    }), { credit: null });
   }
 
   async creditIn(em: Em, id: string, lock = false): Promise<Credit | null> {

@@ -5,10 +5,9 @@
  * runs on the `em` of the caller's tenant-scoped transaction, so RLS applies.
  */
 import crypto from 'node:crypto';
-import type { Em } from '@imagy/platform/db';
+import { iso, jsonParam, UUID_ARRAY_PARAM, ymd, type Em } from '@imagy/platform/db';
 import type { ScheduleRow } from '../loan-math';
 import { fmt } from '../common/money';
-import { iso, jsonParam, UUID_ARRAY_PARAM, ymd } from '../common/sql';
 import type { Credit, CreditFilter, CreditStatus, CreditTerms, Installment } from './credits.service';
 
 export interface CreditRow {

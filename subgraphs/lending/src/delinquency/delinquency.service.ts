@@ -18,8 +18,13 @@ import type { EventActor, Outbox } from '@imagy/platform/events';
 import { actorOf, requireRole, SYSTEM_ACTOR, type Caller } from '@imagy/platform/server';
 import { fmt } from '../common/money';
 import { DELINQUENCY_RUNNERS } from '../common/roles';
-import { addDays, daysBetween, isDate, todayUtc, userError, type UserError } from '../common/validation';
+import { DATE_MIN } from '@imagy/platform/graphql';
+import { addDays, daysBetween, isDate, todayUtc } from '../common/dates';
+import { userError, type UserError } from '../common/user-errors';
+import type { ResolversParentTypes } from '../__generated__/graphql';
 import * as store from './delinquency.store';
+
+type RunDelinquencyPayload = ResolversParentTypes['RunDelinquencyPayload'];
 
 export interface DelinquencyRun { businessDate: string; creditsEvaluated: number; penaltiesBooked: number; penaltyTotals: store.CurrencyAmount[]; defaulted: number; alreadyRun: boolean }
 
@@ -28,15 +33,14 @@ const MAX_CATCH_UP_DAYS = 400;
 export class DelinquencyService {
   constructor(private readonly orm: Orm, private readonly outbox: Outbox) {}
 
-  async runForCaller(caller: Caller, businessDate: string, today = todayUtc()): Promise<{ runs: DelinquencyRun[]; userErrors: UserError[] }> {
+  async runForCaller(caller: Caller, businessDate: string, today = todayUtc()): Promise<RunDelinquencyPayload> {
     const user = requireRole(caller.auth, ...DELINQUENCY_RUNNERS);
     return this.run(user.tenantId, businessDate, actorOf(caller), today);
   }
 
   async run(tenantId: string, businessDate: string, actor: EventActor = SYSTEM_ACTOR, today = todayUtc()): Promise<{ runs: DelinquencyRun[]; userErrors: UserError[] }> {
-    if (!isUuid(tenantId)) return { runs: [], userErrors: [userError('INVALID_TENANT', 'Unknown tenant', null)] };
-    if (!isDate(businessDate)) return { runs: [], userErrors: [userError('INVALID_DATE', 'businessDate must be a date YYYY-MM-DD', 'businessDate')] };
-    if (businessDate > today) return { runs: [], userErrors: [userError('INVALID_DATE', 'businessDate cannot be in the future', 'businessDate')] };
+    if (!isUuid(tenantId)) return { runs: [], userErrors: [userError('INVALID_TENANT')] };
+    if (!isDate(businessDate) || businessDate > today) return { runs: [], userErrors: [userError('INVALID_DATE', { field: 'businessDate', params: { min: DATE_MIN, max: today } })] };
     const lastDate = await inTenantTx(this.orm, { tenantId }, (em) => store.lastRunDate(em));
     let dates: string[];
     if (!lastDate) dates = [businessDate];
@@ -45,7 +49,7 @@ export class DelinquencyService {
       return { runs: existing ? [{ ...existing, alreadyRun: true }] : [], userErrors: [] };
     } else {
       const gap = daysBetween(lastDate, businessDate);
-      if (gap > MAX_CATCH_UP_DAYS) return { runs: [], userErrors: [userError('CATCH_UP_TOO_LONG', `The last run was ${lastDate}; catch up at most ${MAX_CATCH_UP_DAYS} days per call`, 'businessDate')] };
+      if (gap > MAX_CATCH_UP_DAYS) return { runs: [], userErrors: [userError('CATCH_UP_TOO_LONG', { field: 'businessDate', params: { lastRun: lastDate, maxDays: MAX_CATCH_UP_DAYS } })] };
       dates = Array.from({ length: gap }, (_, i) => addDays(lastDate, i + 1));
     }
     const runs: DelinquencyRun[] = [];

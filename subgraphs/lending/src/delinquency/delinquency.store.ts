@@ -3,8 +3,7 @@
  * the tenant (one statement per step, not one per credit), which is what makes 100k credits a matter
  * of seconds. Runs on the `em` of the tenant-scoped transaction of one business date.
  */
-import type { Em } from '@imagy/platform/db';
-import { ymd } from '../common/sql';
+import { ymd, type Em } from '@imagy/platform/db';
 
 /** An amount with its currency, at the currency's minor unit. */
 export interface CurrencyAmount { currency: string; amount: string }

@@ -26,8 +26,10 @@ import { actorOf, NotFoundError, requireRole, type Caller } from '@imagy/platfor
 import { rescheduleAfterPrepayment } from '../loan-math';
 import { D, fmt, parseAmount, ZERO, type Dec } from '../common/money';
 import { PAYMENT_REGISTRARS } from '../common/roles';
-import { isUniqueViolation } from '../common/sql';
-import { isDate, Rejected, reject, todayUtc, userError, type UserError } from '../common/validation';
+import { DATE_MIN, payload } from '@imagy/platform/graphql';
+import type { RegisterPaymentInput, ResolversParentTypes } from '../__generated__/graphql';
+import { isDate, todayUtc } from '../common/dates';
+import { reject, userError, type UserError } from '../common/user-errors';
 import type { Credit, CreditsService, CreditStatus } from '../credits/credits.service';
 import * as credits from '../credits/credits.store';
 import type { InstallmentRow } from '../credits/credits.store';
@@ -35,13 +37,14 @@ import type { Component } from '../products/terms';
 import { allocate, type OpenInstallment } from './allocation';
 import * as store from './payments.store';
 
-export interface RegisterPaymentInput { creditId: string; amount: string; paidAt: string; channel: string; externalReference?: string | null; idempotencyKey: string }
+export type { RegisterPaymentInput };
 export interface Payment {
   id: string; creditId: string; seq: number; amount: string; currency: string; paidAt: string; channel: string; externalReference: string | null;
   status: 'APPLIED' | 'REVERSED'; principal: string; interest: string; fee: string; tax: string; penalty: string; prepaidPrincipal: string;
   reversalReason: string | null; reversedAt: string | null; createdAt: string;
 }
-export interface PaymentPayload { payment: Payment | null; credit: Credit | null; replayed: boolean; userErrors: UserError[] }
+export type PaymentPayload = ResolversParentTypes['PaymentPayload'];
+const EMPTY = { payment: null, credit: null, replayed: false } as const;
 
 type Split = Record<Component, Dec>;
 const dueOf = (r: InstallmentRow): Split => ({ PENALTY: new D(r.penalty_due), FEE: new D(r.fee_due), TAX: new D(r.tax_due), INTEREST: new D(r.interest_due), PRINCIPAL: new D(r.principal_due) });
@@ -73,16 +76,17 @@ export class PaymentsService {
     if (!isUuid(input.creditId)) throw new NotFoundError('Credit not found');
     const errors: UserError[] = [];
     const key = (input.idempotencyKey ?? '').trim();
-    if (key.length < 1 || key.length > 200) errors.push(userError('INVALID_IDEMPOTENCY_KEY', 'idempotencyKey must have 1 to 200 characters', 'idempotencyKey'));
+    if (key.length < 1 || key.length > 200) errors.push(userError('INVALID_IDEMPOTENCY_KEY', { field: 'idempotencyKey' }));
     const channel = (input.channel ?? '').trim().toUpperCase();
-    if (!/^[A-Z0-9_]{1,40}$/.test(channel)) errors.push(userError('INVALID_CHANNEL', 'channel must be 1-40 letters, digits or underscores (e.g. SPEI, CASH, CARD)', 'channel'));
-    if (input.externalReference != null && input.externalReference.length > 200) errors.push(userError('INVALID_REFERENCE', 'At most 200 characters', 'externalReference'));
-    if (!isDate(input.paidAt)) errors.push(userError('INVALID_DATE', 'paidAt must be a date YYYY-MM-DD', 'paidAt'));
-    else if (input.paidAt > today) errors.push(userError('INVALID_DATE', 'paidAt cannot be in the future', 'paidAt'));
-    if (errors.length) return { payment: null, credit: null, replayed: false, userErrors: errors };
+    if (!/^[A-Z0-9_]{1,40}$/.test(channel)) errors.push(userError('INVALID_CHANNEL', { field: 'channel' }));
+    if (input.externalReference != null && input.externalReference.length > 200) errors.push(userError('INVALID_REFERENCE', { field: 'externalReference' }));
+    if (!isDate(input.paidAt) || input.paidAt > today) errors.push(userError('INVALID_DATE', { field: 'paidAt', params: { min: DATE_MIN, max: today } }));
+    if (errors.length) return { ...EMPTY, userErrors: errors };
     const hash = requestHash(input);
 
-    const attempt = () => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
+    // A unique violation: the same key was committed meanwhile by a request on another credit; the
+    // retry finds it and answers as a replay would.
+    return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
       const before = await this.replay(em, key, hash);
       if (before) return before;
       const credit = await this.credits.creditIn(em, input.creditId, true);
@@ -90,38 +94,25 @@ export class PaymentsService {
       const replayed = await this.replay(em, key, hash);
       if (replayed) return replayed;
       return this.apply(em, caller, credit, input, channel, key, hash);
-    });
-    try {
-      return await attempt();
-    } catch (e) {
-      if (e instanceof Rejected) return { payment: null, credit: null, replayed: false, userErrors: e.userErrors };
-      // The same key was committed meanwhile by a request on another credit: answer as a replay would.
-      if (isUniqueViolation(e)) {
-        try { return await attempt(); } catch (again) {
-          if (again instanceof Rejected) return { payment: null, credit: null, replayed: false, userErrors: again.userErrors };
-          throw again;
-        }
-      }
-      throw e;
-    }
+    }), EMPTY, { onUniqueViolation: 'retry' });
   }
 
   private async replay(em: Em, key: string, hash: string): Promise<PaymentPayload | null> {
     const stored = await store.paymentByIdempotencyKey(em, key);
     if (!stored) return null;
-    if (stored.requestHash !== hash) reject('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was used for a different payment', 'idempotencyKey');
+    if (stored.requestHash !== hash) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
     return { payment: stored.payment, credit: await this.credits.creditIn(em, stored.payment.creditId), replayed: true, userErrors: [] };
   }
 
   private async apply(em: Em, caller: Caller, credit: Credit, input: RegisterPaymentInput, channel: string, key: string, hash: string): Promise<PaymentPayload> {
     const tenantId = credit.tenantId;
     const parsed = parseAmount(input.amount, credit.currency);
-    if ('problem' in parsed) return reject(parsed.code, parsed.problem, 'amount');
+    if ('problem' in parsed) return reject(parsed.problem, { field: 'amount' });
     const amount = parsed.value;
-    if (credit.status === 'PAID_OFF') reject('CREDIT_PAID_OFF', 'The credit is already paid off', 'creditId');
-    if (input.paidAt < credit.disbursedAt) reject('INVALID_DATE', 'paidAt is before the disbursement', 'paidAt');
+    if (credit.status === 'PAID_OFF') reject('CREDIT_PAID_OFF', { field: 'creditId' });
+    if (input.paidAt < credit.disbursedAt) reject('INVALID_DATE', { field: 'paidAt', params: { min: credit.disbursedAt, max: todayUtc() } });
     const history = await store.paymentHistory(em, credit.id);
-    if (history.lastAppliedPaidAt && input.paidAt < history.lastAppliedPaidAt) reject('PAID_AT_BEFORE_LAST_PAYMENT', `paidAt must be on or after the last payment (${history.lastAppliedPaidAt})`, 'paidAt');
+    if (history.lastAppliedPaidAt && input.paidAt < history.lastAppliedPaidAt) reject('PAID_AT_BEFORE_LAST_PAYMENT', { field: 'paidAt', params: { date: history.lastAppliedPaidAt } });
 
     const rows = await credits.installmentRows(em, credit.id);
     const due = rows.filter((r) => r.due_date <= input.paidAt && new D(r.outstanding).gt(0));
@@ -132,7 +123,7 @@ export class PaymentsService {
     const prepaid = result.remaining;
     if (prepaid.gt(futurePrincipal)) {
       const payoff = amount.minus(prepaid).plus(futurePrincipal);
-      reject('AMOUNT_EXCEEDS_PAYOFF', `The amount exceeds the payoff amount of ${fmt(payoff, credit.minorUnits)} ${credit.currency} at ${input.paidAt}`, 'amount');
+      reject('AMOUNT_EXCEEDS_PAYOFF', { field: 'amount', params: { payoff: fmt(payoff, credit.minorUnits), currency: credit.currency, date: input.paidAt } });
     }
 
     const paymentId = crypto.randomUUID();
@@ -185,15 +176,14 @@ export class PaymentsService {
     const user = requireRole(caller.auth, ...PAYMENT_REGISTRARS);
     if (!isUuid(paymentId)) throw new NotFoundError('Payment not found');
     const why = (reason ?? '').trim();
-    if (why.length < 1 || why.length > 1000) return { payment: null, credit: null, replayed: false, userErrors: [userError('INVALID_REASON', 'A reason of 1 to 1000 characters is required', 'reason')] };
-    try {
-      return await inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
+    if (why.length < 1 || why.length > 1000) return { ...EMPTY, userErrors: [userError('INVALID_REASON', { field: 'reason' })] };
+    return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
         const creditId = await store.creditIdOfPayment(em, paymentId);
         const credit = creditId ? await this.credits.creditIn(em, creditId, true) : null;
         const stored = await store.paymentById(em, paymentId);
         if (!credit || !stored) throw new NotFoundError('Payment not found');
-        if (stored.payment.status === 'REVERSED') reject('ALREADY_REVERSED', 'The payment was already reversed', 'paymentId');
-        if ((await store.paymentHistory(em, credit.id)).latestAppliedId !== paymentId) reject('NOT_LATEST_PAYMENT', 'Only the latest payment of a credit can be reversed; reverse the later ones first', 'paymentId');
+        if (stored.payment.status === 'REVERSED') reject('ALREADY_REVERSED', { field: 'paymentId' });
+        if ((await store.paymentHistory(em, credit.id)).latestAppliedId !== paymentId) reject('NOT_LATEST_PAYMENT', { field: 'paymentId' });
 
         await store.undoAllocations(em, credit.id, paymentId);
         let installmentAmount = credit.installmentAmount;
@@ -207,11 +197,7 @@ export class PaymentsService {
         const status = await credits.refreshBalances(em, credit.id, todayUtc(), installmentAmount, previous);
         await this.outbox.publish(em, 'lending.payment.reversed', { paymentId, creditId: credit.id, amount: stored.payment.amount, currency: credit.currency, reason: why, creditStatus: status }, { tenantId: credit.tenantId, actor: actorOf(caller), requestId: caller.requestId });
         return this.answer(em, paymentId, credit.id);
-      });
-    } catch (e) {
-      if (e instanceof Rejected) return { payment: null, credit: null, replayed: false, userErrors: e.userErrors };
-      throw e;
-    }
+    }), EMPTY);
   }
 
   canRegister(auth: AuthContext): boolean {

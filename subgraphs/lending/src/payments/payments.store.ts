@@ -4,9 +4,8 @@
  * index the service relies on). Every function runs on the `em` of the caller's tenant-scoped
  * transaction, so RLS applies.
  */
-import type { Em } from '@imagy/platform/db';
+import { iso, jsonParam, UUID_ARRAY_PARAM, ymd, type Em } from '@imagy/platform/db';
 import { fmt } from '../common/money';
-import { iso, jsonParam, UUID_ARRAY_PARAM, ymd } from '../common/sql';
 import type { CreditStatus } from '../credits/credits.service';
 import type { InstallmentRow } from '../credits/credits.store';
 import type { Payment } from './payments.service';

@@ -14,10 +14,11 @@ import type { Outbox } from '@imagy/platform/events';
 import { actorOf, BadInputError, decodeCursor, NotFoundError, pageSize, requireRole, toConnection, type Caller, type Connection } from '@imagy/platform/server';
 import { isSupportedCurrency } from '../common/money';
 import { PRODUCT_CHECKERS, PRODUCT_MAKERS, PRODUCT_READERS } from '../common/roles';
-import { isUniqueViolation } from '../common/sql';
-import { Rejected, reject, userError, type UserError } from '../common/validation';
+import type { CreateCreditProductInput, CreateDraftVersionInput, ResolversParentTypes, UpdateDraftVersionInput } from '../__generated__/graphql';
+import { Rejected, reject, userError, type UserError } from '../common/user-errors';
+import { payload } from '@imagy/platform/graphql';
 import * as store from './products.store';
-import { normaliseTerms, type ProductTerms, type ProductTermsInput } from './terms';
+import { normaliseTerms, type ProductTerms } from './terms';
 
 export type ProductStatus = 'ACTIVE' | 'ARCHIVED';
 export type VersionStatus = 'DRAFT' | 'PUBLISHED' | 'ARCHIVED' | 'DISCARDED';
@@ -28,13 +29,9 @@ export interface CreditProduct { id: string; tenantId: string; code: string; nam
 export interface ProductVersion { id: string; tenantId: string; productId: string; number: number; status: VersionStatus; terms: ProductTerms; createdBy: string | null; createdAt: string; publishedAt: string | null; archivedAt: string | null }
 export interface ChangeRequest { id: string; tenantId: string; kind: ChangeKind; productId: string; versionId: string | null; status: ChangeStatus; makerId: string; checkerId: string | null; reason: string | null; createdAt: string; decidedAt: string | null }
 
-export interface CreateProductInput { code: string; name: string; currency: string; terms: ProductTermsInput }
-export interface CreateDraftInput { productId: string; fromVersionId?: string | null; terms?: ProductTermsInput | null }
-export interface UpdateDraftInput { versionId: string; terms: ProductTermsInput }
-
-export interface ProductPayload { product: CreditProduct | null; version: ProductVersion | null; userErrors: UserError[] }
-export interface VersionPayload { version: ProductVersion | null; userErrors: UserError[] }
-export interface ChangeRequestPayload { changeRequest: ChangeRequest | null; userErrors: UserError[] }
+type ProductPayload = ResolversParentTypes['CreateCreditProductPayload'];
+type VersionPayload = ResolversParentTypes['ProductVersionPayload'];
+type ChangeRequestPayload = ResolversParentTypes['ChangeRequestPayload'];
 
 function byKey<T>(keys: readonly string[], rows: T[], keyOf: (t: T) => string): (T | null)[] {
   const m = new Map(rows.map((r) => [keyOf(r), r]));
@@ -121,40 +118,34 @@ export class ProductsService {
   }
 
   // ---- mutations ----
-  async create(caller: Caller, input: CreateProductInput): Promise<ProductPayload> {
+  async create(caller: Caller, input: CreateCreditProductInput): Promise<ProductPayload> {
     const user = requireRole(caller.auth, ...PRODUCT_MAKERS);
     const errors: UserError[] = [];
     const code = (input.code ?? '').trim().toUpperCase();
-    if (!/^[A-Z0-9][A-Z0-9_-]{0,39}$/.test(code)) errors.push(userError('INVALID_CODE', 'The code must be 1-40 letters, digits, dashes or underscores', 'code'));
+    if (!/^[A-Z0-9][A-Z0-9_-]{0,39}$/.test(code)) errors.push(userError('INVALID_CODE', { field: 'code' }));
     const name = (input.name ?? '').trim();
-    if (name.length < 1 || name.length > 200) errors.push(userError('INVALID_NAME', 'The name must have 1 to 200 characters', 'name'));
+    if (name.length < 1 || name.length > 200) errors.push(userError('INVALID_NAME', { field: 'name' }));
     const currency = (input.currency ?? '').trim().toUpperCase();
-    if (!isSupportedCurrency(currency)) errors.push(userError('INVALID_CURRENCY', `${currency} is not a supported ISO 4217 currency`, 'currency'));
+    if (!isSupportedCurrency(currency)) errors.push(userError('INVALID_CURRENCY', { field: 'currency' }));
     const terms = normaliseTerms(input.terms, isSupportedCurrency(currency) ? currency : 'MXN');
     errors.push(...terms.userErrors);
     if (errors.length || !terms.terms) return { product: null, version: null, userErrors: errors };
     const normalised = terms.terms;
-    const takenError = userError('CODE_TAKEN', `A product with code ${code} already exists`, 'code');
-    try {
-      return await this.tx(user.tenantId, async (em) => {
-        const created = await store.insertProduct(em, { tenantId: user.tenantId, code, name, currency, terms: normalised, userId: user.userId });
-        if (!created) throw new Rejected([takenError]);
-        await this.outbox.publish(em, 'lending.product.created', { productId: created.product.id, code, currency }, { tenantId: user.tenantId, actor: actorOf(caller), requestId: caller.requestId });
-        return { ...created, userErrors: [] };
-      });
-    } catch (e) {
-      if (e instanceof Rejected) return { product: null, version: null, userErrors: e.userErrors };
-      if (isUniqueViolation(e)) return { product: null, version: null, userErrors: [takenError] };
-      throw e;
-    }
+    const taken = () => userError('CODE_TAKEN', { field: 'code', params: { code } });
+    return payload(() => this.tx(user.tenantId, async (em) => {
+      const created = await store.insertProduct(em, { tenantId: user.tenantId, code, name, currency, terms: normalised, userId: user.userId });
+      if (!created) throw new Rejected(taken());
+      await this.outbox.publish(em, 'lending.product.created', { productId: created.product.id, code, currency }, { tenantId: user.tenantId, actor: actorOf(caller), requestId: caller.requestId });
+      return created;
+    }), { product: null, version: null }, { onUniqueViolation: taken });
   }
 
-  async createDraftVersion(caller: Caller, input: CreateDraftInput): Promise<VersionPayload> {
+  async createDraftVersion(caller: Caller, input: CreateDraftVersionInput): Promise<VersionPayload> {
     const user = requireRole(caller.auth, ...PRODUCT_MAKERS);
     return this.versionMutation(user.tenantId, async (em) => {
       const product = await this.productIn(em, input.productId, true);
       if (!product) throw new NotFoundError('Product not found');
-      if (product.status !== 'ACTIVE') reject('PRODUCT_ARCHIVED', 'The product is archived', 'productId');
+      if (product.status !== 'ACTIVE') reject('PRODUCT_ARCHIVED', { field: 'productId' });
       let terms: ProductTerms;
       if (input.terms) {
         const n = normaliseTerms(input.terms, product.currency);
@@ -162,20 +153,20 @@ export class ProductsService {
         terms = n.terms;
       } else {
         const from = input.fromVersionId ? await this.versionIn(em, input.fromVersionId) : await store.latestCopyableVersion(em, product.id);
-        if (!from || from.productId !== product.id) return reject('VERSION_NOT_FOUND', 'No version of this product to copy from', 'fromVersionId');
+        if (!from || from.productId !== product.id) return reject('VERSION_NOT_FOUND', { field: 'fromVersionId' });
         terms = from.terms;
       }
-      if (await store.hasDraft(em, product.id)) reject('DRAFT_EXISTS', 'The product already has a draft version: edit or discard it', 'productId');
+      if (await store.hasDraft(em, product.id)) reject('DRAFT_EXISTS', { field: 'productId' });
       return (await store.insertDraft(em, { tenantId: user.tenantId, productId: product.id, terms, userId: user.userId })).id;
     });
   }
 
-  async updateDraftVersion(caller: Caller, input: UpdateDraftInput): Promise<VersionPayload> {
+  async updateDraftVersion(caller: Caller, input: UpdateDraftVersionInput): Promise<VersionPayload> {
     const user = requireRole(caller.auth, ...PRODUCT_MAKERS);
     return this.versionMutation(user.tenantId, async (em) => {
       const version = await this.versionIn(em, input.versionId, true);
       if (!version) throw new NotFoundError('Version not found');
-      if (version.status !== 'DRAFT') reject('VERSION_NOT_DRAFT', `Version ${version.number} is ${version.status}; published versions never change: create a new draft from it`, 'versionId');
+      if (version.status !== 'DRAFT') reject('VERSION_NOT_DRAFT', { field: 'versionId' });
       await this.refuseIfPending(em, version.id);
       const product = await this.productIn(em, version.productId);
       if (!product) throw new NotFoundError('Product not found');
@@ -191,7 +182,7 @@ export class ProductsService {
     return this.versionMutation(user.tenantId, async (em) => {
       const version = await this.versionIn(em, versionId, true);
       if (!version) throw new NotFoundError('Version not found');
-      if (version.status !== 'DRAFT') reject('VERSION_NOT_DRAFT', `Only a draft can be discarded; version ${version.number} is ${version.status}`, 'versionId');
+      if (version.status !== 'DRAFT') reject('VERSION_NOT_DRAFT', { field: 'versionId' });
       await this.refuseIfPending(em, version.id);
       await store.discardVersion(em, version.id);
       return version.id;
@@ -203,9 +194,9 @@ export class ProductsService {
     return this.crMutation(user.tenantId, async (em) => {
       const version = await this.versionIn(em, versionId, true);
       if (!version) throw new NotFoundError('Version not found');
-      if (version.status !== 'DRAFT') reject('VERSION_NOT_DRAFT', `Only a draft can be published; version ${version.number} is ${version.status}`, 'versionId');
+      if (version.status !== 'DRAFT') reject('VERSION_NOT_DRAFT', { field: 'versionId' });
       const product = await this.productIn(em, version.productId);
-      if (!product || product.status !== 'ACTIVE') reject('PRODUCT_ARCHIVED', 'The product is archived', 'versionId');
+      if (!product || product.status !== 'ACTIVE') reject('PRODUCT_ARCHIVED', { field: 'versionId' });
       return this.insertRequest(em, caller, 'PUBLISH_VERSION', version.productId, version.id);
     });
   }
@@ -215,7 +206,7 @@ export class ProductsService {
     return this.crMutation(user.tenantId, async (em) => {
       const product = await this.productIn(em, productId, true);
       if (!product) throw new NotFoundError('Product not found');
-      if (product.status !== 'ACTIVE') reject('PRODUCT_ARCHIVED', 'The product is already archived', 'productId');
+      if (product.status !== 'ACTIVE') reject('PRODUCT_ARCHIVED', { field: 'productId' });
       return this.insertRequest(em, caller, 'ARCHIVE_PRODUCT', product.id, null);
     });
   }
@@ -231,13 +222,13 @@ export class ProductsService {
       if (cr.kind === 'PUBLISH_VERSION') {
         const version = cr.versionId ? await this.versionIn(em, cr.versionId, true) : null;
         if (!version) throw new NotFoundError('Version not found');
-        if (version.status !== 'DRAFT') reject('VERSION_NOT_DRAFT', `Version ${version.number} is ${version.status}`, 'id');
-        if (product.status !== 'ACTIVE') reject('PRODUCT_ARCHIVED', 'The product was archived meanwhile', 'id');
+        if (version.status !== 'DRAFT') reject('VERSION_NOT_DRAFT', { field: 'id' });
+        if (product.status !== 'ACTIVE') reject('PRODUCT_ARCHIVED', { field: 'id' });
         // One published version per product: the previous one is archived (credits keep pointing at it).
         await store.publishVersion(em, product.id, version.id, now);
         await this.outbox.publish(em, 'lending.product.version_published', { productId: product.id, productCode: product.code, versionId: version.id, number: version.number, changeRequestId: cr.id }, meta);
       } else {
-        if (product.status !== 'ACTIVE') reject('PRODUCT_ARCHIVED', 'The product is already archived', 'id');
+        if (product.status !== 'ACTIVE') reject('PRODUCT_ARCHIVED', { field: 'id' });
         await store.archiveProduct(em, product.id, cr.id, user.userId, now);
         await this.outbox.publish(em, 'lending.product.archived', { productId: product.id, productCode: product.code, changeRequestId: cr.id }, meta);
       }
@@ -250,7 +241,7 @@ export class ProductsService {
   async reject(caller: Caller, id: string, reason: string): Promise<ChangeRequestPayload> {
     const user = requireRole(caller.auth, ...PRODUCT_CHECKERS);
     const why = (reason ?? '').trim();
-    if (why.length < 1 || why.length > 1000) return { changeRequest: null, userErrors: [userError('INVALID_REASON', 'A reason of 1 to 1000 characters is required', 'reason')] };
+    if (why.length < 1 || why.length > 1000) return { changeRequest: null, userErrors: [userError('INVALID_REASON', { field: 'reason' })] };
     return this.crMutation(user.tenantId, async (em) => {
       const cr = await this.pendingRequest(em, id, user.userId);
       const decided = await store.decideRequest(em, cr.id, { status: 'REJECTED', checkerId: user.userId, reason: why, at: new Date() });
@@ -263,45 +254,35 @@ export class ProductsService {
   private async pendingRequest(em: Em, id: string, checkerId: string): Promise<ChangeRequest> {
     const cr = isUuid(id) ? await store.requestById(em, id, true) : null;
     if (!cr) throw new NotFoundError('Change request not found');
-    if (cr.status !== 'PENDING') reject('NOT_PENDING', `The change request is already ${cr.status}`, 'id');
-    if (cr.makerId === checkerId) reject('SELF_APPROVAL', 'The maker of a change request cannot decide on it; another checker must', 'id');
+    if (cr.status !== 'PENDING') reject('NOT_PENDING', { field: 'id' });
+    if (cr.makerId === checkerId) reject('SELF_APPROVAL', { field: 'id' });
     return cr;
   }
 
   private async refuseIfPending(em: Em, versionId: string): Promise<void> {
-    if (await store.hasPendingRequestFor(em, versionId)) reject('VERSION_PENDING_APPROVAL', 'The version awaits approval of its publication; reject the request first', 'versionId');
+    if (await store.hasPendingRequestFor(em, versionId)) reject('VERSION_PENDING_APPROVAL', { field: 'versionId' });
   }
 
   private async insertRequest(em: Em, caller: Caller, kind: ChangeKind, productId: string, versionId: string | null): Promise<ChangeRequest> {
     const user = requireRole(caller.auth, ...PRODUCT_MAKERS);
     const cr = await store.insertRequest(em, { tenantId: user.tenantId, kind, productId, versionId, makerId: user.userId });
-    if (!cr) return reject('ALREADY_PENDING', 'An identical change request is already pending', versionId ? 'versionId' : 'productId');
+    if (!cr) return reject('ALREADY_PENDING', { field: versionId ? 'versionId' : 'productId' });
     await this.outbox.publish(em, 'lending.change_request.created', { changeRequestId: cr.id, kind, productId, versionId, makerId: user.userId }, { tenantId: user.tenantId, actor: actorOf(caller), requestId: caller.requestId });
     return cr;
   }
 
-  private async versionMutation(tenantId: string, work: (em: Em) => Promise<string>): Promise<VersionPayload> {
-    try {
-      return await this.tx(tenantId, async (em) => {
-        const version = await this.versionIn(em, await work(em));
-        if (!version) throw new NotFoundError('Version not found');
-        return { version, userErrors: [] };
-      });
-    } catch (e) {
-      if (e instanceof Rejected) return { version: null, userErrors: e.userErrors };
-      if (isUniqueViolation(e)) return { version: null, userErrors: [userError('DRAFT_EXISTS', 'The product already has a draft version', 'productId')] };
-      throw e;
-    }
+  /** A version mutation's transaction; a unique violation means a second draft raced past the check. */
+  private versionMutation(tenantId: string, work: (em: Em) => Promise<string>): Promise<VersionPayload> {
+    return payload(() => this.tx(tenantId, async (em) => {
+      const version = await this.versionIn(em, await work(em));
+      if (!version) throw new NotFoundError('Version not found');
+      return { version };
+    }), { version: null }, { onUniqueViolation: () => userError('DRAFT_EXISTS', { field: 'productId' }) });
   }
 
-  private async crMutation(tenantId: string, work: (em: Em) => Promise<ChangeRequest>): Promise<ChangeRequestPayload> {
-    try {
-      return await this.tx(tenantId, async (em) => ({ changeRequest: await work(em), userErrors: [] }));
-    } catch (e) {
-      if (e instanceof Rejected) return { changeRequest: null, userErrors: e.userErrors };
-      if (isUniqueViolation(e)) return { changeRequest: null, userErrors: [userError('ALREADY_PENDING', 'An identical change request is already pending', null)] };
-      throw e;
-    }
+  /** A change request mutation's transaction; a unique violation means an identical pending request raced past the check. */
+  private crMutation(tenantId: string, work: (em: Em) => Promise<ChangeRequest>): Promise<ChangeRequestPayload> {
+    return payload(() => this.tx(tenantId, async (em) => ({ changeRequest: await work(em) })), { changeRequest: null }, { onUniqueViolation: () => userError('ALREADY_PENDING') });
   }
 
   canReadProducts(auth: AuthContext): boolean {

@@ -6,7 +6,10 @@
 import { inTenantTx, type Orm } from '@imagy/platform/db';
 import { generateSchedule, LoanMathError, minorUnits, type LoanSchedule } from '../loan-math';
 import { D, fmt } from '../common/money';
-import { todayUtc, userError, type UserError } from '../common/validation';
+import type { ResolversParentTypes, SimulateCreditInput } from '../__generated__/graphql';
+import { todayUtc } from '../common/dates';
+import { fromLoanMath } from '../common/loan-math-errors';
+import { userError } from '../common/user-errors';
 import type { ProductsService, CreditProduct, ProductVersion } from '../products/products.service';
 import { checkLoanRequest, loanTermsOf, termsView } from '../products/terms';
 import type { TenantDirectory } from '../tenants/tenants.service';
@@ -14,7 +17,6 @@ import { readOnly } from './simulator.store';
 
 /** The tenant is named by `tenantSlug` or, for the white-label portal, by the `host` it is served on. */
 export interface TenantRef { tenantSlug?: string | null; host?: string | null }
-export interface SimulateInput extends TenantRef { productCode: string; amount: string; term: number }
 
 export interface ScheduleRowView { currency: string; number: number; dueDate: string; principal: string; interest: string; fee: string; tax: string; total: string; balance: string }
 export interface Simulation {
@@ -46,7 +48,7 @@ export class SimulatorService {
     });
   }
 
-  async config(productCode: string, ref: TenantRef) {
+  async config(productCode: string, ref: TenantRef): Promise<ResolversParentTypes['SimulatorConfig'] | null> {
     const found = await this.published(ref, productCode);
     if (!found) return null;
     const { product, version } = found;
@@ -59,10 +61,10 @@ export class SimulatorService {
     };
   }
 
-  async simulate(input: SimulateInput, today = todayUtc()): Promise<{ simulation: Simulation | null; userErrors: UserError[] }> {
-    if (!input.tenantSlug && !input.host) return { simulation: null, userErrors: [userError('TENANT_REQUIRED', 'Name the tenant by tenantSlug or host', 'tenantSlug')] };
+  async simulate(input: SimulateCreditInput, today = todayUtc()): Promise<ResolversParentTypes['SimulateCreditPayload']> {
+    if (!input.tenantSlug && !input.host) return { simulation: null, userErrors: [userError('TENANT_REQUIRED', { field: 'tenantSlug' })] };
     const found = await this.published(input, input.productCode);
-    if (!found) return { simulation: null, userErrors: [userError('PRODUCT_NOT_FOUND', 'No published product with this code for this tenant', 'productCode')] };
+    if (!found) return { simulation: null, userErrors: [userError('PRODUCT_NOT_FOUND', { field: 'productCode' })] };
     const { product, version } = found;
     const errors = checkLoanRequest(version.terms, product.currency, input.amount, input.term);
     if (errors.length) return { simulation: null, userErrors: errors };
@@ -78,7 +80,7 @@ export class SimulatorService {
         userErrors: [],
       };
     } catch (e) {
-      if (e instanceof LoanMathError) return { simulation: null, userErrors: [userError(e.code, e.message, e.field ?? null)] };
+      if (e instanceof LoanMathError) return { simulation: null, userErrors: [fromLoanMath(e)] };
       throw e;
     }
   }
