@@ -7,7 +7,6 @@
  * Options: `--only schedule|payments|delinquency` (one part; the delinquency part books the one sample
  * credit it copies), `--credits N` (delinquency size, default 100000).
  */
-import crypto from 'node:crypto';
 import { generateSchedule } from '../subgraphs/lending/src/loan-math';
 import { CREATE_USER, DEV_PASSWORD, startPlatform } from '../e2e/harness';
 
@@ -52,7 +51,8 @@ async function platformBench() {
     // Payments through the gateway: 40 credits, 20 concurrent clients, 800 payments.
     const credits: string[] = [];
     for (let i = 0; i < (want('payments') ? 40 : 1); i++) {
-      const b = await p.call(`mutation($input: BookCreditInput!) { bookCredit(input: $input) { credit { id } userErrors { code } } }`, { input: { productId, borrowerId: crypto.randomUUID(), principal: '50000', term: 36, disbursedAt: '2025-01-15' } }, admin.accessToken);
+      // The demo admin is a user lending knows (identity announced it): the benchmark's borrower.
+      const b = await p.call(`mutation($input: BookCreditInput!) { bookCredit(input: $input) { credit { id } userErrors { code } } }`, { input: { productId, borrowerId: admin.user.id, principal: '50000', term: 36, disbursedAt: '2025-01-15', idempotencyKey: `bench-book-${i}` } }, admin.accessToken);
       credits.push(b.data.bookCredit.credit.id);
     }
     if (want('payments')) await paymentsBench(p, admin.accessToken, credits);

@@ -1,7 +1,8 @@
 /**
  * startLending(): the lending subgraph in-process (main.ts, tests and the e2e suite). Runs the
  * migrations, the outbox relay, the `lending-tenants` consumer (identity.tenant.* -> tenant
- * directory), the daily delinquency timer, and the GraphQL server.
+ * directory), the `lending-users` consumer (identity.user.created -> user directory), the daily
+ * delinquency timer, and the GraphQL server.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +18,8 @@ import type { LendingExtra, LendingServices } from './context';
 import { CreditsService } from './credits/credits.service';
 import { DelinquencyService, scheduleDelinquency } from './delinquency/delinquency.service';
 import { onTenantEvent } from './events/on-tenant-event';
+import { onUserEvent } from './events/on-user-event';
+import { UserDirectory } from './users/users.service';
 import { createCreditLoaders } from './credits/credits.loaders';
 import { createPaymentLoaders } from './payments/payments.loaders';
 import { createProductLoaders } from './products/products.loaders';
@@ -32,6 +35,7 @@ export const SCHEMA = 'lending';
 /** Tables the unit of work manages; the rest is SQL in the feature stores (README, "Data layer"). */
 export const lendingEntities = [...productEntities];
 export const TENANTS_CONSUMER = 'lending-tenants';
+export const USERS_CONSUMER = 'lending-users';
 
 export interface LendingOptions {
   /** Admin (provisioning) database URL; the app itself connects as role `imagy_lending`. */
@@ -70,7 +74,8 @@ export async function startLending(options: LendingOptions): Promise<RunningLend
     const outbox = new Outbox(options.signer);
     const directory = new TenantDirectory(orm);
     const products = new ProductsService(orm, outbox);
-    const credits = new CreditsService(orm, outbox, products);
+    const users = new UserDirectory();
+    const credits = new CreditsService(orm, outbox, products, users);
     const services: LendingServices = {
       directory,
       products,
@@ -90,6 +95,13 @@ export async function startLending(options: LendingOptions): Promise<RunningLend
     });
     await consumer.start();
     lifecycle.add(() => consumer.stop());
+
+    const userConsumer = new EventConsumer({
+      orm, nc: options.nc, ns: options.ns, signer: options.signer, name: USERS_CONSUMER, domains: ['identity'],
+      filters: ['identity.user.created'], handler: onUserEvent(users),
+    });
+    await userConsumer.start();
+    lifecycle.add(() => userConsumer.stop());
 
     const interval = options.delinquencyIntervalMs ?? 3_600_000;
     if (interval > 0) lifecycle.add(scheduleDelinquency(services.delinquency, () => directory.active(), interval, logger.child({ component: 'delinquency' })));

@@ -76,9 +76,9 @@ describe('lending money: minor units and currency on every amount', () => {
     const none = await h.call(RUN, { input: { businessDate: '2025-02-16' } }, await h.token(empty, ['portfolio_manager']));
     expect(none.data.runDelinquency).toEqual({ runs: [{ businessDate: '2025-02-16', penaltiesBooked: 0, penaltyTotals: [], alreadyRun: false }], userErrors: [] });
 
-    const pesos = await h.call(BOOK, { input: { productId: clp.productId, borrowerId: uuid(), principal: '1200000', term: 12, disbursedAt: '2025-01-15' } }, mgr);
+    const pesos = await h.call(BOOK, { input: { productId: clp.productId, borrowerId: await h.user(tenant), principal: '1200000', term: 12, disbursedAt: '2025-01-15', idempotencyKey: uuid() } }, mgr);
     expect(pesos.data.bookCredit.userErrors).toEqual([]);
-    const dollars = await h.call(BOOK, { input: { productId: usd.productId, borrowerId: uuid(), principal: '12000', term: 12, disbursedAt: '2025-01-15' } }, mgr);
+    const dollars = await h.call(BOOK, { input: { productId: usd.productId, borrowerId: await h.user(tenant), principal: '12000', term: 12, disbursedAt: '2025-01-15', idempotencyKey: uuid() } }, mgr);
     expect(dollars.data.bookCredit.userErrors).toEqual([]);
     const run = await h.call(RUN, { input: { businessDate: '2025-02-16' } }, mgr);
     expect(run.errors).toBeUndefined();

@@ -49,11 +49,13 @@ export type ApproveChangeRequestInput = {
 };
 
 export type BookCreditInput = {
-  /** The borrower's user id (identity). */
+  /** The borrower's user id: a user of the caller's tenant (lending learns users from identity's identity.user.created events). */
   borrowerId: Scalars['ID']['input'];
   disbursedAt: Scalars['Date']['input'];
   externalReference?: InputMaybe<Scalars['String']['input']>;
   firstDueDate?: InputMaybe<Scalars['Date']['input']>;
+  /** A retry with the same key returns the first credit and books nothing twice; the same key with other input is IDEMPOTENCY_KEY_REUSED. */
+  idempotencyKey: Scalars['String']['input'];
   principal: Scalars['Decimal']['input'];
   productId: Scalars['ID']['input'];
   /** Number of installments. */
@@ -65,6 +67,9 @@ export type BookCreditInput = {
 export type BookCreditPayload = {
   __typename?: 'BookCreditPayload';
   credit?: Maybe<Credit>;
+  /** True when this answer is the stored result of an earlier request with the same idempotency key. */
+  replayed: Scalars['Boolean']['output'];
+  /** BORROWER_NOT_FOUND, IDEMPOTENCY_KEY_REUSED, AMOUNT_OUT_OF_RANGE, TERM_OUT_OF_RANGE, INVALID_AMOUNT, INVALID_DATE, VERSION_NOT_PUBLISHED, PRODUCT_NOT_FOUND. */
   userErrors: Array<UserError>;
 };
 
@@ -918,6 +923,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   BookCreditPayload: ResolverTypeWrapper<Omit<BookCreditPayload, 'credit' | 'userErrors'> & { credit?: Maybe<ResolversTypes['Credit']>, userErrors: Array<ResolversTypes['UserError']> }>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ChangeRequest: ResolverTypeWrapper<ChangeRequestModel>;
   ChangeRequestConnection: ResolverTypeWrapper<Omit<ChangeRequestConnection, 'edges'> & { edges: Array<ResolversTypes['ChangeRequestEdge']> }>;
   ChangeRequestEdge: ResolverTypeWrapper<Omit<ChangeRequestEdge, 'node'> & { node: ResolversTypes['ChangeRequest'] }>;
@@ -947,7 +953,6 @@ export type ResolversTypes = {
   DelinquencyBucket: ResolverTypeWrapper<DelinquencyBucket>;
   DelinquencyBucketInput: DelinquencyBucketInput;
   DelinquencyRun: ResolverTypeWrapper<DelinquencyRunModel>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DiscardDraftVersionInput: DiscardDraftVersionInput;
   FeeCharge: FeeCharge;
   FeeConfig: ResolverTypeWrapper<FeeConfig>;
@@ -998,6 +1003,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   BookCreditPayload: Omit<BookCreditPayload, 'credit' | 'userErrors'> & { credit?: Maybe<ResolversParentTypes['Credit']>, userErrors: Array<ResolversParentTypes['UserError']> };
+  Boolean: Scalars['Boolean']['output'];
   ChangeRequest: ChangeRequestModel;
   ChangeRequestConnection: Omit<ChangeRequestConnection, 'edges'> & { edges: Array<ResolversParentTypes['ChangeRequestEdge']> };
   ChangeRequestEdge: Omit<ChangeRequestEdge, 'node'> & { node: ResolversParentTypes['ChangeRequest'] };
@@ -1021,7 +1027,6 @@ export type ResolversParentTypes = {
   DelinquencyBucket: DelinquencyBucket;
   DelinquencyBucketInput: DelinquencyBucketInput;
   DelinquencyRun: DelinquencyRunModel;
-  Boolean: Scalars['Boolean']['output'];
   DiscardDraftVersionInput: DiscardDraftVersionInput;
   FeeConfig: FeeConfig;
   FeeConfigInput: FeeConfigInput;
@@ -1057,6 +1062,7 @@ export type ResolversParentTypes = {
 
 export type BookCreditPayloadResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['BookCreditPayload'] = ResolversParentTypes['BookCreditPayload']> = {
   credit?: Resolver<Maybe<ResolversTypes['Credit']>, ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 

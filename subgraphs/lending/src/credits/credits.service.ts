@@ -21,6 +21,7 @@ import { fromLoanMath } from '../common/loan-math-errors';
 import { Rejected, reject, userError, type UserError } from '../common/user-errors';
 
 import type { ProductsService } from '../products/products.service';
+import type { UserDirectory } from '../users/users.service';
 import { checkLoanRequest, loanTermsOf, periodDays, type ProductTerms } from '../products/terms';
 import * as store from './credits.store';
 
@@ -55,13 +56,15 @@ export interface DisburseParams {
   createdBy: string | null;
   actor: EventActor;
   requestId?: string | null;
+  /** bookCredit's idempotency key and the hash of its input (stored on the credit for replays). */
+  idempotency?: { key: string; requestHash: string } | null;
 }
 
 export type { CreditFilter };
 export interface CreditConnection extends Connection<Credit> { tenantId: string; filter: CreditFilter }
 
 export class CreditsService {
-  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly products: ProductsService) {}
+  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly products: ProductsService, private readonly users: UserDirectory) {}
 
   /**
    * Creates an ACTIVE credit with its schedule inside `em`'s transaction (tenant already set) and
@@ -79,6 +82,7 @@ export class CreditsService {
     const errors: UserError[] = [];
     const today = todayUtc();
     if (!isUuid(p.borrowerId)) errors.push(userError('INVALID_BORROWER', { field: 'borrowerId' }));
+    else if (!(await this.users.known(em, p.borrowerId))) errors.push(userError('BORROWER_NOT_FOUND', { field: 'borrowerId' }));
     if (!isDate(p.disbursementDate) || p.disbursementDate > today) errors.push(userError('INVALID_DATE', { field: 'disbursedAt', params: { min: DATE_MIN, max: today } }));
     if (p.firstDueDate != null && (!isDate(p.firstDueDate) || (isDate(p.disbursementDate) && p.firstDueDate <= p.disbursementDate))) {
       errors.push(userError('INVALID_DATE', { field: 'firstDueDate', params: { min: isDate(p.disbursementDate) ? addDays(p.disbursementDate, 1) : DATE_MIN, max: DATE_MAX } }));
@@ -104,6 +108,7 @@ export class CreditsService {
       externalReference: p.externalReference ?? null, principalOutstanding: schedule.totals.principal.toString(), createdBy: p.createdBy,
       penaltyKind: rules.latePenalty.kind, penaltyRate: rules.latePenalty.rate, penaltyGraceDays: rules.latePenalty.graceDays,
       penaltyPeriodDays: periodDays(rules.frequency), defaultThresholdDays: rules.defaultThresholdDays, buckets: rules.delinquencyBuckets,
+      idempotency: p.idempotency ?? null,
     });
     await store.insertInstallments(em, p.tenantId, id, schedule.rows, null);
     await this.outbox.publish(em, 'lending.credit.disbursed', {
@@ -113,9 +118,23 @@ export class CreditsService {
     return (await this.creditIn(em, id))!;
   }
 
+  /**
+   * bookCredit. The idempotency key is looked up first: a replay with the same input answers the
+   * stored credit (`replayed: true`) and books nothing; other input under the key is
+   * IDEMPOTENCY_KEY_REUSED. Two concurrent first requests with one key: the unique index lets one
+   * commit, the other's transaction fails on it and is run again, finding the first credit.
+   */
   async book(caller: Caller, input: BookCreditInput): Promise<ResolversParentTypes['BookCreditPayload']> {
     const user = requireRole(caller.auth, ...CREDIT_BOOKERS);
+    const key = (input.idempotencyKey ?? '').trim();
+    if (key.length < 1 || key.length > 200) return { credit: null, replayed: false, userErrors: [userError('INVALID_IDEMPOTENCY_KEY', { field: 'idempotencyKey' })] };
+    const requestHash = bookingHash(input);
     return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
+        const before = await store.creditByIdempotencyKey(em, key);
+        if (before) {
+          if (before.requestHash !== requestHash) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
+          return { credit: before.credit, replayed: true };
+        }
         const product = await this.products.productIn(em, input.productId);
         if (!product) return reject('PRODUCT_NOT_FOUND', { field: 'productId' });
         let versionId = input.versionId ?? null;
@@ -130,10 +149,10 @@ export class CreditsService {
         const credit = await this.disburse(em, {
           tenantId: user.tenantId, versionId: versionId!, borrowerId: input.borrowerId, principal: input.principal, numberOfInstallments: input.term,
           disbursementDate: input.disbursedAt, firstDueDate: input.firstDueDate, externalReference: input.externalReference, source: 'BOOKED',
-          createdBy: user.userId, actor: actorOf(caller), requestId: caller.requestId,
+          createdBy: user.userId, actor: actorOf(caller), requestId: caller.requestId, idempotency: { key, requestHash },
         });
-        return { credit };
-    }), { credit: null });
+        return { credit, replayed: false };
+    }), { credit: null, replayed: false }, { onUniqueViolation: 'retry' });
   }
 
   async creditIn(em: Em, id: string, lock = false): Promise<Credit | null> {
@@ -198,6 +217,14 @@ export function installmentStatus(i: Installment, today = todayUtc()): 'PAID' | 
   return paid ? 'PARTIALLY_PAID' : 'PENDING';
 }
 export { NotFoundError };
+
+/** What makes two bookings "the same request" under one idempotency key (amounts compared as numbers). */
+function bookingHash(input: BookCreditInput): string {
+  let principal = String(input.principal ?? '').trim();
+  try { principal = new D(principal).toString(); } catch { /* not a number: compared as written */ }
+  const fields = [input.productId, input.versionId ?? null, input.borrowerId, principal, input.term, input.disbursedAt, input.firstDueDate ?? null, input.externalReference ?? null];
+  return crypto.createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+}
 
 /** Filter values are checked here, so the store only ever receives ids and dates. */
 function checkedFilter(filter: CreditFilter): CreditFilter {

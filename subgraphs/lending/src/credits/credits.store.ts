@@ -25,10 +25,11 @@ export interface InstallmentRow {
   outstanding: string; paid_at: string | null; origin_payment_id: string | null;
 }
 
-const CREDIT_SELECT = `select c.id, c.tenant_id, c.product_id, c.version_id, c.borrower_id, trim(c.currency) as currency, c.minor_units, c.principal::text as principal,
+const CREDIT_COLUMNS = `c.id, c.tenant_id, c.product_id, c.version_id, c.borrower_id, trim(c.currency) as currency, c.minor_units, c.principal::text as principal,
   c.number_of_installments, c.installment_amount::text as installment_amount, ${ymd('c.disbursed_at')} as disbursed_at, c.status, c.source, c.application_id,
   c.external_reference, c.principal_outstanding::text as principal_outstanding, c.days_past_due, c.bucket, ${ymd('c.paid_off_at')} as paid_off_at,
-  ${ymd('c.defaulted_at')} as defaulted_at, ${iso('c.created_at')} as created_at, c.terms from credits c`;
+  ${ymd('c.defaulted_at')} as defaulted_at, ${iso('c.created_at')} as created_at, c.terms`;
+const CREDIT_SELECT = `select ${CREDIT_COLUMNS} from credits c`;
 
 const INSTALLMENT_COLUMNS = `i.id, i.credit_id, i.number, ${ymd('i.due_date')} as due_date,
   i.principal_due::text as principal_due, i.interest_due::text as interest_due, i.fee_due::text as fee_due, i.tax_due::text as tax_due, i.penalty_due::text as penalty_due,
@@ -101,18 +102,27 @@ export interface NewCredit {
   source: 'PIPELINE' | 'BOOKED'; applicationId: string | null; externalReference: string | null; principalOutstanding: string; createdBy: string | null;
   /** Copies of the version's delinquency rules, so the daily job never reads the terms document. */
   penaltyKind: string; penaltyRate: string; penaltyGraceDays: number; penaltyPeriodDays: number; defaultThresholdDays: number; buckets: unknown;
+  /** bookCredit's key and the hash of its input, so a retry is answered from the stored credit. */
+  idempotency: { key: string; requestHash: string } | null;
 }
 
 export async function insertCredit(em: Em, c: NewCredit): Promise<void> {
   await em.execute(
     `insert into credits (id, tenant_id, product_id, version_id, borrower_id, currency, minor_units, principal, number_of_installments, installment_amount,
        disbursed_at, terms, source, application_id, external_reference, principal_outstanding, created_by,
-       penalty_kind, penalty_rate, penalty_grace_days, penalty_period_days, default_threshold_days, buckets)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)`,
+       penalty_kind, penalty_rate, penalty_grace_days, penalty_period_days, default_threshold_days, buckets, idempotency_key, request_hash)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)`,
     [c.id, c.tenantId, c.productId, c.versionId, c.borrowerId, c.currency, c.minorUnits, c.principal, c.numberOfInstallments, c.installmentAmount,
       c.disbursedAt, JSON.stringify(c.terms), c.source, c.applicationId, c.externalReference, c.principalOutstanding, c.createdBy,
-      c.penaltyKind, c.penaltyRate, c.penaltyGraceDays, c.penaltyPeriodDays, c.defaultThresholdDays, JSON.stringify(c.buckets)],
+      c.penaltyKind, c.penaltyRate, c.penaltyGraceDays, c.penaltyPeriodDays, c.defaultThresholdDays, JSON.stringify(c.buckets), c.idempotency?.key ?? null, c.idempotency?.requestHash ?? null],
   );
+}
+
+/** The credit booked with this idempotency key in the transaction's tenant, and the hash of the request that booked it. */
+export async function creditByIdempotencyKey(em: Em, key: string): Promise<{ credit: Credit; requestHash: string } | null> {
+  const rows = await em.execute<(CreditRow & { request_hash: string })[]>(`select ${CREDIT_COLUMNS}, c.request_hash from credits c where c.idempotency_key = ?`, [key]);
+  const row = rows[0];
+  return row ? { credit: toCredit(row), requestHash: row.request_hash } : null;
 }
 
 /**

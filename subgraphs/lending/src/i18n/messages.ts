@@ -48,6 +48,7 @@ export const messages = defineMessages({
 
   // ---- credits and payments ----
   INVALID_BORROWER: { en: 'The borrower must be a user id.', es: 'El acreditado debe ser un identificador de usuario.' },
+  BORROWER_NOT_FOUND: { en: 'The borrower is not a user of this institution.', es: 'El acreditado no es un usuario de esta institución.' },
   INVALID_REFERENCE: { en: 'The reference may have at most 200 characters.', es: 'La referencia admite a lo sumo 200 caracteres.' },
   INVALID_CHANNEL: { en: 'The channel must have 1 to 40 letters, digits or underscores (e.g. SPEI, CASH, CARD).', es: 'El canal debe tener de 1 a 40 letras, dígitos o guiones bajos (p. ej. SPEI, CASH, CARD).' },
   INVALID_IDEMPOTENCY_KEY: { en: 'The idempotency key must have 1 to 200 characters.', es: 'La llave de idempotencia debe tener de 1 a 200 caracteres.' },
