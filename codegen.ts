@@ -37,7 +37,8 @@ const MAPPERS: Record<string, Record<string, string>> = {
     CreditProduct: '../products/products.service#CreditProduct',
     ProductVersion: '../products/products.service#ProductVersion',
     ChangeRequest: '../products/products.service#ChangeRequest',
-    ProductTerms: '../products/terms#ProductTerms',
+    // Terms as the API shows them: with the product's currency, amounts at its minor unit.
+    ProductTerms: '../products/terms#ProductTermsView',
     Credit: '../credits/credits.service#Credit',
     CreditConnection: '../credits/credits.service#CreditConnection',
     Installment: '../credits/credits.service#Installment',

@@ -48,8 +48,13 @@ describe('lending, end to end through the gateway', () => {
     expect(sim.simulation).toMatchObject({ installment: '305.00', totals: { interest: '488.22' } });
     expect(sim.simulation.rows).toHaveLength(18);
 
-    const booked = await p.call(`mutation($input: BookCreditInput!) { bookCredit(input: $input) { credit { id status borrower { id displayName } } userErrors { code message } } }`,
-      { input: { productId, borrowerId, principal: '5000', term: 18, disbursedAt: '2025-01-15' } }, makerSession.accessToken);
+    // Lending learns the borrower from identity's identity.user.created event: until it has, the
+    // booking is refused (BORROWER_NOT_FOUND, nothing written) and the retry uses the same key.
+    const booked = await waitFor(async () => {
+      const r = await p.call(`mutation($input: BookCreditInput!) { bookCredit(input: $input) { credit { id status borrower { id displayName } } userErrors { code message } } }`,
+        { input: { productId, borrowerId, principal: '5000', term: 18, disbursedAt: '2025-01-15', idempotencyKey: 'e2e-book-1' } }, makerSession.accessToken);
+      return r.data?.bookCredit.userErrors[0]?.code === 'BORROWER_NOT_FOUND' ? null : r;
+    }, 20_000, 200);
     expect(booked.errors).toBeUndefined();
     expect(booked.data.bookCredit.userErrors).toEqual([]);
     // The borrower entity is resolved by identity through the gateway.

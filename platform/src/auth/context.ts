@@ -17,6 +17,11 @@ export interface AuthContext {
   sessionId?: string | null;
 }
 
+/**
+ * The platform-wide roles identity issues and every subgraph may check. A role that only one
+ * subgraph checks belongs to that subgraph (e.g. lending's product_manager in
+ * subgraphs/lending/src/common/roles.ts), not here.
+ */
 export const ROLES = {
   platformAdmin: 'platform_admin',
   platformAuditor: 'platform_auditor',
@@ -24,12 +29,6 @@ export const ROLES = {
   auditor: 'auditor',
   staff: 'staff',
   borrower: 'borrower',
-  /** Lending: makes product drafts and change requests (maker). */
-  productManager: 'product_manager',
-  /** Lending: approves or rejects change requests of others (checker). */
-  productChecker: 'product_checker',
-  /** Lending: books migrated credits, registers payments, runs delinquency. */
-  portfolioManager: 'portfolio_manager',
 } as const;
 
 export function anonymous(requestId: string): AuthContext {

@@ -239,12 +239,3 @@ export class Migration20260201000000Init extends Migration {
     for (const s of tenantRlsSql('penalty_charges')) this.addSql(s);
   }
 }
-
-import { Migration20260401000000TenantHosts } from './Migration20260401000000TenantHosts';
-import { Migration20260601000000DelinquencyHot } from './Migration20260601000000DelinquencyHot';
-
-export const migrations = [
-  { name: 'Migration20260201000000Init', class: Migration20260201000000Init },
-  { name: 'Migration20260401000000TenantHosts', class: Migration20260401000000TenantHosts },
-  { name: 'Migration20260601000000DelinquencyHot', class: Migration20260601000000DelinquencyHot },
-];

@@ -2,7 +2,8 @@
  * The lending subgraph: its definition on the platform skeleton (platform/src/server/define.ts) and
  * `startLending()`, the in-process starter used by tests and the e2e suite (main.ts runs the same
  * definition as a process). Runs the migrations, the outbox relay, the `lending-tenants` consumer
- * (identity.tenant.* -> tenant directory), the delinquency timer, and the GraphQL server.
+ * (identity.tenant.* -> tenant directory), the `lending-users` consumer (identity.user.created ->
+ * user directory), the delinquency timer, and the GraphQL server.
  *
  * Process environment beyond the skeleton's (platform/src/server/process.ts):
  * DELINQUENCY_INTERVAL_MS (3600000; 0 disables the timer).
@@ -12,34 +13,34 @@ import type { TokenVerifier } from '@imagy/platform/auth';
 import { envInt } from '@imagy/platform/config';
 import type { Orm } from '@imagy/platform/db';
 import type { EventSigner, Namespace, NatsConnection } from '@imagy/platform/events';
-import { defineSubgraph, mergeResolvers, startSubgraphInstance } from '@imagy/platform/server';
-import { migrations } from '../migrations/Migration20260201000000Init';
-import { DateScalar, DecimalScalar } from './common/scalars';
+import { catalogueIn } from '@imagy/platform/graphql';
+import { defineSubgraph, startSubgraphInstance } from '@imagy/platform/server';
+import { lendingMigrations } from '../migrations';
 import type { LendingExtra, LendingServices } from './context';
-import { creditResolvers } from './credits/credits.resolvers';
 import { CreditsService } from './credits/credits.service';
-import { delinquencyResolvers } from './delinquency/delinquency.resolvers';
+import { createCreditLoaders } from './credits/credits.loaders';
 import { DelinquencyService, scheduleDelinquency } from './delinquency/delinquency.service';
 import { onTenantEvent } from './events/on-tenant-event';
-import { createLendingLoaders } from './loaders';
-import { paymentResolvers } from './payments/payments.resolvers';
+import { onUserEvent } from './events/on-user-event';
+import { messages } from './i18n/messages';
+import { createPaymentLoaders } from './payments/payments.loaders';
 import { PaymentsService } from './payments/payments.service';
-import { productResolvers } from './products/products.resolvers';
+import { productEntities } from './products/products.entities';
+import { createProductLoaders } from './products/products.loaders';
 import { ProductsService } from './products/products.service';
-import { simulatorResolvers } from './simulator/simulator.resolvers';
+import { resolvers } from './resolvers';
 import { SimulatorService } from './simulator/simulator.service';
 import { TenantDirectory } from './tenants/tenants.service';
-import { messagesEs } from './i18n/es';
+import { UserDirectory } from './users/users.service';
 
 export const SCHEMA = 'lending';
+/** Tables the unit of work manages; the rest is SQL in the feature stores (README, "Data layer"). */
+export const lendingEntities = [...productEntities];
 export const TENANTS_CONSUMER = 'lending-tenants';
+export const USERS_CONSUMER = 'lending-users';
 const DEFAULT_DELINQUENCY_INTERVAL_MS = 3_600_000;
 
-export const resolvers = {
-  ...mergeResolvers(productResolvers, simulatorResolvers, creditResolvers, paymentResolvers, delinquencyResolvers),
-  Decimal: DecimalScalar,
-  Date: DateScalar,
-};
+export { resolvers };
 
 /** Lending's own settings. */
 export interface LendingSettings {
@@ -52,26 +53,30 @@ export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSett
   port: 4002,
   schemaFile: path.join(__dirname, '..', 'schema.graphql'),
   schema: SCHEMA,
-  migrations,
+  migrations: lendingMigrations,
+  entities: lendingEntities,
   relay: true,
-  messages: messagesEs,
+  messages: catalogueIn(messages, 'es'),
   optionsFromEnv: () => ({ delinquencyIntervalMs: envInt('DELINQUENCY_INTERVAL_MS', DEFAULT_DELINQUENCY_INTERVAL_MS) }),
-  services: ({ orm, outbox, signer }) => {
+  services: ({ orm, outbox }) => {
     const directory = new TenantDirectory(orm);
     const products = new ProductsService(orm, outbox);
-    const credits = new CreditsService(orm, outbox, products);
+    const users = new UserDirectory();
+    const credits = new CreditsService(orm, outbox, products, users);
     return {
       directory,
+      users,
       products,
       simulator: new SimulatorService(orm, directory, products),
       credits,
       payments: new PaymentsService(orm, outbox, credits),
-      delinquency: new DelinquencyService(orm, signer),
+      delinquency: new DelinquencyService(orm, outbox),
     };
   },
-  consumers: (_runtime, { directory }) => [{
-    name: TENANTS_CONSUMER, domains: ['identity'], filters: ['identity.tenant.>'], handler: onTenantEvent(directory),
-  }],
+  consumers: (_runtime, { directory, users }) => [
+    { name: TENANTS_CONSUMER, domains: ['identity'], filters: ['identity.tenant.>'], handler: onTenantEvent(directory) },
+    { name: USERS_CONSUMER, domains: ['identity'], filters: ['identity.user.created'], handler: onUserEvent(users) },
+  ],
   jobs: [{
     name: 'delinquency',
     start: ({ options, log }, { delinquency, directory }) => {
@@ -80,7 +85,11 @@ export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSett
     },
   }],
   resolvers,
-  context: (base, { caller, services }) => ({ caller, services, loaders: createLendingLoaders(services, base.auth) }),
+  context: (base, { caller, services }) => ({
+    caller,
+    services,
+    loaders: { ...createProductLoaders(services.products, base.auth), ...createCreditLoaders(services.credits, base.auth), ...createPaymentLoaders(services.payments, base.auth) },
+  }),
 });
 
 export interface LendingOptions extends LendingSettings {

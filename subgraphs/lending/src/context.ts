@@ -2,11 +2,14 @@ import type { BaseContext } from '@imagy/platform/server';
 import type { Caller } from '@imagy/platform/server';
 import type { CreditsService } from './credits/credits.service';
 import type { DelinquencyService } from './delinquency/delinquency.service';
-import type { createLendingLoaders } from './loaders';
+import type { CreditLoaders } from './credits/credits.loaders';
+import type { PaymentLoaders } from './payments/payments.loaders';
+import type { ProductLoaders } from './products/products.loaders';
 import type { PaymentsService } from './payments/payments.service';
 import type { ProductsService } from './products/products.service';
 import type { SimulatorService } from './simulator/simulator.service';
 import type { TenantDirectory } from './tenants/tenants.service';
+import type { UserDirectory } from './users/users.service';
 
 export interface LendingServices {
   products: ProductsService;
@@ -15,12 +18,14 @@ export interface LendingServices {
   payments: PaymentsService;
   delinquency: DelinquencyService;
   directory: TenantDirectory;
+  /** Borrowers known from identity's events (bookCredit refuses an unknown one). */
+  users: UserDirectory;
 }
 
 export interface LendingExtra {
   caller: Caller;
   services: LendingServices;
-  loaders: ReturnType<typeof createLendingLoaders>;
+  loaders: ProductLoaders & CreditLoaders & PaymentLoaders;
 }
 
 export type LendingContext = BaseContext & LendingExtra;

@@ -14,7 +14,7 @@ describe('lending: credits, payments and delinquency through GraphQL', () => {
   const borrower = uuid();
 
   const book = async (input: Record<string, unknown>, token = staff) => {
-    const r = await h.call(BOOK, { input: { productId: product.productId, borrowerId: borrower, principal: '12000.00', term: 12, disbursedAt: '2025-01-15', ...input } }, token);
+    const r = await h.call(BOOK, { input: { productId: product.productId, borrowerId: borrower, principal: '12000.00', term: 12, disbursedAt: '2025-01-15', idempotencyKey: uuid(), ...input } }, token);
     if (r.errors) throw new Error(JSON.stringify(r.errors));
     return r.data.bookCredit;
   };
@@ -30,6 +30,7 @@ describe('lending: credits, payments and delinquency through GraphQL', () => {
     tenantB = await h.tenant('cred-b');
     product = await publishedProduct(h, tenantA, 'PERSONAL');
     staff = await h.token(tenantA, ['portfolio_manager']);
+    await h.user(tenantA, borrower);
   });
   afterAll(async () => { await h?.close(); });
 
@@ -53,7 +54,7 @@ describe('lending: credits, payments and delinquency through GraphQL', () => {
     expect((await book({ principal: '999999' })).userErrors.map((e: any) => e.code)).toEqual(['AMOUNT_OUT_OF_RANGE']);
     expect((await book({ principal: '-5' })).userErrors.map((e: any) => e.code)).toEqual(['INVALID_AMOUNT']);
     const borrowerToken = await h.token(tenantA, ['borrower'], borrower);
-    const forbidden = await h.call(BOOK, { input: { productId: product.productId, borrowerId: borrower, principal: '5000', term: 12, disbursedAt: '2025-01-15' } }, borrowerToken);
+    const forbidden = await h.call(BOOK, { input: { productId: product.productId, borrowerId: borrower, principal: '5000', term: 12, disbursedAt: '2025-01-15', idempotencyKey: uuid() } }, borrowerToken);
     expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(await h.adminSql('select (select count(*) from lending.credits)::int as c, (select count(*) from lending.installments)::int as i')).toEqual(before);
   });
@@ -93,7 +94,7 @@ describe('lending: credits, payments and delinquency through GraphQL', () => {
 
   test('REDUCE_INSTALLMENT keeps the number of installments and lowers the installment', async () => {
     const p = await publishedProduct(h, tenantA, 'REDUCE-EMI', { ...TERMS, prepaymentRule: 'REDUCE_INSTALLMENT' });
-    const r = await h.call(BOOK, { input: { productId: p.productId, borrowerId: borrower, principal: '12000', term: 12, disbursedAt: '2025-01-15' } }, staff);
+    const r = await h.call(BOOK, { input: { productId: p.productId, borrowerId: borrower, principal: '12000', term: 12, disbursedAt: '2025-01-15', idempotencyKey: uuid() } }, staff);
     const credit = r.data.bookCredit.credit;
     const paid = await pay(credit.id, '3066.19', '2025-02-15');
     expect(paid.payment.prepaidPrincipal).toBe('2000.00');
@@ -169,17 +170,17 @@ describe('lending: credits, payments and delinquency through GraphQL', () => {
 
   test('delinquency: days past due, buckets, daily penalties booked once per date, catch-up, and default past the threshold', async () => {
     const p = await publishedProduct(h, tenantA, 'LATE', { ...TERMS, latePenalty: { kind: 'DAILY_RATE', rate: '0.1', graceDays: 0 }, defaultThresholdDays: 30 });
-    const r = await h.call(BOOK, { input: { productId: p.productId, borrowerId: borrower, principal: '12000', term: 12, disbursedAt: '2025-01-15' } }, staff);
+    const r = await h.call(BOOK, { input: { productId: p.productId, borrowerId: borrower, principal: '12000', term: 12, disbursedAt: '2025-01-15', idempotencyKey: uuid() } }, staff);
     const credit = r.data.bookCredit.credit;
-    const RUN = `mutation($input: RunDelinquencyInput!) { runDelinquency(input: $input) { runs { businessDate creditsEvaluated penaltiesBooked penaltyTotal defaulted alreadyRun } userErrors { code } } }`;
+    const RUN = `mutation($input: RunDelinquencyInput!) { runDelinquency(input: $input) { runs { businessDate creditsEvaluated penaltiesBooked penaltyTotals { currency amount } defaulted alreadyRun } userErrors { code } } }`;
     const CREDIT = `query($id: ID!) { credit(id: $id) { status daysPastDue bucket defaultedAt outstanding { penalty } schedule { number penaltyDue } } }`;
     const d1 = await h.call(RUN, { input: { businessDate: '2025-02-16' } }, staff);
     expect(d1.errors).toBeUndefined();
-    expect(d1.data.runDelinquency.runs).toEqual([expect.objectContaining({ businessDate: '2025-02-16', alreadyRun: false })]);
+    expect(d1.data.runDelinquency.runs).toEqual([expect.objectContaining({ businessDate: '2025-02-16', alreadyRun: false, penaltyTotals: [{ currency: 'MXN', amount: '1.07' }] })]);
     let c = (await h.call(CREDIT, { id: credit.id }, staff)).data.credit;
     expect(c).toMatchObject({ status: 'ACTIVE', daysPastDue: 1, bucket: '1-30', outstanding: { penalty: '1.07' } });
     const twice = await h.call(RUN, { input: { businessDate: '2025-02-16' } }, staff);
-    expect(twice.data.runDelinquency.runs).toEqual([expect.objectContaining({ alreadyRun: true })]);
+    expect(twice.data.runDelinquency.runs).toEqual([expect.objectContaining({ alreadyRun: true, penaltyTotals: [{ currency: 'MXN', amount: '1.07' }] })]);
     c = (await h.call(CREDIT, { id: credit.id }, staff)).data.credit;
     expect(c.outstanding.penalty).toBe('1.07');
     const catchUp = await h.call(RUN, { input: { businessDate: '2025-02-20' } }, staff);
@@ -208,7 +209,7 @@ describe('lending: credits, payments and delinquency through GraphQL', () => {
     const tenant = await h.tenant('late-period');
     const p = await publishedProduct(h, tenant, 'PERIOD', { ...TERMS, latePenalty: { kind: 'PERCENT_OF_OVERDUE_PER_PERIOD', rate: '5', graceDays: 5 } });
     const mgr = await h.token(tenant, ['portfolio_manager']);
-    const r = await h.call(BOOK, { input: { productId: p.productId, borrowerId: uuid(), principal: '12000', term: 12, disbursedAt: '2025-01-15' } }, mgr);
+    const r = await h.call(BOOK, { input: { productId: p.productId, borrowerId: await h.user(tenant), principal: '12000', term: 12, disbursedAt: '2025-01-15', idempotencyKey: uuid() } }, mgr);
     const RUN = `mutation($input: RunDelinquencyInput!) { runDelinquency(input: $input) { runs { businessDate penaltiesBooked } } }`;
     await h.call(RUN, { input: { businessDate: '2025-02-15' } }, mgr);
     const runs = (await h.call(RUN, { input: { businessDate: '2025-03-24' } }, mgr)).data.runDelinquency.runs;
@@ -225,7 +226,7 @@ describe('lending: credits, payments and delinquency through GraphQL', () => {
     const p = await publishedProduct(h, tenant, 'PORT');
     const mgr = await h.token(tenant, ['portfolio_manager']);
     for (let i = 0; i < 6; i++) {
-      await h.call(BOOK, { input: { productId: p.productId, borrowerId: uuid(), principal: `${1000 * (i + 1)}.00`, term: 6, disbursedAt: i < 3 ? '2025-01-10' : '2025-02-10' } }, mgr);
+      await h.call(BOOK, { input: { productId: p.productId, borrowerId: await h.user(tenant), principal: `${1000 * (i + 1)}.00`, term: 6, disbursedAt: i < 3 ? '2025-01-10' : '2025-02-10', idempotencyKey: uuid() } }, mgr);
     }
     const spies = [
       jest.spyOn(h.lending.services.credits, 'installmentsByCreditIds'),
@@ -251,8 +252,8 @@ describe('lending: credits, payments and delinquency through GraphQL', () => {
   });
 
   test('User.credits: a borrower sees only their own, staff of the tenant any, other tenants nothing', async () => {
-    const alice = uuid();
-    const bob = uuid();
+    const alice = await h.user(tenantA);
+    const bob = await h.user(tenantA);
     await book({ borrowerId: alice });
     await book({ borrowerId: bob });
     const Q = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id credits { id borrower { id } schedule { number } nextInstallment { number dueDate } } } } }`;

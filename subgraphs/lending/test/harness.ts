@@ -19,6 +19,8 @@ export interface Harness {
   call<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
   /** Announces a tenant as identity would and waits until lending's directory has it. */
   tenant(slug: string): Promise<string>;
+  /** Announces a user of the tenant as identity would (identity.user.created) and waits until lending knows it; returns its id. */
+  user(tenantId: string, userId?: string): Promise<string>;
   token(tenantId: string, roles: string[], userId?: string): Promise<string>;
   /** SQL as the database superuser (bypasses RLS): for assertions only. */
   adminSql<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -50,6 +52,15 @@ export async function startHarness(label: string): Promise<Harness> {
       await waitFor(async () => (await adminSql('select 1 from lending.tenants where id = $1', [tenantId])).length > 0, 15_000);
       return tenantId;
     },
+    async user(tenantId, userId = crypto.randomUUID()) {
+      const envelope = bus.signer.sign({
+        id: crypto.randomUUID(), subject: 'identity.user.created', tenantId, occurredAt: new Date().toISOString(),
+        actor: { kind: 'system', userId: null }, requestId: null, data: { userId, email: `${userId}@example.test`, roles: ['borrower'] }, schemaVersion: 1,
+      });
+      await js.publish(wireSubject(bus.ns, envelope.subject), JSON.stringify(envelope), { msgID: envelope.id });
+      await waitFor(async () => (await adminSql('select 1 from lending.users where id = $1 and tenant_id = $2', [userId, tenantId])).length > 0, 15_000);
+      return userId;
+    },
     async close() {
       await lending.stop();
       await bus.close();
@@ -69,7 +80,7 @@ export const PRODUCT_FIELDS = 'id code name currency status versions { id number
 export const CREATE_PRODUCT = `mutation($input: CreateCreditProductInput!) { createCreditProduct(input: $input) { product { ${PRODUCT_FIELDS} } version { id number status } userErrors { code message field } } }`;
 export const REQUEST_PUBLICATION = `mutation($input: RequestPublicationInput!) { requestPublication(input: $input) { changeRequest { id kind status makerId } userErrors { code message field } } }`;
 export const APPROVE = `mutation($input: ApproveChangeRequestInput!) { approveChangeRequest(input: $input) { changeRequest { id status checkerId version { id status } } userErrors { code message field } } }`;
-export const BOOK = `mutation($input: BookCreditInput!) { bookCredit(input: $input) { credit { id status principal currency numberOfInstallments installmentAmount disbursedAt version { id number } schedule { number dueDate principalDue interestDue totalDue outstanding } } userErrors { code message field } } }`;
+export const BOOK = `mutation($input: BookCreditInput!) { bookCredit(input: $input) { replayed credit { id status principal currency numberOfInstallments installmentAmount disbursedAt version { id number } schedule { number dueDate principalDue interestDue totalDue outstanding } } userErrors { code message field } } }`;
 export const PAY = `mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) { replayed payment { id amount status principal interest fee tax penalty prepaidPrincipal paidAt } credit { id status principal numberOfInstallments installmentAmount outstanding { principal interest total } schedule { number dueDate principalDue interestDue principalPaid interestPaid outstanding status } } userErrors { code message field } } }`;
 
 /** A tenant with a published product (maker and checker are different admins). */

@@ -1,5 +1,6 @@
 import { withSqlClient } from '@imagy/platform/testing';
 import { withUser } from '@imagy/platform/db';
+import { gql } from '@imagy/platform/testing';
 import { APPROVE, CREATE_PRODUCT, publishedProduct, REQUEST_PUBLICATION, startHarness, TERMS, type Harness } from './harness';
 
 const SIMULATE = `query($input: SimulateCreditInput!) { simulateCredit(input: $input) { simulation { productCode versionNumber currency amount term installment cat netDisbursed rows { number dueDate principal interest total balance } totals { interest totalPayable } } userErrors { code message field } } }`;
@@ -134,7 +135,7 @@ describe('lending: products, versions, maker-checker and the public simulator', 
     const noTenant = await h.call(SIMULATE, { input: { productCode: 'FINERACT', amount: '5000', term: 18 } });
     expect(noTenant.data.simulateCredit.userErrors[0].code).toBe('TENANT_REQUIRED');
     const cfg = await h.call(`{ simulatorConfig(productCode: "FINERACT", tenantSlug: "banco-a") { minAmount maxAmount minTerm maxTerm amountStep currency } }`);
-    expect(cfg.data.simulatorConfig).toEqual({ minAmount: '1000', maxAmount: '10000', minTerm: 3, maxTerm: 24, amountStep: '0.01', currency: 'MXN' });
+    expect(cfg.data.simulatorConfig).toEqual({ minAmount: '1000.00', maxAmount: '10000.00', minTerm: 3, maxTerm: 24, amountStep: '0.01', currency: 'MXN' });
 
     const bad = await h.call(SIMULATE, { input: { tenantSlug: 'banco-a', productCode: 'FINERACT', amount: '50000.005', term: 48 } });
     expect(bad.errors).toBeUndefined();
@@ -172,5 +173,21 @@ describe('lending: products, versions, maker-checker and the public simulator', 
       }
       expect((await h.adminSql('select count(*)::int as n from lending.credit_products'))[0].n).toBeGreaterThan(0);
     });
+  });
+
+  test('userErrors answer in the caller\'s language with the same details (range, currency)', async () => {
+    await publishedProduct(h, tenantA, 'IDIOMA', { ...TERMS, minAmount: '1000', maxAmount: '10000' });
+    const input = { tenantSlug: 'banco-a', productCode: 'IDIOMA', amount: '999.99', term: 2 };
+    const Q = `query($input: SimulateCreditInput!) { simulateCredit(input: $input) { userErrors { code message field } } }`;
+    const en = await gql(h.url, Q, { input });
+    expect(en.data.simulateCredit.userErrors).toEqual([
+      { code: 'AMOUNT_OUT_OF_RANGE', message: 'The amount must be between 1000.00 and 10000.00 MXN.', field: 'amount' },
+      { code: 'TERM_OUT_OF_RANGE', message: 'The term must be between 3 and 36 installments.', field: 'term' },
+    ]);
+    const es = await gql(h.url, Q, { input }, { headers: { 'accept-language': 'es-MX,es;q=0.9' } });
+    expect(es.data.simulateCredit.userErrors).toEqual([
+      { code: 'AMOUNT_OUT_OF_RANGE', message: 'El monto debe estar entre 1000.00 y 10000.00 MXN.', field: 'amount' },
+      { code: 'TERM_OUT_OF_RANGE', message: 'El plazo debe estar entre 3 y 36 cuotas.', field: 'term' },
+    ]);
   });
 });

@@ -3,6 +3,7 @@
  * an API gateway or a third party can check coarse rights without knowing our role names.
  */
 import { ROLES } from '@imagy/platform/auth';
+import { LENDING_ROLES } from '../users/roles';
 
 export const SCOPES_BY_ROLE: Record<string, readonly string[]> = {
   [ROLES.platformAdmin]: ['tenants:read', 'tenants:write', 'users:read', 'users:write', 'audit:read'],
@@ -11,9 +12,9 @@ export const SCOPES_BY_ROLE: Record<string, readonly string[]> = {
   [ROLES.staff]: ['tenant:read', 'users:read', 'lending:read', 'lending:write'],
   [ROLES.auditor]: ['tenant:read', 'users:read', 'lending:read', 'audit:read'],
   [ROLES.borrower]: ['profile:read', 'profile:write', 'lending:self'],
-  [ROLES.productManager]: ['tenant:read', 'lending:read', 'lending:write'],
-  [ROLES.productChecker]: ['tenant:read', 'lending:read', 'lending:write'],
-  [ROLES.portfolioManager]: ['tenant:read', 'users:read', 'lending:read', 'lending:write'],
+  [LENDING_ROLES.productManager]: ['tenant:read', 'lending:read', 'lending:write'],
+  [LENDING_ROLES.productChecker]: ['tenant:read', 'lending:read', 'lending:write'],
+  [LENDING_ROLES.portfolioManager]: ['tenant:read', 'users:read', 'lending:read', 'lending:write'],
 };
 
 /** Space-separated, sorted, de-duplicated scopes of all the roles (unknown roles add none). */

@@ -2,7 +2,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { UserError as UserErrorModel, EntityRef as EntityRefModel } from '@imagy/platform/graphql';
 import type { CreditProduct as CreditProductModel, ProductVersion as ProductVersionModel, ChangeRequest as ChangeRequestModel } from '../products/products.service';
-import type { ProductTerms as ProductTermsModel } from '../products/terms';
+import type { ProductTermsView as ProductTermsViewModel } from '../products/terms';
 import type { Credit as CreditModel, CreditConnection as CreditConnectionModel, Installment as InstallmentModel } from '../credits/credits.service';
 import type { Payment as PaymentModel } from '../payments/payments.service';
 import type { Simulation as SimulationModel } from '../simulator/simulator.service';
@@ -30,7 +30,8 @@ export type Scalars = {
   DateTime: { input: string; output: string | Date; }
   /**
    * An exact decimal serialised as a string (e.g. "1500.00"). Money amounts have exactly the decimals of
-   * their currency (ISO 4217 minor units); rates are percentages ("12" = 12 % a year).
+   * their currency (ISO 4217 minor units) and always come with that currency (a `currency` field on
+   * the same object, or a CurrencyAmount); rates are percentages ("12" = 12 % a year).
    */
   Decimal: { input: string; output: string; }
   _FieldSet: { input: string; output: string; }
@@ -48,11 +49,13 @@ export type ApproveChangeRequestInput = {
 };
 
 export type BookCreditInput = {
-  /** The borrower's user id (identity). */
+  /** The borrower's user id: a user of the caller's tenant (lending learns users from identity's identity.user.created events). */
   borrowerId: Scalars['ID']['input'];
   disbursedAt: Scalars['Date']['input'];
   externalReference?: InputMaybe<Scalars['String']['input']>;
   firstDueDate?: InputMaybe<Scalars['Date']['input']>;
+  /** A retry with the same key returns the first credit and books nothing twice; the same key with other input is IDEMPOTENCY_KEY_REUSED. */
+  idempotencyKey: Scalars['String']['input'];
   principal: Scalars['Decimal']['input'];
   productId: Scalars['ID']['input'];
   /** Number of installments. */
@@ -64,6 +67,9 @@ export type BookCreditInput = {
 export type BookCreditPayload = {
   __typename?: 'BookCreditPayload';
   credit?: Maybe<Credit>;
+  /** True when this answer is the stored result of an earlier request with the same idempotency key. */
+  replayed: Scalars['Boolean']['output'];
+  /** BORROWER_NOT_FOUND, IDEMPOTENCY_KEY_REUSED, AMOUNT_OUT_OF_RANGE, TERM_OUT_OF_RANGE, INVALID_AMOUNT, INVALID_DATE, VERSION_NOT_PUBLISHED, PRODUCT_NOT_FOUND. */
   userErrors: Array<UserError>;
 };
 
@@ -164,6 +170,7 @@ export type Credit = {
 
 export type CreditBalance = {
   __typename?: 'CreditBalance';
+  currency: Scalars['String']['output'];
   fee: Scalars['Decimal']['output'];
   interest: Scalars['Decimal']['output'];
   penalty: Scalars['Decimal']['output'];
@@ -277,7 +284,8 @@ export type DelinquencyRun = {
   creditsEvaluated: Scalars['Int']['output'];
   defaulted: Scalars['Int']['output'];
   penaltiesBooked: Scalars['Int']['output'];
-  penaltyTotal: Scalars['Decimal']['output'];
+  /** What the penalties booked on this date add up to, one entry per currency (empty when none was booked). */
+  penaltyTotals: Array<CurrencyAmount>;
 };
 
 export type DiscardDraftVersionInput = {
@@ -316,6 +324,8 @@ export type FeeKind =
 /** One installment of a credit's schedule with what is due and paid per component. */
 export type Installment = {
   __typename?: 'Installment';
+  /** ISO 4217 of the installment's amounts (the credit's currency). */
+  currency: Scalars['String']['output'];
   dueDate: Scalars['Date']['output'];
   feeDue: Scalars['Decimal']['output'];
   feePaid: Scalars['Decimal']['output'];
@@ -501,12 +511,17 @@ export type PrepaymentRule =
   | 'REDUCE_INSTALLMENT'
   | 'REDUCE_TERM';
 
-/** The terms of a product version. Immutable once the version is published. */
+/**
+ * The terms of a product version. Immutable once the version is published. Amounts (range,
+ * installment multiple, FIXED fee values) are in `currency`, at its minor unit; rates are percentages.
+ */
 export type ProductTerms = {
   __typename?: 'ProductTerms';
   allocationOrder: Array<AllocationComponent>;
   /** Annual nominal rate in percent. */
   annualNominalRate: Scalars['Decimal']['output'];
+  /** The product's currency (ISO 4217): the currency of every amount of these terms. */
+  currency: Scalars['String']['output'];
   dayCount: DayCount;
   /** Days past due at which an ACTIVE credit becomes DEFAULTED. */
   defaultThresholdDays: Scalars['Int']['output'];
@@ -688,6 +703,8 @@ export type ScheduleRow = {
   __typename?: 'ScheduleRow';
   /** Principal outstanding after the row. */
   balance: Scalars['Decimal']['output'];
+  /** ISO 4217 of the row's amounts. */
+  currency: Scalars['String']['output'];
   dueDate: Scalars['Date']['output'];
   fee: Scalars['Decimal']['output'];
   interest: Scalars['Decimal']['output'];
@@ -699,6 +716,7 @@ export type ScheduleRow = {
 
 export type ScheduleTotals = {
   __typename?: 'ScheduleTotals';
+  currency: Scalars['String']['output'];
   /** Upfront, financed and per-installment fees, without tax. */
   fees: Scalars['Decimal']['output'];
   interest: Scalars['Decimal']['output'];
@@ -905,6 +923,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   BookCreditPayload: ResolverTypeWrapper<Omit<BookCreditPayload, 'credit' | 'userErrors'> & { credit?: Maybe<ResolversTypes['Credit']>, userErrors: Array<ResolversTypes['UserError']> }>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ChangeRequest: ResolverTypeWrapper<ChangeRequestModel>;
   ChangeRequestConnection: ResolverTypeWrapper<Omit<ChangeRequestConnection, 'edges'> & { edges: Array<ResolversTypes['ChangeRequestEdge']> }>;
   ChangeRequestEdge: ResolverTypeWrapper<Omit<ChangeRequestEdge, 'node'> & { node: ResolversTypes['ChangeRequest'] }>;
@@ -934,7 +953,6 @@ export type ResolversTypes = {
   DelinquencyBucket: ResolverTypeWrapper<DelinquencyBucket>;
   DelinquencyBucketInput: DelinquencyBucketInput;
   DelinquencyRun: ResolverTypeWrapper<DelinquencyRunModel>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DiscardDraftVersionInput: DiscardDraftVersionInput;
   FeeCharge: FeeCharge;
   FeeConfig: ResolverTypeWrapper<FeeConfig>;
@@ -952,7 +970,7 @@ export type ResolversTypes = {
   PaymentStatus: PaymentStatus;
   PenaltyKind: PenaltyKind;
   PrepaymentRule: PrepaymentRule;
-  ProductTerms: ResolverTypeWrapper<ProductTermsModel>;
+  ProductTerms: ResolverTypeWrapper<ProductTermsViewModel>;
   ProductTermsInput: ProductTermsInput;
   ProductVersion: ResolverTypeWrapper<ProductVersionModel>;
   ProductVersionPayload: ResolverTypeWrapper<Omit<ProductVersionPayload, 'userErrors' | 'version'> & { userErrors: Array<ResolversTypes['UserError']>, version?: Maybe<ResolversTypes['ProductVersion']> }>;
@@ -985,6 +1003,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   Int: Scalars['Int']['output'];
   BookCreditPayload: Omit<BookCreditPayload, 'credit' | 'userErrors'> & { credit?: Maybe<ResolversParentTypes['Credit']>, userErrors: Array<ResolversParentTypes['UserError']> };
+  Boolean: Scalars['Boolean']['output'];
   ChangeRequest: ChangeRequestModel;
   ChangeRequestConnection: Omit<ChangeRequestConnection, 'edges'> & { edges: Array<ResolversParentTypes['ChangeRequestEdge']> };
   ChangeRequestEdge: Omit<ChangeRequestEdge, 'node'> & { node: ResolversParentTypes['ChangeRequest'] };
@@ -1008,7 +1027,6 @@ export type ResolversParentTypes = {
   DelinquencyBucket: DelinquencyBucket;
   DelinquencyBucketInput: DelinquencyBucketInput;
   DelinquencyRun: DelinquencyRunModel;
-  Boolean: Scalars['Boolean']['output'];
   DiscardDraftVersionInput: DiscardDraftVersionInput;
   FeeConfig: FeeConfig;
   FeeConfigInput: FeeConfigInput;
@@ -1019,7 +1037,7 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Payment: PaymentModel;
   PaymentPayload: Omit<PaymentPayload, 'credit' | 'payment' | 'userErrors'> & { credit?: Maybe<ResolversParentTypes['Credit']>, payment?: Maybe<ResolversParentTypes['Payment']>, userErrors: Array<ResolversParentTypes['UserError']> };
-  ProductTerms: ProductTermsModel;
+  ProductTerms: ProductTermsViewModel;
   ProductTermsInput: ProductTermsInput;
   ProductVersion: ProductVersionModel;
   ProductVersionPayload: Omit<ProductVersionPayload, 'userErrors' | 'version'> & { userErrors: Array<ResolversParentTypes['UserError']>, version?: Maybe<ResolversParentTypes['ProductVersion']> };
@@ -1044,6 +1062,7 @@ export type ResolversParentTypes = {
 
 export type BookCreditPayloadResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['BookCreditPayload'] = ResolversParentTypes['BookCreditPayload']> = {
   credit?: Resolver<Maybe<ResolversTypes['Credit']>, ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
@@ -1107,6 +1126,7 @@ export type CreditResolvers<ContextType = LendingContext, ParentType extends Res
 };
 
 export type CreditBalanceResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['CreditBalance'] = ResolversParentTypes['CreditBalance']> = {
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   fee?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   interest?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   penalty?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
@@ -1184,7 +1204,7 @@ export type DelinquencyRunResolvers<ContextType = LendingContext, ParentType ext
   creditsEvaluated?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   defaulted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   penaltiesBooked?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  penaltyTotal?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  penaltyTotals?: Resolver<Array<ResolversTypes['CurrencyAmount']>, ParentType, ContextType>;
 };
 
 export type FeeConfigResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['FeeConfig'] = ResolversParentTypes['FeeConfig']> = {
@@ -1196,6 +1216,7 @@ export type FeeConfigResolvers<ContextType = LendingContext, ParentType extends 
 };
 
 export type InstallmentResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['Installment'] = ResolversParentTypes['Installment']> = {
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dueDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   feeDue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   feePaid?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
@@ -1274,6 +1295,7 @@ export type PaymentPayloadResolvers<ContextType = LendingContext, ParentType ext
 export type ProductTermsResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['ProductTerms'] = ResolversParentTypes['ProductTerms']> = {
   allocationOrder?: Resolver<Array<ResolversTypes['AllocationComponent']>, ParentType, ContextType>;
   annualNominalRate?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dayCount?: Resolver<ResolversTypes['DayCount'], ParentType, ContextType>;
   defaultThresholdDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   delinquencyBuckets?: Resolver<Array<ResolversTypes['DelinquencyBucket']>, ParentType, ContextType>;
@@ -1326,6 +1348,7 @@ export type RunDelinquencyPayloadResolvers<ContextType = LendingContext, ParentT
 
 export type ScheduleRowResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['ScheduleRow'] = ResolversParentTypes['ScheduleRow']> = {
   balance?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dueDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
   fee?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   interest?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
@@ -1336,6 +1359,7 @@ export type ScheduleRowResolvers<ContextType = LendingContext, ParentType extend
 };
 
 export type ScheduleTotalsResolvers<ContextType = LendingContext, ParentType extends ResolversParentTypes['ScheduleTotals'] = ResolversParentTypes['ScheduleTotals']> = {
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   fees?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   interest?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   principal?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;

@@ -18,15 +18,14 @@ export const fmt = (v: Decimal.Value, units: number) => new D(v).toFixed(units, 
 
 /**
  * Parses a user-entered amount: a decimal string, > 0, with at most the currency's decimals.
- * Returns a message (for a userError) instead of throwing.
+ * Returns the userError code instead of throwing.
  */
-export function parseAmount(raw: string, currency: string): { value: Decimal } | { problem: string; code: string } {
+export function parseAmount(raw: string, currency: string): { value: Decimal } | { problem: 'INVALID_AMOUNT' | 'INVALID_CURRENCY' } {
   let units: number;
-  try { units = minorUnits(currency); } catch { return { code: 'INVALID_CURRENCY', problem: `${currency} is not a supported currency` }; }
+  try { units = minorUnits(currency); } catch { return { problem: 'INVALID_CURRENCY' }; }
   const s = typeof raw === 'string' ? raw.trim() : '';
-  if (!/^-?\d+(\.\d+)?$/.test(s)) return { code: 'INVALID_AMOUNT', problem: 'The amount must be a decimal number such as 1500.00' };
+  if (!/^-?\d+(\.\d+)?$/.test(s)) return { problem: 'INVALID_AMOUNT' };
   const v = new D(s);
-  if (v.lte(0)) return { code: 'INVALID_AMOUNT', problem: 'The amount must be greater than zero' };
-  if (v.decimalPlaces() > units) return { code: 'INVALID_AMOUNT', problem: `${currency} allows at most ${units} decimals` };
+  if (v.lte(0) || v.decimalPlaces() > units) return { problem: 'INVALID_AMOUNT' };
   return { value: v };
 }

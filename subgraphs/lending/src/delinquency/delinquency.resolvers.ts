@@ -1,10 +1,8 @@
-import type { LendingContext } from '../context';
-import { todayUtc } from '../common/validation';
+import type { Resolvers } from '../__generated__/graphql';
+import { todayUtc } from '../common/dates';
 
-type Ctx = LendingContext;
-
-export const delinquencyResolvers = {
+export const delinquencyResolvers: Resolvers = {
   Mutation: {
-    runDelinquency: (_: unknown, { input }: { input: { businessDate?: string | null } }, ctx: Ctx) => ctx.services.delinquency.runForCaller(ctx.caller, input.businessDate ?? todayUtc()),
+    runDelinquency: (_p, { input }, ctx) => ctx.services.delinquency.runForCaller(ctx.caller, input.businessDate ?? todayUtc()),
   },
 };

@@ -1,10 +1,10 @@
 import { D } from '../common/money';
-import { allocate, type OpenInstallment } from './allocation';
+import type { Component } from '../products/terms';
+import { allocate, type OpenInstallment, type Split } from './allocation';
 
-const row = (number: number, due: Partial<Record<string, string>>, paid: Partial<Record<string, string>> = {}): OpenInstallment => {
-  const c = ['PENALTY', 'FEE', 'TAX', 'INTEREST', 'PRINCIPAL'] as const;
-  return { number, due: Object.fromEntries(c.map((k) => [k, new D(due[k] ?? '0')])) as never, paid: Object.fromEntries(c.map((k) => [k, new D(paid[k] ?? '0')])) as never };
-};
+type Amounts = Partial<Record<Component, string>>;
+const split = (a: Amounts): Split => ({ PENALTY: new D(a.PENALTY ?? '0'), FEE: new D(a.FEE ?? '0'), TAX: new D(a.TAX ?? '0'), INTEREST: new D(a.INTEREST ?? '0'), PRINCIPAL: new D(a.PRINCIPAL ?? '0') });
+const row = (number: number, due: Amounts, paid: Amounts = {}): OpenInstallment => ({ number, due: split(due), paid: split(paid) });
 
 describe('payment allocation', () => {
   test('pays the oldest installment first, penalties then fees, tax, interest and principal, and leaves the rest', () => {

@@ -1,11 +1,8 @@
-import type { LendingContext } from '../context';
-import type { RegisterPaymentInput } from './payments.service';
+import type { Resolvers } from '../__generated__/graphql';
 
-type Ctx = LendingContext;
-
-export const paymentResolvers = {
+export const paymentResolvers: Resolvers = {
   Mutation: {
-    registerPayment: (_: unknown, { input }: { input: RegisterPaymentInput }, ctx: Ctx) => ctx.services.payments.register(ctx.caller, input),
-    reversePayment: (_: unknown, { input }: { input: { paymentId: string; reason: string } }, ctx: Ctx) => ctx.services.payments.reverse(ctx.caller, input.paymentId, input.reason),
+    registerPayment: (_p, { input }, ctx) => ctx.services.payments.register(ctx.caller, input),
+    reversePayment: (_p, { input }, ctx) => ctx.services.payments.reverse(ctx.caller, input.paymentId, input.reason),
   },
 };

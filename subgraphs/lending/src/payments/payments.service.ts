@@ -22,42 +22,34 @@ import crypto from 'node:crypto';
 import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { Outbox } from '@imagy/platform/events';
-import { NotFoundError, requireRole } from '@imagy/platform/server';
+import { actorOf, NotFoundError, requireRole, type Caller } from '@imagy/platform/server';
 import { rescheduleAfterPrepayment } from '../loan-math';
-import { actorOf, type Caller } from '@imagy/platform/server';
 import { D, fmt, parseAmount, ZERO, type Dec } from '../common/money';
 import { PAYMENT_REGISTRARS } from '../common/roles';
-import { iso, isUniqueViolation, jsonParam, UUID_ARRAY_PARAM, ymd } from '../common/sql';
-import { isDate, Rejected, reject, todayUtc, userError, type UserError } from '../common/validation';
-import { type Credit, type CreditsService, insertInstallments } from '../credits/credits.service';
+import { DATE_MIN, payload } from '@imagy/platform/graphql';
+import type { RegisterPaymentInput, ResolversParentTypes } from '../__generated__/graphql';
+import { isDate, todayUtc } from '../common/dates';
+import { reject, userError, type UserError } from '../common/user-errors';
+import type { Credit, CreditsService, CreditStatus } from '../credits/credits.service';
+import * as credits from '../credits/credits.store';
+import type { InstallmentRow } from '../credits/credits.store';
 import type { Component } from '../products/terms';
 import { allocate, type OpenInstallment } from './allocation';
+import * as store from './payments.store';
 
-export interface RegisterPaymentInput { creditId: string; amount: string; paidAt: string; channel: string; externalReference?: string | null; idempotencyKey: string }
+export type { RegisterPaymentInput };
 export interface Payment {
   id: string; creditId: string; seq: number; amount: string; currency: string; paidAt: string; channel: string; externalReference: string | null;
   status: 'APPLIED' | 'REVERSED'; principal: string; interest: string; fee: string; tax: string; penalty: string; prepaidPrincipal: string;
   reversalReason: string | null; reversedAt: string | null; createdAt: string;
 }
-export interface PaymentPayload { payment: Payment | null; credit: Credit | null; replayed: boolean; userErrors: UserError[] }
+export type PaymentPayload = ResolversParentTypes['PaymentPayload'];
+const EMPTY = { payment: null, credit: null, replayed: false } as const;
 
-const PAYMENT_SELECT = `select p.id, p.credit_id, p.seq, p.amount::text as amount, trim(p.currency) as currency, ${ymd('p.paid_at')} as paid_at, p.channel, p.external_reference,
-  p.status, p.principal::text as principal, p.interest::text as interest, p.fee::text as fee, p.tax::text as tax, p.penalty::text as penalty,
-  p.prepaid_principal::text as prepaid_principal, p.reversal_reason, ${iso('p.reversed_at')} as reversed_at, ${iso('p.created_at')} as created_at,
-  p.request_hash, p.status_before, p.replaced_installments, c.minor_units from payments p join credits c on c.id = p.credit_id`;
-
-type Row = Record<string, any>;
-const toPayment = (r: Row): Payment => {
-  const u = r.minor_units as number;
-  return {
-    id: r.id, creditId: r.credit_id, seq: r.seq, amount: fmt(r.amount, u), currency: r.currency, paidAt: r.paid_at, channel: r.channel, externalReference: r.external_reference,
-    status: r.status, principal: fmt(r.principal, u), interest: fmt(r.interest, u), fee: fmt(r.fee, u), tax: fmt(r.tax, u), penalty: fmt(r.penalty, u),
-    prepaidPrincipal: fmt(r.prepaid_principal, u), reversalReason: r.reversal_reason, reversedAt: r.reversed_at, createdAt: r.created_at,
-  };
-};
-
-const COMPONENTS: Component[] = ['PENALTY', 'FEE', 'TAX', 'INTEREST', 'PRINCIPAL'];
-const COLUMN: Record<Component, string> = { PENALTY: 'penalty', FEE: 'fee', TAX: 'tax', INTEREST: 'interest', PRINCIPAL: 'principal' };
+type Split = Record<Component, Dec>;
+const dueOf = (r: InstallmentRow): Split => ({ PENALTY: new D(r.penalty_due), FEE: new D(r.fee_due), TAX: new D(r.tax_due), INTEREST: new D(r.interest_due), PRINCIPAL: new D(r.principal_due) });
+const paidOf = (r: InstallmentRow): Split => ({ PENALTY: new D(r.penalty_paid), FEE: new D(r.fee_paid), TAX: new D(r.tax_paid), INTEREST: new D(r.interest_paid), PRINCIPAL: new D(r.principal_paid) });
+const open = (r: InstallmentRow): OpenInstallment => ({ number: r.number, due: dueOf(r), paid: paidOf(r) });
 
 function requestHash(input: RegisterPaymentInput): string {
   let amount = String(input.amount ?? '').trim();
@@ -69,9 +61,13 @@ export class PaymentsService {
   constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly credits: CreditsService) {}
 
   async byCreditIds(tenantId: string | null, ids: readonly string[]): Promise<Payment[][]> {
-    const rows = await inTenantTx(this.orm, { tenantId }, (em) => em.execute<Row[]>(`${PAYMENT_SELECT} where p.credit_id = any(${UUID_ARRAY_PARAM}) order by p.credit_id, p.seq`, [jsonParam(ids.filter(isUuid))]));
+    const valid = ids.filter(isUuid);
+    if (!valid.length) return ids.map(() => []);
     const m = new Map<string, Payment[]>();
-    for (const p of rows.map(toPayment)) { if (!m.has(p.creditId)) m.set(p.creditId, []); m.get(p.creditId)!.push(p); }
+    for (const p of await inTenantTx(this.orm, { tenantId }, (em) => store.paymentsOfCredits(em, valid))) {
+      const list = m.get(p.creditId);
+      if (list) list.push(p); else m.set(p.creditId, [p]);
+    }
     return ids.map((id) => m.get(id) ?? []);
   }
 
@@ -80,16 +76,17 @@ export class PaymentsService {
     if (!isUuid(input.creditId)) throw new NotFoundError('Credit not found');
     const errors: UserError[] = [];
     const key = (input.idempotencyKey ?? '').trim();
-    if (key.length < 1 || key.length > 200) errors.push(userError('INVALID_IDEMPOTENCY_KEY', 'idempotencyKey must have 1 to 200 characters', 'idempotencyKey'));
+    if (key.length < 1 || key.length > 200) errors.push(userError('INVALID_IDEMPOTENCY_KEY', { field: 'idempotencyKey' }));
     const channel = (input.channel ?? '').trim().toUpperCase();
-    if (!/^[A-Z0-9_]{1,40}$/.test(channel)) errors.push(userError('INVALID_CHANNEL', 'channel must be 1-40 letters, digits or underscores (e.g. SPEI, CASH, CARD)', 'channel'));
-    if (input.externalReference != null && input.externalReference.length > 200) errors.push(userError('INVALID_REFERENCE', 'At most 200 characters', 'externalReference'));
-    if (!isDate(input.paidAt)) errors.push(userError('INVALID_DATE', 'paidAt must be a date YYYY-MM-DD', 'paidAt'));
-    else if (input.paidAt > today) errors.push(userError('INVALID_DATE', 'paidAt cannot be in the future', 'paidAt'));
-    if (errors.length) return { payment: null, credit: null, replayed: false, userErrors: errors };
+    if (!/^[A-Z0-9_]{1,40}$/.test(channel)) errors.push(userError('INVALID_CHANNEL', { field: 'channel' }));
+    if (input.externalReference != null && input.externalReference.length > 200) errors.push(userError('INVALID_REFERENCE', { field: 'externalReference' }));
+    if (!isDate(input.paidAt) || input.paidAt > today) errors.push(userError('INVALID_DATE', { field: 'paidAt', params: { min: DATE_MIN, max: today } }));
+    if (errors.length) return { ...EMPTY, userErrors: errors };
     const hash = requestHash(input);
 
-    const attempt = () => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
+    // A unique violation: the same key was committed meanwhile by a request on another credit; the
+    // retry finds it and answers as a replay would.
+    return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
       const before = await this.replay(em, key, hash);
       if (before) return before;
       const credit = await this.credits.creditIn(em, input.creditId, true);
@@ -97,183 +94,110 @@ export class PaymentsService {
       const replayed = await this.replay(em, key, hash);
       if (replayed) return replayed;
       return this.apply(em, caller, credit, input, channel, key, hash);
-    });
-    try {
-      return await attempt();
-    } catch (e) {
-      if (e instanceof Rejected) return { payment: null, credit: null, replayed: false, userErrors: e.userErrors };
-      // The same key was committed meanwhile by a request on another credit: answer as a replay would.
-      if (isUniqueViolation(e)) {
-        try { return await attempt(); } catch (again) {
-          if (again instanceof Rejected) return { payment: null, credit: null, replayed: false, userErrors: again.userErrors };
-          throw again;
-        }
-      }
-      throw e;
-    }
+    }), EMPTY, { onUniqueViolation: 'retry' });
   }
 
   private async replay(em: Em, key: string, hash: string): Promise<PaymentPayload | null> {
-    const rows = await em.execute<Row[]>(`${PAYMENT_SELECT} where p.idempotency_key = ?`, [key]);
-    if (!rows[0]) return null;
-    if (rows[0].request_hash !== hash) reject('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was used for a different payment', 'idempotencyKey');
-    const payment = toPayment(rows[0]);
-    return { payment, credit: await this.credits.creditIn(em, payment.creditId), replayed: true, userErrors: [] };
+    const stored = await store.paymentByIdempotencyKey(em, key);
+    if (!stored) return null;
+    if (stored.requestHash !== hash) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
+    return { payment: stored.payment, credit: await this.credits.creditIn(em, stored.payment.creditId), replayed: true, userErrors: [] };
   }
 
   private async apply(em: Em, caller: Caller, credit: Credit, input: RegisterPaymentInput, channel: string, key: string, hash: string): Promise<PaymentPayload> {
     const tenantId = credit.tenantId;
     const parsed = parseAmount(input.amount, credit.currency);
-    if ('problem' in parsed) reject(parsed.code, parsed.problem, 'amount');
-    const amount = (parsed as { value: Dec }).value;
-    if (credit.status === 'PAID_OFF') reject('CREDIT_PAID_OFF', 'The credit is already paid off', 'creditId');
-    if (input.paidAt < credit.disbursedAt) reject('INVALID_DATE', 'paidAt is before the disbursement', 'paidAt');
-    const last = await em.execute<Row[]>(`select ${ymd('max(paid_at)')} as d, coalesce(max(seq), 0) as seq from payments where credit_id = ?`, [credit.id]);
-    const lastApplied = await em.execute<Row[]>(`select ${ymd('max(paid_at)')} as d from payments where credit_id = ? and status = 'APPLIED'`, [credit.id]);
-    if (lastApplied[0]?.d && input.paidAt < lastApplied[0].d) reject('PAID_AT_BEFORE_LAST_PAYMENT', `paidAt must be on or after the last payment (${lastApplied[0].d})`, 'paidAt');
+    if ('problem' in parsed) return reject(parsed.problem, { field: 'amount' });
+    const amount = parsed.value;
+    if (credit.status === 'PAID_OFF') reject('CREDIT_PAID_OFF', { field: 'creditId' });
+    if (input.paidAt < credit.disbursedAt) reject('INVALID_DATE', { field: 'paidAt', params: { min: credit.disbursedAt, max: todayUtc() } });
+    const history = await store.paymentHistory(em, credit.id);
+    if (history.lastAppliedPaidAt && input.paidAt < history.lastAppliedPaidAt) reject('PAID_AT_BEFORE_LAST_PAYMENT', { field: 'paidAt', params: { date: history.lastAppliedPaidAt } });
 
-    const rows = await em.execute<Row[]>(
-      `select id, number, ${ymd('due_date')} as due_date, principal_due, interest_due, fee_due, tax_due, penalty_due, principal_paid, interest_paid, fee_paid, tax_paid, penalty_paid,
-              outstanding, origin_payment_id, ${ymd('paid_at')} as paid_at
-       from installments where credit_id = ? order by number`, [credit.id]);
-    const open = (r: Row): OpenInstallment => ({
-      number: r.number,
-      due: Object.fromEntries(COMPONENTS.map((c) => [c, new D(r[`${COLUMN[c]}_due`])])) as OpenInstallment['due'],
-      paid: Object.fromEntries(COMPONENTS.map((c) => [c, new D(r[`${COLUMN[c]}_paid`])])) as OpenInstallment['paid'],
-    });
+    const rows = await credits.installmentRows(em, credit.id);
     const due = rows.filter((r) => r.due_date <= input.paidAt && new D(r.outstanding).gt(0));
     const future = rows.filter((r) => r.due_date > input.paidAt && new D(r.outstanding).gt(0));
-    const order = credit.terms.product.allocationOrder;
-    const result = allocate(amount, due.map(open), order);
+    const result = allocate(amount, due.map(open), credit.terms.product.allocationOrder);
 
     const futurePrincipal = future.reduce<Dec>((s, r) => s.plus(r.principal_due).minus(r.principal_paid), ZERO);
     const prepaid = result.remaining;
     if (prepaid.gt(futurePrincipal)) {
       const payoff = amount.minus(prepaid).plus(futurePrincipal);
-      reject('AMOUNT_EXCEEDS_PAYOFF', `The amount exceeds the payoff amount of ${fmt(payoff, credit.minorUnits)} ${credit.currency} at ${input.paidAt}`, 'amount');
+      reject('AMOUNT_EXCEEDS_PAYOFF', { field: 'amount', params: { payoff: fmt(payoff, credit.minorUnits), currency: credit.currency, date: input.paidAt } });
     }
 
     const paymentId = crypto.randomUUID();
-    const seq = Number(last[0]!.seq) + 1;
-    let replaced: { rows: Row[]; installmentAmount: string; numberOfInstallments: number } | null = null;
+    let replaced: store.ReplacedInstallments | null = null;
     let newInstallmentAmount = credit.installmentAmount;
     if (prepaid.gt(0)) {
       // Prepayment: the not-yet-due rows are replaced by a regenerated schedule of the remaining principal.
       replaced = { rows: future, installmentAmount: credit.installmentAmount, numberOfInstallments: credit.numberOfInstallments };
-      await em.execute(`delete from installments where id = any(${UUID_ARRAY_PARAM})`, [jsonParam(future.map((r) => r.id))]);
+      await credits.deleteInstallments(em, future.map((r) => r.id));
       const remainingPrincipal = futurePrincipal.minus(prepaid);
-      if (remainingPrincipal.gt(0)) {
-        const first = future[0]!;
+      const first = future[0];
+      if (remainingPrincipal.gt(0) && first) {
         const rescheduled = rescheduleAfterPrepayment({
           terms: credit.terms.loan, remainingPrincipal: remainingPrincipal.toString(), paidInstallments: first.number - 1,
           nextDueDate: first.due_date, rule: credit.terms.product.prepaymentRule,
         });
-        await insertInstallments(em, tenantId, credit.id, rescheduled.rows, paymentId);
+        await credits.insertInstallments(em, tenantId, credit.id, rescheduled.rows, paymentId);
         if (credit.terms.product.prepaymentRule === 'REDUCE_INSTALLMENT') newInstallmentAmount = rescheduled.installment.toString();
       }
     }
 
     const t = result.totals;
-    await em.execute(
-      `insert into payments (id, tenant_id, credit_id, seq, amount, currency, paid_at, channel, external_reference, idempotency_key, request_hash,
-         principal, interest, fee, tax, penalty, prepaid_principal, status_before, replaced_installments, created_by)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)`,
-      [paymentId, tenantId, credit.id, seq, amount.toString(), credit.currency, input.paidAt, channel, input.externalReference ?? null, key, hash,
-        t.PRINCIPAL.plus(prepaid).toString(), t.INTEREST.toString(), t.FEE.toString(), t.TAX.toString(), t.PENALTY.toString(), prepaid.toString(), credit.status,
-        replaced ? JSON.stringify(replaced) : null, caller.auth.userId],
-    );
-    if (result.perInstallment.length) {
-      const alloc = result.perInstallment.map((a) => ({ number: a.number, principal: a.split.PRINCIPAL.toString(), interest: a.split.INTEREST.toString(), fee: a.split.FEE.toString(), tax: a.split.TAX.toString(), penalty: a.split.PENALTY.toString() }));
-      await em.execute(
-        `insert into payment_allocations (payment_id, installment_number, tenant_id, principal, interest, fee, tax, penalty)
-         select ?, a.number, ?, a.principal, a.interest, a.fee, a.tax, a.penalty from jsonb_to_recordset(?::jsonb) as a(number int, principal numeric, interest numeric, fee numeric, tax numeric, penalty numeric)`,
-        [paymentId, tenantId, JSON.stringify(alloc)],
-      );
-      await em.execute(
-        `update installments i set principal_paid = i.principal_paid + a.principal, interest_paid = i.interest_paid + a.interest, fee_paid = i.fee_paid + a.fee,
-           tax_paid = i.tax_paid + a.tax, penalty_paid = i.penalty_paid + a.penalty,
-           paid_at = case when i.outstanding - (a.principal + a.interest + a.fee + a.tax + a.penalty) = 0 then ?::date else i.paid_at end
-         from payment_allocations a where a.payment_id = ? and i.credit_id = ? and i.number = a.installment_number`,
-        [input.paidAt, paymentId, credit.id],
-      );
-    }
-    const status = await this.refreshCredit(em, credit, input.paidAt, newInstallmentAmount, credit.status);
-    const actor = actorOf(caller);
-    const meta = { tenantId, actor, requestId: caller.requestId };
+    await store.insertPayment(em, {
+      id: paymentId, tenantId, creditId: credit.id, seq: history.lastSeq + 1, amount: amount.toString(), currency: credit.currency, paidAt: input.paidAt, channel,
+      externalReference: input.externalReference ?? null, idempotencyKey: key, requestHash: hash,
+      principal: t.PRINCIPAL.plus(prepaid).toString(), interest: t.INTEREST.toString(), fee: t.FEE.toString(), tax: t.TAX.toString(), penalty: t.PENALTY.toString(),
+      prepaidPrincipal: prepaid.toString(), statusBefore: credit.status, replaced, createdBy: caller.auth.userId,
+    });
+    await store.applyAllocations(em, tenantId, credit.id, paymentId, input.paidAt, result.perInstallment.map((a) => ({
+      number: a.number, principal: a.split.PRINCIPAL.toString(), interest: a.split.INTEREST.toString(), fee: a.split.FEE.toString(), tax: a.split.TAX.toString(), penalty: a.split.PENALTY.toString(),
+    })));
+    const status = await credits.refreshBalances(em, credit.id, input.paidAt, newInstallmentAmount, credit.status);
+    const meta = { tenantId, actor: actorOf(caller), requestId: caller.requestId };
     const u = credit.minorUnits;
     await this.outbox.publish(em, 'lending.payment.received', {
       paymentId, creditId: credit.id, borrowerId: credit.borrowerId, amount: fmt(amount, u), currency: credit.currency, paidAt: input.paidAt, channel,
       principal: fmt(t.PRINCIPAL.plus(prepaid), u), interest: fmt(t.INTEREST, u), fee: fmt(t.FEE, u), tax: fmt(t.TAX, u), penalty: fmt(t.PENALTY, u), prepaidPrincipal: fmt(prepaid, u), creditStatus: status,
     }, meta);
     if (status === 'PAID_OFF') await this.outbox.publish(em, 'lending.credit.paid_off', { creditId: credit.id, borrowerId: credit.borrowerId, paidOffAt: input.paidAt }, meta);
-    const stored = await em.execute<Row[]>(`${PAYMENT_SELECT} where p.id = ?`, [paymentId]);
-    return { payment: toPayment(stored[0]!), credit: await this.credits.creditIn(em, credit.id), replayed: false, userErrors: [] };
+    return this.answer(em, paymentId, credit.id);
   }
 
-  /** Recomputes the credit's balances from its rows; PAID_OFF when nothing is outstanding. */
-  private async refreshCredit(em: Em, credit: Credit, asOf: string, installmentAmount: string, statusIfOpen: string): Promise<string> {
-    const rows = await em.execute<Row[]>(
-      `update credits c set principal_outstanding = s.principal, number_of_installments = s.n, installment_amount = ?,
-         status = case when s.outstanding = 0 then 'PAID_OFF' else ? end,
-         paid_off_at = case when s.outstanding = 0 then ?::date else null end,
-         days_past_due = case when s.overdue then c.days_past_due else 0 end,
-         bucket = case when s.overdue then c.bucket else null end
-       from (select coalesce(sum(principal_due - principal_paid), 0) as principal, count(*)::int as n, coalesce(sum(outstanding), 0) as outstanding,
-               bool_or(outstanding > 0 and due_date < ?::date) as overdue
-             from installments where credit_id = ?) s
-       where c.id = ? returning c.status`,
-      [installmentAmount, statusIfOpen, asOf, asOf, credit.id, credit.id],
-    );
-    return rows[0]!.status as string;
+  private async answer(em: Em, paymentId: string, creditId: string): Promise<PaymentPayload> {
+    const stored = await store.paymentById(em, paymentId);
+    if (!stored) throw new NotFoundError('Payment not found');
+    return { payment: stored.payment, credit: await this.credits.creditIn(em, creditId), replayed: false, userErrors: [] };
   }
 
   async reverse(caller: Caller, paymentId: string, reason: string): Promise<PaymentPayload> {
     const user = requireRole(caller.auth, ...PAYMENT_REGISTRARS);
     if (!isUuid(paymentId)) throw new NotFoundError('Payment not found');
     const why = (reason ?? '').trim();
-    if (why.length < 1 || why.length > 1000) return { payment: null, credit: null, replayed: false, userErrors: [userError('INVALID_REASON', 'A reason of 1 to 1000 characters is required', 'reason')] };
-    try {
-      return await inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
-        const found = await em.execute<Row[]>('select credit_id from payments where id = ?', [paymentId]);
-        if (!found[0]) throw new NotFoundError('Payment not found');
-        const credit = (await this.credits.creditIn(em, found[0].credit_id, true))!;
-        const p = (await em.execute<Row[]>(`${PAYMENT_SELECT} where p.id = ?`, [paymentId]))[0]!;
-        if (p.status === 'REVERSED') reject('ALREADY_REVERSED', 'The payment was already reversed', 'paymentId');
-        const latest = await em.execute<Row[]>(`select id from payments where credit_id = ? and status = 'APPLIED' order by seq desc limit 1`, [credit.id]);
-        if (latest[0]?.id !== paymentId) reject('NOT_LATEST_PAYMENT', 'Only the latest payment of a credit can be reversed; reverse the later ones first', 'paymentId');
+    if (why.length < 1 || why.length > 1000) return { ...EMPTY, userErrors: [userError('INVALID_REASON', { field: 'reason' })] };
+    return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
+        const creditId = await store.creditIdOfPayment(em, paymentId);
+        const credit = creditId ? await this.credits.creditIn(em, creditId, true) : null;
+        const stored = await store.paymentById(em, paymentId);
+        if (!credit || !stored) throw new NotFoundError('Payment not found');
+        if (stored.payment.status === 'REVERSED') reject('ALREADY_REVERSED', { field: 'paymentId' });
+        if ((await store.paymentHistory(em, credit.id)).latestAppliedId !== paymentId) reject('NOT_LATEST_PAYMENT', { field: 'paymentId' });
 
-        await em.execute(
-          `update installments i set principal_paid = i.principal_paid - a.principal, interest_paid = i.interest_paid - a.interest, fee_paid = i.fee_paid - a.fee,
-             tax_paid = i.tax_paid - a.tax, penalty_paid = i.penalty_paid - a.penalty, paid_at = null
-           from payment_allocations a where a.payment_id = ? and i.credit_id = ? and i.number = a.installment_number`,
-          [paymentId, credit.id],
-        );
+        await store.undoAllocations(em, credit.id, paymentId);
         let installmentAmount = credit.installmentAmount;
-        const replaced = p.replaced_installments as { rows: Row[]; installmentAmount: string } | null;
-        if (replaced) {
-          await em.execute('delete from installments where credit_id = ? and origin_payment_id = ?', [credit.id, paymentId]);
-          await em.execute(
-            `insert into installments (id, tenant_id, credit_id, number, due_date, principal_due, interest_due, fee_due, tax_due, penalty_due,
-               principal_paid, interest_paid, fee_paid, tax_paid, penalty_paid, origin_payment_id, paid_at)
-             select r.id, ?, ?, r.number, r.due_date, r.principal_due, r.interest_due, r.fee_due, r.tax_due, r.penalty_due,
-               r.principal_paid, r.interest_paid, r.fee_paid, r.tax_paid, r.penalty_paid, r.origin_payment_id, r.paid_at
-             from jsonb_to_recordset(?::jsonb) as r(id uuid, number int, due_date date, principal_due numeric, interest_due numeric, fee_due numeric, tax_due numeric, penalty_due numeric,
-               principal_paid numeric, interest_paid numeric, fee_paid numeric, tax_paid numeric, penalty_paid numeric, origin_payment_id uuid, paid_at date)`,
-            [credit.tenantId, credit.id, JSON.stringify(replaced.rows)],
-          );
-          installmentAmount = replaced.installmentAmount;
+        if (stored.replaced) {
+          await credits.deleteInstallmentsFromPayment(em, credit.id, paymentId);
+          await credits.restoreInstallments(em, credit.tenantId, credit.id, stored.replaced.rows);
+          installmentAmount = stored.replaced.installmentAmount;
         }
-        await em.execute(`update payments set status = 'REVERSED', reversal_reason = ?, reversed_at = clock_timestamp(), reversed_by = ? where id = ?`, [why, user.userId, paymentId]);
-        const previous = p.status_before === 'PAID_OFF' ? 'ACTIVE' : p.status_before;
-        const status = await this.refreshCredit(em, credit, todayUtc(), installmentAmount, previous);
-        await this.outbox.publish(em, 'lending.payment.reversed', { paymentId, creditId: credit.id, amount: fmt(p.amount, credit.minorUnits), currency: credit.currency, reason: why, creditStatus: status }, { tenantId: credit.tenantId, actor: actorOf(caller), requestId: caller.requestId });
-        const stored = await em.execute<Row[]>(`${PAYMENT_SELECT} where p.id = ?`, [paymentId]);
-        return { payment: toPayment(stored[0]!), credit: await this.credits.creditIn(em, credit.id), replayed: false, userErrors: [] };
-      });
-    } catch (e) {
-      if (e instanceof Rejected) return { payment: null, credit: null, replayed: false, userErrors: e.userErrors };
-      throw e;
-    }
+        await store.markReversed(em, paymentId, why, user.userId);
+        const previous: CreditStatus = stored.statusBefore === 'PAID_OFF' ? 'ACTIVE' : stored.statusBefore;
+        const status = await credits.refreshBalances(em, credit.id, todayUtc(), installmentAmount, previous);
+        await this.outbox.publish(em, 'lending.payment.reversed', { paymentId, creditId: credit.id, amount: stored.payment.amount, currency: credit.currency, reason: why, creditStatus: status }, { tenantId: credit.tenantId, actor: actorOf(caller), requestId: caller.requestId });
+        return this.answer(em, paymentId, credit.id);
+    }), EMPTY);
   }
 
   canRegister(auth: AuthContext): boolean {

@@ -3,8 +3,9 @@
  * `LoanTerms`. Pure (no I/O). Terms are stored as JSON with decimals as strings.
  */
 import { generateSchedule, LoanMathError, minorUnits, type DayCount, type Fee, type FeeCharge, type FeeKind, type InterestMethod, type LoanTerms, type PrepaymentRule, type RepaymentFrequency } from '../loan-math';
-import { D } from '../common/money';
-import { userError, type UserError } from '../common/validation';
+import { D, fmt } from '../common/money';
+import type { ProductTermsInput } from '../__generated__/graphql';
+import { userError, type UserError } from '../common/user-errors';
 
 export type Component = 'PENALTY' | 'FEE' | 'TAX' | 'INTEREST' | 'PRINCIPAL';
 export type PenaltyKind = 'NONE' | 'PERCENT_OF_OVERDUE_PER_PERIOD' | 'DAILY_RATE';
@@ -40,26 +41,7 @@ export interface ProductTerms {
   defaultThresholdDays: number;
 }
 
-export interface ProductTermsInput {
-  minAmount: string;
-  maxAmount: string;
-  minTerm: number;
-  maxTerm: number;
-  frequency: RepaymentFrequency;
-  interestMethod: InterestMethod;
-  annualNominalRate: string;
-  dayCount?: DayCount | null;
-  graceOnPrincipal?: number | null;
-  graceOnInterest?: number | null;
-  installmentMultipleOf?: string | null;
-  fees?: { code: string; kind: FeeKind; value: string; charge: FeeCharge; taxRate?: string | null }[] | null;
-  interestTaxRate?: string | null;
-  latePenalty?: { kind: PenaltyKind; rate?: string | null; graceDays?: number | null } | null;
-  allocationOrder?: Component[] | null;
-  prepaymentRule?: PrepaymentRule | null;
-  delinquencyBuckets?: { name: string; minDays: number; maxDays?: number | null }[] | null;
-  defaultThresholdDays?: number | null;
-}
+export type { ProductTermsInput };
 
 export const DEFAULT_ALLOCATION: Component[] = ['PENALTY', 'FEE', 'TAX', 'INTEREST', 'PRINCIPAL'];
 export const DEFAULT_BUCKETS: DelinquencyBucket[] = [
@@ -70,6 +52,11 @@ export const DEFAULT_BUCKETS: DelinquencyBucket[] = [
   { name: '121+', minDays: 121, maxDays: null },
 ];
 export const DEFAULT_THRESHOLD_DAYS = 90;
+
+/** Longest loan, in installments. */
+export const MAX_TERM = 1200;
+/** Highest annual nominal rate a product may have, in percent. */
+export const MAX_NOMINAL_RATE = 1000;
 
 const FREQUENCIES = ['MONTHLY', 'BIWEEKLY', 'WEEKLY'];
 const METHODS = ['DECLINING_EQUAL_INSTALLMENTS', 'DECLINING_EQUAL_PRINCIPAL', 'FLAT'];
@@ -84,60 +71,64 @@ const canon = (s: string) => new D(s.trim()).toString();
 /** Validates and normalises terms for a product in `currency`; every problem becomes a userError with a `terms.<field>` path. */
 export function normaliseTerms(input: ProductTermsInput, currency: string): { terms: ProductTerms; userErrors: [] } | { terms: null; userErrors: UserError[] } {
   const errors: UserError[] = [];
-  const bad = (field: string, message: string, code = 'INVALID_TERMS') => errors.push(userError(code, message, `terms.${field}`));
+  // Each rule names the field at fault (`terms.<path>`); the code says which kind of rule it is.
+  const bad = (field: string) => errors.push(userError('INVALID_TERMS', { field: `terms.${field}` }));
+  const badAmount = (field: string) => errors.push(userError('INVALID_AMOUNT', { field: `terms.${field}` }));
+  const badTerm = (field: string, min: number) => errors.push(userError('INVALID_TERM', { field: `terms.${field}`, params: { min, max: MAX_TERM } }));
+  const badRate = (field: string) => errors.push(userError('INVALID_RATE', { field: `terms.${field}`, params: { max: MAX_NOMINAL_RATE } }));
+  const badFee = (field: string) => errors.push(userError('INVALID_FEE', { field: `terms.${field}` }));
   let units = 2;
-  try { units = minorUnits(currency); } catch { errors.push(userError('INVALID_CURRENCY', `${currency} is not a supported ISO 4217 currency`, 'currency')); }
+  try { units = minorUnits(currency); } catch { errors.push(userError('INVALID_CURRENCY', { field: 'currency' })); }
 
   const amount = (field: 'minAmount' | 'maxAmount') => {
     const v = input[field];
-    if (!decimal(v) || new D(v).lte(0)) { bad(field, 'Must be a decimal amount greater than zero', 'INVALID_AMOUNT'); return null; }
-    if (new D(v).decimalPlaces() > units) { bad(field, `${currency} allows at most ${units} decimals`, 'INVALID_AMOUNT'); return null; }
-    return canon(v);
+    if (!decimal(v) || new D(v).lte(0) || new D(v).decimalPlaces() > units) { badAmount(field); return null; }
+    return fmt(v.trim(), units);
   };
   const minAmount = amount('minAmount');
   const maxAmount = amount('maxAmount');
-  if (minAmount && maxAmount && new D(minAmount).gt(maxAmount)) bad('maxAmount', 'maxAmount must be at least minAmount', 'INVALID_AMOUNT');
-  if (!int(input.minTerm, 1, 1200)) bad('minTerm', 'Must be an integer number of installments between 1 and 1200', 'INVALID_TERM');
-  if (!int(input.maxTerm, 1, 1200)) bad('maxTerm', 'Must be an integer number of installments between 1 and 1200', 'INVALID_TERM');
-  else if (int(input.minTerm, 1, 1200) && input.maxTerm < input.minTerm) bad('maxTerm', 'maxTerm must be at least minTerm', 'INVALID_TERM');
-  if (!FREQUENCIES.includes(input.frequency)) bad('frequency', 'Unknown frequency');
-  if (!METHODS.includes(input.interestMethod)) bad('interestMethod', 'Unknown interest method');
+  if (minAmount && maxAmount && new D(minAmount).gt(maxAmount)) badAmount('maxAmount');
+  if (!int(input.minTerm, 1, MAX_TERM)) badTerm('minTerm', 1);
+  if (!int(input.maxTerm, 1, MAX_TERM)) badTerm('maxTerm', 1);
+  else if (int(input.minTerm, 1, MAX_TERM) && input.maxTerm < input.minTerm) badTerm('maxTerm', input.minTerm);
+  if (!FREQUENCIES.includes(input.frequency)) bad('frequency');
+  if (!METHODS.includes(input.interestMethod)) bad('interestMethod');
   const dayCount = input.dayCount ?? 'THIRTY_360';
-  if (!DAY_COUNTS.includes(dayCount)) bad('dayCount', 'Unknown day count');
-  if (!decimal(input.annualNominalRate) || new D(input.annualNominalRate).gt(1000)) bad('annualNominalRate', 'Must be a percentage between 0 and 1000', 'INVALID_RATE');
+  if (!DAY_COUNTS.includes(dayCount)) bad('dayCount');
+  if (!decimal(input.annualNominalRate) || new D(input.annualNominalRate).gt(MAX_NOMINAL_RATE)) badRate('annualNominalRate');
   const graceOnPrincipal = input.graceOnPrincipal ?? 0;
   const graceOnInterest = input.graceOnInterest ?? 0;
-  if (!int(graceOnPrincipal, 0, 1199)) bad('graceOnPrincipal', 'Must be a non-negative integer');
-  else if (int(input.minTerm, 1, 1200) && graceOnPrincipal >= input.minTerm) bad('graceOnPrincipal', 'Grace must be shorter than minTerm');
-  if (!int(graceOnInterest, 0, 1199)) bad('graceOnInterest', 'Must be a non-negative integer');
-  else if (int(input.minTerm, 1, 1200) && graceOnInterest >= input.minTerm) bad('graceOnInterest', 'Grace must be shorter than minTerm');
+  if (!int(graceOnPrincipal, 0, 1199)) bad('graceOnPrincipal');
+  else if (int(input.minTerm, 1, 1200) && graceOnPrincipal >= input.minTerm) bad('graceOnPrincipal');
+  if (!int(graceOnInterest, 0, 1199)) bad('graceOnInterest');
+  else if (int(input.minTerm, 1, 1200) && graceOnInterest >= input.minTerm) bad('graceOnInterest');
   const multiple = input.installmentMultipleOf ?? null;
-  if (multiple !== null && (!decimal(multiple) || new D(multiple).lte(0) || new D(multiple).decimalPlaces() > units)) bad('installmentMultipleOf', `Must be an amount greater than zero with at most ${units} decimals`);
+  if (multiple !== null && (!decimal(multiple) || new D(multiple).lte(0) || new D(multiple).decimalPlaces() > units)) bad('installmentMultipleOf');
 
   const fees: FeeConfig[] = [];
   const codes = new Set<string>();
   (input.fees ?? []).forEach((f, i) => {
     const at = `fees.${i}`;
-    if (!/^[A-Z0-9_]{1,40}$/.test(f.code ?? '')) bad(`${at}.code`, 'Fee codes are 1-40 upper-case letters, digits or underscores', 'INVALID_FEE');
-    else if (codes.has(f.code)) bad(`${at}.code`, `Duplicate fee code ${f.code}`, 'INVALID_FEE');
+    if (!/^[A-Z0-9_]{1,40}$/.test(f.code ?? '')) badFee(`${at}.code`);
+    else if (codes.has(f.code)) badFee(`${at}.code`);
     codes.add(f.code);
-    if (f.kind !== 'PERCENTAGE' && f.kind !== 'FIXED') bad(`${at}.kind`, 'Unknown fee kind', 'INVALID_FEE');
-    if (!['UPFRONT', 'FINANCED', 'PER_INSTALLMENT'].includes(f.charge)) bad(`${at}.charge`, 'Unknown fee charge', 'INVALID_FEE');
-    if (!decimal(f.value)) bad(`${at}.value`, 'Must be a non-negative decimal', 'INVALID_FEE');
-    else if (f.kind === 'PERCENTAGE' && new D(f.value).gt(100)) bad(`${at}.value`, 'A percentage fee is at most 100', 'INVALID_FEE');
-    else if (f.kind === 'FIXED' && new D(f.value).decimalPlaces() > units) bad(`${at}.value`, `${currency} allows at most ${units} decimals`, 'INVALID_FEE');
-    if (f.taxRate != null && (!decimal(f.taxRate) || new D(f.taxRate).gt(100))) bad(`${at}.taxRate`, 'Must be a percentage between 0 and 100', 'INVALID_FEE');
-    if (decimal(f.value)) fees.push({ code: f.code, kind: f.kind, value: canon(f.value), charge: f.charge, taxRate: f.taxRate != null && decimal(f.taxRate) ? canon(f.taxRate) : null });
+    if (f.kind !== 'PERCENTAGE' && f.kind !== 'FIXED') badFee(`${at}.kind`);
+    if (!['UPFRONT', 'FINANCED', 'PER_INSTALLMENT'].includes(f.charge)) badFee(`${at}.charge`);
+    if (!decimal(f.value)) badFee(`${at}.value`);
+    else if (f.kind === 'PERCENTAGE' && new D(f.value).gt(100)) badFee(`${at}.value`);
+    else if (f.kind === 'FIXED' && new D(f.value).decimalPlaces() > units) badFee(`${at}.value`);
+    if (f.taxRate != null && (!decimal(f.taxRate) || new D(f.taxRate).gt(100))) badFee(`${at}.taxRate`);
+    if (decimal(f.value)) fees.push({ code: f.code, kind: f.kind, value: f.kind === 'FIXED' && new D(f.value).decimalPlaces() <= units ? fmt(f.value.trim(), units) : canon(f.value), charge: f.charge, taxRate: f.taxRate != null && decimal(f.taxRate) ? canon(f.taxRate) : null });
   });
   const interestTaxRate = input.interestTaxRate ?? null;
-  if (interestTaxRate !== null && (!decimal(interestTaxRate) || new D(interestTaxRate).gt(100))) bad('interestTaxRate', 'Must be a percentage between 0 and 100');
+  if (interestTaxRate !== null && (!decimal(interestTaxRate) || new D(interestTaxRate).gt(100))) bad('interestTaxRate');
 
   const lp = input.latePenalty ?? { kind: 'NONE' as const };
   const latePenalty: LatePenaltyRule = { kind: lp.kind, rate: lp.rate ?? '0', graceDays: lp.graceDays ?? 0 };
-  if (!PENALTIES.includes(latePenalty.kind)) bad('latePenalty.kind', 'Unknown penalty rule');
-  if (!decimal(latePenalty.rate) || new D(latePenalty.rate).gt(100)) bad('latePenalty.rate', 'Must be a percentage between 0 and 100');
-  else if (latePenalty.kind !== 'NONE' && new D(latePenalty.rate).isZero()) bad('latePenalty.rate', 'A penalty rule needs a rate greater than zero');
-  if (!int(latePenalty.graceDays, 0, 365)) bad('latePenalty.graceDays', 'Must be between 0 and 365 days');
+  if (!PENALTIES.includes(latePenalty.kind)) bad('latePenalty.kind');
+  if (!decimal(latePenalty.rate) || new D(latePenalty.rate).gt(100)) bad('latePenalty.rate');
+  else if (latePenalty.kind !== 'NONE' && new D(latePenalty.rate).isZero()) bad('latePenalty.rate');
+  if (!int(latePenalty.graceDays, 0, 365)) bad('latePenalty.graceDays');
   if (decimal(latePenalty.rate)) latePenalty.rate = canon(latePenalty.rate);
 
   let allocationOrder = input.allocationOrder ?? DEFAULT_ALLOCATION;
@@ -147,32 +138,32 @@ export function normaliseTerms(input: ProductTermsInput, currency: string): { te
     allocationOrder.splice(allocationOrder.indexOf('FEE') + 1, 0, 'TAX');
   }
   if (allocationOrder.length !== COMPONENTS.length || COMPONENTS.some((c) => !allocationOrder.includes(c))) {
-    bad('allocationOrder', 'Must list each of PENALTY, FEE, TAX, INTEREST, PRINCIPAL once (TAX may be omitted: it then follows FEE)');
+    bad('allocationOrder');
   }
   const prepaymentRule = input.prepaymentRule ?? 'REDUCE_TERM';
-  if (prepaymentRule !== 'REDUCE_TERM' && prepaymentRule !== 'REDUCE_INSTALLMENT') bad('prepaymentRule', 'Unknown prepayment rule');
+  if (prepaymentRule !== 'REDUCE_TERM' && prepaymentRule !== 'REDUCE_INSTALLMENT') bad('prepaymentRule');
 
   const buckets: DelinquencyBucket[] = (input.delinquencyBuckets ?? DEFAULT_BUCKETS).map((b) => ({ name: b.name?.trim(), minDays: b.minDays, maxDays: b.maxDays ?? null }));
   let expectMin = 1;
   buckets.forEach((b, i) => {
     const at = `delinquencyBuckets.${i}`;
-    if (!b.name || b.name.length > 40) bad(`${at}.name`, 'A bucket needs a name of 1-40 characters');
-    if (b.minDays !== expectMin) bad(`${at}.minDays`, `Buckets must be contiguous from 1 day: expected ${expectMin}`);
+    if (!b.name || b.name.length > 40) bad(`${at}.name`);
+    if (b.minDays !== expectMin) bad(`${at}.minDays`);
     const last = i === buckets.length - 1;
-    if (last && b.maxDays !== null) bad(`${at}.maxDays`, 'The last bucket must be open-ended (no maxDays)');
-    if (!last && (!Number.isInteger(b.maxDays) || (b.maxDays as number) < b.minDays)) bad(`${at}.maxDays`, 'maxDays must be at least minDays');
+    if (last && b.maxDays !== null) bad(`${at}.maxDays`);
+    if (!last && (!Number.isInteger(b.maxDays) || (b.maxDays as number) < b.minDays)) bad(`${at}.maxDays`);
     expectMin = (b.maxDays ?? 0) + 1;
   });
-  if (buckets.length === 0) bad('delinquencyBuckets', 'At least one bucket');
-  if (new Set(buckets.map((b) => b.name)).size !== buckets.length) bad('delinquencyBuckets', 'Bucket names must be unique');
+  if (buckets.length === 0) bad('delinquencyBuckets');
+  if (new Set(buckets.map((b) => b.name)).size !== buckets.length) bad('delinquencyBuckets');
   const defaultThresholdDays = input.defaultThresholdDays ?? DEFAULT_THRESHOLD_DAYS;
-  if (!int(defaultThresholdDays, 1, 3650)) bad('defaultThresholdDays', 'Must be between 1 and 3650 days');
+  if (!int(defaultThresholdDays, 1, 3650)) bad('defaultThresholdDays');
 
   if (errors.length) return { terms: null, userErrors: errors };
   const terms: ProductTerms = {
     minAmount: minAmount!, maxAmount: maxAmount!, minTerm: input.minTerm, maxTerm: input.maxTerm,
     frequency: input.frequency, interestMethod: input.interestMethod, annualNominalRate: canon(input.annualNominalRate), dayCount,
-    graceOnPrincipal, graceOnInterest, installmentMultipleOf: multiple === null ? null : canon(multiple),
+    graceOnPrincipal, graceOnInterest, installmentMultipleOf: multiple === null ? null : fmt(multiple.trim(), units),
     fees, interestTaxRate: interestTaxRate === null ? null : canon(interestTaxRate), latePenalty, allocationOrder,
     prepaymentRule, delinquencyBuckets: buckets, defaultThresholdDays,
   };
@@ -181,7 +172,7 @@ export function normaliseTerms(input: ProductTermsInput, currency: string): { te
     try {
       generateSchedule(loanTermsOf(terms, currency, amount, n, '2026-01-15'));
     } catch (e) {
-      if (e instanceof LoanMathError) return { terms: null, userErrors: [userError(e.code === 'INVALID_FEE' ? 'INVALID_FEE' : 'INVALID_TERMS', `Terms produce no valid schedule for ${amount} over ${n} installments: ${e.message}`, 'terms')] };
+      if (e instanceof LoanMathError) return { terms: null, userErrors: [userError(e.code === 'INVALID_FEE' ? 'INVALID_FEE' : 'INVALID_TERMS', { field: 'terms' })] };
       throw e;
     }
   }
@@ -206,12 +197,31 @@ export function loanTermsOf(terms: ProductTerms, currency: string, principal: st
 export function checkLoanRequest(terms: ProductTerms, currency: string, amount: string, term: number): UserError[] {
   const errors: UserError[] = [];
   let units = 2;
-  try { units = minorUnits(currency); } catch { return [userError('INVALID_CURRENCY', `${currency} is not supported`, 'currency')]; }
-  if (typeof amount !== 'string' || !/^\d+(\.\d+)?$/.test(amount.trim()) || new D(amount).lte(0)) errors.push(userError('INVALID_AMOUNT', 'The amount must be a decimal greater than zero', 'amount'));
-  else if (new D(amount).decimalPlaces() > units) errors.push(userError('INVALID_AMOUNT', `${currency} allows at most ${units} decimals`, 'amount'));
-  else if (new D(amount).lt(terms.minAmount) || new D(amount).gt(terms.maxAmount)) errors.push(userError('AMOUNT_OUT_OF_RANGE', `The amount must be between ${terms.minAmount} and ${terms.maxAmount} ${currency}`, 'amount'));
-  if (!Number.isInteger(term) || term < terms.minTerm || term > terms.maxTerm) errors.push(userError('TERM_OUT_OF_RANGE', `The term must be between ${terms.minTerm} and ${terms.maxTerm} installments`, 'term'));
+  try { units = minorUnits(currency); } catch { return [userError('INVALID_CURRENCY', { field: 'currency' })]; }
+  if (typeof amount !== 'string' || !/^\d+(\.\d+)?$/.test(amount.trim()) || new D(amount).lte(0) || new D(amount).decimalPlaces() > units) errors.push(userError('INVALID_AMOUNT', { field: 'amount' }));
+  else if (new D(amount).lt(terms.minAmount) || new D(amount).gt(terms.maxAmount)) {
+    errors.push(userError('AMOUNT_OUT_OF_RANGE', { field: 'amount', params: { min: fmt(terms.minAmount, units), max: fmt(terms.maxAmount, units), currency } }));
+  }
+  if (!Number.isInteger(term) || term < terms.minTerm || term > terms.maxTerm) errors.push(userError('TERM_OUT_OF_RANGE', { field: 'term', params: { min: terms.minTerm, max: terms.maxTerm } }));
   return errors;
+}
+
+/** Terms as the API shows them: with their currency, every amount at the currency's minor unit. */
+export interface ProductTermsView extends ProductTerms { currency: string }
+
+/**
+ * Versions stored before amounts were kept at minor units hold e.g. "1000": the view formats every
+ * money amount (range, installment multiple, FIXED fee values) when it is read. Rates stay as
+ * entered, they are not money.
+ */
+export function termsView(terms: ProductTerms, currency: string): ProductTermsView {
+  const units = minorUnits(currency);
+  return {
+    ...terms, currency,
+    minAmount: fmt(terms.minAmount, units), maxAmount: fmt(terms.maxAmount, units),
+    installmentMultipleOf: terms.installmentMultipleOf === null ? null : fmt(terms.installmentMultipleOf, units),
+    fees: terms.fees.map((f) => (f.kind === 'FIXED' ? { ...f, value: fmt(f.value, units) } : f)),
+  };
 }
 
 /** Days of one repayment period, for PERCENT_OF_OVERDUE_PER_PERIOD penalties. */

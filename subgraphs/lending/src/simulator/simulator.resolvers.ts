@@ -1,12 +1,9 @@
-import type { LendingContext } from '../context';
-import type { SimulateInput, TenantRef } from './simulator.service';
-
-type Ctx = LendingContext;
+import type { Resolvers } from '../__generated__/graphql';
 
 /** Public: no token needed; the tenant comes from the slug or the portal's host. */
-export const simulatorResolvers = {
+export const simulatorResolvers: Resolvers = {
   Query: {
-    simulatorConfig: (_: unknown, args: { productCode: string } & TenantRef, ctx: Ctx) => ctx.services.simulator.config(args.productCode, args),
-    simulateCredit: (_: unknown, { input }: { input: SimulateInput }, ctx: Ctx) => ctx.services.simulator.simulate(input),
+    simulatorConfig: (_p, args, ctx) => ctx.services.simulator.config(args.productCode, args),
+    simulateCredit: (_p, { input }, ctx) => ctx.services.simulator.simulate(input),
   },
 };

@@ -6,30 +6,33 @@
 import { inTenantTx, type Orm } from '@imagy/platform/db';
 import { generateSchedule, LoanMathError, minorUnits, type LoanSchedule } from '../loan-math';
 import { D, fmt } from '../common/money';
-import { todayUtc, userError, type UserError } from '../common/validation';
+import type { ResolversParentTypes, SimulateCreditInput } from '../__generated__/graphql';
+import { todayUtc } from '../common/dates';
+import { fromLoanMath } from '../common/loan-math-errors';
+import { userError } from '../common/user-errors';
 import type { ProductsService, CreditProduct, ProductVersion } from '../products/products.service';
-import { checkLoanRequest, loanTermsOf } from '../products/terms';
+import { checkLoanRequest, loanTermsOf, termsView } from '../products/terms';
 import type { TenantDirectory } from '../tenants/tenants.service';
+import { readOnly } from './simulator.store';
 
 /** The tenant is named by `tenantSlug` or, for the white-label portal, by the `host` it is served on. */
 export interface TenantRef { tenantSlug?: string | null; host?: string | null }
-export interface SimulateInput extends TenantRef { productCode: string; amount: string; term: number }
 
-export interface ScheduleRowView { number: number; dueDate: string; principal: string; interest: string; fee: string; tax: string; total: string; balance: string }
+export interface ScheduleRowView { currency: string; number: number; dueDate: string; principal: string; interest: string; fee: string; tax: string; total: string; balance: string }
 export interface Simulation {
   productCode: string; productName: string; versionNumber: number; currency: string; amount: string; term: number; frequency: string;
   installment: string; netDisbursed: string; financedAmount: string; annualNominalRate: string; periodicRate: string; effectiveAnnualRate: string;
   cat: string; catExact: string; rows: ScheduleRowView[];
-  totals: { principal: string; interest: string; fees: string; taxes: string; totalCost: string; totalPayable: string };
+  totals: { currency: string; principal: string; interest: string; fees: string; taxes: string; totalCost: string; totalPayable: string };
 }
 
-export function scheduleView(s: LoanSchedule, units: number): Pick<Simulation, 'installment' | 'netDisbursed' | 'financedAmount' | 'rows' | 'totals' | 'cat' | 'catExact' | 'periodicRate' | 'effectiveAnnualRate'> {
+export function scheduleView(s: LoanSchedule, currency: string, units: number): Pick<Simulation, 'installment' | 'netDisbursed' | 'financedAmount' | 'rows' | 'totals' | 'cat' | 'catExact' | 'periodicRate' | 'effectiveAnnualRate'> {
   return {
     installment: fmt(s.installment, units), netDisbursed: fmt(s.netDisbursed, units), financedAmount: fmt(s.financedAmount, units),
     periodicRate: s.periodicRate.toDecimalPlaces(6).toString(), effectiveAnnualRate: s.effectiveAnnualRate.toDecimalPlaces(4).toString(),
     cat: s.cat.percent.toFixed(1), catExact: s.cat.exactPercent.toDecimalPlaces(6).toString(),
-    rows: s.rows.map((r) => ({ number: r.number, dueDate: r.dueDate, principal: fmt(r.principal, units), interest: fmt(r.interest, units), fee: fmt(r.fee, units), tax: fmt(r.tax, units), total: fmt(r.total, units), balance: fmt(r.balance, units) })),
-    totals: { principal: fmt(s.totals.principal, units), interest: fmt(s.totals.interest, units), fees: fmt(s.totals.fees, units), taxes: fmt(s.totals.taxes, units), totalCost: fmt(s.totals.totalCost, units), totalPayable: fmt(s.totals.totalPayable, units) },
+    rows: s.rows.map((r) => ({ currency, number: r.number, dueDate: r.dueDate, principal: fmt(r.principal, units), interest: fmt(r.interest, units), fee: fmt(r.fee, units), tax: fmt(r.tax, units), total: fmt(r.total, units), balance: fmt(r.balance, units) })),
+    totals: { currency, principal: fmt(s.totals.principal, units), interest: fmt(s.totals.interest, units), fees: fmt(s.totals.fees, units), taxes: fmt(s.totals.taxes, units), totalCost: fmt(s.totals.totalCost, units), totalPayable: fmt(s.totals.totalPayable, units) },
   };
 }
 
@@ -40,16 +43,16 @@ export class SimulatorService {
     const tenant = await this.directory.resolve(ref);
     if (!tenant || tenant.status !== 'ACTIVE' || typeof productCode !== 'string') return null;
     return inTenantTx(this.orm, { tenantId: tenant.id }, async (em) => {
-      await em.execute('set transaction read only');
+      await readOnly(em);
       return this.products.publishedByCode(em, productCode);
     });
   }
 
-  async config(productCode: string, ref: TenantRef) {
+  async config(productCode: string, ref: TenantRef): Promise<ResolversParentTypes['SimulatorConfig'] | null> {
     const found = await this.published(ref, productCode);
     if (!found) return null;
     const { product, version } = found;
-    const t = version.terms;
+    const t = termsView(version.terms, product.currency);
     return {
       productCode: product.code, productName: product.name, currency: product.currency, versionNumber: version.number,
       minAmount: t.minAmount, maxAmount: t.maxAmount, minTerm: t.minTerm, maxTerm: t.maxTerm, frequency: t.frequency,
@@ -58,10 +61,10 @@ export class SimulatorService {
     };
   }
 
-  async simulate(input: SimulateInput, today = todayUtc()): Promise<{ simulation: Simulation | null; userErrors: UserError[] }> {
-    if (!input.tenantSlug && !input.host) return { simulation: null, userErrors: [userError('TENANT_REQUIRED', 'Name the tenant by tenantSlug or host', 'tenantSlug')] };
+  async simulate(input: SimulateCreditInput, today = todayUtc()): Promise<ResolversParentTypes['SimulateCreditPayload']> {
+    if (!input.tenantSlug && !input.host) return { simulation: null, userErrors: [userError('TENANT_REQUIRED', { field: 'tenantSlug' })] };
     const found = await this.published(input, input.productCode);
-    if (!found) return { simulation: null, userErrors: [userError('PRODUCT_NOT_FOUND', 'No published product with this code for this tenant', 'productCode')] };
+    if (!found) return { simulation: null, userErrors: [userError('PRODUCT_NOT_FOUND', { field: 'productCode' })] };
     const { product, version } = found;
     const errors = checkLoanRequest(version.terms, product.currency, input.amount, input.term);
     if (errors.length) return { simulation: null, userErrors: errors };
@@ -72,12 +75,12 @@ export class SimulatorService {
         simulation: {
           productCode: product.code, productName: product.name, versionNumber: version.number, currency: product.currency,
           amount: fmt(input.amount.trim(), units), term: input.term, frequency: version.terms.frequency, annualNominalRate: version.terms.annualNominalRate,
-          ...scheduleView(schedule, units),
+          ...scheduleView(schedule, product.currency, units),
         },
         userErrors: [],
       };
     } catch (e) {
-      if (e instanceof LoanMathError) return { simulation: null, userErrors: [userError(e.code, e.message, e.field ?? null)] };
+      if (e instanceof LoanMathError) return { simulation: null, userErrors: [fromLoanMath(e)] };
       throw e;
     }
   }

@@ -1,21 +1,4 @@
-/** Input rules shared by the lending services (pure functions, no I/O). */
-export interface UserError {
-  code: string;
-  message: string;
-  field: string | null;
-}
-
-export const userError = (code: string, message: string, field: string | null = null): UserError => ({ code, message, field });
-
-/** Thrown inside a transaction to roll it back and report expected failures instead. */
-export class Rejected extends Error {
-  constructor(readonly userErrors: UserError[]) { super('rejected'); }
-}
-
-export const reject = (code: string, message: string, field: string | null = null): never => {
-  throw new Rejected([userError(code, message, field)]);
-};
-
+/** Calendar dates as YYYY-MM-DD text (pure functions, no I/O). */
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A real calendar date `YYYY-MM-DD`. */

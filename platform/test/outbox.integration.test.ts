@@ -1,0 +1,94 @@
+import crypto from 'node:crypto';
+import { createSubgraphOrm, inTenantTx, Migration, type Orm } from '../src/db';
+import { EventConsumer, Outbox, OutboxRelay, eventTablesSql, type EventEnvelope } from '../src/events';
+import { createTestBus, createTestDb, waitFor, type TestBus, type TestDb } from '../src/testing';
+import { ensureSubgraphSchema } from '../src/db/provision';
+
+class Init extends Migration {
+  async up() {
+    for (const s of eventTablesSql()) this.addSql(s);
+  }
+}
+
+describe('Outbox.publishMany on real PostgreSQL and JetStream', () => {
+  let db: TestDb;
+  let bus: TestBus;
+  let orm: Orm;
+  let relay: OutboxRelay;
+  const tenant = crypto.randomUUID();
+  const actor = { kind: 'system' as const, userId: null };
+
+  beforeAll(async () => {
+    db = await createTestDb('outboxmany');
+    bus = await createTestBus();
+    orm = await createSubgraphOrm({ adminUrl: db.adminUrl, schema: 'obtest', migrations: [{ name: 'Init', class: Init }] });
+    const { url } = await ensureSubgraphSchema(db.adminUrl, 'obtest');
+    relay = new OutboxRelay({ orm, nc: bus.nc, ns: bus.ns, schema: 'obtest', listenUrl: url });
+    await relay.start();
+  });
+  afterAll(async () => {
+    await relay.stop();
+    await orm.close(true);
+    await bus.close();
+    await db.drop();
+  });
+
+  const defaulted = (n: number) => Array.from({ length: n }, (_, i) => ({
+    data: { creditId: crypto.randomUUID(), borrowerId: crypto.randomUUID(), daysPastDue: 90 + i, businessDate: '2025-03-17', principalOutstanding: `${i}.00`, currency: 'MXN' },
+  }));
+
+  test('many events of one subject are written in one statement per chunk, signed like publish(), and each reaches a consumer once', async () => {
+    const outbox = new Outbox(bus.signer);
+    const items = defaulted(5);
+    const fixedId = crypto.randomUUID();
+    items[0] = { ...items[0]!, id: fixedId } as (typeof items)[number];
+    let statements = 0;
+    const envelopes = await inTenantTx(orm, { tenantId: tenant }, async (em) => {
+      const execute = em.execute.bind(em);
+      const counting = jest.spyOn(em, 'execute').mockImplementation(((...args: Parameters<typeof execute>) => { statements += 1; return execute(...args); }) as typeof em.execute);
+      try {
+        return await outbox.publishMany(em, 'lending.credit.defaulted', items, { tenantId: tenant, actor, requestId: 'req-1' }, 2);
+      } finally { counting.mockRestore(); }
+    });
+    expect(statements).toBe(3);
+    expect(envelopes).toHaveLength(5);
+    expect(envelopes[0]!.id).toBe(fixedId);
+    expect(new Set(envelopes.map((e) => e.id)).size).toBe(5);
+    expect(envelopes.every((e) => bus.signer.verify(e) && e.subject === 'lending.credit.defaulted' && e.tenantId === tenant && e.requestId === 'req-1')).toBe(true);
+    expect(new Set(envelopes.map((e) => e.occurredAt)).size).toBe(1);
+
+    const rows = await inTenantTx(orm, { tenantId: null }, (em) => em.execute<{ id: string; subject: string; tenant_id: string; envelope: EventEnvelope }[]>('select id, subject, tenant_id, envelope from outbox'));
+    expect(rows.map((r) => r.id).sort()).toEqual(envelopes.map((e) => e.id).sort());
+    expect(rows.every((r) => r.subject === 'lending.credit.defaulted' && r.tenant_id === tenant && bus.signer.verify(r.envelope))).toBe(true);
+    expect(rows.find((r) => r.id === fixedId)?.envelope.data).toEqual(items[0]!.data);
+
+    const seen: string[] = [];
+    const consumer = new EventConsumer({
+      orm, nc: bus.nc, ns: bus.ns, signer: bus.signer, name: 'many', domains: ['lending'], filters: ['lending.credit.defaulted'],
+      handler: async (_em, e) => { seen.push(e.id); },
+    });
+    await consumer.start();
+    try {
+      await waitFor(async () => seen.length >= 5, 15_000);
+    } finally { await consumer.stop(); }
+    expect(seen.sort()).toEqual(envelopes.map((e) => e.id).sort());
+  });
+
+  test('a rolled back transaction leaves none of the events, and an empty list sends no statement', async () => {
+    const outbox = new Outbox(bus.signer);
+    const before = await inTenantTx(orm, { tenantId: null }, (em) => em.execute<{ n: number }[]>('select count(*)::int as n from outbox'));
+    await expect(inTenantTx(orm, { tenantId: tenant }, async (em) => {
+      await outbox.publishMany(em, 'lending.credit.defaulted', defaulted(3), { tenantId: tenant, actor });
+      throw new Error('rollback');
+    })).rejects.toThrow('rollback');
+    let statements = 0;
+    const none = await inTenantTx(orm, { tenantId: tenant }, async (em) => {
+      const execute = em.execute.bind(em);
+      const counting = jest.spyOn(em, 'execute').mockImplementation(((...args: Parameters<typeof execute>) => { statements += 1; return execute(...args); }) as typeof em.execute);
+      try { return await outbox.publishMany(em, 'lending.credit.defaulted', [], { tenantId: tenant, actor }); } finally { counting.mockRestore(); }
+    });
+    expect(none).toEqual([]);
+    expect(statements).toBe(0);
+    expect(await inTenantTx(orm, { tenantId: null }, (em) => em.execute<{ n: number }[]>('select count(*)::int as n from outbox'))).toEqual(before);
+  });
+});

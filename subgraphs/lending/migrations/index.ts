@@ -1,0 +1,15 @@
+/** Lending's migrations in the order they run (app.ts passes this list to createSubgraphOrm). */
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20260201000000Init } from './Migration20260201000000Init';
+import { Migration20260401000000TenantHosts } from './Migration20260401000000TenantHosts';
+import { Migration20260601000000DelinquencyHot } from './Migration20260601000000DelinquencyHot';
+import { Migration20260701000000PenaltyTotals } from './Migration20260701000000PenaltyTotals';
+import { Migration20260801000000UsersAndBookingKeys } from './Migration20260801000000UsersAndBookingKeys';
+
+export const lendingMigrations: MigrationObject[] = [
+  { name: 'Migration20260201000000Init', class: Migration20260201000000Init },
+  { name: 'Migration20260401000000TenantHosts', class: Migration20260401000000TenantHosts },
+  { name: 'Migration20260601000000DelinquencyHot', class: Migration20260601000000DelinquencyHot },
+  { name: 'Migration20260701000000PenaltyTotals', class: Migration20260701000000PenaltyTotals },
+  { name: 'Migration20260801000000UsersAndBookingKeys', class: Migration20260801000000UsersAndBookingKeys },
+];
