@@ -13,8 +13,8 @@ import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platfo
 import { Outbox, OutboxRelay, wireSubject, type EventEnvelope, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
 import { logger } from '@imagy/platform/logger';
 import { buildCaller, mergeResolvers, natsReadiness, startSubgraph, type Caller } from '@imagy/platform/server';
-import { migrations as initMigrations } from '../migrations/Migration20260101000000Init';
-import { apiKeyMigrations } from '../migrations/Migration20260301000000ApiKeys';
+import { migrations } from '../migrations';
+import { entities } from './entities';
 import { apiKeyResolvers } from './api-keys/api-keys.resolvers';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { EXCHANGE_PATH, exchangeRoute } from './api-keys/api-keys.exchange';
@@ -32,7 +32,7 @@ import { messagesEs } from './i18n/es';
 
 export const SCHEMA = 'identity';
 
-export const migrations = [...initMigrations, ...apiKeyMigrations];
+export { migrations };
 
 export interface IdentityOptions {
   /** Admin (provisioning) database URL; the app itself connects as role `imagy_identity`. */
@@ -67,7 +67,7 @@ export const typeDefs = parse(fs.readFileSync(path.join(__dirname, '..', 'schema
 export const resolvers = mergeResolvers(tenantResolvers, userResolvers, authResolvers, apiKeyResolvers);
 
 export async function startIdentity(options: IdentityOptions): Promise<RunningIdentity> {
-  const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, migrations, poolMax: options.poolMax });
+  const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, entities, migrations, poolMax: options.poolMax });
   const { url: listenUrl } = await ensureSubgraphSchema(options.adminUrl, SCHEMA);
   const outbox = new Outbox(options.signer);
   const tenants = new TenantsService(orm, outbox);

@@ -13,10 +13,11 @@ import { signToken, type SigningKey } from '@imagy/platform/auth';
 import { inPlatformTx, inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { EventActor, Outbox, PublishMeta } from '@imagy/platform/events';
 import type { Caller } from '@imagy/platform/server';
-import { iso } from '../common/sql';
-import { normaliseEmail, userError, type UserError } from '../common/validation';
+import { userError, type UserError } from '../common/user-error';
 import type { TenantsService } from '../tenants/tenants.service';
-import { toUser, USER_COLUMNS, type User, type UserRow } from '../users/users.service';
+import { normaliseEmail } from '../users/users.rules';
+import { usersStore, type User } from '../users/users.store';
+import { loginStore, refreshTokensStore } from './auth.store';
 import { verifyAgainstDummy, verifyPassword } from './passwords';
 import { scopesFor } from './scopes';
 
@@ -54,14 +55,6 @@ const REFRESH_TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 export const hashRefreshToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
-interface LoginRow {
-  id: string; email: string; password_hash: string; status: string; failed_logins: number; locked: boolean; locked_until: string | null;
-}
-
-interface RefreshRow {
-  id: string; user_id: string; family_id: string; revoked_at: string | null; revoke_reason: string | null; expired: boolean;
-}
-
 export class AuthService {
   private readonly accessTtl: number;
   private readonly refreshTtl: number;
@@ -87,11 +80,7 @@ export class AuthService {
     const client = { ip: caller.ip, userAgent: caller.userAgent };
 
     return inTenantTx(this.orm, { tenantId: tenant.id }, async (em) => {
-      const [row] = await em.execute<LoginRow[]>(
-        `select id, email, password_hash, status, failed_logins, coalesce(locked_until > now(), false) as locked, ${iso('locked_until')} as locked_until
-           from users where email = ? for update`,
-        [email],
-      );
+      const row = await loginStore.lockByEmail(em, email);
       if (tenant.status !== 'ACTIVE') {
         await verifyAgainstDummy(input.password);
         await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row?.id ?? null, reason: 'DISABLED', ...client }, meta);
@@ -113,21 +102,18 @@ export class AuthService {
         const failed = row.failed_logins + 1;
         await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row.id, reason: 'BAD_CREDENTIALS', ...client }, meta);
         if (failed >= this.maxFailed) {
-          const [locked] = await em.execute<{ until: string }[]>(
-            `update users set failed_logins = 0, locked_until = now() + make_interval(mins => ?) where id = ? returning ${iso('locked_until')} as until`,
-            [this.lockMinutes, row.id],
-          );
-          await this.outbox.publish(em, 'identity.user.locked', { userId: row.id, email, until: locked!.until }, meta);
+          const until = await loginStore.lockFor(em, row.id, this.lockMinutes);
+          await this.outbox.publish(em, 'identity.user.locked', { userId: row.id, email, until }, meta);
           return failure(ACCOUNT_LOCKED);
         }
-        await em.execute('update users set failed_logins = ? where id = ?', [failed, row.id]);
+        await loginStore.setFailedLogins(em, row.id, failed);
         return failure(INVALID_CREDENTIALS);
       }
       if (row.status !== 'ACTIVE') {
         await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row.id, reason: 'DISABLED', ...client }, meta);
         return failure(INVALID_CREDENTIALS);
       }
-      await em.execute(`update users set failed_logins = 0, locked_until = null, last_login_at = date_trunc('milliseconds', clock_timestamp()) where id = ?`, [row.id]);
+      await loginStore.recordSuccess(em, row.id);
       const session = await this.issue(em, tenant.id, row.id, crypto.randomUUID());
       await this.outbox.publish(em, 'identity.user.login_succeeded', { userId: row.id, email, ...client }, meta);
       return session;
@@ -141,15 +127,12 @@ export class AuthService {
     if (!tenant) return failure(INVALID_REFRESH);
 
     return inTenantTx(this.orm, { tenantId }, async (em) => {
-      const [row] = await em.execute<RefreshRow[]>(
-        `select id, user_id, family_id, revoked_at, revoke_reason, expires_at <= now() as expired from refresh_tokens where token_hash = ? for update`,
-        [hashRefreshToken(refreshToken)],
-      );
+      const row = await refreshTokensStore.lockByHash(em, hashRefreshToken(refreshToken));
       if (!row) return failure(INVALID_REFRESH);
       if (row.revoked_at) {
         // A token already exchanged is being presented again: either the client or a thief holds a
         // copy. We cannot tell which, so the whole session (every token of the family) ends.
-        const revoked = await this.revokeFamily(em, row.family_id, 'REUSE_DETECTED');
+        const revoked = await refreshTokensStore.revokeFamily(em, row.family_id, 'REUSE_DETECTED');
         if (row.revoke_reason === 'ROTATED' || revoked > 0) {
           await this.outbox.publish(em, 'identity.user.refresh_token_reused', { userId: row.user_id, familyId: row.family_id, ip: caller.ip, userAgent: caller.userAgent }, {
             tenantId, actor: { kind: 'anonymous', userId: null, ip: caller.ip, userAgent: caller.userAgent }, requestId: caller.requestId,
@@ -158,16 +141,16 @@ export class AuthService {
         return failure(INVALID_REFRESH);
       }
       if (row.expired) {
-        await em.execute(`update refresh_tokens set revoked_at = clock_timestamp(), revoke_reason = 'EXPIRED' where id = ?`, [row.id]);
+        await refreshTokensStore.markExpired(em, row.id);
         return failure(INVALID_REFRESH);
       }
-      const [user] = await em.execute<{ status: string }[]>('select status from users where id = ?', [row.user_id]);
-      if (!user || user.status !== 'ACTIVE' || tenant.status !== 'ACTIVE') {
-        await this.revokeFamily(em, row.family_id, 'USER_INACTIVE');
-        return failure(user && tenant.status !== 'ACTIVE' ? TENANT_SUSPENDED : INVALID_REFRESH);
+      const status = await loginStore.statusOf(em, row.user_id);
+      if (status !== 'ACTIVE' || tenant.status !== 'ACTIVE') {
+        await refreshTokensStore.revokeFamily(em, row.family_id, 'USER_INACTIVE');
+        return failure(status && tenant.status !== 'ACTIVE' ? TENANT_SUSPENDED : INVALID_REFRESH);
       }
       const session = await this.issue(em, tenantId, row.user_id, row.family_id);
-      await em.execute(`update refresh_tokens set revoked_at = clock_timestamp(), revoke_reason = 'ROTATED', replaced_by = ? where id = ?`, [session.refreshTokenId, row.id]);
+      await refreshTokensStore.markRotated(em, row.id, session.refreshTokenId);
       return session;
     });
   }
@@ -176,12 +159,9 @@ export class AuthService {
     const tenantId = REFRESH_TOKEN.exec(refreshToken)?.[1];
     if (!tenantId || !isUuid(tenantId)) return { success: false, userErrors: [INVALID_REFRESH] };
     return inTenantTx(this.orm, { tenantId }, async (em) => {
-      const [row] = await em.execute<RefreshRow[]>(
-        `select id, user_id, family_id, revoked_at, revoke_reason, false as expired from refresh_tokens where token_hash = ? for update`,
-        [hashRefreshToken(refreshToken)],
-      );
+      const row = await refreshTokensStore.lockByHash(em, hashRefreshToken(refreshToken));
       if (!row) return { success: false, userErrors: [INVALID_REFRESH] };
-      const revoked = await this.revokeFamily(em, row.family_id, 'LOGOUT');
+      const revoked = await refreshTokensStore.revokeFamily(em, row.family_id, 'LOGOUT');
       if (revoked > 0) {
         await this.outbox.publish(em, 'identity.user.logged_out', { userId: row.user_id }, {
           tenantId, actor: { kind: 'user', userId: row.user_id, ip: caller.ip, userAgent: caller.userAgent }, requestId: caller.requestId,
@@ -193,8 +173,7 @@ export class AuthService {
 
   /** Mints an access token and a new refresh token of `familyId` for an active user. */
   private async issue(em: Em, tenantId: string, userId: string, familyId: string): Promise<SessionPayload & { refreshTokenId: string }> {
-    const [userRow] = await em.execute<UserRow[]>(`select ${USER_COLUMNS} from users u where u.id = ?`, [userId]);
-    const user = toUser(userRow!);
+    const user = (await usersStore.byId(em, userId))!;
     const scope = scopesFor(user.roles);
     const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + this.accessTtl * 1000);
     const accessToken = await signToken(this.options.signingKey, { sub: user.id, tid: tenantId, roles: user.roles, scope: scope || undefined }, {
@@ -202,18 +181,7 @@ export class AuthService {
     });
     const refreshToken = `${tenantId}.${crypto.randomBytes(32).toString('base64url')}`;
     const refreshTokenId = crypto.randomUUID();
-    await em.execute(
-      `insert into refresh_tokens (id, tenant_id, user_id, family_id, token_hash, expires_at) values (?, ?, ?, ?, ?, clock_timestamp() + make_interval(secs => ?))`,
-      [refreshTokenId, tenantId, userId, familyId, hashRefreshToken(refreshToken), this.refreshTtl],
-    );
+    await refreshTokensStore.insert(em, { id: refreshTokenId, tenantId, userId, familyId, tokenHash: hashRefreshToken(refreshToken), ttlSeconds: this.refreshTtl });
     return { accessToken, refreshToken, expiresAt: expiresAt.toISOString(), user, userErrors: [], refreshTokenId };
-  }
-
-  private async revokeFamily(em: Em, familyId: string, reason: string): Promise<number> {
-    const rows = await em.execute<{ id: string }[]>(
-      `update refresh_tokens set revoked_at = clock_timestamp(), revoke_reason = ? where family_id = ? and revoked_at is null returning id`,
-      [reason, familyId],
-    );
-    return rows.length;
   }
 }

@@ -7,7 +7,7 @@ import { ROLES } from '@imagy/platform/auth';
 import { inPlatformTx, inTenantTx, type Orm } from '@imagy/platform/db';
 import type { Outbox, PublishMeta } from '@imagy/platform/events';
 import { isProduction } from '@imagy/platform/config';
-import { passwordProblem } from '../common/validation';
+import { passwordProblem } from '../users/users.rules';
 import { TenantsService } from '../tenants/tenants.service';
 import { UsersService } from '../users/users.service';
 
