@@ -14,10 +14,11 @@ import { inPlatformTx, inTenantTx, isUuid, type Em, type Orm } from '@imagy/plat
 import type { EventActor, Outbox, PublishMeta } from '@imagy/platform/events';
 import type { Caller } from '@imagy/platform/server';
 import { userError, type UserError } from '../common/user-error';
-import type { TenantsService } from '../tenants/tenants.service';
+import type { Tenant, TenantsService } from '../tenants/tenants.service';
 import { normaliseEmail } from '../users/users.rules';
 import { usersStore, type User } from '../users/users.store';
-import { loginStore, refreshTokensStore } from './auth.store';
+import { loginStore, refreshTokensStore, throttleStore, type AddressReservation } from './auth.store';
+import { accountKey, addressKey, DEFAULT_LIMITS, type ThrottleLimits } from './throttle.rules';
 import { verifyAgainstDummy, verifyPassword } from './passwords';
 import { scopesFor } from './scopes';
 
@@ -27,8 +28,8 @@ export interface AuthServiceOptions {
   audience: string;
   accessTtlSeconds?: number;
   refreshTtlSeconds?: number;
-  maxFailedLogins?: number;
-  lockMinutes?: number;
+  /** Login throttling numbers (defaults in throttle.rules.ts, documented in the README). */
+  limits?: Partial<ThrottleLimits>;
 }
 
 export interface SessionPayload {
@@ -46,6 +47,7 @@ export interface LogoutPayload {
 
 const INVALID_CREDENTIALS = userError('INVALID_CREDENTIALS', 'The email or the password is not correct');
 const ACCOUNT_LOCKED = userError('ACCOUNT_LOCKED', 'Too many failed sign-in attempts; the account is locked for a while');
+const TOO_MANY_ATTEMPTS = userError('TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts from this network address; try again later');
 const TENANT_SUSPENDED = userError('TENANT_SUSPENDED', 'This organisation is suspended');
 const INVALID_REFRESH = userError('INVALID_REFRESH_TOKEN', 'The session has ended; sign in again', 'refreshToken');
 
@@ -58,19 +60,33 @@ export const hashRefreshToken = (token: string) => crypto.createHash('sha256').u
 export class AuthService {
   private readonly accessTtl: number;
   private readonly refreshTtl: number;
-  private readonly maxFailed: number;
-  private readonly lockMinutes: number;
+  private readonly limits: ThrottleLimits;
 
   constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly tenants: TenantsService, private readonly options: AuthServiceOptions) {
     this.accessTtl = options.accessTtlSeconds ?? 15 * 60;
     this.refreshTtl = options.refreshTtlSeconds ?? 7 * 24 * 3600;
-    this.maxFailed = options.maxFailedLogins ?? 5;
-    this.lockMinutes = options.lockMinutes ?? 15;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
   }
 
+  /**
+   * Password sign-in. Every way it can fail for a given e-mail costs one scrypt verification
+   * (against the user's hash or a dummy one) and answers exactly as for any other e-mail: an unknown
+   * e-mail, a wrong password and a disabled user get INVALID_CREDENTIALS, and five failures lock
+   * the (tenant, e-mail) key whether or not a user has that e-mail, so neither the answers nor
+   * their timing reveal which e-mails are registered. Only a throttled client address is refused
+   * before any password work (TOO_MANY_ATTEMPTS), which says nothing about the e-mail either.
+   */
   async login(caller: Caller, input: { tenantSlug: string; email: string; password: string }): Promise<SessionPayload> {
     const email = normaliseEmail(input.email);
-    const tenant = await inPlatformTx(this.orm, (em) => this.tenants.bySlug(em, input.tenantSlug));
+    const address = addressKey(caller.ip);
+    const { limits } = this;
+    const [reservation, tenant] = await inPlatformTx(this.orm, async (em): Promise<[AddressReservation, Tenant | null]> => [
+      await throttleStore.reserveAddress(em, address, limits.addressMaxFailures, limits.addressWindowSeconds),
+      await this.tenants.bySlug(em, input.tenantSlug),
+    ]);
+    if (!reservation.allowed) return failure(TOO_MANY_ATTEMPTS);
+    // Takes the attempt back from the address's count: it was no failed guess.
+    const release = () => inPlatformTx(this.orm, (em) => throttleStore.releaseAddress(em, address, reservation.stamp));
     if (!tenant) {
       await verifyAgainstDummy(input.password);
       return failure(INVALID_CREDENTIALS);
@@ -78,46 +94,41 @@ export class AuthService {
     const anonymous: EventActor = { kind: 'anonymous', userId: null, ip: caller.ip, userAgent: caller.userAgent };
     const meta: PublishMeta = { tenantId: tenant.id, actor: anonymous, requestId: caller.requestId };
     const client = { ip: caller.ip, userAgent: caller.userAgent };
+    const account = accountKey(email);
 
-    return inTenantTx(this.orm, { tenantId: tenant.id }, async (em) => {
-      const row = await loginStore.lockByEmail(em, email);
+    const outcome = await inTenantTx(this.orm, { tenantId: tenant.id }, async (em): Promise<{ payload: SessionPayload; guessed: boolean }> => {
       if (tenant.status !== 'ACTIVE') {
         await verifyAgainstDummy(input.password);
+        const row = await loginStore.lockByEmail(em, email);
         await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row?.id ?? null, reason: 'DISABLED', ...client }, meta);
-        return failure(TENANT_SUSPENDED);
+        return { payload: failure(TENANT_SUSPENDED), guessed: false };
       }
-      if (!row) {
-        // Same work and same answer as a wrong password: the response does not reveal the email is unknown.
+      // Attempts on one (tenant, e-mail) queue here, registered or not, so a burst cannot outrun the lock.
+      const { locked } = await throttleStore.lockAccount(em, tenant.id, account);
+      const row = await loginStore.lockByEmail(em, email);
+      if (locked) {
         await verifyAgainstDummy(input.password);
-        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: null, reason: 'BAD_CREDENTIALS', ...client }, meta);
-        return failure(INVALID_CREDENTIALS);
+        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row?.id ?? null, reason: 'LOCKED', ...client }, meta);
+        return { payload: failure(ACCOUNT_LOCKED), guessed: true };
       }
-      if (row.locked) {
-        await verifyAgainstDummy(input.password);
-        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row.id, reason: 'LOCKED', ...client }, meta);
-        return failure(ACCOUNT_LOCKED);
+      const ok = row ? await verifyPassword(input.password, row.password_hash) : await verifyAgainstDummy(input.password);
+      if (!row || !ok || row.status !== 'ACTIVE') {
+        const reason = row && ok ? 'DISABLED' : 'BAD_CREDENTIALS';
+        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row?.id ?? null, reason, ...client }, meta);
+        const lockedUntil = await throttleStore.recordAccountFailure(em, tenant.id, account, limits.accountMaxFailures, limits.accountWindowSeconds, limits.lockSeconds);
+        if (!lockedUntil) return { payload: failure(INVALID_CREDENTIALS), guessed: true };
+        await loginStore.showLock(em, email, lockedUntil);
+        if (row) await this.outbox.publish(em, 'identity.user.locked', { userId: row.id, email, until: lockedUntil }, meta);
+        return { payload: failure(ACCOUNT_LOCKED), guessed: true };
       }
-      const ok = await verifyPassword(input.password, row.password_hash);
-      if (!ok) {
-        const failed = row.failed_logins + 1;
-        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row.id, reason: 'BAD_CREDENTIALS', ...client }, meta);
-        if (failed >= this.maxFailed) {
-          const until = await loginStore.lockFor(em, row.id, this.lockMinutes);
-          await this.outbox.publish(em, 'identity.user.locked', { userId: row.id, email, until }, meta);
-          return failure(ACCOUNT_LOCKED);
-        }
-        await loginStore.setFailedLogins(em, row.id, failed);
-        return failure(INVALID_CREDENTIALS);
-      }
-      if (row.status !== 'ACTIVE') {
-        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row.id, reason: 'DISABLED', ...client }, meta);
-        return failure(INVALID_CREDENTIALS);
-      }
+      await throttleStore.clearAccount(em, tenant.id, account);
       await loginStore.recordSuccess(em, row.id);
       const session = await this.issue(em, tenant.id, row.id, crypto.randomUUID());
       await this.outbox.publish(em, 'identity.user.login_succeeded', { userId: row.id, email, ...client }, meta);
-      return session;
+      return { payload: session, guessed: false };
     });
+    if (!outcome.guessed) await release();
+    return outcome.payload;
   }
 
   async refresh(caller: Caller, refreshToken: string): Promise<SessionPayload> {

@@ -4,6 +4,7 @@ import type { Catalogue } from '@imagy/platform/i18n';
 export const messagesEs: Catalogue = {
   INVALID_CREDENTIALS: 'Correo o contraseña incorrectos.',
   ACCOUNT_LOCKED: 'La cuenta está bloqueada temporalmente por intentos fallidos. Intente más tarde.',
+  TOO_MANY_ATTEMPTS: 'Demasiados intentos fallidos de inicio de sesión desde esta dirección de red. Intente más tarde.',
   TENANT_SUSPENDED: 'La institución está suspendida.',
   USER_DISABLED: 'El usuario está deshabilitado.',
   USER_INACTIVE: 'El usuario no está activo.',

@@ -13,7 +13,8 @@ import { keysetAfter } from '../common/keyset';
 import { isUniqueViolation } from '../common/sql';
 import { Rejected, userError, type UserError } from '../common/user-error';
 import { hashPassword } from '../auth/passwords';
-import { refreshTokensStore } from '../auth/auth.store';
+import { refreshTokensStore, throttleStore } from '../auth/auth.store';
+import { accountKey } from '../auth/throttle.rules';
 import type { TenantsService } from '../tenants/tenants.service';
 import { PLATFORM_ROLES, TENANT_ROLES, USER_READERS } from './roles';
 import { isE164, isEmail, MAX_DISPLAY_NAME_LENGTH, normaliseEmail, normalisePhone, passwordProblem } from './users.rules';
@@ -193,6 +194,8 @@ export class UsersService {
       if (user.status === 'DISABLED' || changes.includes('password')) {
         await refreshTokensStore.revokeAllOfUser(em, id, user.status === 'DISABLED' ? 'USER_DISABLED' : 'PASSWORD_CHANGED');
       }
+      // A new password set by an admin lifts the sign-in lock of the user's e-mail.
+      if (changes.includes('password')) await throttleStore.clearAccount(em, tenantId, accountKey(user.email));
       await this.outbox.publish(em, 'identity.user.updated', { userId: id, changes }, { tenantId, actor: actorOf(caller), requestId: caller.requestId });
       return user;
     });

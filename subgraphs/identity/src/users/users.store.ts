@@ -43,7 +43,6 @@ export const UserEntity = defineEntity({
     status: p.text().$type<UserStatus>(),
     // Not selected by ordinary reads: only written here, and verified by the login path (auth.store).
     passwordHash: p.text().lazy(true, false),
-    failedLogins: p.integer().default(0),
     lockedUntil: p.datetime().nullable(),
     lastLoginAt: p.datetime().nullable(),
     createdAt: p.datetime().defaultRaw(NOW_MS),
@@ -86,7 +85,7 @@ export interface UserChanges {
   displayName?: string;
   roles?: string[];
   status?: UserStatus;
-  /** A new password also clears the failure count and any lock. */
+  /** A new password also lifts a lock shown on the user (the service clears the throttle's). */
   passwordHash?: string;
 }
 
@@ -138,7 +137,6 @@ export const usersStore = {
     em.assign(record, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
     if (passwordHash !== undefined) {
       record.passwordHash = passwordHash;
-      record.failedLogins = 0;
       record.lockedUntil = null;
     }
     record.updatedAt = new Date();
