@@ -12,23 +12,21 @@ import { jwksOf, type SigningKey, type TokenVerifier } from '@imagy/platform/aut
 import { createSubgraphOrm, ensureSubgraphSchema, type Orm } from '@imagy/platform/db';
 import { Outbox, OutboxRelay, wireSubject, type EventEnvelope, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
 import { logger } from '@imagy/platform/logger';
-import { buildCaller, mergeResolvers, natsReadiness, startSubgraph, type Caller } from '@imagy/platform/server';
+import { buildCaller, natsReadiness, startSubgraph, type Caller } from '@imagy/platform/server';
 import { migrations } from '../migrations';
 import { entities } from './entities';
-import { apiKeyResolvers } from './api-keys/api-keys.resolvers';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { EXCHANGE_PATH, exchangeRoute } from './api-keys/api-keys.exchange';
 import { AuthService } from './auth/auth.service';
-import { authResolvers } from './auth/auth.resolvers';
 import type { IdentityExtra, IdentityServices } from './context';
 import { seedDemo } from './seed/seed.service';
 import { createTenantLoaders } from './tenants/tenants.loaders';
-import { tenantResolvers } from './tenants/tenants.resolvers';
 import { TenantsService } from './tenants/tenants.service';
 import { createUserLoaders } from './users/users.loaders';
-import { userResolvers } from './users/users.resolvers';
 import { UsersService } from './users/users.service';
+import { localePlugin } from '@imagy/platform/graphql';
 import { messagesEs } from './i18n/es';
+import { resolvers } from './resolvers';
 
 export const SCHEMA = 'identity';
 
@@ -64,7 +62,7 @@ export interface RunningIdentity {
 export const typeDefs = parse(fs.readFileSync(path.join(__dirname, '..', 'schema.graphql'), 'utf8'));
 
 
-export const resolvers = mergeResolvers(tenantResolvers, userResolvers, authResolvers, apiKeyResolvers);
+export { resolvers };
 
 export async function startIdentity(options: IdentityOptions): Promise<RunningIdentity> {
   const orm = await createSubgraphOrm({ adminUrl: options.adminUrl, schema: SCHEMA, entities, migrations, poolMax: options.poolMax });
@@ -98,7 +96,9 @@ export async function startIdentity(options: IdentityOptions): Promise<RunningId
       port: options.port,
       host: options.host,
       typeDefs,
-      resolvers: resolvers as never,
+      resolvers,
+      // Sets context.locale from Accept-Language: UserError.message renders templates with params in it.
+      plugins: [localePlugin()],
       verifier: options.verifier,
       orm,
       readiness: [natsReadiness(options.nc)],

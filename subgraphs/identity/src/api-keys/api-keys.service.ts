@@ -13,29 +13,18 @@ import type { EventEnvelope, Outbox } from '@imagy/platform/events';
 import { NotFoundError, pageSize, requireRole, toConnection, type Connection } from '@imagy/platform/server';
 import { actorOf, type Caller } from '@imagy/platform/server';
 import { keysetAfter } from '../common/keyset';
-import { userError, type UserError } from '../common/user-error';
+import { userError, type Payload, type UserError } from '../common/user-error';
+import type { CreateApiKeyInput, RotateApiKeyInput } from '../__generated__/graphql';
 import {
-  API_KEY_SCOPES, checkScopes, hashSecret, isPlan, MAX_OVERLAP_MINUTES, newKey, parseKey, PLAN_RPM, sameHash, tokenTtlSeconds,
+  API_KEY_SCOPES, checkScopes, hashSecret, isPlan, MAX_NAME_LENGTH, MAX_OVERLAP_MINUTES, newKey, parseKey, PLAN_RPM, sameHash, tokenTtlSeconds,
   type ApiKeyPlan,
 } from './api-keys.rules';
 import { apiKeysStore, statusOf, toApiKey, type ApiKey } from './api-keys.store';
 
 export type { ApiKey, ApiKeyStatus } from './api-keys.store';
 
-export interface CreateApiKeyInput {
-  name: string;
-  scopes: string[];
-  plan?: ApiKeyPlan | null;
-  expiresAt?: string | null;
-}
-
-export interface ApiKeyPayload {
-  apiKey: ApiKey | null;
-  /** `imk_<prefix>_<secret>`: returned once, never stored. */
-  secret?: string | null;
-  previous?: ApiKey | null;
-  userErrors: UserError[];
-}
+/** `secret` (`imk_<prefix>_<secret>`) is returned once, never stored; `previous` is the rotated key. */
+export type ApiKeyPayload = Payload<{ apiKey: ApiKey | null; secret?: string | null; previous?: ApiKey | null }>;
 
 export interface ExchangeResult {
   accessToken: string;
@@ -89,16 +78,15 @@ export class ApiKeysService {
     const auth = requireRole(caller.auth, ...ADMIN);
     const errors: UserError[] = [];
     const name = input.name.trim();
-    if (name.length < 1 || name.length > 100) errors.push(userError('INVALID_NAME', 'The name must have 1 to 100 characters', 'name'));
+    if (name.length < 1 || name.length > MAX_NAME_LENGTH) errors.push(userError('INVALID_NAME', { field: 'name', params: { max: MAX_NAME_LENGTH } }));
     const { scopes, unknown } = checkScopes(input.scopes);
-    if (unknown.length) errors.push(userError('INVALID_SCOPE', `Unknown scopes ${unknown.join(', ')}; allowed: ${API_KEY_SCOPES.join(', ')}`, 'scopes'));
-    else if (scopes.length === 0) errors.push(userError('INVALID_SCOPE', 'A key needs at least one scope', 'scopes'));
+    if (unknown.length || scopes.length === 0) errors.push(userError('INVALID_SCOPE', { field: 'scopes', params: { allowed: API_KEY_SCOPES.join(', ') } }));
     const plan = input.plan ?? 'STANDARD';
-    if (!isPlan(plan)) errors.push(userError('INVALID_PLAN', 'The plan must be FREE, STANDARD or ENTERPRISE', 'plan'));
+    if (!isPlan(plan)) errors.push(userError('INVALID_PLAN', { field: 'plan' }));
     let expiresAt: Date | null = null;
     if (input.expiresAt != null) {
       const t = Date.parse(input.expiresAt);
-      if (Number.isNaN(t) || t <= Date.now()) errors.push(userError('INVALID_EXPIRY', 'The expiry must be a future instant', 'expiresAt'));
+      if (Number.isNaN(t) || t <= Date.now()) errors.push(userError('INVALID_EXPIRY', { field: 'expiresAt' }));
       else expiresAt = new Date(t);
     }
     if (errors.length) return { apiKey: null, secret: null, userErrors: errors };
@@ -116,12 +104,12 @@ export class ApiKeysService {
    * Creates a successor with the same name, scopes, plan and expiry; the old key keeps working for
    * `overlapMinutes` (0 = stops now), so integrators can roll the secret out without downtime.
    */
-  async rotate(caller: Caller, input: { id: string; overlapMinutes?: number | null }): Promise<ApiKeyPayload> {
+  async rotate(caller: Caller, input: RotateApiKeyInput): Promise<ApiKeyPayload> {
     const auth = requireRole(caller.auth, ...ADMIN);
     if (!isUuid(input.id)) throw new NotFoundError('API key not found');
     const overlap = input.overlapMinutes ?? 60;
     if (!Number.isInteger(overlap) || overlap < 0 || overlap > MAX_OVERLAP_MINUTES) {
-      return { apiKey: null, secret: null, userErrors: [userError('INVALID_OVERLAP', `The overlap must be 0 to ${MAX_OVERLAP_MINUTES} minutes`, 'overlapMinutes')] };
+      return { apiKey: null, secret: null, userErrors: [userError('INVALID_OVERLAP', { field: 'overlapMinutes', params: { max: MAX_OVERLAP_MINUTES } })] };
     }
     const published: EventEnvelope[] = [];
     const payload = await inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em): Promise<ApiKeyPayload> => {
@@ -130,7 +118,7 @@ export class ApiKeysService {
       const status = statusOf(old);
       const refused = { REVOKED: 'KEY_REVOKED', EXPIRED: 'KEY_EXPIRED', ROTATING: 'ALREADY_ROTATED', ROTATED: 'ALREADY_ROTATED' } as const;
       if (status !== 'ACTIVE') {
-        return { apiKey: null, secret: null, userErrors: [userError(refused[status], `This key cannot be rotated (${status.toLowerCase()})`, 'id')] };
+        return { apiKey: null, secret: null, userErrors: [userError(refused[status], { field: 'id' })] };
       }
       const created = await this.insertKey(em, auth.tenantId, {
         name: old.name, scopes: old.scopes, plan: old.plan, expiresAt: old.expiresAt ?? null, createdBy: auth.userId, rotatedFrom: old.id,

@@ -9,9 +9,8 @@
  * the caller's tenant-scoped transaction.
  */
 import { defineEntity, LockMode, type InferEntity } from '@mikro-orm/core';
-import type { Em } from '@imagy/platform/db';
+import { iso, type Em } from '@imagy/platform/db';
 import { afterKey, type KeysetPosition } from '../common/keyset';
-import { iso } from '../common/sql';
 import type { ApiKeyPlan } from './api-keys.rules';
 
 export type ApiKeyStatus = 'ACTIVE' | 'ROTATING' | 'ROTATED' | 'EXPIRED' | 'REVOKED';

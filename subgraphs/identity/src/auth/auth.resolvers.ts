@@ -1,8 +1,6 @@
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { BadInputError } from '@imagy/platform/server';
-import type { IdentityContext } from '../context';
-
-type Ctx = IdentityContext;
+import type { Resolvers } from '../__generated__/graphql';
 
 /**
  * Root `login` fields of the operation, aliases and fragments included. More than one is refused:
@@ -27,14 +25,14 @@ export function loginFieldsIn(info: Pick<GraphQLResolveInfo, 'operation' | 'frag
 
 export const MAX_LOGINS_PER_OPERATION = 1;
 
-export const authResolvers = {
+export const authResolvers: Resolvers = {
   Mutation: {
-    login: (_: unknown, { input }: { input: { tenantSlug: string; email: string; password: string } }, ctx: Ctx, info: GraphQLResolveInfo) => {
+    login: (_p, { input }, ctx, info) => {
       // Refused before any attempt is counted or any password is checked.
       if (loginFieldsIn(info) > MAX_LOGINS_PER_OPERATION) throw new BadInputError('An operation may contain at most one login field', 'login');
       return ctx.services.auth.login(ctx.caller, input);
     },
-    refreshToken: (_: unknown, { input }: { input: { refreshToken: string } }, ctx: Ctx) => ctx.services.auth.refresh(ctx.caller, input.refreshToken),
-    logout: (_: unknown, { input }: { input: { refreshToken: string } }, ctx: Ctx) => ctx.services.auth.logout(ctx.caller, input.refreshToken),
+    refreshToken: (_p, { input }, ctx) => ctx.services.auth.refresh(ctx.caller, input.refreshToken),
+    logout: (_p, { input }, ctx) => ctx.services.auth.logout(ctx.caller, input.refreshToken),
   },
 };

@@ -13,7 +13,7 @@ import { signToken, type SigningKey } from '@imagy/platform/auth';
 import { inPlatformTx, inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { EventActor, Outbox, PublishMeta } from '@imagy/platform/events';
 import type { Caller } from '@imagy/platform/server';
-import { userError, type UserError } from '../common/user-error';
+import { userError, type Payload, type UserError } from '../common/user-error';
 import type { Tenant, TenantsService } from '../tenants/tenants.service';
 import { normaliseEmail } from '../users/users.rules';
 import { usersStore, type User } from '../users/users.store';
@@ -32,24 +32,15 @@ export interface AuthServiceOptions {
   limits?: Partial<ThrottleLimits>;
 }
 
-export interface SessionPayload {
-  accessToken: string | null;
-  refreshToken: string | null;
-  expiresAt: string | null;
-  user: User | null;
-  userErrors: UserError[];
-}
+export type SessionPayload = Payload<{ accessToken: string | null; refreshToken: string | null; expiresAt: string | null; user: User | null }>;
 
-export interface LogoutPayload {
-  success: boolean;
-  userErrors: UserError[];
-}
+export type LogoutPayload = Payload<{ success: boolean }>;
 
-const INVALID_CREDENTIALS = userError('INVALID_CREDENTIALS', 'The email or the password is not correct');
-const ACCOUNT_LOCKED = userError('ACCOUNT_LOCKED', 'Too many failed sign-in attempts; the account is locked for a while');
-const TOO_MANY_ATTEMPTS = userError('TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts from this network address; try again later');
-const TENANT_SUSPENDED = userError('TENANT_SUSPENDED', 'This organisation is suspended');
-const INVALID_REFRESH = userError('INVALID_REFRESH_TOKEN', 'The session has ended; sign in again', 'refreshToken');
+const INVALID_CREDENTIALS = userError('INVALID_CREDENTIALS');
+const ACCOUNT_LOCKED = userError('ACCOUNT_LOCKED');
+const TOO_MANY_ATTEMPTS = userError('TOO_MANY_ATTEMPTS');
+const TENANT_SUSPENDED = userError('TENANT_SUSPENDED');
+const INVALID_REFRESH = userError('INVALID_REFRESH_TOKEN', { field: 'refreshToken' });
 
 const failure = (e: UserError): SessionPayload => ({ accessToken: null, refreshToken: null, expiresAt: null, user: null, userErrors: [e] });
 

@@ -7,8 +7,7 @@
  * Every function takes the entity manager of the caller's tenant-scoped transaction: `users` and
  * `refresh_tokens` are under forced RLS.
  */
-import type { Em } from '@imagy/platform/db';
-import { iso } from '../common/sql';
+import { iso, type Em } from '@imagy/platform/db';
 
 export interface LoginRow {
   id: string;

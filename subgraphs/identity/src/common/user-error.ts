@@ -1,17 +1,14 @@
 /**
- * Expected failures of identity's mutations (returned in `userErrors`, never thrown to the caller),
- * shared by every feature. `Rejected` carries them out of a transaction so it rolls back.
+ * identity's userError()/reject(): they accept only the codes of its catalogue (i18n/messages.ts),
+ * with the parameters each code's texts use.
  */
+import { userErrors, type Payload as PlatformPayload, type UserError as PlatformUserError } from '@imagy/platform/graphql';
+import { messages, type IdentityErrorCode } from '../i18n/messages';
 
-export interface UserError {
-  code: string;
-  message: string;
-  field: string | null;
-}
+export const { userError, reject } = userErrors(messages);
 
-export const userError = (code: string, message: string, field: string | null = null): UserError => ({ code, message, field });
+export type UserError = PlatformUserError<IdentityErrorCode>;
 
-/** Thrown inside a transaction to roll it back and report expected failures instead. */
-export class Rejected extends Error {
-  constructor(readonly userErrors: UserError[]) { super('rejected'); }
-}
+/** A mutation's answer: its fields plus identity's userErrors (the SDL's payloads, with domain objects). */
+export type Payload<T extends object> = PlatformPayload<T, IdentityErrorCode>;
+export { Rejected, payload } from '@imagy/platform/graphql';

@@ -43,5 +43,8 @@ export function normaliseHostname(raw: string): string | null {
   return host.split('.').every((l) => label.test(l)) ? host : null;
 }
 
+/** A tenant's name: 1 to this many characters. */
+export const MAX_NAME_LENGTH = 200;
+
 /** At most this many hostnames per tenant. */
 export const MAX_HOSTNAMES = 20;

@@ -12,36 +12,14 @@ import type { Outbox } from '@imagy/platform/events';
 import { NotFoundError, pageSize, requireRole, toConnection, type Connection } from '@imagy/platform/server';
 import { actorOf, type Caller } from '@imagy/platform/server';
 import { keysetAfter } from '../common/keyset';
-import { isUniqueViolation } from '../common/sql';
-import { Rejected, userError, type UserError } from '../common/user-error';
-import { isCurrency, isTimeZone, LOCALES, MAX_HOSTNAMES, normaliseHostname, SLUG, type Locale } from './tenants.rules';
+import type { CreateTenantInput, UpdateTenantInput } from '../__generated__/graphql';
+import { payload, reject, userError, type Payload, type UserError } from '../common/user-error';
+import { isCurrency, isTimeZone, LOCALES, MAX_HOSTNAMES, MAX_NAME_LENGTH, normaliseHostname, SLUG, type Locale } from './tenants.rules';
 import { tenantsStore, type Tenant, type TenantChanges, type TenantStatus } from './tenants.store';
 
 export type { Tenant, TenantStatus } from './tenants.store';
 
-export interface CreateTenantInput {
-  slug: string;
-  name: string;
-  hostnames?: string[] | null;
-  defaultLocale?: Locale | null;
-  currency?: string | null;
-  timezone?: string | null;
-}
-
-export interface UpdateTenantInput {
-  id: string;
-  name?: string | null;
-  hostnames?: string[] | null;
-  defaultLocale?: Locale | null;
-  currency?: string | null;
-  timezone?: string | null;
-  status?: TenantStatus | null;
-}
-
-export interface TenantPayload {
-  tenant: Tenant | null;
-  userErrors: UserError[];
-}
+export type TenantPayload = Payload<{ tenant: Tenant | null }>;
 
 const PLATFORM_READERS = [ROLES.platformAdmin, ROLES.platformAuditor];
 
@@ -91,23 +69,23 @@ export class TenantsService {
     requireRole(caller.auth, ROLES.platformAdmin);
     const errors: UserError[] = [];
     const slug = input.slug.trim().toLowerCase();
-    if (!SLUG.test(slug)) errors.push(userError('INVALID_SLUG', 'The slug must be 2-40 lower-case letters, digits or dashes, not starting or ending with a dash', 'slug'));
+    if (!SLUG.test(slug)) errors.push(userError('INVALID_SLUG', { field: 'slug' }));
     const name = input.name.trim();
-    if (name.length < 1 || name.length > 200) errors.push(userError('INVALID_NAME', 'The name must have 1 to 200 characters', 'name'));
+    if (name.length < 1 || name.length > MAX_NAME_LENGTH) errors.push(invalidName());
     const hostnames = this.checkHostnames(input.hostnames ?? [], errors);
     const defaultLocale = input.defaultLocale ?? 'es';
-    if (!LOCALES.includes(defaultLocale)) errors.push(userError('INVALID_LOCALE', 'Unsupported locale', 'defaultLocale'));
+    if (!LOCALES.includes(defaultLocale)) errors.push(userError('INVALID_LOCALE', { field: 'defaultLocale' }));
     const currency = (input.currency ?? 'MXN').trim().toUpperCase();
-    if (!isCurrency(currency)) errors.push(userError('INVALID_CURRENCY', `${currency} is not an ISO 4217 currency code`, 'currency'));
+    if (!isCurrency(currency)) errors.push(userError('INVALID_CURRENCY', { field: 'currency' }));
     const timezone = (input.timezone ?? 'America/Mexico_City').trim();
-    if (!isTimeZone(timezone)) errors.push(userError('INVALID_TIMEZONE', `${timezone} is not an IANA time zone`, 'timezone'));
+    if (!isTimeZone(timezone)) errors.push(userError('INVALID_TIMEZONE', { field: 'timezone' }));
     if (errors.length) return { tenant: null, userErrors: errors };
 
     const id = crypto.randomUUID();
     return this.guarded(async (em) => {
-      if (await tenantsStore.slugTaken(em, slug)) throw new Rejected([userError('SLUG_TAKEN', `The slug ${slug} is already in use`, 'slug')]);
+      if (await tenantsStore.slugTaken(em, slug)) reject('SLUG_TAKEN', { field: 'slug', params: { slug } });
       const taken = await tenantsStore.firstTakenHostname(em, hostnames, null);
-      if (taken) throw new Rejected([hostnameTaken(taken)]);
+      if (taken) reject('HOSTNAME_TAKEN', { field: 'hostnames', params: { hostname: taken } });
       const tenant = await tenantsStore.insert(em, { id, slug, name, defaultLocale, currency, timezone, hostnames });
       await this.outbox.publish(em, 'identity.tenant.created', { tenantId: id, slug, name, hostnames: tenant.hostnames, status: tenant.status }, { tenantId: id, actor: actorOf(caller), requestId: caller.requestId });
       return tenant;
@@ -124,25 +102,25 @@ export class TenantsService {
 
     if (input.name != null) {
       const name = input.name.trim();
-      if (name.length < 1 || name.length > 200) errors.push(userError('INVALID_NAME', 'The name must have 1 to 200 characters', 'name'));
+      if (name.length < 1 || name.length > MAX_NAME_LENGTH) errors.push(invalidName());
       else { next.name = name; changes.push('name'); }
     }
     if (input.defaultLocale != null) {
-      if (!LOCALES.includes(input.defaultLocale)) errors.push(userError('INVALID_LOCALE', 'Unsupported locale', 'defaultLocale'));
+      if (!LOCALES.includes(input.defaultLocale)) errors.push(userError('INVALID_LOCALE', { field: 'defaultLocale' }));
       else { next.defaultLocale = input.defaultLocale; changes.push('defaultLocale'); }
     }
     if (input.currency != null) {
       const currency = input.currency.trim().toUpperCase();
-      if (!isCurrency(currency)) errors.push(userError('INVALID_CURRENCY', `${currency} is not an ISO 4217 currency code`, 'currency'));
+      if (!isCurrency(currency)) errors.push(userError('INVALID_CURRENCY', { field: 'currency' }));
       else { next.currency = currency; changes.push('currency'); }
     }
     if (input.timezone != null) {
       const timezone = input.timezone.trim();
-      if (!isTimeZone(timezone)) errors.push(userError('INVALID_TIMEZONE', `${timezone} is not an IANA time zone`, 'timezone'));
+      if (!isTimeZone(timezone)) errors.push(userError('INVALID_TIMEZONE', { field: 'timezone' }));
       else { next.timezone = timezone; changes.push('timezone'); }
     }
     if (input.status != null) {
-      if (input.status !== 'ACTIVE' && input.status !== 'SUSPENDED') errors.push(userError('INVALID_STATUS', 'Unknown status', 'status'));
+      if (input.status !== 'ACTIVE' && input.status !== 'SUSPENDED') errors.push(userError('INVALID_STATUS', { field: 'status' }));
       else { next.status = input.status; changes.push('status'); }
     }
     const hostnames = input.hostnames != null ? this.checkHostnames(input.hostnames, errors) : null;
@@ -154,7 +132,7 @@ export class TenantsService {
       if (!record) throw new NotFoundError('Tenant not found');
       if (hostnames) {
         const taken = await tenantsStore.firstTakenHostname(em, hostnames, record.id);
-        if (taken) throw new Rejected([hostnameTaken(taken)]);
+        if (taken) reject('HOSTNAME_TAKEN', { field: 'hostnames', params: { hostname: taken } });
       }
       const tenant = await tenantsStore.update(em, record, next, hostnames);
       if (changes.length) {
@@ -172,25 +150,21 @@ export class TenantsService {
 
   private checkHostnames(raw: string[], errors: UserError[]): string[] {
     const out = new Set<string>();
+    let valid = true;
     for (const h of raw) {
       const n = normaliseHostname(h);
-      if (!n) errors.push(userError('INVALID_HOSTNAME', `${h} is not a valid hostname`, 'hostnames'));
+      if (!n) valid = false;
       else out.add(n);
     }
-    if (out.size > MAX_HOSTNAMES) errors.push(userError('INVALID_HOSTNAME', `At most ${MAX_HOSTNAMES} hostnames per tenant`, 'hostnames'));
+    if (!valid || out.size > MAX_HOSTNAMES) errors.push(userError('INVALID_HOSTNAME', { field: 'hostnames', params: { max: MAX_HOSTNAMES } }));
     return [...out];
   }
 
   /** Runs a registry write; a Rejected (or a unique race) rolls everything back and becomes userErrors. */
-  private async guarded(work: (em: Em) => Promise<Tenant>): Promise<TenantPayload> {
-    try {
-      return { tenant: await inPlatformTx(this.orm, work), userErrors: [] };
-    } catch (e) {
-      if (e instanceof Rejected) return { tenant: null, userErrors: e.userErrors };
-      if (isUniqueViolation(e)) return { tenant: null, userErrors: [userError('CONFLICT', 'The slug or a hostname was taken meanwhile; try again', null)] };
-      throw e;
-    }
+  private guarded(work: (em: Em) => Promise<Tenant>): Promise<TenantPayload> {
+    // A slug or hostname taken by a concurrent write after the checks: its unique index says so.
+    return payload(async () => ({ tenant: await inPlatformTx(this.orm, work) }), { tenant: null }, { onUniqueViolation: () => userError('CONFLICT') });
   }
 }
 
-const hostnameTaken = (h: string) => userError('HOSTNAME_TAKEN', `The hostname ${h} already belongs to a tenant`, 'hostnames');
+const invalidName = () => userError('INVALID_NAME', { field: 'name', params: { max: MAX_NAME_LENGTH } });

@@ -26,7 +26,8 @@ export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 1024;
 
 export function passwordProblem(password: string, field = 'password'): UserError | null {
-  if (password.length < MIN_PASSWORD_LENGTH) return userError('WEAK_PASSWORD', `The password must have at least ${MIN_PASSWORD_LENGTH} characters`, field);
-  if (password.length > MAX_PASSWORD_LENGTH) return userError('WEAK_PASSWORD', `The password must have at most ${MAX_PASSWORD_LENGTH} characters`, field);
+  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    return userError('WEAK_PASSWORD', { field, params: { min: MIN_PASSWORD_LENGTH, max: MAX_PASSWORD_LENGTH } });
+  }
   return null;
 }

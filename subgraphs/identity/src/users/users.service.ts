@@ -6,12 +6,12 @@
 import crypto from 'node:crypto';
 import { hasRole, ROLES, type AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
+import type { CreateUserInput, UpdateUserInput, UserFilter } from '../__generated__/graphql';
 import type { Outbox } from '@imagy/platform/events';
 import { NotFoundError, pageSize, requireRole, requireUser, toConnection, type Connection } from '@imagy/platform/server';
 import { actorOf, type Caller } from '@imagy/platform/server';
 import { keysetAfter } from '../common/keyset';
-import { isUniqueViolation } from '../common/sql';
-import { Rejected, userError, type UserError } from '../common/user-error';
+import { payload, reject, userError, type Payload, type UserError } from '../common/user-error';
 import { hashPassword } from '../auth/passwords';
 import { refreshTokensStore, throttleStore } from '../auth/auth.store';
 import { accountKey } from '../auth/throttle.rules';
@@ -22,37 +22,11 @@ import { usersStore, type User, type UserChanges, type UserStatus } from './user
 
 export type { User, UserStatus } from './users.store';
 
-export interface CreateUserInput {
-  email: string;
-  phone?: string | null;
-  displayName: string;
-  roles: string[];
-  password: string;
-  tenantId?: string | null;
-}
+export type UserPayload = Payload<{ user: User | null }>;
 
-export interface UpdateUserInput {
-  id: string;
-  email?: string | null;
-  phone?: string | null;
-  displayName?: string | null;
-  roles?: string[] | null;
-  status?: UserStatus | null;
-  password?: string | null;
-}
-
-export interface UserFilter {
-  search?: string | null;
-  role?: string | null;
-  status?: UserStatus | null;
-}
-
-export interface UserPayload {
-  user: User | null;
-  userErrors: UserError[];
-}
-
-const emailTaken = () => userError('EMAIL_TAKEN', 'A user with this email already exists', 'email');
+const emailTaken = () => userError('EMAIL_TAKEN', { field: 'email' });
+const invalidDisplayName = () => userError('INVALID_DISPLAY_NAME', { field: 'displayName', params: { max: MAX_DISPLAY_NAME_LENGTH } });
+const invalidPhone = () => userError('INVALID_PHONE', { field: 'phone' });
 
 /** Whether `auth` may read user `userId` of its own tenant (RLS already confines it to that tenant). */
 export function canReadUser(auth: AuthContext, userId: string): boolean {
@@ -99,11 +73,11 @@ export class UsersService {
 
     const errors: UserError[] = [];
     const email = normaliseEmail(input.email);
-    if (!isEmail(email)) errors.push(userError('INVALID_EMAIL', 'The email address is not valid', 'email'));
+    if (!isEmail(email)) errors.push(userError('INVALID_EMAIL', { field: 'email' }));
     const phone = normalisePhone(input.phone);
-    if (phone !== null && !isE164(phone)) errors.push(userError('INVALID_PHONE', 'The phone must be in E.164 format, e.g. +525512345678', 'phone'));
+    if (phone !== null && !isE164(phone)) errors.push(invalidPhone());
     const displayName = input.displayName.trim();
-    if (displayName.length < 1 || displayName.length > MAX_DISPLAY_NAME_LENGTH) errors.push(userError('INVALID_DISPLAY_NAME', `The display name must have 1 to ${MAX_DISPLAY_NAME_LENGTH} characters`, 'displayName'));
+    if (displayName.length < 1 || displayName.length > MAX_DISPLAY_NAME_LENGTH) errors.push(invalidDisplayName());
     const roles = this.checkRoles(input.roles, errors);
     const weak = passwordProblem(input.password);
     if (weak) errors.push(weak);
@@ -112,7 +86,7 @@ export class UsersService {
     const passwordHash = await hashPassword(input.password);
     const id = crypto.randomUUID();
     return this.guarded(tenantId, async (em) => {
-      if (await usersStore.byEmail(em, email)) throw new Rejected([emailTaken()]);
+      if (await usersStore.byEmail(em, email)) reject('EMAIL_TAKEN', { field: 'email' });
       const user = await usersStore.insert(em, { id, tenantId, email, phone, displayName, roles, passwordHash });
       await this.outbox.publish(em, 'identity.user.created', { userId: id, email, roles }, { tenantId, actor: actorOf(caller), requestId: caller.requestId });
       return user;
@@ -130,26 +104,26 @@ export class UsersService {
 
     if (input.email != null) {
       const email = normaliseEmail(input.email);
-      if (!isEmail(email)) errors.push(userError('INVALID_EMAIL', 'The email address is not valid', 'email'));
+      if (!isEmail(email)) errors.push(userError('INVALID_EMAIL', { field: 'email' }));
       else { next.email = email; changes.push('email'); }
     }
     if (input.phone !== undefined) {
       const phone = normalisePhone(input.phone);
-      if (phone !== null && !isE164(phone)) errors.push(userError('INVALID_PHONE', 'The phone must be in E.164 format, e.g. +525512345678', 'phone'));
+      if (phone !== null && !isE164(phone)) errors.push(invalidPhone());
       else { next.phone = phone; changes.push('phone'); }
     }
     if (input.displayName != null) {
       const displayName = input.displayName.trim();
-      if (displayName.length < 1 || displayName.length > MAX_DISPLAY_NAME_LENGTH) errors.push(userError('INVALID_DISPLAY_NAME', `The display name must have 1 to ${MAX_DISPLAY_NAME_LENGTH} characters`, 'displayName'));
+      if (displayName.length < 1 || displayName.length > MAX_DISPLAY_NAME_LENGTH) errors.push(invalidDisplayName());
       else { next.displayName = displayName; changes.push('displayName'); }
     }
     if (input.roles != null) {
       const roles = this.checkRoles(input.roles, errors);
-      if (self && !roles.includes(ROLES.tenantAdmin)) errors.push(userError('CANNOT_DEMOTE_SELF', 'You cannot remove your own tenant_admin role', 'roles'));
+      if (self && !roles.includes(ROLES.tenantAdmin)) errors.push(userError('CANNOT_DEMOTE_SELF', { field: 'roles' }));
       else { next.roles = roles; changes.push('roles'); }
     }
     if (input.status != null) {
-      if (self && input.status === 'DISABLED') errors.push(userError('CANNOT_DISABLE_SELF', 'You cannot disable your own account', 'status'));
+      if (self && input.status === 'DISABLED') errors.push(userError('CANNOT_DISABLE_SELF', { field: 'status' }));
       else { next.status = input.status; changes.push('status'); }
     }
     if (input.password != null) {
@@ -164,7 +138,7 @@ export class UsersService {
   async disable(caller: Caller, id: string): Promise<UserPayload> {
     const auth = requireRole(caller.auth, ROLES.tenantAdmin);
     if (!isUuid(id)) throw new NotFoundError('User not found');
-    if (id === auth.userId) return { user: null, userErrors: [userError('CANNOT_DISABLE_SELF', 'You cannot disable your own account', 'id')] };
+    if (id === auth.userId) return { user: null, userErrors: [userError('CANNOT_DISABLE_SELF', { field: 'id' })] };
     return this.applyUpdate(caller, auth.tenantId, id, { status: 'DISABLED' }, ['status']);
   }
 
@@ -203,22 +177,15 @@ export class UsersService {
 
   private checkRoles(raw: string[], errors: UserError[]): string[] {
     const roles = [...new Set(raw.map((r) => r.trim()))];
-    if (roles.length === 0) errors.push(userError('INVALID_ROLE', 'A user needs at least one role', 'roles'));
-    for (const r of roles) {
-      if (PLATFORM_ROLES.includes(r)) errors.push(userError('INVALID_ROLE', `The role ${r} cannot be granted here`, 'roles'));
-      else if (!TENANT_ROLES.includes(r)) errors.push(userError('INVALID_ROLE', `Unknown role ${r}; allowed: ${TENANT_ROLES.join(', ')}`, 'roles'));
+    // Platform roles exist only on the platform tenant's seeded users: never granted here.
+    if (roles.length === 0 || roles.some((r) => PLATFORM_ROLES.includes(r) || !TENANT_ROLES.includes(r))) {
+      errors.push(userError('INVALID_ROLE', { field: 'roles', params: { allowed: TENANT_ROLES.join(', ') } }));
     }
     return roles;
   }
 
   /** Runs a user write; a Rejected (or a unique race on the email) rolls everything back and becomes userErrors. */
-  private async guarded(tenantId: string, work: (em: Em) => Promise<User>): Promise<UserPayload> {
-    try {
-      return { user: await inTenantTx(this.orm, { tenantId }, work), userErrors: [] };
-    } catch (e) {
-      if (e instanceof Rejected) return { user: null, userErrors: e.userErrors };
-      if (isUniqueViolation(e)) return { user: null, userErrors: [emailTaken()] };
-      throw e;
-    }
+  private guarded(tenantId: string, work: (em: Em) => Promise<User>): Promise<UserPayload> {
+    return payload(async () => ({ user: await inTenantTx(this.orm, { tenantId }, work) }), { user: null }, { onUniqueViolation: emailTaken });
   }
 }

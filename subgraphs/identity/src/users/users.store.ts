@@ -7,9 +7,8 @@
  * `users` is under forced RLS, so another tenant's rows are invisible here whatever the filter.
  */
 import { defineEntity, LockMode, raw, type FilterQuery, type InferEntity } from '@mikro-orm/core';
-import type { Em } from '@imagy/platform/db';
+import { jsonParam, likeEscape, TEXT_ARRAY_PARAM, type Em } from '@imagy/platform/db';
 import { afterKey, type KeysetPosition } from '../common/keyset';
-import { jsonParam, likeEscape, TEXT_ARRAY_PARAM } from '../common/sql';
 
 export type UserStatus = 'ACTIVE' | 'DISABLED';
 
