@@ -13,6 +13,7 @@ import type { EventEnvelope, Outbox } from '@imagy/platform/events';
 import { NotFoundError, pageSize, requireRole, toConnection, type Connection } from '@imagy/platform/server';
 import { actorOf, type Caller } from '@imagy/platform/server';
 import { keysetAfter } from '../common/keyset';
+import { isSafeText } from '../common/text';
 import { userError, type Payload, type UserError } from '../common/user-error';
 import type { CreateApiKeyInput, RotateApiKeyInput } from '../__generated__/graphql';
 import {
@@ -78,7 +79,7 @@ export class ApiKeysService {
     const auth = requireRole(caller.auth, ...ADMIN);
     const errors: UserError[] = [];
     const name = input.name.trim();
-    if (name.length < 1 || name.length > MAX_NAME_LENGTH) errors.push(userError('INVALID_NAME', { field: 'name', params: { max: MAX_NAME_LENGTH } }));
+    if (name.length < 1 || name.length > MAX_NAME_LENGTH || !isSafeText(name)) errors.push(userError('INVALID_NAME', { field: 'name', params: { max: MAX_NAME_LENGTH } }));
     const { scopes, unknown } = checkScopes(input.scopes);
     if (unknown.length || scopes.length === 0) errors.push(userError('INVALID_SCOPE', { field: 'scopes', params: { allowed: API_KEY_SCOPES.join(', ') } }));
     const plan = input.plan ?? 'STANDARD';

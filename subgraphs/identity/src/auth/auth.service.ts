@@ -15,7 +15,9 @@ import type { EventActor, Outbox, PublishMeta } from '@imagy/platform/events';
 import type { Caller } from '@imagy/platform/server';
 import { userError, type Payload, type UserError } from '../common/user-error';
 import type { Tenant, TenantsService } from '../tenants/tenants.service';
-import { normaliseEmail } from '../users/users.rules';
+import { MAX_EMAIL_LENGTH, normaliseEmail } from '../users/users.rules';
+import { isSafeText } from '../common/text';
+import type { LoginInput } from '../__generated__/graphql';
 import { usersStore, type User } from '../users/users.store';
 import { loginStore, refreshTokensStore, throttleStore, type AddressReservation } from './auth.store';
 import { accountKey, addressKey, DEFAULT_LIMITS, type ThrottleLimits } from './throttle.rules';
@@ -67,8 +69,11 @@ export class AuthService {
    * their timing reveal which e-mails are registered. Only a throttled client address is refused
    * before any password work (TOO_MANY_ATTEMPTS), which says nothing about the e-mail either.
    */
-  async login(caller: Caller, input: { tenantSlug: string; email: string; password: string }): Promise<SessionPayload> {
+  async login(caller: Caller, input: LoginInput): Promise<SessionPayload> {
     const email = normaliseEmail(input.email);
+    // Text no account can have (controls, direction overrides, NUL, lone surrogates): a typed
+    // refusal that says nothing about accounts, before anything is counted or queried.
+    if (email.length > MAX_EMAIL_LENGTH || !isSafeText(email)) return failure(userError('INVALID_EMAIL', { field: 'email' }));
     const address = addressKey(caller.ip);
     const { limits } = this;
     const [reservation, tenant] = await inPlatformTx(this.orm, async (em): Promise<[AddressReservation, Tenant | null]> => [

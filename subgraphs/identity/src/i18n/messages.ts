@@ -24,9 +24,16 @@ export const messages = defineMessages({
   INVALID_EMAIL: { en: 'The email address is not valid', es: 'El correo no es válido.' },
   EMAIL_TAKEN: { en: 'A user with this email already exists', es: 'Ya existe un usuario con ese correo.' },
   INVALID_PHONE: { en: 'The phone must be in E.164 format, e.g. +525512345678', es: 'El teléfono debe tener formato E.164, p. ej. +525512345678.' },
-  INVALID_DISPLAY_NAME: { en: 'The display name must have 1 to {max} characters', es: 'El nombre debe tener de 1 a {max} caracteres.' },
+  INVALID_DISPLAY_NAME: {
+    en: 'The display name must have 1 to {max} characters, without control characters, text-direction controls or invalid Unicode',
+    es: 'El nombre debe tener de 1 a {max} caracteres, sin caracteres de control, de dirección del texto ni Unicode inválido.',
+  },
   INVALID_ROLE: { en: 'A user needs one or more of these roles: {allowed}', es: 'Un usuario necesita uno o más de estos roles: {allowed}.' },
   WEAK_PASSWORD: { en: 'The password must have {min} to {max} characters', es: 'La contraseña debe tener de {min} a {max} caracteres.' },
+  INVALID_PASSWORD: {
+    en: 'The password must contain visible characters (not only spaces or control characters) and be valid Unicode',
+    es: 'La contraseña debe contener caracteres visibles (no solo espacios o caracteres de control) y ser Unicode válido.',
+  },
   CANNOT_DISABLE_SELF: { en: 'You cannot disable your own account', es: 'No puede deshabilitar su propio usuario.' },
   CANNOT_DEMOTE_SELF: { en: 'You cannot remove your own tenant_admin role', es: 'No puede quitarse su propio rol de administrador (tenant_admin).' },
 
@@ -36,7 +43,10 @@ export const messages = defineMessages({
     es: 'El identificador debe tener de 2 a 40 letras minúsculas, dígitos o guiones, sin empezar ni terminar con guion.',
   },
   SLUG_TAKEN: { en: 'The slug {slug} is already in use', es: 'El identificador {slug} ya está en uso.' },
-  INVALID_NAME: { en: 'The name must have 1 to {max} characters', es: 'El nombre debe tener de 1 a {max} caracteres.' },
+  INVALID_NAME: {
+    en: 'The name must have 1 to {max} characters, without control characters, text-direction controls or invalid Unicode',
+    es: 'El nombre debe tener de 1 a {max} caracteres, sin caracteres de control, de dirección del texto ni Unicode inválido.',
+  },
   INVALID_HOSTNAME: { en: 'Hostnames must be valid DNS names, at most {max} per tenant', es: 'Los nombres de host deben ser nombres DNS válidos, como máximo {max} por institución.' },
   HOSTNAME_TAKEN: { en: 'The hostname {hostname} already belongs to a tenant', es: 'El nombre de host {hostname} ya pertenece a una institución.' },
   INVALID_LOCALE: { en: 'The locale must be es or en', es: 'El idioma debe ser es o en.' },

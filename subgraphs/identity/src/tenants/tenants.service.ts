@@ -12,6 +12,7 @@ import type { Outbox } from '@imagy/platform/events';
 import { NotFoundError, pageSize, requireRole, toConnection, type Connection } from '@imagy/platform/server';
 import { actorOf, type Caller } from '@imagy/platform/server';
 import { keysetAfter } from '../common/keyset';
+import { isSafeText } from '../common/text';
 import type { CreateTenantInput, UpdateTenantInput } from '../__generated__/graphql';
 import { payload, reject, userError, type Payload, type UserError } from '../common/user-error';
 import { isCurrency, isTimeZone, LOCALES, MAX_HOSTNAMES, MAX_NAME_LENGTH, normaliseHostname, SLUG, type Locale } from './tenants.rules';
@@ -40,9 +41,14 @@ export class TenantsService {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
-  /** The tenant of a slug as typed at login (trimmed, case-insensitive), in the caller's transaction. */
+  /**
+   * The tenant of a slug as typed at login (trimmed, case-insensitive), in the caller's
+   * transaction. Text that cannot be a slug finds nothing without a query (NUL, for one, would
+   * make PostgreSQL fail the statement).
+   */
   async bySlug(em: Em, slug: string): Promise<Tenant | null> {
-    return tenantsStore.bySlug(em, slug.trim().toLowerCase());
+    const normalised = slug.trim().toLowerCase();
+    return SLUG.test(normalised) ? tenantsStore.bySlug(em, normalised) : null;
   }
 
   /** Public: the tenant answering on `host`. Callers decide which fields to show. */
@@ -71,7 +77,7 @@ export class TenantsService {
     const slug = input.slug.trim().toLowerCase();
     if (!SLUG.test(slug)) errors.push(userError('INVALID_SLUG', { field: 'slug' }));
     const name = input.name.trim();
-    if (name.length < 1 || name.length > MAX_NAME_LENGTH) errors.push(invalidName());
+    if (name.length < 1 || name.length > MAX_NAME_LENGTH || !isSafeText(name)) errors.push(invalidName());
     const hostnames = this.checkHostnames(input.hostnames ?? [], errors);
     const defaultLocale = input.defaultLocale ?? 'es';
     if (!LOCALES.includes(defaultLocale)) errors.push(userError('INVALID_LOCALE', { field: 'defaultLocale' }));
@@ -102,7 +108,7 @@ export class TenantsService {
 
     if (input.name != null) {
       const name = input.name.trim();
-      if (name.length < 1 || name.length > MAX_NAME_LENGTH) errors.push(invalidName());
+      if (name.length < 1 || name.length > MAX_NAME_LENGTH || !isSafeText(name)) errors.push(invalidName());
       else { next.name = name; changes.push('name'); }
     }
     if (input.defaultLocale != null) {

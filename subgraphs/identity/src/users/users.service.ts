@@ -8,7 +8,8 @@ import { hasRole, ROLES, type AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { CreateUserInput, UpdateUserInput, UserFilter } from '../__generated__/graphql';
 import type { Outbox } from '@imagy/platform/events';
-import { NotFoundError, pageSize, requireRole, requireUser, toConnection, type Connection } from '@imagy/platform/server';
+import { BadInputError, NotFoundError, pageSize, requireRole, requireUser, toConnection, type Connection } from '@imagy/platform/server';
+import { unstorableText } from '@imagy/platform/graphql';
 import { actorOf, type Caller } from '@imagy/platform/server';
 import { keysetAfter } from '../common/keyset';
 import { payload, reject, userError, type Payload, type UserError } from '../common/user-error';
@@ -17,7 +18,7 @@ import { refreshTokensStore, throttleStore } from '../auth/auth.store';
 import { accountKey } from '../auth/throttle.rules';
 import type { TenantsService } from '../tenants/tenants.service';
 import { PLATFORM_ROLES, TENANT_ROLES, USER_READERS } from './roles';
-import { isE164, isEmail, MAX_DISPLAY_NAME_LENGTH, normaliseEmail, normalisePhone, passwordProblem } from './users.rules';
+import { displayNameOf, isE164, isEmail, MAX_DISPLAY_NAME_LENGTH, normaliseEmail, normalisePhone, passwordProblem } from './users.rules';
 import { usersStore, type User, type UserChanges, type UserStatus } from './users.store';
 
 export type { User, UserStatus } from './users.store';
@@ -54,6 +55,9 @@ export class UsersService {
     const limit = pageSize(args.first);
     const position = keysetAfter(args.after);
     const f = args.filter ?? {};
+    // Filter text goes into SQL parameters: text PostgreSQL cannot store (NUL, lone surrogates) is refused here.
+    if (f.search && unstorableText(f.search)) throw new BadInputError('The search text contains a NUL character or invalid Unicode', 'filter.search');
+    if (f.role && unstorableText(f.role)) throw new BadInputError('The role contains a NUL character or invalid Unicode', 'filter.role');
     const search = f.search?.trim().toLowerCase();
     const filter = { search: search || undefined, role: f.role || undefined, status: f.status ?? undefined };
     const rows = await inTenantTx(this.orm, { tenantId: caller.tenantId }, (em) => usersStore.page(em, position, filter, limit + 1));
@@ -76,12 +80,12 @@ export class UsersService {
     if (!isEmail(email)) errors.push(userError('INVALID_EMAIL', { field: 'email' }));
     const phone = normalisePhone(input.phone);
     if (phone !== null && !isE164(phone)) errors.push(invalidPhone());
-    const displayName = input.displayName.trim();
-    if (displayName.length < 1 || displayName.length > MAX_DISPLAY_NAME_LENGTH) errors.push(invalidDisplayName());
+    const displayName = displayNameOf(input.displayName);
+    if (displayName === null) errors.push(invalidDisplayName());
     const roles = this.checkRoles(input.roles, errors);
     const weak = passwordProblem(input.password);
     if (weak) errors.push(weak);
-    if (errors.length) return { user: null, userErrors: errors };
+    if (errors.length || displayName === null) return { user: null, userErrors: errors };
 
     const passwordHash = await hashPassword(input.password);
     const id = crypto.randomUUID();
@@ -113,8 +117,8 @@ export class UsersService {
       else { next.phone = phone; changes.push('phone'); }
     }
     if (input.displayName != null) {
-      const displayName = input.displayName.trim();
-      if (displayName.length < 1 || displayName.length > MAX_DISPLAY_NAME_LENGTH) errors.push(invalidDisplayName());
+      const displayName = displayNameOf(input.displayName);
+      if (displayName === null) errors.push(invalidDisplayName());
       else { next.displayName = displayName; changes.push('displayName'); }
     }
     if (input.roles != null) {
