@@ -78,4 +78,3 @@ export class Migration20260101000000Init extends Migration {
   }
 }
 
-export const migrations = [{ name: 'Migration20260101000000Init', class: Migration20260101000000Init }];

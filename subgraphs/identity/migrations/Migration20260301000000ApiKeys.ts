@@ -43,4 +43,3 @@ export class Migration20260301000000ApiKeys extends Migration {
   }
 }
 
-export const apiKeyMigrations = [{ name: 'Migration20260301000000ApiKeys', class: Migration20260301000000ApiKeys }];

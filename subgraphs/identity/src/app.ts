@@ -15,29 +15,24 @@ import { jwksOf, loadOrCreateSigningKey, TokenVerifier, trustedIssuersFromEnv, t
 import { env } from '@imagy/platform/config';
 import type { Orm } from '@imagy/platform/db';
 import { wireSubject, type EventEnvelope, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
-import { defineSubgraph, mergeResolvers, startSubgraphInstance } from '@imagy/platform/server';
-import { migrations as initMigrations } from '../migrations/Migration20260101000000Init';
-import { apiKeyMigrations } from '../migrations/Migration20260301000000ApiKeys';
-import { apiKeyResolvers } from './api-keys/api-keys.resolvers';
+import { defineSubgraph, startSubgraphInstance } from '@imagy/platform/server';
+import { migrations } from '../migrations';
+import { entities } from './entities';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { EXCHANGE_PATH, exchangeRoute } from './api-keys/api-keys.exchange';
 import { AuthService } from './auth/auth.service';
-import { authResolvers } from './auth/auth.resolvers';
 import type { IdentityExtra, IdentityServices } from './context';
 import { seedDemo } from './seed/seed.service';
 import { createTenantLoaders } from './tenants/tenants.loaders';
-import { tenantResolvers } from './tenants/tenants.resolvers';
 import { TenantsService } from './tenants/tenants.service';
 import { createUserLoaders } from './users/users.loaders';
-import { userResolvers } from './users/users.resolvers';
 import { UsersService } from './users/users.service';
 import { messagesEs } from './i18n/es';
+import { resolvers } from './resolvers';
 
 export const SCHEMA = 'identity';
 
-export const migrations = [...initMigrations, ...apiKeyMigrations];
-
-export const resolvers = mergeResolvers(tenantResolvers, userResolvers, authResolvers, apiKeyResolvers);
+export { migrations, resolvers };
 
 /** Identity's own settings: the local token issuer and the demo seed. */
 export interface IdentitySettings {
@@ -55,6 +50,7 @@ export const identity = defineSubgraph<IdentityServices, IdentityExtra, Identity
   schemaFile: path.join(__dirname, '..', 'schema.graphql'),
   schema: SCHEMA,
   migrations,
+  entities,
   relay: true,
   messages: messagesEs,
   optionsFromEnv: async () => ({

@@ -2,6 +2,7 @@
  * Test harness: identity in-process on a fresh database (real PostgreSQL), a private NATS
  * namespace (real JetStream), and an in-memory issuer whose key also signs identity's own tokens.
  */
+import http from 'node:http';
 import { Client } from 'pg';
 import { Outbox } from '@imagy/platform/events';
 import { createTestBus, createTestDb, createTestIssuer, gql, type GqlResult, type TestBus, type TestDb, type TestIssuer } from '@imagy/platform/testing';
@@ -26,6 +27,13 @@ export interface Harness {
   newTenant(slug: string, extra?: Record<string, unknown>): Promise<{ tenantId: string; adminId: string; adminEmail: string; token: string }>;
   /** Creates a user through GraphQL; throws on userErrors. */
   createUser(token: string, input: Record<string, unknown>): Promise<any>;
+  /**
+   * POSTs a raw body to /graphql from a given local address (any 127.x.y.z works on Linux), so a
+   * test can be a distinct client address without trusting X-Forwarded-For.
+   */
+  postFrom(localAddress: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any }>;
+  /** GraphQL from a given local address (see postFrom). */
+  callFrom<T = any>(localAddress: string, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResult<T>>;
   /** SQL as the database superuser (bypasses RLS): for assertions only. */
   adminSql<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
@@ -72,6 +80,28 @@ export async function startHarness(label: string): Promise<Harness> {
     const session = await login(slug, adminEmail, 'admin-password-1');
     return { tenantId, adminId: admin.id, adminEmail, token: session.accessToken };
   };
+  const postFrom: Harness['postFrom'] = (localAddress, body, headers = {}) => new Promise((resolve, reject) => {
+    const payload = Buffer.from(JSON.stringify(body));
+    const req = http.request(url, {
+      method: 'POST', localAddress,
+      headers: { 'content-type': 'application/json', 'content-length': String(payload.length), ...headers },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown = null;
+        try { json = JSON.parse(text); } catch { json = text; }
+        resolve({ status: res.statusCode ?? 0, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+  const callFrom: Harness['callFrom'] = async (localAddress, query, variables, headers) => {
+    const { status, json } = await postFrom(localAddress, { query, variables }, headers);
+    return { status, data: json?.data, errors: json?.errors, headers: new Headers() };
+  };
   const adminSql: Harness['adminSql'] = async (sql, params = []) => {
     const client = new Client({ connectionString: db.adminUrl });
     await client.connect();
@@ -82,7 +112,7 @@ export async function startHarness(label: string): Promise<Harness> {
     }
   };
   return {
-    db, bus, issuer, identity, seed, url, call, login, platformToken, newTenant, createUser, adminSql,
+    db, bus, issuer, identity, seed, url, call, login, platformToken, newTenant, createUser, postFrom, callFrom, adminSql,
     async close() {
       await identity.stop();
       await bus.close();

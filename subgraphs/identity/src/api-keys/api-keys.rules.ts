@@ -24,6 +24,9 @@ export const isPlan = (plan: unknown): plan is ApiKeyPlan => typeof plan === 'st
 /** Lifetime of the access token an exchange returns (seconds); shorter if the key ends sooner. */
 export const EXCHANGE_TTL_SECONDS = 300;
 
+/** A key's name: 1 to this many characters. */
+export const MAX_NAME_LENGTH = 100;
+
 /** Longest rotation overlap: 7 days. */
 export const MAX_OVERLAP_MINUTES = 7 * 24 * 60;
 

@@ -13,10 +13,14 @@ import { signToken, type SigningKey } from '@imagy/platform/auth';
 import { inPlatformTx, inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { EventActor, Outbox, PublishMeta } from '@imagy/platform/events';
 import type { Caller } from '@imagy/platform/server';
-import { iso } from '../common/sql';
-import { normaliseEmail, userError, type UserError } from '../common/validation';
-import type { TenantsService } from '../tenants/tenants.service';
-import { toUser, USER_COLUMNS, type User, type UserRow } from '../users/users.service';
+import { userError, type Payload, type UserError } from '../common/user-error';
+import type { Tenant, TenantsService } from '../tenants/tenants.service';
+import { MAX_EMAIL_LENGTH, normaliseEmail } from '../users/users.rules';
+import { isSafeText } from '../common/text';
+import type { LoginInput } from '../__generated__/graphql';
+import { usersStore, type User } from '../users/users.store';
+import { loginStore, refreshTokensStore, throttleStore, type AddressReservation } from './auth.store';
+import { accountKey, addressKey, DEFAULT_LIMITS, type ThrottleLimits } from './throttle.rules';
 import { verifyAgainstDummy, verifyPassword } from './passwords';
 import { scopesFor } from './scopes';
 
@@ -26,27 +30,19 @@ export interface AuthServiceOptions {
   audience: string;
   accessTtlSeconds?: number;
   refreshTtlSeconds?: number;
-  maxFailedLogins?: number;
-  lockMinutes?: number;
+  /** Login throttling numbers (defaults in throttle.rules.ts, documented in the README). */
+  limits?: Partial<ThrottleLimits>;
 }
 
-export interface SessionPayload {
-  accessToken: string | null;
-  refreshToken: string | null;
-  expiresAt: string | null;
-  user: User | null;
-  userErrors: UserError[];
-}
+export type SessionPayload = Payload<{ accessToken: string | null; refreshToken: string | null; expiresAt: string | null; user: User | null }>;
 
-export interface LogoutPayload {
-  success: boolean;
-  userErrors: UserError[];
-}
+export type LogoutPayload = Payload<{ success: boolean }>;
 
-const INVALID_CREDENTIALS = userError('INVALID_CREDENTIALS', 'The email or the password is not correct');
-const ACCOUNT_LOCKED = userError('ACCOUNT_LOCKED', 'Too many failed sign-in attempts; the account is locked for a while');
-const TENANT_SUSPENDED = userError('TENANT_SUSPENDED', 'This organisation is suspended');
-const INVALID_REFRESH = userError('INVALID_REFRESH_TOKEN', 'The session has ended; sign in again', 'refreshToken');
+const INVALID_CREDENTIALS = userError('INVALID_CREDENTIALS');
+const ACCOUNT_LOCKED = userError('ACCOUNT_LOCKED');
+const TOO_MANY_ATTEMPTS = userError('TOO_MANY_ATTEMPTS');
+const TENANT_SUSPENDED = userError('TENANT_SUSPENDED');
+const INVALID_REFRESH = userError('INVALID_REFRESH_TOKEN', { field: 'refreshToken' });
 
 const failure = (e: UserError): SessionPayload => ({ accessToken: null, refreshToken: null, expiresAt: null, user: null, userErrors: [e] });
 
@@ -54,30 +50,39 @@ const REFRESH_TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 export const hashRefreshToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
-interface LoginRow {
-  id: string; email: string; password_hash: string; status: string; failed_logins: number; locked: boolean; locked_until: string | null;
-}
-
-interface RefreshRow {
-  id: string; user_id: string; family_id: string; revoked_at: string | null; revoke_reason: string | null; expired: boolean;
-}
-
 export class AuthService {
   private readonly accessTtl: number;
   private readonly refreshTtl: number;
-  private readonly maxFailed: number;
-  private readonly lockMinutes: number;
+  private readonly limits: ThrottleLimits;
 
   constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly tenants: TenantsService, private readonly options: AuthServiceOptions) {
     this.accessTtl = options.accessTtlSeconds ?? 15 * 60;
     this.refreshTtl = options.refreshTtlSeconds ?? 7 * 24 * 3600;
-    this.maxFailed = options.maxFailedLogins ?? 5;
-    this.lockMinutes = options.lockMinutes ?? 15;
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
   }
 
-  async login(caller: Caller, input: { tenantSlug: string; email: string; password: string }): Promise<SessionPayload> {
+  /**
+   * Password sign-in. Every way it can fail for a given e-mail costs one scrypt verification
+   * (against the user's hash or a dummy one) and answers exactly as for any other e-mail: an unknown
+   * e-mail, a wrong password and a disabled user get INVALID_CREDENTIALS, and five failures lock
+   * the (tenant, e-mail) key whether or not a user has that e-mail, so neither the answers nor
+   * their timing reveal which e-mails are registered. Only a throttled client address is refused
+   * before any password work (TOO_MANY_ATTEMPTS), which says nothing about the e-mail either.
+   */
+  async login(caller: Caller, input: LoginInput): Promise<SessionPayload> {
     const email = normaliseEmail(input.email);
-    const tenant = await inPlatformTx(this.orm, (em) => this.tenants.bySlug(em, input.tenantSlug));
+    // Text no account can have (controls, direction overrides, NUL, lone surrogates): a typed
+    // refusal that says nothing about accounts, before anything is counted or queried.
+    if (email.length > MAX_EMAIL_LENGTH || !isSafeText(email)) return failure(userError('INVALID_EMAIL', { field: 'email' }));
+    const address = addressKey(caller.ip);
+    const { limits } = this;
+    const [reservation, tenant] = await inPlatformTx(this.orm, async (em): Promise<[AddressReservation, Tenant | null]> => [
+      await throttleStore.reserveAddress(em, address, limits.addressMaxFailures, limits.addressWindowSeconds),
+      await this.tenants.bySlug(em, input.tenantSlug),
+    ]);
+    if (!reservation.allowed) return failure(TOO_MANY_ATTEMPTS);
+    // Takes the attempt back from the address's count: it was no failed guess.
+    const release = () => inPlatformTx(this.orm, (em) => throttleStore.releaseAddress(em, address, reservation.stamp));
     if (!tenant) {
       await verifyAgainstDummy(input.password);
       return failure(INVALID_CREDENTIALS);
@@ -85,53 +90,41 @@ export class AuthService {
     const anonymous: EventActor = { kind: 'anonymous', userId: null, ip: caller.ip, userAgent: caller.userAgent };
     const meta: PublishMeta = { tenantId: tenant.id, actor: anonymous, requestId: caller.requestId };
     const client = { ip: caller.ip, userAgent: caller.userAgent };
+    const account = accountKey(email);
 
-    return inTenantTx(this.orm, { tenantId: tenant.id }, async (em) => {
-      const [row] = await em.execute<LoginRow[]>(
-        `select id, email, password_hash, status, failed_logins, coalesce(locked_until > now(), false) as locked, ${iso('locked_until')} as locked_until
-           from users where email = ? for update`,
-        [email],
-      );
+    const outcome = await inTenantTx(this.orm, { tenantId: tenant.id }, async (em): Promise<{ payload: SessionPayload; guessed: boolean }> => {
       if (tenant.status !== 'ACTIVE') {
         await verifyAgainstDummy(input.password);
+        const row = await loginStore.lockByEmail(em, email);
         await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row?.id ?? null, reason: 'DISABLED', ...client }, meta);
-        return failure(TENANT_SUSPENDED);
+        return { payload: failure(TENANT_SUSPENDED), guessed: false };
       }
-      if (!row) {
-        // Same work and same answer as a wrong password: the response does not reveal the email is unknown.
+      // Attempts on one (tenant, e-mail) queue here, registered or not, so a burst cannot outrun the lock.
+      const { locked } = await throttleStore.lockAccount(em, tenant.id, account);
+      const row = await loginStore.lockByEmail(em, email);
+      if (locked) {
         await verifyAgainstDummy(input.password);
-        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: null, reason: 'BAD_CREDENTIALS', ...client }, meta);
-        return failure(INVALID_CREDENTIALS);
+        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row?.id ?? null, reason: 'LOCKED', ...client }, meta);
+        return { payload: failure(ACCOUNT_LOCKED), guessed: true };
       }
-      if (row.locked) {
-        await verifyAgainstDummy(input.password);
-        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row.id, reason: 'LOCKED', ...client }, meta);
-        return failure(ACCOUNT_LOCKED);
+      const ok = row ? await verifyPassword(input.password, row.password_hash) : await verifyAgainstDummy(input.password);
+      if (!row || !ok || row.status !== 'ACTIVE') {
+        const reason = row && ok ? 'DISABLED' : 'BAD_CREDENTIALS';
+        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row?.id ?? null, reason, ...client }, meta);
+        const lockedUntil = await throttleStore.recordAccountFailure(em, tenant.id, account, limits.accountMaxFailures, limits.accountWindowSeconds, limits.lockSeconds);
+        if (!lockedUntil) return { payload: failure(INVALID_CREDENTIALS), guessed: true };
+        await loginStore.showLock(em, email, lockedUntil);
+        if (row) await this.outbox.publish(em, 'identity.user.locked', { userId: row.id, email, until: lockedUntil }, meta);
+        return { payload: failure(ACCOUNT_LOCKED), guessed: true };
       }
-      const ok = await verifyPassword(input.password, row.password_hash);
-      if (!ok) {
-        const failed = row.failed_logins + 1;
-        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row.id, reason: 'BAD_CREDENTIALS', ...client }, meta);
-        if (failed >= this.maxFailed) {
-          const [locked] = await em.execute<{ until: string }[]>(
-            `update users set failed_logins = 0, locked_until = now() + make_interval(mins => ?) where id = ? returning ${iso('locked_until')} as until`,
-            [this.lockMinutes, row.id],
-          );
-          await this.outbox.publish(em, 'identity.user.locked', { userId: row.id, email, until: locked!.until }, meta);
-          return failure(ACCOUNT_LOCKED);
-        }
-        await em.execute('update users set failed_logins = ? where id = ?', [failed, row.id]);
-        return failure(INVALID_CREDENTIALS);
-      }
-      if (row.status !== 'ACTIVE') {
-        await this.outbox.publish(em, 'identity.user.login_failed', { email, userId: row.id, reason: 'DISABLED', ...client }, meta);
-        return failure(INVALID_CREDENTIALS);
-      }
-      await em.execute(`update users set failed_logins = 0, locked_until = null, last_login_at = date_trunc('milliseconds', clock_timestamp()) where id = ?`, [row.id]);
+      await throttleStore.clearAccount(em, tenant.id, account);
+      await loginStore.recordSuccess(em, row.id);
       const session = await this.issue(em, tenant.id, row.id, crypto.randomUUID());
       await this.outbox.publish(em, 'identity.user.login_succeeded', { userId: row.id, email, ...client }, meta);
-      return session;
+      return { payload: session, guessed: false };
     });
+    if (!outcome.guessed) await release();
+    return outcome.payload;
   }
 
   async refresh(caller: Caller, refreshToken: string): Promise<SessionPayload> {
@@ -141,15 +134,12 @@ export class AuthService {
     if (!tenant) return failure(INVALID_REFRESH);
 
     return inTenantTx(this.orm, { tenantId }, async (em) => {
-      const [row] = await em.execute<RefreshRow[]>(
-        `select id, user_id, family_id, revoked_at, revoke_reason, expires_at <= now() as expired from refresh_tokens where token_hash = ? for update`,
-        [hashRefreshToken(refreshToken)],
-      );
+      const row = await refreshTokensStore.lockByHash(em, hashRefreshToken(refreshToken));
       if (!row) return failure(INVALID_REFRESH);
       if (row.revoked_at) {
         // A token already exchanged is being presented again: either the client or a thief holds a
         // copy. We cannot tell which, so the whole session (every token of the family) ends.
-        const revoked = await this.revokeFamily(em, row.family_id, 'REUSE_DETECTED');
+        const revoked = await refreshTokensStore.revokeFamily(em, row.family_id, 'REUSE_DETECTED');
         if (row.revoke_reason === 'ROTATED' || revoked > 0) {
           await this.outbox.publish(em, 'identity.user.refresh_token_reused', { userId: row.user_id, familyId: row.family_id, ip: caller.ip, userAgent: caller.userAgent }, {
             tenantId, actor: { kind: 'anonymous', userId: null, ip: caller.ip, userAgent: caller.userAgent }, requestId: caller.requestId,
@@ -158,16 +148,16 @@ export class AuthService {
         return failure(INVALID_REFRESH);
       }
       if (row.expired) {
-        await em.execute(`update refresh_tokens set revoked_at = clock_timestamp(), revoke_reason = 'EXPIRED' where id = ?`, [row.id]);
+        await refreshTokensStore.markExpired(em, row.id);
         return failure(INVALID_REFRESH);
       }
-      const [user] = await em.execute<{ status: string }[]>('select status from users where id = ?', [row.user_id]);
-      if (!user || user.status !== 'ACTIVE' || tenant.status !== 'ACTIVE') {
-        await this.revokeFamily(em, row.family_id, 'USER_INACTIVE');
-        return failure(user && tenant.status !== 'ACTIVE' ? TENANT_SUSPENDED : INVALID_REFRESH);
+      const status = await loginStore.statusOf(em, row.user_id);
+      if (status !== 'ACTIVE' || tenant.status !== 'ACTIVE') {
+        await refreshTokensStore.revokeFamily(em, row.family_id, 'USER_INACTIVE');
+        return failure(status && tenant.status !== 'ACTIVE' ? TENANT_SUSPENDED : INVALID_REFRESH);
       }
       const session = await this.issue(em, tenantId, row.user_id, row.family_id);
-      await em.execute(`update refresh_tokens set revoked_at = clock_timestamp(), revoke_reason = 'ROTATED', replaced_by = ? where id = ?`, [session.refreshTokenId, row.id]);
+      await refreshTokensStore.markRotated(em, row.id, session.refreshTokenId);
       return session;
     });
   }
@@ -176,12 +166,9 @@ export class AuthService {
     const tenantId = REFRESH_TOKEN.exec(refreshToken)?.[1];
     if (!tenantId || !isUuid(tenantId)) return { success: false, userErrors: [INVALID_REFRESH] };
     return inTenantTx(this.orm, { tenantId }, async (em) => {
-      const [row] = await em.execute<RefreshRow[]>(
-        `select id, user_id, family_id, revoked_at, revoke_reason, false as expired from refresh_tokens where token_hash = ? for update`,
-        [hashRefreshToken(refreshToken)],
-      );
+      const row = await refreshTokensStore.lockByHash(em, hashRefreshToken(refreshToken));
       if (!row) return { success: false, userErrors: [INVALID_REFRESH] };
-      const revoked = await this.revokeFamily(em, row.family_id, 'LOGOUT');
+      const revoked = await refreshTokensStore.revokeFamily(em, row.family_id, 'LOGOUT');
       if (revoked > 0) {
         await this.outbox.publish(em, 'identity.user.logged_out', { userId: row.user_id }, {
           tenantId, actor: { kind: 'user', userId: row.user_id, ip: caller.ip, userAgent: caller.userAgent }, requestId: caller.requestId,
@@ -193,8 +180,7 @@ export class AuthService {
 
   /** Mints an access token and a new refresh token of `familyId` for an active user. */
   private async issue(em: Em, tenantId: string, userId: string, familyId: string): Promise<SessionPayload & { refreshTokenId: string }> {
-    const [userRow] = await em.execute<UserRow[]>(`select ${USER_COLUMNS} from users u where u.id = ?`, [userId]);
-    const user = toUser(userRow!);
+    const user = (await usersStore.byId(em, userId))!;
     const scope = scopesFor(user.roles);
     const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + this.accessTtl * 1000);
     const accessToken = await signToken(this.options.signingKey, { sub: user.id, tid: tenantId, roles: user.roles, scope: scope || undefined }, {
@@ -202,18 +188,7 @@ export class AuthService {
     });
     const refreshToken = `${tenantId}.${crypto.randomBytes(32).toString('base64url')}`;
     const refreshTokenId = crypto.randomUUID();
-    await em.execute(
-      `insert into refresh_tokens (id, tenant_id, user_id, family_id, token_hash, expires_at) values (?, ?, ?, ?, ?, clock_timestamp() + make_interval(secs => ?))`,
-      [refreshTokenId, tenantId, userId, familyId, hashRefreshToken(refreshToken), this.refreshTtl],
-    );
+    await refreshTokensStore.insert(em, { id: refreshTokenId, tenantId, userId, familyId, tokenHash: hashRefreshToken(refreshToken), ttlSeconds: this.refreshTtl });
     return { accessToken, refreshToken, expiresAt: expiresAt.toISOString(), user, userErrors: [], refreshTokenId };
-  }
-
-  private async revokeFamily(em: Em, familyId: string, reason: string): Promise<number> {
-    const rows = await em.execute<{ id: string }[]>(
-      `update refresh_tokens set revoked_at = clock_timestamp(), revoke_reason = ? where family_id = ? and revoked_at is null returning id`,
-      [reason, familyId],
-    );
-    return rows.length;
   }
 }

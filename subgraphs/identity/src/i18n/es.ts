@@ -1,37 +1,8 @@
-import type { Catalogue } from '@imagy/platform/i18n';
+import { catalogueIn } from '@imagy/platform/graphql';
+import { messages } from './messages';
 
-/** Spanish texts of identity's userError codes (English stays in the services, next to each code). */
-export const messagesEs: Catalogue = {
-  INVALID_CREDENTIALS: 'Correo o contraseña incorrectos.',
-  ACCOUNT_LOCKED: 'La cuenta está bloqueada temporalmente por intentos fallidos. Intente más tarde.',
-  TENANT_SUSPENDED: 'La institución está suspendida.',
-  USER_DISABLED: 'El usuario está deshabilitado.',
-  USER_INACTIVE: 'El usuario no está activo.',
-  INVALID_REFRESH_TOKEN: 'La sesión no es válida o expiró. Inicie sesión de nuevo.',
-  REUSE_DETECTED: 'Se detectó el reuso de una sesión; todas las sesiones relacionadas fueron cerradas.',
-  EMAIL_TAKEN: 'Ya existe un usuario con ese correo.',
-  WEAK_PASSWORD: 'La contraseña debe tener al menos 10 caracteres.',
-  INVALID_EMAIL: 'El correo no es válido.',
-  INVALID_PHONE: 'El teléfono no es válido (formato E.164, p. ej. +525512345678).',
-  INVALID_DISPLAY_NAME: 'El nombre no es válido.',
-  INVALID_ROLE: 'El rol no es válido.',
-  INVALID_NAME: 'El nombre no es válido.',
-  INVALID_SLUG: 'El identificador debe tener de 2 a 40 letras minúsculas, dígitos o guiones.',
-  SLUG_TAKEN: 'El identificador ya está en uso.',
-  INVALID_HOSTNAME: 'El nombre de host no es válido.',
-  HOSTNAME_TAKEN: 'El nombre de host ya está en uso.',
-  INVALID_CURRENCY: 'La moneda no es un código ISO 4217 conocido.',
-  INVALID_TIMEZONE: 'La zona horaria no es válida.',
-  INVALID_LOCALE: 'El idioma no es válido (es o en).',
-  INVALID_STATUS: 'El estado no es válido.',
-  INVALID_TENANT: 'La institución no es válida.',
-  CANNOT_DISABLE_SELF: 'No puede deshabilitar su propio usuario.',
-  CANNOT_DEMOTE_SELF: 'No puede quitarse su propio rol de administrador.',
-  INVALID_SCOPE: 'El alcance no es válido.',
-  INVALID_PLAN: 'El plan no es válido.',
-  INVALID_EXPIRY: 'La fecha de expiración no es válida.',
-  INVALID_OVERLAP: 'El periodo de convivencia no es válido.',
-  ALREADY_ROTATED: 'La llave ya fue rotada.',
-  KEY_REVOKED: 'La llave fue revocada.',
-  KEY_EXPIRED: 'La llave expiró.',
-};
+/**
+ * Spanish texts by code, for the server's response rewrite (parameter-free codes; texts with
+ * `{params}` are rendered by the UserError.message resolver instead). Derived from messages.ts.
+ */
+export const messagesEs = catalogueIn(messages, 'es');

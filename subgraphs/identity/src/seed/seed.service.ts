@@ -7,7 +7,7 @@ import { ROLES } from '@imagy/platform/auth';
 import { inPlatformTx, inTenantTx, type Orm } from '@imagy/platform/db';
 import type { Outbox, PublishMeta } from '@imagy/platform/events';
 import { isProduction } from '@imagy/platform/config';
-import { passwordProblem } from '../common/validation';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem } from '../users/users.rules';
 import { TenantsService } from '../tenants/tenants.service';
 import { UsersService } from '../users/users.service';
 
@@ -25,7 +25,7 @@ function passwordFromEnv(name: string): string {
   const value = process.env[name];
   if (value) {
     const weak = passwordProblem(value, name);
-    if (weak) throw new Error(`${name}: ${weak.message}`);
+    if (weak) throw new Error(`${name}: the password must have at least ${MIN_PASSWORD_LENGTH} and at most ${MAX_PASSWORD_LENGTH} characters`);
     return value;
   }
   if (isProduction()) throw new Error(`Refusing to seed the default development password in production: set ${name}`);

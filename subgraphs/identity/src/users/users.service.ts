@@ -6,77 +6,28 @@
 import crypto from 'node:crypto';
 import { hasRole, ROLES, type AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
+import type { CreateUserInput, UpdateUserInput, UserFilter } from '../__generated__/graphql';
 import type { Outbox } from '@imagy/platform/events';
-import { BadInputError, decodeCursor, NotFoundError, pageSize, requireRole, requireUser, toConnection, type Connection } from '@imagy/platform/server';
+import { BadInputError, NotFoundError, pageSize, requireRole, requireUser, toConnection, type Connection } from '@imagy/platform/server';
+import { unstorableText } from '@imagy/platform/graphql';
 import { actorOf, type Caller } from '@imagy/platform/server';
-import { iso, isUniqueViolation, jsonParam, likeEscape, TEXT_ARRAY_PARAM, UUID_ARRAY_PARAM } from '../common/sql';
-import { isE164, isEmail, normaliseEmail, passwordProblem, userError, type UserError } from '../common/validation';
+import { keysetAfter } from '../common/keyset';
+import { payload, reject, userError, type Payload, type UserError } from '../common/user-error';
 import { hashPassword } from '../auth/passwords';
+import { refreshTokensStore, throttleStore } from '../auth/auth.store';
+import { accountKey } from '../auth/throttle.rules';
 import type { TenantsService } from '../tenants/tenants.service';
 import { PLATFORM_ROLES, TENANT_ROLES, USER_READERS } from './roles';
+import { displayNameOf, isE164, isEmail, MAX_DISPLAY_NAME_LENGTH, normaliseEmail, normalisePhone, passwordProblem } from './users.rules';
+import { usersStore, type User, type UserChanges, type UserStatus } from './users.store';
 
-export type UserStatus = 'ACTIVE' | 'DISABLED';
+export type { User, UserStatus } from './users.store';
 
-export interface User {
-  id: string;
-  tenantId: string;
-  email: string;
-  phone: string | null;
-  displayName: string;
-  roles: string[];
-  status: UserStatus;
-  lockedUntil: string | null;
-  lastLoginAt: string | null;
-  createdAt: string;
-}
+export type UserPayload = Payload<{ user: User | null }>;
 
-export interface CreateUserInput {
-  email: string;
-  phone?: string | null;
-  displayName: string;
-  roles: string[];
-  password: string;
-  tenantId?: string | null;
-}
-
-export interface UpdateUserInput {
-  id: string;
-  email?: string | null;
-  phone?: string | null;
-  displayName?: string | null;
-  roles?: string[] | null;
-  status?: UserStatus | null;
-  password?: string | null;
-}
-
-export interface UserFilter {
-  search?: string | null;
-  role?: string | null;
-  status?: UserStatus | null;
-}
-
-export interface UserPayload {
-  user: User | null;
-  userErrors: UserError[];
-}
-
-export const USER_COLUMNS = `u.id, u.tenant_id, u.email, u.phone, u.display_name, u.roles, u.status,
-  case when u.locked_until > now() then ${iso('u.locked_until')} end as locked_until,
-  ${iso('u.last_login_at')} as last_login_at, ${iso('u.created_at')} as created_at`;
-
-export interface UserRow {
-  id: string; tenant_id: string; email: string; phone: string | null; display_name: string; roles: string[]; status: UserStatus;
-  locked_until: string | null; last_login_at: string | null; created_at: string;
-}
-
-export const toUser = (r: UserRow): User => ({
-  id: r.id, tenantId: r.tenant_id, email: r.email, phone: r.phone, displayName: r.display_name, roles: r.roles, status: r.status,
-  lockedUntil: r.locked_until, lastLoginAt: r.last_login_at, createdAt: r.created_at,
-});
-
-class Rejected extends Error {
-  constructor(readonly userErrors: UserError[]) { super('rejected'); }
-}
+const emailTaken = () => userError('EMAIL_TAKEN', { field: 'email' });
+const invalidDisplayName = () => userError('INVALID_DISPLAY_NAME', { field: 'displayName', params: { max: MAX_DISPLAY_NAME_LENGTH } });
+const invalidPhone = () => userError('INVALID_PHONE', { field: 'phone' });
 
 /** Whether `auth` may read user `userId` of its own tenant (RLS already confines it to that tenant). */
 export function canReadUser(auth: AuthContext, userId: string): boolean {
@@ -92,35 +43,25 @@ export class UsersService {
    * tenants are invisible under RLS and come back null.
    */
   async byIds(tenantId: string | null, ids: readonly string[]): Promise<(User | null)[]> {
-    const valid = ids.filter(isUuid);
+    const valid = [...new Set(ids.filter(isUuid))];
     if (valid.length === 0 || !tenantId) return ids.map(() => null);
-    const rows = await inTenantTx(this.orm, { tenantId }, (em) => em.execute<UserRow[]>(`select ${USER_COLUMNS} from users u where u.id = any(${UUID_ARRAY_PARAM})`, [jsonParam(valid)]));
-    const byId = new Map(rows.map((r) => [r.id, toUser(r)]));
+    const found = await inTenantTx(this.orm, { tenantId }, (em) => usersStore.byIds(em, valid));
+    const byId = new Map(found.map((u) => [u.id, u]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
   async list(auth: AuthContext, args: { first?: number | null; after?: string | null; filter?: UserFilter | null }): Promise<Connection<User>> {
     const caller = requireRole(auth, ...USER_READERS);
     const limit = pageSize(args.first);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const cursor = decodeCursor<[string, string]>(args.after);
-    if (cursor) {
-      if (!Array.isArray(cursor) || typeof cursor[0] !== 'string' || !isUuid(cursor[1])) throw new BadInputError('Invalid cursor', 'after');
-      where.push('(u.created_at, u.id) > (?::timestamptz, ?::uuid)');
-      params.push(cursor[0], cursor[1]);
-    }
+    const position = keysetAfter(args.after);
     const f = args.filter ?? {};
-    if (f.search && f.search.trim()) {
-      const pattern = `%${likeEscape(f.search.trim().toLowerCase())}%`;
-      where.push(`(u.email like ? or lower(u.display_name) like ?)`);
-      params.push(pattern, pattern);
-    }
-    if (f.role) { where.push('u.roles @> array[?]::text[]'); params.push(f.role); }
-    if (f.status) { where.push('u.status = ?'); params.push(f.status); }
-    const sql = `select ${USER_COLUMNS} from users u ${where.length ? `where ${where.join(' and ')}` : ''} order by u.created_at, u.id limit ?`;
-    const rows = await inTenantTx(this.orm, { tenantId: caller.tenantId }, (em) => em.execute<UserRow[]>(sql, [...params, limit + 1]));
-    return toConnection(rows.map(toUser), limit, (u) => [u.createdAt, u.id]);
+    // Filter text goes into SQL parameters: text PostgreSQL cannot store (NUL, lone surrogates) is refused here.
+    if (f.search && unstorableText(f.search)) throw new BadInputError('The search text contains a NUL character or invalid Unicode', 'filter.search');
+    if (f.role && unstorableText(f.role)) throw new BadInputError('The role contains a NUL character or invalid Unicode', 'filter.role');
+    const search = f.search?.trim().toLowerCase();
+    const filter = { search: search || undefined, role: f.role || undefined, status: f.status ?? undefined };
+    const rows = await inTenantTx(this.orm, { tenantId: caller.tenantId }, (em) => usersStore.page(em, position, filter, limit + 1));
+    return toConnection(rows, limit, (u) => [u.createdAt, u.id]);
   }
 
   async create(caller: Caller, input: CreateUserInput): Promise<UserPayload> {
@@ -136,27 +77,23 @@ export class UsersService {
 
     const errors: UserError[] = [];
     const email = normaliseEmail(input.email);
-    if (!isEmail(email)) errors.push(userError('INVALID_EMAIL', 'The email address is not valid', 'email'));
-    const phone = input.phone == null || input.phone.trim() === '' ? null : input.phone.replace(/[\s()-]/g, '');
-    if (phone !== null && !isE164(phone)) errors.push(userError('INVALID_PHONE', 'The phone must be in E.164 format, e.g. +525512345678', 'phone'));
-    const displayName = input.displayName.trim();
-    if (displayName.length < 1 || displayName.length > 120) errors.push(userError('INVALID_DISPLAY_NAME', 'The display name must have 1 to 120 characters', 'displayName'));
+    if (!isEmail(email)) errors.push(userError('INVALID_EMAIL', { field: 'email' }));
+    const phone = normalisePhone(input.phone);
+    if (phone !== null && !isE164(phone)) errors.push(invalidPhone());
+    const displayName = displayNameOf(input.displayName);
+    if (displayName === null) errors.push(invalidDisplayName());
     const roles = this.checkRoles(input.roles, errors);
     const weak = passwordProblem(input.password);
     if (weak) errors.push(weak);
-    if (errors.length) return { user: null, userErrors: errors };
+    if (errors.length || displayName === null) return { user: null, userErrors: errors };
 
     const passwordHash = await hashPassword(input.password);
     const id = crypto.randomUUID();
     return this.guarded(tenantId, async (em) => {
-      const rows = await em.execute<{ id: string }[]>(
-        `insert into users (id, tenant_id, email, phone, display_name, roles, password_hash) values (?, ?, ?, ?, ?, ${TEXT_ARRAY_PARAM}, ?)
-         on conflict (tenant_id, email) do nothing returning id`,
-        [id, tenantId, email, phone, displayName, jsonParam(roles), passwordHash],
-      );
-      if (rows.length === 0) throw new Rejected([userError('EMAIL_TAKEN', 'A user with this email already exists', 'email')]);
+      if (await usersStore.byEmail(em, email)) reject('EMAIL_TAKEN', { field: 'email' });
+      const user = await usersStore.insert(em, { id, tenantId, email, phone, displayName, roles, passwordHash });
       await this.outbox.publish(em, 'identity.user.created', { userId: id, email, roles }, { tenantId, actor: actorOf(caller), requestId: caller.requestId });
-      return (await this.reload(em, id))!;
+      return user;
     });
   }
 
@@ -164,50 +101,49 @@ export class UsersService {
     const auth = requireRole(caller.auth, ROLES.tenantAdmin);
     if (!isUuid(input.id)) throw new NotFoundError('User not found');
     const errors: UserError[] = [];
-    const sets: string[] = [];
-    const params: unknown[] = [];
+    const next: UserChanges = {};
+    // In the order the fields are checked: the event lists them so.
     const changes: string[] = [];
-    const set = (sql: string, field: string, ...values: unknown[]) => { sets.push(sql); params.push(...values); changes.push(field); };
     const self = input.id === auth.userId;
 
     if (input.email != null) {
       const email = normaliseEmail(input.email);
-      if (!isEmail(email)) errors.push(userError('INVALID_EMAIL', 'The email address is not valid', 'email'));
-      else set('email = ?', 'email', email);
+      if (!isEmail(email)) errors.push(userError('INVALID_EMAIL', { field: 'email' }));
+      else { next.email = email; changes.push('email'); }
     }
     if (input.phone !== undefined) {
-      const phone = input.phone === null || input.phone.trim() === '' ? null : input.phone.replace(/[\s()-]/g, '');
-      if (phone !== null && !isE164(phone)) errors.push(userError('INVALID_PHONE', 'The phone must be in E.164 format, e.g. +525512345678', 'phone'));
-      else set('phone = ?', 'phone', phone);
+      const phone = normalisePhone(input.phone);
+      if (phone !== null && !isE164(phone)) errors.push(invalidPhone());
+      else { next.phone = phone; changes.push('phone'); }
     }
     if (input.displayName != null) {
-      const displayName = input.displayName.trim();
-      if (displayName.length < 1 || displayName.length > 120) errors.push(userError('INVALID_DISPLAY_NAME', 'The display name must have 1 to 120 characters', 'displayName'));
-      else set('display_name = ?', 'displayName', displayName);
+      const displayName = displayNameOf(input.displayName);
+      if (displayName === null) errors.push(invalidDisplayName());
+      else { next.displayName = displayName; changes.push('displayName'); }
     }
     if (input.roles != null) {
       const roles = this.checkRoles(input.roles, errors);
-      if (self && !roles.includes(ROLES.tenantAdmin)) errors.push(userError('CANNOT_DEMOTE_SELF', 'You cannot remove your own tenant_admin role', 'roles'));
-      else set(`roles = ${TEXT_ARRAY_PARAM}`, 'roles', jsonParam(roles));
+      if (self && !roles.includes(ROLES.tenantAdmin)) errors.push(userError('CANNOT_DEMOTE_SELF', { field: 'roles' }));
+      else { next.roles = roles; changes.push('roles'); }
     }
     if (input.status != null) {
-      if (self && input.status === 'DISABLED') errors.push(userError('CANNOT_DISABLE_SELF', 'You cannot disable your own account', 'status'));
-      else set('status = ?', 'status', input.status);
+      if (self && input.status === 'DISABLED') errors.push(userError('CANNOT_DISABLE_SELF', { field: 'status' }));
+      else { next.status = input.status; changes.push('status'); }
     }
     if (input.password != null) {
       const weak = passwordProblem(input.password);
       if (weak) errors.push(weak);
-      else set('password_hash = ?, failed_logins = 0, locked_until = null', 'password', await hashPassword(input.password));
+      else { next.passwordHash = await hashPassword(input.password); changes.push('password'); }
     }
     if (errors.length) return { user: null, userErrors: errors };
-    return this.applyUpdate(caller, auth.tenantId, input.id, sets, params, changes);
+    return this.applyUpdate(caller, auth.tenantId, input.id, next, changes);
   }
 
   async disable(caller: Caller, id: string): Promise<UserPayload> {
     const auth = requireRole(caller.auth, ROLES.tenantAdmin);
     if (!isUuid(id)) throw new NotFoundError('User not found');
-    if (id === auth.userId) return { user: null, userErrors: [userError('CANNOT_DISABLE_SELF', 'You cannot disable your own account', 'id')] };
-    return this.applyUpdate(caller, auth.tenantId, id, ['status = ?'], ['DISABLED'], ['status']);
+    if (id === auth.userId) return { user: null, userErrors: [userError('CANNOT_DISABLE_SELF', { field: 'id' })] };
+    return this.applyUpdate(caller, auth.tenantId, id, { status: 'DISABLED' }, ['status']);
   }
 
   /** Loads the signed-in user (null for a token whose subject is not a local user, e.g. Keycloak). */
@@ -218,33 +154,26 @@ export class UsersService {
 
   /** Registry upsert for the seed: creates the user if the email is free in the tenant. */
   async ensure(em: Em, tenantId: string, spec: { email: string; displayName: string; roles: string[]; password: string }): Promise<{ user: User; created: boolean }> {
-    const existing = await em.execute<UserRow[]>(`select ${USER_COLUMNS} from users u where u.email = ?`, [spec.email]);
-    if (existing[0]) return { user: toUser(existing[0]), created: false };
-    const id = crypto.randomUUID();
-    const rows = await em.execute<{ id: string }[]>(
-      `insert into users (id, tenant_id, email, display_name, roles, password_hash) values (?, ?, ?, ?, ${TEXT_ARRAY_PARAM}, ?) on conflict (tenant_id, email) do nothing returning id`,
-      [id, tenantId, spec.email, spec.displayName, jsonParam(spec.roles), await hashPassword(spec.password)],
-    );
-    const user = await em.execute<UserRow[]>(`select ${USER_COLUMNS} from users u where u.email = ?`, [spec.email]);
-    return { user: toUser(user[0]!), created: rows.length > 0 };
+    const existing = await usersStore.byEmail(em, spec.email);
+    if (existing) return { user: existing, created: false };
+    const created = await usersStore.insertIfAbsent(em, {
+      id: crypto.randomUUID(), tenantId, email: spec.email, displayName: spec.displayName, roles: spec.roles, passwordHash: await hashPassword(spec.password),
+    });
+    return { user: (await usersStore.byEmail(em, spec.email))!, created };
   }
 
-  private async applyUpdate(caller: Caller, tenantId: string, id: string, sets: string[], params: unknown[], changes: string[]): Promise<UserPayload> {
+  private async applyUpdate(caller: Caller, tenantId: string, id: string, next: UserChanges, changes: string[]): Promise<UserPayload> {
     return this.guarded(tenantId, async (em) => {
-      const found = await em.execute<{ id: string; status: UserStatus }[]>('select id, status from users where id = ? for update', [id]);
-      if (found.length === 0) throw new NotFoundError('User not found');
-      if (sets.length === 0) return (await this.reload(em, id))!;
-      try {
-        await em.execute(`update users set ${sets.join(', ')}, updated_at = date_trunc('milliseconds', clock_timestamp()) where id = ?`, [...params, id]);
-      } catch (e) {
-        if (isUniqueViolation(e)) throw new Rejected([userError('EMAIL_TAKEN', 'A user with this email already exists', 'email')]);
-        throw e;
-      }
-      const user = (await this.reload(em, id))!;
+      const record = await usersStore.lock(em, id);
+      if (!record) throw new NotFoundError('User not found');
+      if (changes.length === 0) return (await usersStore.byId(em, id))!;
+      const user = await usersStore.update(em, record, next);
       // A disabled user, or one whose password changed, loses every open session.
       if (user.status === 'DISABLED' || changes.includes('password')) {
-        await em.execute(`update refresh_tokens set revoked_at = clock_timestamp(), revoke_reason = ? where user_id = ? and revoked_at is null`, [user.status === 'DISABLED' ? 'USER_DISABLED' : 'PASSWORD_CHANGED', id]);
+        await refreshTokensStore.revokeAllOfUser(em, id, user.status === 'DISABLED' ? 'USER_DISABLED' : 'PASSWORD_CHANGED');
       }
+      // A new password set by an admin lifts the sign-in lock of the user's e-mail.
+      if (changes.includes('password')) await throttleStore.clearAccount(em, tenantId, accountKey(user.email));
       await this.outbox.publish(em, 'identity.user.updated', { userId: id, changes }, { tenantId, actor: actorOf(caller), requestId: caller.requestId });
       return user;
     });
@@ -252,26 +181,15 @@ export class UsersService {
 
   private checkRoles(raw: string[], errors: UserError[]): string[] {
     const roles = [...new Set(raw.map((r) => r.trim()))];
-    if (roles.length === 0) errors.push(userError('INVALID_ROLE', 'A user needs at least one role', 'roles'));
-    for (const r of roles) {
-      if (PLATFORM_ROLES.includes(r)) errors.push(userError('INVALID_ROLE', `The role ${r} cannot be granted here`, 'roles'));
-      else if (!TENANT_ROLES.includes(r)) errors.push(userError('INVALID_ROLE', `Unknown role ${r}; allowed: ${TENANT_ROLES.join(', ')}`, 'roles'));
+    // Platform roles exist only on the platform tenant's seeded users: never granted here.
+    if (roles.length === 0 || roles.some((r) => PLATFORM_ROLES.includes(r) || !TENANT_ROLES.includes(r))) {
+      errors.push(userError('INVALID_ROLE', { field: 'roles', params: { allowed: TENANT_ROLES.join(', ') } }));
     }
     return roles;
   }
 
-  private async reload(em: Em, id: string): Promise<User | null> {
-    const rows = await em.execute<UserRow[]>(`select ${USER_COLUMNS} from users u where u.id = ?`, [id]);
-    return rows[0] ? toUser(rows[0]) : null;
-  }
-
-  private async guarded(tenantId: string, work: (em: Em) => Promise<User>): Promise<UserPayload> {
-    try {
-      return { user: await inTenantTx(this.orm, { tenantId }, work), userErrors: [] };
-    } catch (e) {
-      if (e instanceof Rejected) return { user: null, userErrors: e.userErrors };
-      if (isUniqueViolation(e)) return { user: null, userErrors: [userError('EMAIL_TAKEN', 'A user with this email already exists', 'email')] };
-      throw e;
-    }
+  /** Runs a user write; a Rejected (or a unique race on the email) rolls everything back and becomes userErrors. */
+  private guarded(tenantId: string, work: (em: Em) => Promise<User>): Promise<UserPayload> {
+    return payload(async () => ({ user: await inTenantTx(this.orm, { tenantId }, work) }), { user: null }, { onUniqueViolation: emailTaken });
   }
 }

@@ -1,12 +1,4 @@
-/** Input rules shared by the identity services (pure functions, no I/O). */
-
-export interface UserError {
-  code: string;
-  message: string;
-  field: string | null;
-}
-
-export const userError = (code: string, message: string, field: string | null = null): UserError => ({ code, message, field });
+/** Tenant input rules (pure functions, no I/O). */
 
 /**
  * Active ISO 4217 currency codes (2025 list, funds and precious metals excluded). Validation uses
@@ -51,25 +43,8 @@ export function normaliseHostname(raw: string): string | null {
   return host.split('.').every((l) => label.test(l)) ? host : null;
 }
 
-export function normaliseEmail(raw: string): string {
-  return raw.trim().toLowerCase();
-}
+/** A tenant's name: 1 to this many characters. */
+export const MAX_NAME_LENGTH = 200;
 
-/** Deliberately simple: one @, a dot in the domain, no spaces, at most 254 characters. */
-export function isEmail(email: string): boolean {
-  return email.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email);
-}
-
-/** E.164: a plus, a country code not starting with 0, 8 to 15 digits in all. */
-export function isE164(phone: string): boolean {
-  return /^\+[1-9]\d{7,14}$/.test(phone);
-}
-
-export const MIN_PASSWORD_LENGTH = 10;
-export const MAX_PASSWORD_LENGTH = 1024;
-
-export function passwordProblem(password: string, field = 'password'): UserError | null {
-  if (password.length < MIN_PASSWORD_LENGTH) return userError('WEAK_PASSWORD', `The password must have at least ${MIN_PASSWORD_LENGTH} characters`, field);
-  if (password.length > MAX_PASSWORD_LENGTH) return userError('WEAK_PASSWORD', `The password must have at most ${MAX_PASSWORD_LENGTH} characters`, field);
-  return null;
-}
+/** At most this many hostnames per tenant. */
+export const MAX_HOSTNAMES = 20;

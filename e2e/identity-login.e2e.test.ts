@@ -1,0 +1,42 @@
+/**
+ * Login hardening through the gateway: a locked account and an unknown e-mail answer alike, and an
+ * operation carrying two login fields is refused before any password is tried.
+ */
+import { CREATE_USER, DEV_PASSWORD, LOGIN, startPlatform, type Platform } from './harness';
+
+describe('identity login through the gateway', () => {
+  let p: Platform;
+  let admin: { accessToken: string };
+
+  beforeAll(async () => {
+    p = await startPlatform({ label: 'e2eidlogin' });
+    admin = await p.login('demo', 'admin@demo.localhost', DEV_PASSWORD);
+  });
+  afterAll(async () => { await p?.stop(); });
+
+  const attempt = async (email: string, password: string) => {
+    const r = await p.call(LOGIN, { input: { tenantSlug: 'demo', email, password } });
+    expect(r.errors).toBeUndefined();
+    return r.data.login;
+  };
+
+  test('a registered account and an unknown e-mail get the same answers, through five failures, the lock and the right password', async () => {
+    const created = await p.call(CREATE_USER, { input: { email: 'rita@demo.test', displayName: 'Rita', roles: ['borrower'], password: 'rita-password-1' } }, admin.accessToken);
+    expect(created.data.createUser.userErrors).toEqual([]);
+    for (let i = 0; i < 5; i++) expect(await attempt('rita@demo.test', `wrong-password-${i}`)).toEqual(await attempt('nobody-rita@demo.test', `wrong-password-${i}`));
+    const registered = await attempt('rita@demo.test', 'rita-password-1');
+    expect(registered).toEqual(await attempt('nobody-rita@demo.test', 'rita-password-1'));
+    expect(registered).toEqual({ accessToken: null, refreshToken: null, user: null, userErrors: [{ code: 'ACCOUNT_LOCKED', message: 'Too many failed sign-in attempts; the account is locked for a while' }] });
+  });
+
+  test('two login fields in one operation are refused, and no password is tried', async () => {
+    const before = await p.sql(`select count(*)::int as n from identity.outbox where subject like 'identity.user.login%'`);
+    const input = `{ tenantSlug: "demo", email: "admin@demo.localhost", password: "${DEV_PASSWORD}" }`;
+    const r = await p.call(`mutation { a: login(input: ${input}) { accessToken } b: login(input: ${input}) { accessToken } }`);
+    expect(r.data?.a ?? null).toBeNull();
+    expect(r.data?.b ?? null).toBeNull();
+    expect(r.errors?.map((e) => e.extensions?.code)).toContain('BAD_USER_INPUT');
+    expect(JSON.stringify(r)).not.toMatch(/eyJ/);
+    expect(await p.sql(`select count(*)::int as n from identity.outbox where subject like 'identity.user.login%'`)).toEqual(before);
+  });
+});

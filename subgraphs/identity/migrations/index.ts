@@ -1,0 +1,14 @@
+/**
+ * Identity's migrations, in the order they run (MikroORM `migrationsList`). Each is committed SQL;
+ * the app never runs schema:update. Add a new one at the end, never edit one that has shipped.
+ */
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20260101000000Init } from './Migration20260101000000Init';
+import { Migration20260301000000ApiKeys } from './Migration20260301000000ApiKeys';
+import { Migration20260401000000LoginThrottle } from './Migration20260401000000LoginThrottle';
+
+export const migrations: MigrationObject[] = [
+  { name: 'Migration20260101000000Init', class: Migration20260101000000Init },
+  { name: 'Migration20260301000000ApiKeys', class: Migration20260301000000ApiKeys },
+  { name: 'Migration20260401000000LoginThrottle', class: Migration20260401000000LoginThrottle },
+];
