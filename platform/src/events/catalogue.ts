@@ -7,11 +7,11 @@ export interface EventCatalogue {
   'identity.tenant.created': { tenantId: string; slug: string; name: string; hostnames: string[]; status: string };
   'identity.tenant.updated': { tenantId: string; slug: string; changes: string[]; status: string; hostnames: string[] };
   'identity.user.created': { userId: string; email: string; roles: string[] };
-  'identity.user.updated': { userId: string; changes: string[] };
+  'identity.user.updated': { userId: string; changes: string[]; /** The status after the change (revocation views disable or re-enable the user). */ status?: string };
   'identity.user.login_succeeded': { userId: string; email: string; ip: string | null; userAgent: string | null };
   'identity.user.login_failed': { email: string; userId: string | null; reason: 'BAD_CREDENTIALS' | 'LOCKED' | 'DISABLED'; ip: string | null; userAgent: string | null };
   'identity.user.locked': { userId: string; email: string; until: string };
-  'identity.user.logged_out': { userId: string };
+  'identity.user.logged_out': { userId: string; /** The ended session (`sid` of its access tokens). */ sessionId?: string };
   /** A revoked refresh token was presented again (likely theft): its whole session family was revoked. */
   'identity.user.refresh_token_reused': { userId: string; familyId: string; ip: string | null; userAgent: string | null };
   /** A tenant admin created an API key (never carries the secret). */

@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
-import { jwksOf, loadOrCreateSigningKey, TokenVerifier, trustedIssuersFromEnv, type SigningKey, type TrustedIssuer } from '@imagy/platform/auth';
+import { jwksOf, loadOrCreateSigningKey, RevocationWriter, TokenVerifier, trustedIssuersFromEnv, type SigningKey, type TrustedIssuer } from '@imagy/platform/auth';
 import { env } from '@imagy/platform/config';
 import type { Orm } from '@imagy/platform/db';
 import { wireSubject, type EventEnvelope, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
@@ -28,6 +28,7 @@ import { TenantsService } from './tenants/tenants.service';
 import { createUserLoaders } from './users/users.loaders';
 import { UsersService } from './users/users.service';
 import { messagesEs } from './i18n/es';
+import { onRevocationEvent, REVOCATION_SUBJECTS } from './events/on-revocation-event';
 import { resolvers } from './resolvers';
 
 export const SCHEMA = 'identity';
@@ -82,6 +83,10 @@ export const identity = defineSubgraph<IdentityServices, IdentityExtra, Identity
     const apiKeys = new ApiKeysService(orm, outbox, { ...issuer, publishNow });
     return { tenants, users, auth, apiKeys };
   },
+  consumers: ({ nc, ns }) => [{
+    name: 'identity-revocations', domains: ['identity'], filters: REVOCATION_SUBJECTS,
+    handler: onRevocationEvent(new RevocationWriter(nc, ns.streamPrefix)),
+  }],
   setup: async ({ orm, outbox, options }) => {
     if (options.seed) await seedDemo(orm, outbox);
   },

@@ -170,7 +170,7 @@ export class AuthService {
       if (!row) return { success: false, userErrors: [INVALID_REFRESH] };
       const revoked = await refreshTokensStore.revokeFamily(em, row.family_id, 'LOGOUT');
       if (revoked > 0) {
-        await this.outbox.publish(em, 'identity.user.logged_out', { userId: row.user_id }, {
+        await this.outbox.publish(em, 'identity.user.logged_out', { userId: row.user_id, sessionId: row.family_id }, {
           tenantId, actor: { kind: 'user', userId: row.user_id, ip: caller.ip, userAgent: caller.userAgent }, requestId: caller.requestId,
         });
       }
@@ -183,7 +183,8 @@ export class AuthService {
     const user = (await usersStore.byId(em, userId))!;
     const scope = scopesFor(user.roles);
     const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + this.accessTtl * 1000);
-    const accessToken = await signToken(this.options.signingKey, { sub: user.id, tid: tenantId, roles: user.roles, scope: scope || undefined }, {
+    // `sid` is the refresh-token family: logout and reuse detection revoke exactly this session.
+    const accessToken = await signToken(this.options.signingKey, { sub: user.id, tid: tenantId, roles: user.roles, scope: scope || undefined, sid: familyId }, {
       issuer: this.options.issuer, audience: this.options.audience, ttlSeconds: this.accessTtl,
     });
     const refreshToken = `${tenantId}.${crypto.randomBytes(32).toString('base64url')}`;

@@ -174,7 +174,7 @@ export class UsersService {
       }
       // A new password set by an admin lifts the sign-in lock of the user's e-mail.
       if (changes.includes('password')) await throttleStore.clearAccount(em, tenantId, accountKey(user.email));
-      await this.outbox.publish(em, 'identity.user.updated', { userId: id, changes }, { tenantId, actor: actorOf(caller), requestId: caller.requestId });
+      await this.outbox.publish(em, 'identity.user.updated', { userId: id, changes, status: user.status }, { tenantId, actor: actorOf(caller), requestId: caller.requestId });
       return user;
     });
   }
