@@ -34,7 +34,6 @@ import { OperationLabels, operationDuration, operationErrors, registry } from '.
 import { toApolloResolverMap, type ResolverMapLike } from './resolvers';
 import { isProduction } from '../config';
 import { localePlugin } from '../graphql/user-errors';
-import { inputTextPlugin } from '../graphql/input-text';
 import { operationLimitsPlugin } from './operation-limits';
 
 export interface BaseContext {
@@ -189,8 +188,6 @@ export async function startSubgraph<TExtra extends object>(options: SubgraphOpti
       i18nPlugin as ApolloServerPlugin<any>,
       // The request's locale in the context: UserError.message renders its template in it (graphql/user-errors.ts).
       localePlugin(),
-      // NUL and lone surrogates refused in any variable or string literal before anything runs.
-      inputTextPlugin() as ApolloServerPlugin<any>,
       // The gateway's operation limits, here too: a caller that reaches the subgraph directly gets no more.
       operationLimitsPlugin(schema) as ApolloServerPlugin<any>,
       ...(options.plugins ?? []),
