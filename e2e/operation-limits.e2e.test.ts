@@ -61,7 +61,7 @@ describe('operation limits on the real supergraph', () => {
     for (let batch = 0; batch < 10; batch++) {
       await Promise.all(Array.from({ length: 5 }, async (_, i) => {
         const n = batch * 5 + i;
-        const booked = await p.call(BOOK, { input: { productId, borrowerId, principal: String(2000 + n * 10), term: 12, disbursedAt: '2025-01-15' } }, staff);
+        const booked = await p.call(BOOK, { input: { productId, borrowerId, principal: String(2000 + n * 10), term: 12, disbursedAt: '2025-01-15', idempotencyKey: `book-${n}` } }, staff);
         expect(booked.errors).toBeUndefined();
         expect(booked.data.bookCredit.userErrors).toEqual([]);
         const paid = await p.call(PAY, { input: { creditId: booked.data.bookCredit.credit.id, amount: '100.00', paidAt: '2025-02-10', channel: 'SPEI', idempotencyKey: `pay-${n}` } }, staff);
