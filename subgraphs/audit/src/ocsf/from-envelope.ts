@@ -41,7 +41,7 @@ type Data = Record<string, unknown>;
 
 /**
  * A domain event as audit reads it: any subject of any domain, with a payload of unknown shape.
- * Audit stores events of subjects it has never heard of (a new domain ships before audit learns
+ * Audit stores events of subjects it does not know yet (a new domain ships before audit learns
  * its vocabulary), so the mapping must not depend on the typed catalogue; every typed envelope is one.
  */
 export type AuditedEnvelope = Pick<EventEnvelope, 'id' | 'tenantId' | 'occurredAt' | 'actor' | 'requestId'> & { subject: string; data: unknown };

@@ -29,7 +29,6 @@ export interface ReportRow {
 
 export const REPORT_ROW_LIMIT = 1000;
 
-
 export class ReportService {
   constructor(private readonly orm: Orm) {}
 
