@@ -28,6 +28,7 @@ import { PaymentsService } from './payments/payments.service';
 import { ProductsService } from './products/products.service';
 import { SimulatorService } from './simulator/simulator.service';
 import { TenantDirectory } from './tenants/tenants.service';
+import { unstorableTextPlugin } from './common/text-input';
 import { messages } from './i18n/messages';
 import { resolvers } from './resolvers';
 
@@ -109,7 +110,7 @@ export async function startLending(options: LendingOptions): Promise<RunningLend
     const server = await startSubgraph<LendingExtra>({
       name: 'lending',
       messagesEs: catalogueIn(messages, 'es'),
-      plugins: [localePlugin()],
+      plugins: [localePlugin(), unstorableTextPlugin()],
       port: options.port,
       host: options.host,
       typeDefs,
