@@ -138,28 +138,28 @@ export class CreditsService {
     if (key.length < 1 || key.length > 200) return { credit: null, replayed: false, userErrors: [userError('INVALID_IDEMPOTENCY_KEY', { field: 'idempotencyKey' })] };
     const requestHash = bookingHash(input);
     return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
-        const before = await store.creditByIdempotencyKey(em, key);
-        if (before) {
-          if (before.requestHash !== requestHash) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
-          return { credit: before.credit, replayed: true };
-        }
-        const product = await this.products.productIn(em, input.productId);
-        if (!product) return reject('PRODUCT_NOT_FOUND', { field: 'productId' });
-        let versionId = input.versionId ?? null;
-        if (versionId) {
-          const v = await this.products.versionIn(em, versionId);
-          if (!v || v.productId !== product.id) reject('VERSION_NOT_FOUND', { field: 'versionId' });
-        } else {
-          const published = await this.products.publishedVersionOf(em, product.id);
-          if (!published) return reject('VERSION_NOT_PUBLISHED', { field: 'productId' });
-          versionId = published.id;
-        }
-        const credit = await this.disburse(em, {
-          tenantId: user.tenantId, versionId: versionId!, borrowerId: input.borrowerId, principal: input.principal, numberOfInstallments: input.term,
-          disbursementDate: input.disbursedAt, firstDueDate: input.firstDueDate, externalReference: input.externalReference, source: 'BOOKED',
-          createdBy: user.userId, actor: actorOf(caller), requestId: caller.requestId, idempotency: { key, requestHash },
-        });
-        return { credit, replayed: false };
+      const before = await store.creditByIdempotencyKey(em, key);
+      if (before) {
+        if (before.requestHash !== requestHash) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
+        return { credit: before.credit, replayed: true };
+      }
+      const product = await this.products.productIn(em, input.productId);
+      if (!product) return reject('PRODUCT_NOT_FOUND', { field: 'productId' });
+      let versionId = input.versionId ?? null;
+      if (versionId) {
+        const v = await this.products.versionIn(em, versionId);
+        if (!v || v.productId !== product.id) reject('VERSION_NOT_FOUND', { field: 'versionId' });
+      } else {
+        const published = await this.products.publishedVersionOf(em, product.id);
+        if (!published) return reject('VERSION_NOT_PUBLISHED', { field: 'productId' });
+        versionId = published.id;
+      }
+      const credit = await this.disburse(em, {
+        tenantId: user.tenantId, versionId: versionId!, borrowerId: input.borrowerId, principal: input.principal, numberOfInstallments: input.term,
+        disbursementDate: input.disbursedAt, firstDueDate: input.firstDueDate, externalReference: input.externalReference, source: 'BOOKED',
+        createdBy: user.userId, actor: actorOf(caller), requestId: caller.requestId, idempotency: { key, requestHash },
+      });
+      return { credit, replayed: false };
     }), { credit: null, replayed: false }, { onUniqueViolation: 'retry' });
   }
 
