@@ -9,6 +9,7 @@
  *   ORM + committed migrations -> `services` -> `setup` -> outbox relay (`relay: true`) ->
  *   `consumers` -> `jobs` -> subscription hub (`subscriptions`) -> HTTP server (+ graphql-ws).
  */
+import type { ApolloServerPlugin } from '@apollo/server';
 import type express from 'express';
 import type { EntitySchema, MigrationObject } from '@mikro-orm/core';
 import type { TokenVerifier } from '../auth/verifier';
@@ -107,6 +108,8 @@ export interface SubgraphDefinitionBase<TServices, TExtra extends object, TOptio
   readiness?: (runtime: SubgraphRuntime<TOptions>, services: TServices) => ReadinessCheck[];
   /** Spanish texts of this subgraph's userError / error codes (platform/src/i18n). */
   messages?: Catalogue;
+  /** Extra Apollo Server plugins of this subgraph (e.g. its own input checks), after the platform's. */
+  plugins?: ApolloServerPlugin<any>[];
 }
 
 /**

@@ -144,6 +144,7 @@ export async function startInstance<TServices, TExtra extends object, TOptions>(
       orm,
       trustProxy: deps.trustProxy,
       messagesEs: definition.messages,
+      plugins: definition.plugins,
       readiness: [natsReadiness(deps.nc), ...(definition.readiness?.(runtime, services) ?? [])],
       routes: routes && ((app) => routes(app, runtime, services)),
       extendContext,

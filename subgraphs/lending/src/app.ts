@@ -32,6 +32,7 @@ import { resolvers } from './resolvers';
 import { SimulatorService } from './simulator/simulator.service';
 import { TenantDirectory } from './tenants/tenants.service';
 import { UserDirectory } from './users/users.service';
+import { unstorableTextPlugin } from './common/text-input';
 
 export const SCHEMA = 'lending';
 /** Tables the unit of work manages; the rest is SQL in the feature stores (README, "Data layer"). */
@@ -85,6 +86,8 @@ export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSett
     },
   }],
   resolvers,
+  // NUL and lone surrogates in any String argument: BAD_USER_INPUT naming it, before any resolver.
+  plugins: [unstorableTextPlugin()],
   context: (base, { caller, services }) => ({
     caller,
     services,

@@ -536,6 +536,8 @@ export type ProductTerms = {
   interestTaxRate?: Maybe<Scalars['Decimal']['output']>;
   latePenalty: LatePenaltyRule;
   maxAmount: Scalars['Decimal']['output'];
+  /** Longest time from disbursement to a first due date chosen at booking (bookCredit's firstDueDate), in days. */
+  maxDaysToFirstDue: Scalars['Int']['output'];
   maxTerm: Scalars['Int']['output'];
   minAmount: Scalars['Decimal']['output'];
   /** Number of installments. */
@@ -543,6 +545,10 @@ export type ProductTerms = {
   prepaymentRule: PrepaymentRule;
 };
 
+/**
+ * Terms of a draft. Amounts are in the product's currency: greater than zero, at most its decimals,
+ * and at most 1000000000000 (what lending's money columns can hold with room for what accrues).
+ */
 export type ProductTermsInput = {
   /** Default PENALTY, FEE, TAX, INTEREST, PRINCIPAL (TAX may be left out: it then follows FEE). */
   allocationOrder?: InputMaybe<Array<AllocationComponent>>;
@@ -563,6 +569,8 @@ export type ProductTermsInput = {
   /** Default NONE. */
   latePenalty?: InputMaybe<LatePenaltyRuleInput>;
   maxAmount: Scalars['Decimal']['input'];
+  /** Default 90: a booking's firstDueDate is at most this many days after disbursement. At least one repayment period (31 / 14 / 7 days), at most 366. */
+  maxDaysToFirstDue?: InputMaybe<Scalars['Int']['input']>;
   maxTerm: Scalars['Int']['input'];
   minAmount: Scalars['Decimal']['input'];
   minTerm: Scalars['Int']['input'];
@@ -1308,6 +1316,7 @@ export type ProductTermsResolvers<ContextType = LendingContext, ParentType exten
   interestTaxRate?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   latePenalty?: Resolver<ResolversTypes['LatePenaltyRule'], ParentType, ContextType>;
   maxAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  maxDaysToFirstDue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   maxTerm?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   minAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   minTerm?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;

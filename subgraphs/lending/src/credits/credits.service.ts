@@ -12,7 +12,7 @@ import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { EventActor, Outbox } from '@imagy/platform/events';
 import { actorOf, BadInputError, decodeCursor, NotFoundError, pageSize, requireRole, requireUser, toConnection, type Caller, type Connection } from '@imagy/platform/server';
 import { generateSchedule, LoanMathError, minorUnits, type LoanTerms } from '../loan-math';
-import { D, fmt } from '../common/money';
+import { D, fmt, MAX_LOAN_AMOUNT, scheduleFitsColumns } from '../common/money';
 import { CREDIT_BOOKERS, PORTFOLIO_READERS } from '../common/roles';
 import { DATE_MAX, DATE_MIN, payload } from '@imagy/platform/graphql';
 import type { BookCreditInput, CreditFilter, ResolversParentTypes } from '../__generated__/graphql';
@@ -84,8 +84,13 @@ export class CreditsService {
     if (!isUuid(p.borrowerId)) errors.push(userError('INVALID_BORROWER', { field: 'borrowerId' }));
     else if (!(await this.users.known(em, p.borrowerId))) errors.push(userError('BORROWER_NOT_FOUND', { field: 'borrowerId' }));
     if (!isDate(p.disbursementDate) || p.disbursementDate > today) errors.push(userError('INVALID_DATE', { field: 'disbursedAt', params: { min: DATE_MIN, max: today } }));
-    if (p.firstDueDate != null && (!isDate(p.firstDueDate) || (isDate(p.disbursementDate) && p.firstDueDate <= p.disbursementDate))) {
-      errors.push(userError('INVALID_DATE', { field: 'firstDueDate', params: { min: isDate(p.disbursementDate) ? addDays(p.disbursementDate, 1) : DATE_MIN, max: DATE_MAX } }));
+    if (p.firstDueDate != null) {
+      // The first due date follows disbursement by at most the product's bound (a first period of
+      // years would pile its interest into one installment).
+      const disbursed = isDate(p.disbursementDate) ? p.disbursementDate : null;
+      const min = disbursed ? addDays(disbursed, 1) : DATE_MIN;
+      const max = disbursed ? addDays(disbursed, version.terms.maxDaysToFirstDue) : DATE_MAX;
+      if (!isDate(p.firstDueDate) || p.firstDueDate < min || p.firstDueDate > max) errors.push(userError('INVALID_DATE', { field: 'firstDueDate', params: { min, max } }));
     }
     if (p.externalReference != null && p.externalReference.length > 200) errors.push(userError('INVALID_REFERENCE', { field: 'externalReference' }));
     errors.push(...checkLoanRequest(version.terms, product.currency, p.principal, p.numberOfInstallments).map((e) => (e.field === 'amount' ? { ...e, field: 'principal' } : e)));
@@ -99,6 +104,9 @@ export class CreditsService {
       throw e;
     }
     const units = minorUnits(product.currency);
+    if (!scheduleFitsColumns(schedule)) {
+      reject('AMOUNT_OUT_OF_RANGE', { field: 'principal', params: { min: fmt(version.terms.minAmount, units), max: fmt(D.min(version.terms.maxAmount, MAX_LOAN_AMOUNT), units), currency: product.currency } });
+    }
     const id = crypto.randomUUID();
     const rules = version.terms;
     await store.insertCredit(em, {
@@ -130,28 +138,28 @@ export class CreditsService {
     if (key.length < 1 || key.length > 200) return { credit: null, replayed: false, userErrors: [userError('INVALID_IDEMPOTENCY_KEY', { field: 'idempotencyKey' })] };
     const requestHash = bookingHash(input);
     return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
-        const before = await store.creditByIdempotencyKey(em, key);
-        if (before) {
-          if (before.requestHash !== requestHash) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
-          return { credit: before.credit, replayed: true };
-        }
-        const product = await this.products.productIn(em, input.productId);
-        if (!product) return reject('PRODUCT_NOT_FOUND', { field: 'productId' });
-        let versionId = input.versionId ?? null;
-        if (versionId) {
-          const v = await this.products.versionIn(em, versionId);
-          if (!v || v.productId !== product.id) reject('VERSION_NOT_FOUND', { field: 'versionId' });
-        } else {
-          const published = await this.products.publishedVersionOf(em, product.id);
-          if (!published) return reject('VERSION_NOT_PUBLISHED', { field: 'productId' });
-          versionId = published.id;
-        }
-        const credit = await this.disburse(em, {
-          tenantId: user.tenantId, versionId: versionId!, borrowerId: input.borrowerId, principal: input.principal, numberOfInstallments: input.term,
-          disbursementDate: input.disbursedAt, firstDueDate: input.firstDueDate, externalReference: input.externalReference, source: 'BOOKED',
-          createdBy: user.userId, actor: actorOf(caller), requestId: caller.requestId, idempotency: { key, requestHash },
-        });
-        return { credit, replayed: false };
+      const before = await store.creditByIdempotencyKey(em, key);
+      if (before) {
+        if (before.requestHash !== requestHash) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
+        return { credit: before.credit, replayed: true };
+      }
+      const product = await this.products.productIn(em, input.productId);
+      if (!product) return reject('PRODUCT_NOT_FOUND', { field: 'productId' });
+      let versionId = input.versionId ?? null;
+      if (versionId) {
+        const v = await this.products.versionIn(em, versionId);
+        if (!v || v.productId !== product.id) reject('VERSION_NOT_FOUND', { field: 'versionId' });
+      } else {
+        const published = await this.products.publishedVersionOf(em, product.id);
+        if (!published) return reject('VERSION_NOT_PUBLISHED', { field: 'productId' });
+        versionId = published.id;
+      }
+      const credit = await this.disburse(em, {
+        tenantId: user.tenantId, versionId: versionId!, borrowerId: input.borrowerId, principal: input.principal, numberOfInstallments: input.term,
+        disbursementDate: input.disbursedAt, firstDueDate: input.firstDueDate, externalReference: input.externalReference, source: 'BOOKED',
+        createdBy: user.userId, actor: actorOf(caller), requestId: caller.requestId, idempotency: { key, requestHash },
+      });
+      return { credit, replayed: false };
     }), { credit: null, replayed: false }, { onUniqueViolation: 'retry' });
   }
 

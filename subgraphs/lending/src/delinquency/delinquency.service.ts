@@ -48,9 +48,17 @@ export class DelinquencyService {
       const existing = await inTenantTx(this.orm, { tenantId }, (em) => store.storedRun(em, businessDate));
       return { runs: existing ? [{ ...existing, alreadyRun: true }] : [], userErrors: [] };
     } else {
-      const gap = daysBetween(lastDate, businessDate);
-      if (gap > MAX_CATCH_UP_DAYS) return { runs: [], userErrors: [userError('CATCH_UP_TOO_LONG', { field: 'businessDate', params: { lastRun: lastDate, maxDays: MAX_CATCH_UP_DAYS } })] };
-      dates = Array.from({ length: gap }, (_, i) => addDays(lastDate, i + 1));
+      // Dates on which no installment was overdue have no effect (no penalty, no days past due):
+      // the catch-up starts at the first date that can have one. Without this, one run for a date
+      // long ago (say 1900-01-02) would make every later run, the timer's included, a catch-up of
+      // decades refused as CATCH_UP_TOO_LONG.
+      const firstEffective = await inTenantTx(this.orm, { tenantId }, (em) => store.firstDateWithEffect(em));
+      const next = addDays(lastDate, 1);
+      const effective = firstEffective === null || firstEffective > businessDate ? businessDate : firstEffective;
+      const start = effective > next ? effective : next;
+      const count = daysBetween(start, businessDate) + 1;
+      if (count > MAX_CATCH_UP_DAYS) return { runs: [], userErrors: [userError('CATCH_UP_TOO_LONG', { field: 'businessDate', params: { lastRun: lastDate, maxDays: MAX_CATCH_UP_DAYS } })] };
+      dates = Array.from({ length: count }, (_, i) => addDays(start, i));
     }
     const runs: DelinquencyRun[] = [];
     for (const d of dates) runs.push(await inTenantTx(this.orm, { tenantId }, (em) => this.runDate(em, tenantId, d, actor)));

@@ -28,6 +28,19 @@ export async function storedRun(em: Em, businessDate: string): Promise<(RunCount
   return rows[0] ? toCounters(rows[0]) : null;
 }
 
+/**
+ * The first business date on which the delinquency job can change anything: the day after the
+ * oldest due date of an unpaid installment of an ACTIVE or DEFAULTED credit (null when there is
+ * none). One index lookup (`installments_open`).
+ */
+export async function firstDateWithEffect(em: Em): Promise<string | null> {
+  const rows = await em.execute<{ d: string | null }[]>(
+    `select ${ymd("min(i.due_date) + 1")} as d from installments i join credits c on c.id = i.credit_id
+     where i.paid_at is null and i.outstanding > 0 and c.status in ('ACTIVE', 'DEFAULTED')`,
+  );
+  return rows[0]?.d ?? null;
+}
+
 /** Claims the date for this run; false when another run has it (the primary key decides). */
 export async function claimDate(em: Em, tenantId: string, businessDate: string): Promise<boolean> {
   const rows = await em.execute<{ business_date: string }[]>('insert into delinquency_runs (tenant_id, business_date) values (?, ?::date) on conflict do nothing returning business_date', [tenantId, businessDate]);
@@ -52,6 +65,13 @@ export async function sizeWorkMemory(em: Em): Promise<void> {
  * migration). The booked amounts are summed per currency (a tenant may lend in several), each sum
  * at its currency's minor unit (the amounts already are, so the rounding is exact).
  */
+/**
+ * An installment stops accruing penalties once its outstanding reaches 10^15: a day's penalty is at
+ * most 100 % of it, so the stored amounts stay below the 10^16 of numeric(20,4) and the job never
+ * fails on an overflow, however long a credit stays unpaid.
+ */
+const PENALTY_CAP = '1e15';
+
 export async function bookPenalties(em: Em, businessDate: string): Promise<{ booked: number; totals: CurrencyAmount[] }> {
   const d = businessDate;
   const rows = await em.execute<{ n: number; totals: CurrencyAmount[] | string }[]>(
@@ -59,7 +79,7 @@ export async function bookPenalties(em: Em, businessDate: string): Promise<{ boo
        select i.id, i.tenant_id, trim(c.currency) as currency, c.minor_units,
               round_half_even(((i.principal_due - i.principal_paid) + (i.interest_due - i.interest_paid) + (i.fee_due - i.fee_paid) + (i.tax_due - i.tax_paid)) * c.penalty_rate / 100, c.minor_units) as amount
        from installments i join credits c on c.id = i.credit_id
-       where i.paid_at is null and i.outstanding > 0 and i.due_date < ?::date
+       where i.paid_at is null and i.outstanding > 0 and i.outstanding < ${PENALTY_CAP} and i.due_date < ?::date
          and c.status in ('ACTIVE', 'DEFAULTED') and c.penalty_kind <> 'NONE'
          and (i.principal_due - i.principal_paid) + (i.interest_due - i.interest_paid) + (i.fee_due - i.fee_paid) + (i.tax_due - i.tax_paid) > 0
          and (?::date - i.due_date) > c.penalty_grace_days

@@ -178,25 +178,25 @@ export class PaymentsService {
     const why = (reason ?? '').trim();
     if (why.length < 1 || why.length > 1000) return { ...EMPTY, userErrors: [userError('INVALID_REASON', { field: 'reason' })] };
     return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
-        const creditId = await store.creditIdOfPayment(em, paymentId);
-        const credit = creditId ? await this.credits.creditIn(em, creditId, true) : null;
-        const stored = await store.paymentById(em, paymentId);
-        if (!credit || !stored) throw new NotFoundError('Payment not found');
-        if (stored.payment.status === 'REVERSED') reject('ALREADY_REVERSED', { field: 'paymentId' });
-        if ((await store.paymentHistory(em, credit.id)).latestAppliedId !== paymentId) reject('NOT_LATEST_PAYMENT', { field: 'paymentId' });
+      const creditId = await store.creditIdOfPayment(em, paymentId);
+      const credit = creditId ? await this.credits.creditIn(em, creditId, true) : null;
+      const stored = await store.paymentById(em, paymentId);
+      if (!credit || !stored) throw new NotFoundError('Payment not found');
+      if (stored.payment.status === 'REVERSED') reject('ALREADY_REVERSED', { field: 'paymentId' });
+      if ((await store.paymentHistory(em, credit.id)).latestAppliedId !== paymentId) reject('NOT_LATEST_PAYMENT', { field: 'paymentId' });
 
-        await store.undoAllocations(em, credit.id, paymentId);
-        let installmentAmount = credit.installmentAmount;
-        if (stored.replaced) {
-          await credits.deleteInstallmentsFromPayment(em, credit.id, paymentId);
-          await credits.restoreInstallments(em, credit.tenantId, credit.id, stored.replaced.rows);
-          installmentAmount = stored.replaced.installmentAmount;
-        }
-        await store.markReversed(em, paymentId, why, user.userId);
-        const previous: CreditStatus = stored.statusBefore === 'PAID_OFF' ? 'ACTIVE' : stored.statusBefore;
-        const status = await credits.refreshBalances(em, credit.id, todayUtc(), installmentAmount, previous);
-        await this.outbox.publish(em, 'lending.payment.reversed', { paymentId, creditId: credit.id, amount: stored.payment.amount, currency: credit.currency, reason: why, creditStatus: status }, { tenantId: credit.tenantId, actor: actorOf(caller), requestId: caller.requestId });
-        return this.answer(em, paymentId, credit.id);
+      await store.undoAllocations(em, credit.id, paymentId);
+      let installmentAmount = credit.installmentAmount;
+      if (stored.replaced) {
+        await credits.deleteInstallmentsFromPayment(em, credit.id, paymentId);
+        await credits.restoreInstallments(em, credit.tenantId, credit.id, stored.replaced.rows);
+        installmentAmount = stored.replaced.installmentAmount;
+      }
+      await store.markReversed(em, paymentId, why, user.userId);
+      const previous: CreditStatus = stored.statusBefore === 'PAID_OFF' ? 'ACTIVE' : stored.statusBefore;
+      const status = await credits.refreshBalances(em, credit.id, todayUtc(), installmentAmount, previous);
+      await this.outbox.publish(em, 'lending.payment.reversed', { paymentId, creditId: credit.id, amount: stored.payment.amount, currency: credit.currency, reason: why, creditStatus: status }, { tenantId: credit.tenantId, actor: actorOf(caller), requestId: caller.requestId });
+      return this.answer(em, paymentId, credit.id);
     }), EMPTY);
   }
 

@@ -5,7 +5,7 @@
  * domain types of products.service.ts.
  */
 import { defineEntity } from '@mikro-orm/core';
-import type { ProductTerms } from './terms';
+import type { StoredTerms } from './terms';
 
 const NOW_MS = "date_trunc('milliseconds', clock_timestamp())";
 
@@ -34,7 +34,7 @@ export const ProductVersionEntity = defineEntity({
     product: p.manyToOne(CreditProductEntity).mapToPk(),
     number: p.integer(),
     status: p.enum(['DRAFT', 'PUBLISHED', 'ARCHIVED', 'DISCARDED'] as const).default('DRAFT'),
-    terms: p.json<ProductTerms>(),
+    terms: p.json<StoredTerms>(),
     createdBy: p.uuid().nullable(),
     createdAt: p.datetime().defaultRaw(NOW_MS),
     publishedAt: p.datetime().nullable(),

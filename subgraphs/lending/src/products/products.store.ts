@@ -13,7 +13,7 @@ import { LockMode, UniqueConstraintViolationException, type FilterQuery, type In
 import type { Em } from '@imagy/platform/db';
 import type { ChangeKind, ChangeRequest, ChangeStatus, CreditProduct, ProductVersion } from './products.service';
 import { ChangeRequestEntity, CreditProductEntity, ProductVersionEntity } from './products.entities';
-import type { ProductTerms } from './terms';
+import { withTermDefaults, type ProductTerms } from './terms';
 
 type ProductRow = InferEntity<typeof CreditProductEntity>;
 type VersionRow = InferEntity<typeof ProductVersionEntity>;
@@ -26,7 +26,7 @@ const toProduct = (e: ProductRow): CreditProduct => ({
   createdAt: e.createdAt.toISOString(), archivedAt: isoOrNull(e.archivedAt),
 });
 const toVersion = (e: VersionRow): ProductVersion => ({
-  id: e.id, tenantId: e.tenantId, productId: e.product, number: e.number, status: e.status, terms: e.terms,
+  id: e.id, tenantId: e.tenantId, productId: e.product, number: e.number, status: e.status, terms: withTermDefaults(e.terms),
   createdBy: e.createdBy ?? null, createdAt: e.createdAt.toISOString(), publishedAt: isoOrNull(e.publishedAt), archivedAt: isoOrNull(e.archivedAt),
 });
 const toRequest = (e: RequestRow): ChangeRequest => ({

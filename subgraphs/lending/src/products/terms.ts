@@ -3,7 +3,7 @@
  * `LoanTerms`. Pure (no I/O). Terms are stored as JSON with decimals as strings.
  */
 import { generateSchedule, LoanMathError, minorUnits, type DayCount, type Fee, type FeeCharge, type FeeKind, type InterestMethod, type LoanTerms, type PrepaymentRule, type RepaymentFrequency } from '../loan-math';
-import { D, fmt } from '../common/money';
+import { D, fmt, MAX_LOAN_AMOUNT, scheduleFitsColumns } from '../common/money';
 import type { ProductTermsInput } from '../__generated__/graphql';
 import { userError, type UserError } from '../common/user-errors';
 
@@ -39,6 +39,22 @@ export interface ProductTerms {
   prepaymentRule: PrepaymentRule;
   delinquencyBuckets: DelinquencyBucket[];
   defaultThresholdDays: number;
+  /** Longest time from disbursement to a first due date chosen at booking, in days. */
+  maxDaysToFirstDue: number;
+}
+
+/** Terms as stored: versions saved before `maxDaysToFirstDue` existed lack it (withTermDefaults fills it). */
+export type StoredTerms = Omit<ProductTerms, 'maxDaysToFirstDue'> & { maxDaysToFirstDue?: number };
+
+/** Default of `maxDaysToFirstDue`: a first period of up to about three months. */
+export const DEFAULT_MAX_DAYS_TO_FIRST_DUE = 90;
+/** A first due date is at most a year after disbursement, whatever the product says. */
+export const MAX_DAYS_TO_FIRST_DUE = 366;
+/** The longest regular period of each frequency: a product's first-due bound is never shorter. */
+const LONGEST_PERIOD_DAYS: Record<RepaymentFrequency, number> = { MONTHLY: 31, BIWEEKLY: 14, WEEKLY: 7 };
+
+export function withTermDefaults(terms: StoredTerms): ProductTerms {
+  return { ...terms, maxDaysToFirstDue: terms.maxDaysToFirstDue ?? DEFAULT_MAX_DAYS_TO_FIRST_DUE };
 }
 
 export type { ProductTermsInput };
@@ -83,6 +99,10 @@ export function normaliseTerms(input: ProductTermsInput, currency: string): { te
   const amount = (field: 'minAmount' | 'maxAmount') => {
     const v = input[field];
     if (!decimal(v) || new D(v).lte(0) || new D(v).decimalPlaces() > units) { badAmount(field); return null; }
+    if (new D(v).gt(MAX_LOAN_AMOUNT)) {
+      errors.push(userError('AMOUNT_OUT_OF_RANGE', { field: `terms.${field}`, params: { min: fmt(new D(1).div(new D(10).pow(units)), units), max: fmt(MAX_LOAN_AMOUNT, units), currency } }));
+      return null;
+    }
     return fmt(v.trim(), units);
   };
   const minAmount = amount('minAmount');
@@ -103,7 +123,7 @@ export function normaliseTerms(input: ProductTermsInput, currency: string): { te
   if (!int(graceOnInterest, 0, 1199)) bad('graceOnInterest');
   else if (int(input.minTerm, 1, 1200) && graceOnInterest >= input.minTerm) bad('graceOnInterest');
   const multiple = input.installmentMultipleOf ?? null;
-  if (multiple !== null && (!decimal(multiple) || new D(multiple).lte(0) || new D(multiple).decimalPlaces() > units)) bad('installmentMultipleOf');
+  if (multiple !== null && (!decimal(multiple) || new D(multiple).lte(0) || new D(multiple).decimalPlaces() > units || new D(multiple).gt(MAX_LOAN_AMOUNT))) bad('installmentMultipleOf');
 
   const fees: FeeConfig[] = [];
   const codes = new Set<string>();
@@ -116,7 +136,7 @@ export function normaliseTerms(input: ProductTermsInput, currency: string): { te
     if (!['UPFRONT', 'FINANCED', 'PER_INSTALLMENT'].includes(f.charge)) badFee(`${at}.charge`);
     if (!decimal(f.value)) badFee(`${at}.value`);
     else if (f.kind === 'PERCENTAGE' && new D(f.value).gt(100)) badFee(`${at}.value`);
-    else if (f.kind === 'FIXED' && new D(f.value).decimalPlaces() > units) badFee(`${at}.value`);
+    else if (f.kind === 'FIXED' && (new D(f.value).decimalPlaces() > units || new D(f.value).gt(MAX_LOAN_AMOUNT))) badFee(`${at}.value`);
     if (f.taxRate != null && (!decimal(f.taxRate) || new D(f.taxRate).gt(100))) badFee(`${at}.taxRate`);
     if (decimal(f.value)) fees.push({ code: f.code, kind: f.kind, value: f.kind === 'FIXED' && new D(f.value).decimalPlaces() <= units ? fmt(f.value.trim(), units) : canon(f.value), charge: f.charge, taxRate: f.taxRate != null && decimal(f.taxRate) ? canon(f.taxRate) : null });
   });
@@ -158,6 +178,9 @@ export function normaliseTerms(input: ProductTermsInput, currency: string): { te
   if (new Set(buckets.map((b) => b.name)).size !== buckets.length) bad('delinquencyBuckets');
   const defaultThresholdDays = input.defaultThresholdDays ?? DEFAULT_THRESHOLD_DAYS;
   if (!int(defaultThresholdDays, 1, 3650)) bad('defaultThresholdDays');
+  const maxDaysToFirstDue = input.maxDaysToFirstDue ?? DEFAULT_MAX_DAYS_TO_FIRST_DUE;
+  const shortestBound = LONGEST_PERIOD_DAYS[input.frequency] ?? 31;
+  if (!int(maxDaysToFirstDue, shortestBound, MAX_DAYS_TO_FIRST_DUE)) bad('maxDaysToFirstDue');
 
   if (errors.length) return { terms: null, userErrors: errors };
   const terms: ProductTerms = {
@@ -165,12 +188,13 @@ export function normaliseTerms(input: ProductTermsInput, currency: string): { te
     frequency: input.frequency, interestMethod: input.interestMethod, annualNominalRate: canon(input.annualNominalRate), dayCount,
     graceOnPrincipal, graceOnInterest, installmentMultipleOf: multiple === null ? null : fmt(multiple.trim(), units),
     fees, interestTaxRate: interestTaxRate === null ? null : canon(interestTaxRate), latePenalty, allocationOrder,
-    prepaymentRule, delinquencyBuckets: buckets, defaultThresholdDays,
+    prepaymentRule, delinquencyBuckets: buckets, defaultThresholdDays, maxDaysToFirstDue,
   };
   // The extremes must produce valid schedules (e.g. upfront fees must not eat the smallest principal).
   for (const [amount, n] of [[terms.minAmount, terms.minTerm], [terms.maxAmount, terms.maxTerm], [terms.minAmount, terms.maxTerm], [terms.maxAmount, terms.minTerm]] as const) {
     try {
-      generateSchedule(loanTermsOf(terms, currency, amount, n, '2026-01-15'));
+      // What a loan stores must fit the money columns (e.g. a huge FIXED fee financed on top).
+      if (!scheduleFitsColumns(generateSchedule(loanTermsOf(terms, currency, amount, n, '2026-01-15')))) return { terms: null, userErrors: [userError('INVALID_TERMS', { field: 'terms' })] };
     } catch (e) {
       if (e instanceof LoanMathError) return { terms: null, userErrors: [userError(e.code === 'INVALID_FEE' ? 'INVALID_FEE' : 'INVALID_TERMS', { field: 'terms' })] };
       throw e;
@@ -199,8 +223,12 @@ export function checkLoanRequest(terms: ProductTerms, currency: string, amount: 
   let units = 2;
   try { units = minorUnits(currency); } catch { return [userError('INVALID_CURRENCY', { field: 'currency' })]; }
   if (typeof amount !== 'string' || !/^\d+(\.\d+)?$/.test(amount.trim()) || new D(amount).lte(0) || new D(amount).decimalPlaces() > units) errors.push(userError('INVALID_AMOUNT', { field: 'amount' }));
-  else if (new D(amount).lt(terms.minAmount) || new D(amount).gt(terms.maxAmount)) {
-    errors.push(userError('AMOUNT_OUT_OF_RANGE', { field: 'amount', params: { min: fmt(terms.minAmount, units), max: fmt(terms.maxAmount, units), currency } }));
+  else {
+    // Versions saved before the loan bound existed may allow more than MAX_LOAN_AMOUNT: the bound wins.
+    const max = D.min(terms.maxAmount, MAX_LOAN_AMOUNT);
+    if (new D(amount).lt(terms.minAmount) || new D(amount).gt(max)) {
+      errors.push(userError('AMOUNT_OUT_OF_RANGE', { field: 'amount', params: { min: fmt(terms.minAmount, units), max: fmt(max, units), currency } }));
+    }
   }
   if (!Number.isInteger(term) || term < terms.minTerm || term > terms.maxTerm) errors.push(userError('TERM_OUT_OF_RANGE', { field: 'term', params: { min: terms.minTerm, max: terms.maxTerm } }));
   return errors;
