@@ -8,6 +8,8 @@
  * (every table of every subgraph schema counted before and after each field's run, outboxes
  * included, so no event left either).
  *
+ * Run it with `FUZZ=1 npx jest e2e/fuzz` (FUZZ_RUNS cases per field, FUZZ_SEED, FUZZ_PROGRESS=1).
+ *
  * Values that a documented rule normalises (surrounding spaces, Unicode normalisation) are not
  * "hostile" here, because accepting them is correct.
  */
@@ -141,7 +143,10 @@ function rootFieldsBySubgraph(sdl: string): Map<string, { kind: 'query' | 'mutat
   return out;
 }
 
-describe('hostile input through the gateway writes nothing and never fails internally', () => {
+// Opt-in (FUZZ=1 npx jest e2e/fuzz): its first full run has not finished yet, so it does not gate CI.
+const describeFuzz = process.env.FUZZ === '1' ? describe : describe.skip;
+
+describeFuzz('hostile input through the gateway writes nothing and never fails internally', () => {
   let platform: Platform;
   let schema: GraphQLSchema;
   let token: string;
