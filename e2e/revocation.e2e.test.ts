@@ -67,7 +67,9 @@ describe('revocation at the gateway and at each subgraph', () => {
       const direct = await Promise.all([gql(p.identityUrl, ME, {}, { token: adminS.accessToken }), gql(p.lendingUrl, PRODUCTS, {}, { token: adminS.accessToken }), gql(p.auditUrl, EVENTS, {}, { token: adminS.accessToken })]);
       return direct.every((a) => code(a) === 'UNAUTHENTICATED');
     }, 10_000, 20);
-    expect(code(await gql(p.lendingUrl, PRODUCTS, {}, { token: platformAdmin.accessToken }))).toBe('OK');
+    // Another tenant's caller is not revoked (the platform admin has no lending role: FORBIDDEN, not UNAUTHENTICATED).
+    expect(code(await gql(p.lendingUrl, PRODUCTS, {}, { token: platformAdmin.accessToken }))).toBe('FORBIDDEN');
+    expect(code(await gql(p.identityUrl, ME, {}, { token: platformAdmin.accessToken }))).toBe('OK');
 
     expect((await setStatus('ACTIVE')).data.updateTenant.userErrors).toEqual([]);
     await waitFor(async () => code(await gql(p.lendingUrl, PRODUCTS, {}, { token: adminS.accessToken })) === 'OK', 10_000, 20);
