@@ -18,7 +18,7 @@
  * at once. A burst of one caller therefore costs about two round trips, not one per request, and
  * no request waits behind a queue of earlier ones; other counters are never involved.
  *
- * Resilience (`resilientStore`, cockatiel): every store call has a 300 ms timeout, one retry
+ * Resilience (`resilientStore`, cockatiel): every store call has a 1 s timeout (a loaded NATS or event loop answers a KV call in more than 300 ms, and a timed-out call lets the request through unmetered), one retry
  * (`maxAttempts: 1`; safe, every write is compare-and-set) and sits behind a circuit breaker
  * (3 consecutive failures open it; `halfOpenAfter` 1 s, then one trial call). While it is open a
  * lookup fails in microseconds instead of waiting for a NATS timeout.
@@ -139,7 +139,7 @@ export class KvCounterStore implements CounterStore {
 }
 
 export interface ResilienceOptions {
-  /** Per store call (default 300 ms). */
+  /** Per store call (default 1000 ms). */
   timeoutMs?: number;
   /** Retries after a failed call (default 1). */
   maxAttempts?: number;
@@ -159,7 +159,7 @@ export class ResilientCounterStore implements CounterStore {
     this.breaker = circuitBreaker(failure, { halfOpenAfter: options.halfOpenAfterMs ?? 1_000, breaker: new ConsecutiveBreaker(options.failures ?? 3) });
     // No retry while NATS is known to be down: that answer is already certain.
     const retrying = retry(handleWhen((e) => !(e instanceof CasConflict) && !(e instanceof NatsDownError)), { maxAttempts: options.maxAttempts ?? 1, backoff: new ConstantBackoff(25) });
-    this.policy = wrap(this.breaker, retrying, timeout(options.timeoutMs ?? 300, TimeoutStrategy.Aggressive));
+    this.policy = wrap(this.breaker, retrying, timeout(options.timeoutMs ?? 1_000, TimeoutStrategy.Aggressive));
   }
 
   /** `closed` while the store answers; `open` while lookups are short-circuited; `halfOpen` during the trial. */
