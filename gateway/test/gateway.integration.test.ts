@@ -20,6 +20,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
 import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { signToken, TokenVerifier, type AccessClaims, type SigningKey } from '@imagy/platform/auth';
+import { waitFor } from '@imagy/platform/testing';
 import { startGateway, type RunningGateway } from '../src/server';
 import { IdentityTenantStatusChecker } from '../src/tenant-status';
 
@@ -453,12 +454,10 @@ describe('gateway command line', () => {
     child.stderr!.on('data', (d) => { stderr += String(d); });
     const exited = exitOf(child);
     try {
-      const deadline = Date.now() + 45_000;
-      let healthy = false;
-      while (!healthy && Date.now() < deadline && child.exitCode === null) {
-        healthy = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false);
-        if (!healthy) await new Promise((r) => setTimeout(r, 200));
-      }
+      // Marker: /health answers 200 (or the process exited, which fails at once).
+      const state = await waitFor(async () => (child.exitCode !== null ? 'exited'
+        : (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false)) ? 'up' : null), 45_000, 200).catch(() => 'timeout');
+      const healthy = state === 'up';
       expect({ healthy, stderr }).toEqual({ healthy: true, stderr: '' });
       // The process's graphql-ws side is the one startGateway assembles with the HTTP side's
       // objects: an API-key caller meets the same safelist there.

@@ -4,6 +4,7 @@
  * under NODE_ENV=production; they answer, and the whole group exits 0 on SIGTERM.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { waitFor } from '@imagy/platform/testing';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -77,13 +78,10 @@ describe('gateway --workers', () => {
       body: JSON.stringify({ query: '{ hello }' }),
     });
     try {
-      const deadline = Date.now() + 50_000;
-      let status = 0;
-      while (status !== 200 && Date.now() < deadline && child.exitCode === null) {
-        status = await post(`Bearer ${token}`).then((r) => r.status, () => 0);
-        if (status !== 200) await new Promise((r) => setTimeout(r, 250));
-      }
-      if (status !== 200) throw new Error(`gateway not answering: ${stderr}`);
+      // Marker: the gateway answers 200 (or the process exited, which fails at once).
+      const state = await waitFor(async () => (child.exitCode !== null ? 'exited'
+        : (await post(`Bearer ${token}`).then((r) => r.status, () => 0)) === 200 ? 'up' : null), 50_000, 250).catch(() => 'timeout');
+      if (state !== 'up') throw new Error(`gateway not answering (${state}): ${stderr}`);
 
       // Children of the primary running the gateway (tsx may also run an esbuild service child).
       const workers = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(child.pid)], { encoding: 'utf8' })
