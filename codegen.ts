@@ -3,12 +3,13 @@
  * the TypeScript types come from it.
  *
  *   npm run codegen    writes subgraphs/<name>/src/__generated__/graphql.ts (and the clients' files)
- *   npm run check      fails when a committed generated file is stale (scripts/check-codegen.ts)
+ *   npm ci             runs it too (postinstall): generated files are git-ignored (docs/adr/0005)
+ *   npm run check      fails when a generated file on disk is stale or missing (scripts/check-codegen.ts)
  *
  * Every folder under subgraphs/ with a schema.graphql is picked up (the scaffold's new subgraphs
  * too): its resolver types use `../context#<Pascal>Context`, the platform scalars and, when it has
- * a block in MAPPERS below, the domain types its services return. Generated files are committed
- * and never edited. How a subgraph adopts them: platform/README.md (the graphql section).
+ * a block in MAPPERS below, the domain types its services return. Generated files are never edited
+ * and never committed. How a subgraph adopts them: platform/README.md (the graphql section).
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 /**
- * `npm run check` step: exits 1 when a committed graphql-codegen output (or a client's persisted
- * documents manifest in schema/) differs from what codegen.ts generates now from the SDL files,
+ * `npm run check` step: exits 1 when a graphql-codegen output on disk (git-ignored, made by
+ * `npm ci`; docs/adr/0005) or a client's persisted-documents manifest in schema/ (committed) differs from what codegen.ts generates now from the SDL files,
  * or when a generated file no longer has a source. Generates in memory; writes nothing.
  */
 import fs from 'node:fs';
@@ -49,7 +49,7 @@ export async function staleGeneratedFiles(dir = root): Promise<string[]> {
 if (require.main === module) {
   staleGeneratedFiles().then((stale) => {
     if (stale.length) {
-      console.error(`Generated GraphQL types are stale: run \`npm run codegen\` and commit the result.\n${stale.map((s) => `- ${s}`).join('\n')}`);
+      console.error(`Generated GraphQL types are stale or missing: run \`npm run codegen\` (git-ignored, made by \`npm ci\`; docs/adr/0005); a persisted-documents manifest in schema/ is committed.\n${stale.map((s) => `- ${s}`).join('\n')}`);
       process.exit(1);
     }
     console.error('Generated GraphQL types are up to date.');

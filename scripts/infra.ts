@@ -16,13 +16,13 @@
  * superuser for requests: each provisions its own NOSUPERUSER NOBYPASSRLS role (db/provision.ts), so
  * Row Level Security applies as in production.
  */
-import net from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import { localStateDir } from '@imagy/platform/config';
+import { tcpAnswers } from '@imagy/platform/net';
 import { ensureDatabase, withDatabase } from '@imagy/platform/db';
 
 export async function postgresAnswers(url: string): Promise<boolean> {
@@ -36,16 +36,6 @@ export async function postgresAnswers(url: string): Promise<boolean> {
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-export function tcpAnswers(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 /** A failure of the local infrastructure, with what the failing program said (its last lines). */
@@ -110,7 +100,7 @@ export async function ensureInfra(log: (line: string) => void, options: InfraOpt
     }
     let natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
     const n = new URL(natsUrl.replace(/^nats:/, 'http:'));
-    if (!(await tcpAnswers(n.hostname, Number(n.port || 4222)))) {
+    if (!(await tcpAnswers(Number(n.port || 4222), n.hostname))) {
       const port = options.natsPort ?? envPort('IMAGY_PORT_NATS', 4229);
       log(`NATS does not answer at ${n.host}; starting nats-server -js on 127.0.0.1:${port} (data in ${path.join(stateDir, 'nats')})`);
       watch(await startNatsServer(path.join(stateDir, 'nats'), port));
@@ -230,7 +220,7 @@ function makeReachable(dataDir: string, runAs: RunAs): void {
 async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: string) => void): Promise<Managed> {
   // Something on the port (often an embedded PostgreSQL left by a killed run) would answer in place
   // of ours, or make ours fail to bind: say so instead of guessing.
-  if (await tcpAnswers('127.0.0.1', port)) {
+  if (await tcpAnswers(port)) {
     throw new InfraError(`port ${port} (for the embedded PostgreSQL) is already in use: a PostgreSQL left over from an earlier run, or another program. Stop it, point DATABASE_URL at it, or choose another port with IMAGY_PORT_POSTGRES.`);
   }
   const bin = await postgresBinaries();
@@ -306,7 +296,7 @@ function natsServerBinary(): string {
 
 async function startNatsServer(storeDir: string, port: number): Promise<Managed> {
   const bin = natsServerBinary();
-  if (await tcpAnswers('127.0.0.1', port)) {
+  if (await tcpAnswers(port)) {
     throw new InfraError(`port ${port} (for nats-server) is already in use: a nats-server left over from an earlier run, or another program. Stop it, point NATS_URL at it, or choose another port with IMAGY_PORT_NATS.`);
   }
   fs.mkdirSync(storeDir, { recursive: true, mode: 0o700 });
@@ -320,7 +310,7 @@ async function startNatsServer(storeDir: string, port: number): Promise<Managed>
     if (child.exitCode !== null || child.signalCode !== null || spawnError) {
       throw new InfraError(`nats-server exited during start (${spawnError?.message ?? child.exitCode ?? child.signalCode})`, tail());
     }
-    if (await tcpAnswers('127.0.0.1', port, 500)) break;
+    if (await tcpAnswers(port, '127.0.0.1', 500)) break;
     if (Date.now() > deadline) {
       await stopChild(child, exited, 'SIGKILL', 1_000);
       throw new InfraError(`nats-server did not listen on 127.0.0.1:${port} within 15 s`, tail());

@@ -7,7 +7,7 @@ describe('unstorable text in any input', () => {
   test('a NUL or lone surrogate anywhere in the variables is refused, naming the variable and the path', () => {
     const nul = checkVariablesText({ input: { name: 'ok', tags: ['a', 'b\u0000'] } });
     expect(nul?.message).toBe('Variable "$input" at "input.tags[1]" contains a NUL character (U+0000)');
-    expect(nul?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_TEXT', messageCode: 'TEXT_NUL' });
+    expect(nul?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'INVALID_TEXT', messageCode: 'TEXT_NUL', field: 'input.tags.1' });
     expect(checkVariablesText({ email: 'a\uD800@b.c' })?.message).toBe('Variable "$email" contains a lone UTF-16 surrogate (not valid Unicode)');
     expect(checkVariablesText({ data: { ['k\u0000']: 1 } })?.message).toBe('A key of variable "$data" contains a NUL character (U+0000)');
     expect(localizeScalarError(nul!, 'es')).toBe('La variable "$input" en "input.tags[1]" contiene un carácter NUL (U+0000)');

@@ -18,12 +18,15 @@ const CODES: Record<TextProblem['kind'], ScalarMessageCode> = { NUL: 'TEXT_NUL',
 const MAX_NODES = 200_000;
 
 /** The typed refusal, with the same messageCode/params as the scalars' (so i18n answers it in Spanish too). */
-function refusal(problem: TextProblem, subject: MessageText, node?: ASTNode): GraphQLError {
+function refusal(problem: TextProblem, subject: MessageText, where: { node?: ASTNode; field?: string } = {}): GraphQLError {
   const messageCode = CODES[problem.kind];
   const params: MessageParams = problem.kind === 'INVISIBLE' ? { subject, char: problem.char } : { subject };
   return new GraphQLError(renderMessage(SCALAR_MESSAGES[messageCode].en, params) ?? SCALAR_MESSAGES[messageCode].en, {
-    nodes: node,
-    extensions: { code: 'BAD_USER_INPUT', scalar: 'String', reason: 'INVALID_TEXT', messageCode, params, http: { status: 400 } },
+    nodes: where.node,
+    extensions: {
+      code: 'BAD_USER_INPUT', scalar: 'String', reason: 'INVALID_TEXT', messageCode, params,
+      ...(where.field ? { field: where.field } : {}), http: { status: 400 },
+    },
   });
 }
 
@@ -44,7 +47,8 @@ export function checkVariablesText(variables: Readonly<Record<string, unknown>> 
     };
     if (typeof value === 'string') {
       const p = textProblem(value);
-      if (p) return refusal(p, where());
+      // `field`: the variable and the path inside it, dotted as userErrors name fields (input.terms.buckets.0.name).
+      if (p) return refusal(p, where(), { field: path.join('.') });
     } else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
     } else if (value && typeof value === 'object') {
@@ -65,7 +69,7 @@ export function checkDocumentText(document: DocumentNode): GraphQLError | null {
     StringValue(node) {
       if (found) return false;
       const p = textProblem(node.value);
-      if (p) found = refusal(p, { en: 'A string in the query', es: 'Un texto de la consulta' }, node);
+      if (p) found = refusal(p, { en: 'A string in the query', es: 'Un texto de la consulta' }, { node });
       return undefined;
     },
   });

@@ -212,15 +212,6 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Whether something accepts TCP connections on host:port. */
-export function tcpAnswers(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
+export { tcpAnswers } from '../net';
 
 export { natsUrl };

@@ -6,10 +6,8 @@
  * keeps monthly partitions prepared ahead.
  */
 import path from 'node:path';
-import type { TokenVerifier } from '@imagy/platform/auth';
-import type { Orm } from '@imagy/platform/db';
-import { DOMAINS, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
-import { defineSubgraph, startSubgraphInstance, type NatsSubscriptionHub } from '@imagy/platform/server';
+import { DOMAINS } from '@imagy/platform/events';
+import { defineSubgraph, startSubgraphInstance, type NatsSubscriptionHub, type RunningSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
 import { migrations } from '../migrations';
 import { AuditEventService } from './audit-events/audit-event.service';
 import { auditResolvers } from './resolvers';
@@ -50,28 +48,14 @@ export const audit = defineSubgraph<AuditServices, AuditExtra>({
   routes: (app, { verifier }, { events }) => exportRoute(events, verifier)(app),
 });
 
-export interface StartAuditOptions {
-  adminUrl: string;
-  port: number;
-  nc: NatsConnection;
-  ns: Namespace;
-  signer: EventSigner;
-  verifier: TokenVerifier;
-  host?: string;
-}
+export type StartAuditOptions = SubgraphInstanceDepsBase;
 
-export interface RunningAudit {
-  url: string;
-  port: number;
-  orm: Orm;
-  /** The live tail's NATS fan-out (one NATS subscription per subject per process). */
-  hub: NatsSubscriptionHub;
-  stop(): Promise<void>;
-}
+/** `hub`: the live tail's NATS fan-out (one NATS subscription per subject per process). */
+export type RunningAudit = RunningSubgraphInstance<AuditServices> & { hub: NatsSubscriptionHub };
 
 export async function startAudit(options: StartAuditOptions): Promise<RunningAudit> {
   const running = await startSubgraphInstance(audit, options);
   const { hub } = running;
   if (!hub) { await running.stop(); throw new Error('audit is defined with subscriptions: the skeleton must give it a hub'); }
-  return { url: running.url, port: running.port, orm: running.orm, hub, stop: () => running.stop() };
+  return { ...running, hub };
 }

@@ -13,9 +13,8 @@ import path from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { jwksOf, loadOrCreateSigningKey, RevocationWriter, TokenVerifier, trustedIssuersFromEnv, type SigningKey, type TrustedIssuer } from '@imagy/platform/auth';
 import { env } from '@imagy/platform/config';
-import type { Orm } from '@imagy/platform/db';
-import { wireSubject, type EventEnvelope, type EventSigner, type Namespace, type NatsConnection } from '@imagy/platform/events';
-import { defineSubgraph, startSubgraphInstance } from '@imagy/platform/server';
+import { wireSubject, type EventEnvelope } from '@imagy/platform/events';
+import { defineSubgraph, startSubgraphInstance, type RunningSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
 import { migrations } from '../migrations';
 import { entities } from './entities';
 import { ApiKeysService } from './api-keys/api-keys.service';
@@ -105,29 +104,12 @@ export const identity = defineSubgraph<IdentityServices, IdentityExtra, Identity
   },
 });
 
-export interface IdentityOptions extends IdentitySettings {
-  /** Admin (provisioning) database URL; the app itself connects as role `imagy_identity`. */
-  adminUrl: string;
-  port: number;
-  nc: NatsConnection;
-  ns: Namespace;
-  signer: EventSigner;
-  /** Verifies incoming tokens: must trust `signingKey` (the tokens this subgraph issues) and any other issuer. */
-  verifier: TokenVerifier;
-  host?: string;
-  poolMax?: number;
-}
+/** What startIdentity needs: the skeleton's dependencies (its `verifier` must trust `signingKey`, the tokens identity issues) and identity's settings. */
+export interface IdentityOptions extends IdentitySettings, SubgraphInstanceDepsBase {}
 
-export interface RunningIdentity {
-  url: string;
-  port: number;
-  orm: Orm;
-  services: IdentityServices;
-  stop(): Promise<void>;
-}
+export type RunningIdentity = RunningSubgraphInstance<IdentityServices>;
 
-export async function startIdentity(options: IdentityOptions): Promise<RunningIdentity> {
+export function startIdentity(options: IdentityOptions): Promise<RunningIdentity> {
   const { signingKey, issuer, audience, seed, ...deps } = options;
-  const running = await startSubgraphInstance(identity, { ...deps, options: { signingKey, issuer, audience, seed } });
-  return { url: running.url, port: running.port, orm: running.orm, services: running.services, stop: () => running.stop() };
+  return startSubgraphInstance(identity, { ...deps, options: { signingKey, issuer, audience, seed } });
 }

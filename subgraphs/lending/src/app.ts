@@ -9,12 +9,9 @@
  * DELINQUENCY_INTERVAL_MS (3600000; 0 disables the timer).
  */
 import path from 'node:path';
-import type { TokenVerifier } from '@imagy/platform/auth';
 import { envInt } from '@imagy/platform/config';
-import type { Orm } from '@imagy/platform/db';
-import type { EventSigner, Namespace, NatsConnection } from '@imagy/platform/events';
-import { catalogueIn } from '@imagy/platform/graphql';
-import { defineSubgraph, startSubgraphInstance } from '@imagy/platform/server';
+import { catalogueIn, inputTextPlugin } from '@imagy/platform/graphql';
+import { defineSubgraph, startSubgraphInstance, type RunningSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
 import { lendingMigrations } from '../migrations';
 import type { LendingExtra, LendingServices } from './context';
 import { CreditsService } from './credits/credits.service';
@@ -32,7 +29,6 @@ import { resolvers } from './resolvers';
 import { SimulatorService } from './simulator/simulator.service';
 import { TenantDirectory } from './tenants/tenants.service';
 import { UserDirectory } from './users/users.service';
-import { unstorableTextPlugin } from './common/text-input';
 
 export const SCHEMA = 'lending';
 /** Tables the unit of work manages; the rest is SQL in the feature stores (README, "Data layer"). */
@@ -87,7 +83,9 @@ export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSett
   }],
   resolvers,
   // NUL and lone surrogates in any String argument: BAD_USER_INPUT naming it, before any resolver.
-  plugins: [unstorableTextPlugin()],
+  // NUL and lone surrogates in any String/ID argument: refused before any resolver runs (lending's
+  // names and codes reach text columns and jsonb terms directly).
+  plugins: [inputTextPlugin()],
   context: (base, { caller, services }) => ({
     caller,
     services,
@@ -95,28 +93,12 @@ export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSett
   }),
 });
 
-export interface LendingOptions extends LendingSettings {
-  /** Admin (provisioning) database URL; the app itself connects as role `imagy_lending`. */
-  adminUrl: string;
-  port: number;
-  nc: NatsConnection;
-  ns: Namespace;
-  signer: EventSigner;
-  verifier: TokenVerifier;
-  host?: string;
-  poolMax?: number;
-}
+/** What startLending needs: the skeleton's dependencies and lending's settings. */
+export interface LendingOptions extends LendingSettings, SubgraphInstanceDepsBase {}
 
-export interface RunningLending {
-  url: string;
-  port: number;
-  orm: Orm;
-  services: LendingServices;
-  stop(): Promise<void>;
-}
+export type RunningLending = RunningSubgraphInstance<LendingServices>;
 
-export async function startLending(options: LendingOptions): Promise<RunningLending> {
+export function startLending(options: LendingOptions): Promise<RunningLending> {
   const { delinquencyIntervalMs, ...deps } = options;
-  const running = await startSubgraphInstance(lending, { ...deps, options: { delinquencyIntervalMs } });
-  return { url: running.url, port: running.port, orm: running.orm, services: running.services, stop: () => running.stop() };
+  return startSubgraphInstance(lending, { ...deps, options: { delinquencyIntervalMs } });
 }
