@@ -4,7 +4,9 @@
  *    is HTTP 401 with `extensions.code = 'UNAUTHENTICATED'`;
  *  - no Authorization header at all is an anonymous request (subgraphs answer public fields only);
  *  - a verified token's tenant must be known to identity and active; a `platform_admin` token
- *    without a tenant passes.
+ *    without a tenant passes;
+ *  - a revoked tenant, user or session (identity's revocation buckets, watched in memory) is
+ *    refused within milliseconds of the change, whatever the tenant-status cache still says.
  *  - an API key (`x-api-key: imk_...` or `Authorization: ApiKey imk_...`) is exchanged with identity
  *    for a short token (api-keys/), which then stands for the caller's Authorization everywhere;
  *  - the caller is counted against its rate limit (per key by plan, per user per tenant), HTTP 429
@@ -14,7 +16,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
-import { anonymous, AuthError, hasRole, ROLES, type AuthContext, type TokenVerifier } from '@imagy/platform/auth';
+import { anonymous, AuthError, hasRole, ROLES, type AuthContext, type RevocationView, type TokenVerifier } from '@imagy/platform/auth';
 import { authenticate, unauthenticated } from '@imagy/platform/server';
 import type { Logger } from '@imagy/platform/logger';
 import { ACTIVE_TENANT_STATUSES, TenantStatusUnavailableError, type TenantStatusChecker } from './tenant-status';
@@ -48,6 +50,11 @@ export interface AuthOptions {
   log: Logger;
   /** API keys and rate limits; without it, a presented API key is refused. */
   apiKeys?: ApiKeyAuth;
+  /**
+   * Suspended tenants, disabled users and revoked sessions, fed by identity through NATS KV
+   * (platform auth/revocation.ts): refused here at once, before the 30 s tenant-status cache.
+   */
+  revocations?: RevocationView;
 }
 
 /** `requestId` comes from `requestIdFrom(headers['x-request-id'])` (a valid caller id or a new one). */
@@ -83,7 +90,7 @@ export async function gatewayContext(headers: IncomingHttpHeaders, requestId: st
 
   let auth: AuthContext;
   try {
-    auth = await authenticate(options.verifier!, authorization, requestId);
+    auth = await authenticate(options.verifier!, authorization, requestId, options.revocations);
   } catch (e) {
     if (e instanceof AuthError) return refuse(e.reason, e.message);
     throw e;

@@ -19,7 +19,7 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
-import { TokenVerifier, trustedIssuersFromEnv } from '@imagy/platform/auth';
+import { RevocationView, TokenVerifier, trustedIssuersFromEnv } from '@imagy/platform/auth';
 import { isProduction } from '@imagy/platform/config';
 import { requestIdFrom } from '@imagy/platform/server';
 import { logger } from '@imagy/platform/logger';
@@ -96,6 +96,12 @@ export interface GatewayOptions {
   subscriptions?: SubscriptionOptions | false;
   /** Logger of the gateway (default: the platform logger). */
   log?: Logger;
+  /**
+   * The revocation view (platform auth/revocation.ts). Default: started on the API keys' NATS
+   * connection when there is one; `false`: none (revocations then act through the subgraphs and the
+   * tenant-status cache only).
+   */
+  revocations?: RevocationView | false;
 }
 
 export interface RunningGateway {
@@ -141,6 +147,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const apiKeys = allowAnonymous || options.apiKeys === false || !identityUrl ? undefined
     : await ApiKeyAuth.create({ exchangeUrl: exchangeUrlOf(identityUrl), dispatcher: agent, log, ...options.apiKeys });
+
+  // Revocations act here at once (not after the tenant-status cache): a view of identity's buckets on
+  // the same NATS connection. A view this function started is stopped by stop().
+  const bus = apiKeys?.bus;
+  const ownRevocations = options.revocations === undefined && !allowAnonymous && bus
+    ? await RevocationView.start({ nc: bus.nc, streamPrefix: bus.ns.streamPrefix, log: log.child({ component: 'revocation-view' }) })
+    : undefined;
+  const revocations = options.revocations || ownRevocations;
 
   const app = express();
   app.disable('x-powered-by');
@@ -242,13 +256,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     await apollo.start();
   } catch (e) {
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    ownRevocations?.stop();
     await apiKeys?.close();
     await agent.close();
     throw e;
   }
 
   // Who is calling, decided the same way for HTTP requests and graphql-ws connections (auth.ts).
-  const auth: AuthOptions = { allowAnonymous, verifier, tenantStatus, apiKeys, log };
+  const auth: AuthOptions = { allowAnonymous, verifier, tenantStatus, apiKeys, revocations, log };
   const context = async ({ req, res }: { req: express.Request; res: express.Response }) => {
     // Echoed on every answer, refusals included, so a caller can quote it.
     const requestId = requestIdFrom(req.headers['x-request-id']);
@@ -291,6 +306,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         state = 'stopping';
         await subscriptions?.close();
         await apollo.stop();
+        ownRevocations?.stop();
         await apiKeys?.close();
         await agent.close();
         log.info('gateway stopped');

@@ -100,6 +100,7 @@ export class ApiKeyAuth {
   private readonly inFlight = new Map<string, Promise<Entry>>();
   private readonly maxEntries: number;
   private nc: NatsConnection | null = null;
+  private ns: Namespace | null = null;
   private ownsNc = false;
   private subs: Subscription[] = [];
   private feedLive = false;
@@ -136,6 +137,11 @@ export class ApiKeyAuth {
   /** Whether revocations arrive over NATS (otherwise cached tokens live at most 5 s). */
   get revocationFeed(): boolean {
     return this.feedLive;
+  }
+
+  /** The NATS connection and namespace in use (null without NATS): the gateway's revocation view shares them. */
+  get bus(): { nc: NatsConnection; ns: Namespace } | null {
+    return this.nc && this.ns ? { nc: this.nc, ns: this.ns } : null;
   }
 
   /** `Bearer <token>` for a presented key; throws ApiKeyRefusedError or ApiKeyExchangeUnavailableError. */
@@ -286,6 +292,7 @@ export class ApiKeyAuth {
     }
     const nc = this.nc;
     const ns = typeof this.options.namespace === 'object' ? this.options.namespace : toNamespace(this.options.namespace ?? process.env.NATS_NAMESPACE ?? '');
+    this.ns = ns;
     const signer = this.options.signer ?? signerFromEnv();
 
     const onEvent = (envelope: EventEnvelope) => {

@@ -35,7 +35,7 @@ import {
   GraphQLError, Kind, getVariableValues, print,
   type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema,
 } from 'graphql';
-import { closeOnExpiry, WS_CLOSE_FORBIDDEN } from '@imagy/platform/server';
+import { closeOnExpiry, refuseRevoked, WS_CLOSE_FORBIDDEN } from '@imagy/platform/server';
 import type { Logger } from '@imagy/platform/logger';
 import { gatewayContext, type AuthOptions, type GatewayContext } from '../auth';
 import type { ForwardingDataSource } from '../datasource';
@@ -128,6 +128,20 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
   const counts = { active: 0 };
 
   const wss = new WebSocketServer({ noServer: true });
+  // Authenticated sockets, so a revocation (tenant suspended, user disabled, session ended) closes
+  // exactly the affected ones with 4403, as the subgraphs do.
+  const authenticated = new Map<WebSocket, GatewayContext['auth']>();
+  const stopWatching = shared.auth.revocations?.onChange(() => {
+    for (const [socket, auth] of authenticated) {
+      try {
+        refuseRevoked(auth, shared.auth.revocations);
+      } catch (e) {
+        log.info({ tenant_id: auth.tenantId ?? undefined }, 'closing a subscription socket: access revoked');
+        authenticated.delete(socket);
+        socket.close(WS_CLOSE_FORBIDDEN, reason(`Forbidden: ${(e as Error).message}`));
+      }
+    }
+  });
   const onUpgrade = upgradeHandler(options.httpServer, wss, options.path ?? '/graphql');
   options.httpServer.on('upgrade', onUpgrade);
 
@@ -136,6 +150,7 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
     onConnect: async (ctx) => {
       try {
         ctx.extra.context = await authenticateConnection(ctx.connectionParams ?? {}, shared.auth, log);
+        if (ctx.extra.context.auth.kind !== 'anonymous') authenticated.set(ctx.extra.socket, ctx.extra.context.auth);
         ctx.extra.expiryTimer = shared.auth.allowAnonymous ? undefined : closeOnExpiry(ctx.extra.socket, ctx.extra.context.auth.expiresAt);
         return true;
       } catch (e) {
@@ -143,7 +158,7 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
         return false;
       }
     },
-    onClose: (ctx) => releaseConnection(ctx.extra),
+    onClose: (ctx) => { authenticated.delete(ctx.extra.socket); releaseConnection(ctx.extra); },
     onSubscribe: async (ctx, _id, payload) => {
       const context = ctx.extra.context!;
       const accepted = await acceptSubscription(payload, context, shared, schema, parseAndValidate, federated, log);
@@ -177,6 +192,7 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
     activeSubscriptions: () => counts.active,
     async close() {
       options.httpServer.off('upgrade', onUpgrade);
+      stopWatching?.();
       for (const client of wss.clients) client.close(1001, 'Going away');
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -210,11 +226,12 @@ async function authenticateConnection(params: Record<string, unknown>, auth: Aut
   return gatewayContext(headers, crypto.randomUUID(), { ...auth, log });
 }
 
+/** A WebSocket close reason is at most 123 bytes. */
+const reason = (text: string) => Buffer.from(text).subarray(0, 123).toString();
+
 /** A refused connection_init: 4403 for credentials, 4429 when rate limited, 1013 when we cannot tell. */
 function closeRefusedConnection(socket: WebSocket, e: unknown, log: Logger): void {
   const code = e instanceof GraphQLError ? e.extensions?.code : undefined;
-  // Close reasons are at most 123 bytes.
-  const reason = (text: string) => Buffer.from(text).subarray(0, 123).toString();
   if (code === 'UNAUTHENTICATED') {
     socket.close(WS_CLOSE_FORBIDDEN, reason(`Forbidden: ${e instanceof Error ? e.message : 'refused'}`));
   } else if (code === 'RATE_LIMITED') {
