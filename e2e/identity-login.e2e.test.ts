@@ -1,7 +1,8 @@
 /**
  * Login hardening through the gateway: a locked account and an unknown e-mail answer alike, and an
- * operation carrying two login fields is refused before any password is tried.
+ * operation (or a batch) carrying two login fields is refused before any password is tried.
  */
+import { waitFor } from '@imagy/platform/testing';
 import { CREATE_USER, DEV_PASSWORD, LOGIN, startPlatform, type Platform } from './harness';
 
 describe('identity login through the gateway', () => {
@@ -38,5 +39,28 @@ describe('identity login through the gateway', () => {
     expect(r.errors?.map((e) => e.extensions?.code)).toContain('BAD_USER_INPUT');
     expect(JSON.stringify(r)).not.toMatch(/eyJ/);
     expect(await p.sql(`select count(*)::int as n from identity.outbox where subject like 'identity.user.login%'`)).toEqual(before);
+  });
+
+  test('a batch carrying more than one login runs the first and refuses the others before their password is tried', async () => {
+    const attempts = async () => (await p.sql(`select count(*)::int as n from identity.outbox where subject like 'identity.user.login%'`))[0].n as number;
+    const before = await attempts();
+    const op = (password: string) => ({ query: LOGIN, variables: { input: { tenantSlug: 'demo', email: 'batch-nobody@demo.test', password } } });
+    const res = await fetch(p.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-language': 'es' },
+      body: JSON.stringify([op('guess-1'), op('guess-2'), op('guess-3')]),
+    });
+    const answers = (await res.json()) as { data?: { login: unknown } | null; errors?: { message: string; extensions?: Record<string, unknown> }[] }[];
+    expect(answers).toHaveLength(3);
+    const refused = answers.filter((a) => a.errors?.[0]?.extensions?.reason === 'ONE_LOGIN_PER_REQUEST');
+    const tried = answers.filter((a) => a.data?.login);
+    expect({ refused: refused.length, tried: tried.length }).toEqual({ refused: 2, tried: 1 });
+    expect(refused[0]!.errors![0]!).toMatchObject({
+      message: 'Una solicitud puede llevar como máximo un inicio de sesión (login), también en un lote.',
+      extensions: { code: 'BAD_USER_INPUT', field: 'login' },
+    });
+    // Exactly one attempt reached identity (its failed-login event), not three.
+    await waitFor(async () => (await attempts()) >= before + 1);
+    expect(await attempts()).toBe(before + 1);
   });
 });

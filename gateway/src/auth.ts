@@ -41,6 +41,12 @@ export interface GatewayContext {
    * the real client; subgraphs honour it only when TRUST_PROXY says the gateway is trusted.
    */
   client?: { ip: string | null; userAgent: string | null };
+  /**
+   * Password-checking fields seen so far in this HTTP request, all operations of a batch together
+   * (pipeline.ts). An object: Apollo Server gives each operation of a batch a shallow copy of the
+   * context, so a number would be counted per operation.
+   */
+  credentialFields: { count: number };
 }
 
 export interface AuthOptions {
@@ -63,7 +69,7 @@ export async function gatewayContext(headers: IncomingHttpHeaders, requestId: st
   const language = headers['accept-language'];
   const locale = localeFrom(typeof language === 'string' ? language : undefined);
   if (options.allowAnonymous) {
-    return { auth: anonymous(requestId), requestId, locale, authorization, log: options.log.child({ request_id: requestId }) };
+    return { auth: anonymous(requestId), requestId, locale, authorization, log: options.log.child({ request_id: requestId }), credentialFields: { count: 0 } };
   }
   const refuse = (reason: string, message: string, tenantId?: string | null, details: Record<string, unknown> = {}): never => {
     rejectedRequests.inc({ reason });
@@ -131,5 +137,6 @@ export async function gatewayContext(headers: IncomingHttpHeaders, requestId: st
     locale,
     authorization,
     log: options.log.child({ request_id: requestId, tenant_id: auth.tenantId ?? undefined }),
+    credentialFields: { count: 0 },
   };
 }

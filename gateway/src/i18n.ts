@@ -48,6 +48,8 @@ export const GATEWAY_MESSAGES_ES: Catalogue = {
   'UNAUTHENTICATED: Tenant unknown': 'Inquilino desconocido.',
   'UNAUTHENTICATED: Token carries no tenant: tenant unknown': 'El token no indica inquilino: inquilino desconocido.',
   'UNAUTHENTICATED: Tenant suspended': 'Inquilino suspendido.',
+  'UNAUTHENTICATED.REVOKED': 'Acceso revocado: la institución está suspendida, el usuario deshabilitado o la sesión terminó.',
+  'BAD_USER_INPUT.ONE_LOGIN_PER_REQUEST': 'Una solicitud puede llevar como máximo un inicio de sesión (login), también en un lote.',
   'UNAUTHENTICATED.TENANT_INACTIVE': 'El inquilino no está activo ({status}).',
   'UNAUTHENTICATED: Token expired': 'El token expiró.',
   'UNAUTHENTICATED: Malformed token': 'Token mal formado.',

@@ -6,6 +6,7 @@
  *   2. enforceTokenLimit       lexer tokens of that text, before it is parsed
  *   3. parse and validate      against the API schema (handed in, see below)
  *   4. enforceOperationLimits  depth, aliases, root fields, cost (limits.ts)
+ *      limitCredentialFields   at most one password-checking field (login) per HTTP request, batch included
  *   5. rememberApqRegistration an APQ registration is stored only once steps 1-4 passed
  *   6. authorizeCaller         authorization directives (authz.ts): unauthorized fields removed,
  *                              FORBIDDEN errors; the rewritten document is what gets planned
@@ -19,15 +20,16 @@
  * the request id, here, once.
  */
 import {
-  GraphQLError, getOperationAST, parse, validate,
-  type DocumentNode, type GraphQLSchema, type OperationDefinitionNode,
+  GraphQLError, getOperationAST, Kind, parse, validate,
+  type DocumentNode, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode,
 } from 'graphql';
+import { rootFieldCount } from '@imagy/platform/graphql';
 import type { GatewayContext } from './auth';
 import { authorizeOperation, authzRulesFromSupergraph, callerOf, UNCHANGED, type AuthorizedOperation, type AuthzRules, type Caller } from './authz';
 import { AcceptedSources, checkShape, checkSource, measureOperation, slicingArgumentError, supergraphCosts, type CostDirectives, type LimitViolation, type OperationLimits } from './limits';
 import { rejectedOperations } from './operation-metrics';
 import type { PersistedQueries } from './persisted-queries';
-import { forbiddenErrors, localizedLimitError } from './i18n';
+import { forbiddenErrors, localizedLimitError, localizedMessage } from './i18n';
 
 export interface OperationRequest {
   query?: string | null;
@@ -47,7 +49,15 @@ export interface ValidDocument {
 /** Step 3: errors when the text does not parse or validate. */
 export type ParseAndValidate = (query: string | undefined) => Promise<ValidDocument | { errors: readonly GraphQLError[] }>;
 
-export type RefusalReason = 'safelist' | 'apq' | 'limits' | 'invalid';
+export type RefusalReason = 'safelist' | 'apq' | 'limits' | 'invalid' | 'credentials';
+
+/**
+ * Root mutation fields that check a password. Identity refuses two in one operation; a batch of
+ * ten operations of one `login` each would still be ten guesses in one request, so the gateway
+ * counts them across the request (the batch shares one context).
+ */
+export const CREDENTIAL_FIELDS: readonly string[] = ['login'];
+export const MAX_CREDENTIAL_FIELDS_PER_REQUEST = 1;
 
 export interface RefusedOperation {
   kind: 'refused';
@@ -156,6 +166,9 @@ export async function prepareOperation(
   if (overLimit?.violation) return refuse('limits', overLimit.violation.limit, [localizedLimitError(overLimit.violation, context.locale)], overLimit.shape);
   if (overLimit?.slicingError) return refuse('limits', 'slicingArgument', [slicingArgumentError(overLimit.slicingError)], overLimit.shape);
 
+  const credentialRefusal = operation ? limitCredentialFields(document, operation, context) : null;
+  if (credentialRefusal) return refuse('credentials', 'ONE_LOGIN_PER_REQUEST', [credentialRefusal]);
+
   if (source.register) rememberApqRegistration(pipeline, source.register, source.query!);
 
   const authz = operation ? authorizeCaller(pipeline, schema, document, request.operationName, context) : UNCHANGED;
@@ -168,6 +181,21 @@ export async function prepareOperation(
     authz,
     forbidden: authz.unchanged ? [] : forbiddenErrors(authz.errors, context.locale),
   };
+}
+
+/** Step 4b: counts the request's credential fields on its context (shared by a batch's operations). */
+function limitCredentialFields(document: DocumentNode, operation: OperationDefinitionNode, context: GatewayContext): GraphQLError | null {
+  if (operation.operation !== 'mutation') return null;
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+  const fields = CREDENTIAL_FIELDS.reduce((n, name) => n + rootFieldCount(operation, fragments, name), 0);
+  if (fields === 0) return null;
+  context.credentialFields.count += fields;
+  if (context.credentialFields.count <= MAX_CREDENTIAL_FIELDS_PER_REQUEST) return null;
+  const english = 'A request may carry at most one login, batches included';
+  return new GraphQLError(localizedMessage(context.locale, 'BAD_USER_INPUT', english, {}, 'ONE_LOGIN_PER_REQUEST'), {
+    extensions: { code: 'BAD_USER_INPUT', reason: 'ONE_LOGIN_PER_REQUEST', field: 'login', http: { status: 400 } },
+  });
 }
 
 type ResolvedSource =

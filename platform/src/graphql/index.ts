@@ -8,6 +8,7 @@ export * from './scalars';
 export * from './user-errors';
 export * from './resolvers';
 export * from './input-text';
+export * from './root-fields';
 export { hasLoneSurrogate, notPlainText, unstorableText } from './text';
 export { defineMessages, catalogueIn, catalogueProblems, type CodeOf, type MessageCatalogue, type MessageParams, type MessageText } from '../i18n';
 
