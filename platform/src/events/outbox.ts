@@ -3,11 +3,17 @@
  * the caller's transaction, so the event exists if and only if the state change committed. The
  * relay (relay.ts) ships rows to JetStream afterwards.
  *
- * `outbox` and `inbox` are infrastructure tables without RLS: they are never exposed through the
- * API, and the relay must read every tenant's rows. A trigger NOTIFYs the relay on insert so
- * events leave within milliseconds rather than at the next poll.
+ * The outbox holds signed envelopes with e-mails, IPs, amounts and borrower ids, so it is under
+ * forced RLS (outboxProtectionSql): the subgraph's role may append rows in any transaction, but
+ * only a transaction that declares itself the relay (`app.outbox_relay = 'on'`, set by relay.ts)
+ * reads, marks or deletes them; a query with no tenant set, or another tenant's, sees nothing.
+ * Published rows are deleted after OUTBOX_RETENTION_HOURS (relay.ts; the events stay in JetStream
+ * for the stream's own retention). `inbox` (consumer, event id, subject: no personal data) has no RLS.
+ * A trigger NOTIFYs the relay on insert so events leave within milliseconds rather than at the
+ * next poll.
  */
 import crypto from 'node:crypto';
+import { Migration } from '@mikro-orm/migrations';
 import type { Em } from '../db/tenant';
 import type { EventSubject, EventCatalogue } from './catalogue';
 import { domainOf } from './catalogue';
@@ -29,6 +35,7 @@ export function eventTablesSql(): string[] {
        begin perform pg_notify(current_schema() || '_outbox', ''); return null; end $$`,
     `drop trigger if exists outbox_notify on outbox`,
     `create trigger outbox_notify after insert on outbox for each statement execute function outbox_notify()`,
+    ...outboxProtectionSql(),
     `create table if not exists inbox (
        consumer text not null,
        event_id uuid not null,
@@ -37,6 +44,37 @@ export function eventTablesSql(): string[] {
        primary key (consumer, event_id)
      )`,
   ];
+}
+
+/** The GUC the relay sets in its own transactions (relay.ts); RLS lets nothing else read the outbox. */
+export const OUTBOX_RELAY_SETTING = 'app.outbox_relay';
+
+/**
+ * Forced RLS on `outbox`: appending is open to the role (an event is written in the transaction of
+ * whatever changed, tenant or platform), everything else needs the relay's setting. Idempotent:
+ * part of eventTablesSql for new schemas, and a migration of its own for schemas made before it.
+ */
+export function outboxProtectionSql(): string[] {
+  const relay = `current_setting('${OUTBOX_RELAY_SETTING}', true) = 'on'`;
+  return [
+    `alter table outbox enable row level security`,
+    `alter table outbox force row level security`,
+    `drop policy if exists outbox_append on outbox`,
+    `create policy outbox_append on outbox for insert with check (true)`,
+    `drop policy if exists outbox_relay on outbox`,
+    `create policy outbox_relay on outbox for all using (${relay}) with check (${relay})`,
+    `create index if not exists outbox_published on outbox (published_at) where published_at is not null`,
+  ];
+}
+
+/**
+ * The migration every subgraph whose schema predates outboxProtectionSql lists once (its name is
+ * the subgraph's to choose, e.g. Migration20261201000000OutboxRls); new schemas have it already.
+ */
+export class OutboxProtectionMigration extends Migration {
+  async up(): Promise<void> {
+    for (const s of outboxProtectionSql()) this.addSql(s);
+  }
 }
 
 export interface PublishMeta {

@@ -11,6 +11,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Orm } from '../db/orm';
 import { wireSubject, type Namespace } from './nats';
 import { logger } from '../logger';
+import { OUTBOX_RELAY_SETTING } from './outbox';
 
 export interface RelayOptions {
   orm: Orm;
@@ -22,6 +23,19 @@ export interface RelayOptions {
   listenUrl: string;
   batchSize?: number;
   pollIntervalMs?: number;
+  /** Published rows older than this are deleted (default OUTBOX_RETENTION_HOURS, else 72 h; 0 keeps them). */
+  retentionHours?: number;
+}
+
+/** Default retention of published outbox rows: long enough to investigate a delivery, short enough not to be a second event store. */
+export const DEFAULT_OUTBOX_RETENTION_HOURS = 72;
+/** How often a relay deletes expired published rows. */
+const PRUNE_EVERY_MS = 15 * 60_000;
+
+export function outboxRetentionHours(raw: string | undefined = process.env.OUTBOX_RETENTION_HOURS): number {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_OUTBOX_RETENTION_HOURS;
+  if (!/^\d+$/.test(raw.trim())) throw new Error(`OUTBOX_RETENTION_HOURS must be a whole number of hours, not ${JSON.stringify(raw)}`);
+  return Number(raw.trim());
 }
 
 export class OutboxRelay {
@@ -31,10 +45,13 @@ export class OutboxRelay {
   private listener: Client | null = null;
   private loop: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
+  private readonly retentionHours: number;
   private readonly log = logger.child({ component: 'outbox-relay' });
 
   constructor(private readonly options: RelayOptions) {
     this.js = jetstream(options.nc, { timeout: 5_000 });
+    this.retentionHours = options.retentionHours ?? outboxRetentionHours();
   }
 
   async start(): Promise<void> {
@@ -50,11 +67,18 @@ export class OutboxRelay {
     }
     this.timer = setInterval(() => this.wake?.(), this.options.pollIntervalMs ?? 1_000);
     this.loop = this.run();
+    if (this.retentionHours > 0) {
+      const prune = () => this.prune().catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'outbox prune failed; will retry'));
+      void prune();
+      this.pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
+      this.pruneTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearInterval(this.timer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     this.wake?.();
     await this.loop;
     await this.listener?.end().catch(() => undefined);
@@ -80,6 +104,8 @@ export class OutboxRelay {
   async drainOnce(): Promise<number> {
     const knex = this.options.orm.em.getConnection().getKnex();
     return knex.transaction(async (trx) => {
+      // The outbox's RLS shows rows only to a transaction that says it is the relay (outbox.ts).
+      await trx.raw(`select set_config('${OUTBOX_RELAY_SETTING}', 'on', true)`);
       const { rows } = await trx.raw(
         `select id, subject, envelope from outbox where published_at is null order by created_at, id limit ? for update skip locked`,
         [this.options.batchSize ?? 200],
@@ -95,6 +121,19 @@ export class OutboxRelay {
       await Promise.all(acks);
       await trx.raw('update outbox set published_at = clock_timestamp(), attempts = attempts + 1 where id = any(?::uuid[])', [rows.map((r) => r.id)]);
       return rows.length;
+    });
+  }
+
+  /** Deletes published rows older than the retention; returns how many. Exposed for tests and tools. */
+  async prune(retentionHours = this.retentionHours): Promise<number> {
+    const knex = this.options.orm.em.getConnection().getKnex();
+    return knex.transaction(async (trx) => {
+      await trx.raw(`select set_config('${OUTBOX_RELAY_SETTING}', 'on', true)`);
+      const result = await trx.raw(
+        `delete from outbox where published_at is not null and published_at < clock_timestamp() - make_interval(hours => ?)`,
+        [retentionHours],
+      ) as { rowCount: number | null };
+      return result.rowCount ?? 0;
     });
   }
 }

@@ -31,6 +31,8 @@ describe('audit refuses hostile arguments with typed errors and writes nothing',
 
   const written = async () => inTenantTx(h.audit.orm, { tenantId: tenant }, async (em) => {
     const [events] = await em.execute<{ n: number }[]>('select count(*)::int as n from audit_events');
+    // The outbox is readable only by a transaction that says it is the relay (platform outbox RLS).
+    await em.execute(`select set_config('app.outbox_relay', 'on', true)`);
     const [outbox] = await em.execute<{ n: number }[]>('select count(*)::int as n from outbox');
     return { events: events!.n, outbox: outbox!.n };
   });

@@ -5,6 +5,7 @@ import { Migration20260401000000TenantHosts } from './Migration20260401000000Ten
 import { Migration20260601000000DelinquencyHot } from './Migration20260601000000DelinquencyHot';
 import { Migration20260701000000PenaltyTotals } from './Migration20260701000000PenaltyTotals';
 import { Migration20260801000000UsersAndBookingKeys } from './Migration20260801000000UsersAndBookingKeys';
+import { OutboxProtectionMigration } from '@imagy/platform/events';
 
 export const lendingMigrations: MigrationObject[] = [
   { name: 'Migration20260201000000Init', class: Migration20260201000000Init },
@@ -12,4 +13,6 @@ export const lendingMigrations: MigrationObject[] = [
   { name: 'Migration20260601000000DelinquencyHot', class: Migration20260601000000DelinquencyHot },
   { name: 'Migration20260701000000PenaltyTotals', class: Migration20260701000000PenaltyTotals },
   { name: 'Migration20260801000000UsersAndBookingKeys', class: Migration20260801000000UsersAndBookingKeys },
+  // Forced RLS on the outbox (only the relay reads it) for schemas made before the platform added it.
+  { name: 'Migration20261201000000OutboxRls', class: OutboxProtectionMigration },
 ];
