@@ -51,8 +51,8 @@ export interface PlatformOptions {
 }
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
-  // As in `npm start`: subgraphs believe the X-Forwarded-For the gateway on this machine sends.
-  process.env.TRUST_PROXY ??= 'loopback';
+  // As in `npm start`: subgraphs believe X-Forwarded-For only with the gateway's proof (the same
+  // installation secret, this process's state folder), not because the caller is on this machine.
   const db = await createTestDb(options.label);
   const bus = (options.bus ?? (await createTestBus())) as TestBus;
   const issuer = await createTestIssuer();

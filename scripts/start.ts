@@ -213,8 +213,8 @@ async function main() {
     NATS_URL: infra.natsUrl,
     APOLLO_TELEMETRY_DISABLED: '1',
     NODE_ENV: process.env.NODE_ENV ?? 'development',
-    // Subgraphs believe X-Forwarded-For from the gateway on this machine only.
-    TRUST_PROXY: process.env.TRUST_PROXY ?? 'loopback',
+    // Subgraphs believe X-Forwarded-For only from the gateway: it sends the installation's gateway
+    // secret, generated into .imagy/keys at first start and read by every process (gateway-proof.ts).
     // Where the processes find each other when the ports are not the committed defaults.
     IMAGY_JWKS_URL: process.env.IMAGY_JWKS_URL ?? url(identityPort, '/.well-known/jwks.json'),
     ...Object.fromEntries(SUBGRAPHS.map((s) => [`SUBGRAPH_${s.name.toUpperCase()}_URL`, url(s.port, '/graphql')])),

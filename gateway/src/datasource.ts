@@ -2,7 +2,10 @@
  * How the gateway talks to a subgraph: stock RemoteGraphQLDataSource over undici with one shared
  * keep-alive Agent (connections are reused instead of opened per fetch), forwarding exactly the
  * caller's `Authorization` and the request id. No other incoming header reaches a subgraph, so
- * identity headers a caller might invent (x-tenant-id, x-user-id...) never get through.
+ * identity headers a caller might invent (x-tenant-id, x-user-id...) never get through. The gateway
+ * adds the client's address (x-forwarded-for, from the socket), the client's user agent and
+ * language, trace context, and the installation's gateway proof that makes subgraphs believe that
+ * address (`x-imagy-gateway-proof`).
  */
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Agent, fetch } from 'undici';
@@ -10,6 +13,7 @@ import type { GatewayContext } from './auth';
 import { subgraphFetchDuration, subgraphFetchErrors } from './metrics';
 import { childTraceparent } from './trace';
 import { maskFetchFailure, maskSubgraphError } from './errors';
+import { GATEWAY_PROOF_HEADER, gatewayProof } from '@imagy/platform/server';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type ProcessResult = ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>;
@@ -42,6 +46,8 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     headers.set('x-request-id', requestId);
     const { client } = options.context;
     if (client?.ip) headers.set('x-forwarded-for', client.ip.replace(/^::ffff:/, ''));
+    // The installation's gateway secret: subgraphs believe x-forwarded-for only with it (platform gateway-proof.ts).
+    headers.set(GATEWAY_PROOF_HEADER, gatewayProof());
     if (client?.userAgent) headers.set('user-agent', client.userAgent);
     // User-facing texts follow the client's language (platform/src/i18n).
     const language = options.incomingRequestContext.request.http?.headers.get('accept-language');

@@ -2,6 +2,8 @@
  * Environment reading shared by every process. Defaults are for a developer machine; production
  * sets everything explicitly (see docs/ARCHITECTURE.md, "Configuration").
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 
 export function env(name: string, fallback?: string): string {
@@ -43,3 +45,29 @@ export const natsNamespace = () => env('NATS_NAMESPACE', '');
  * subgraphs directly. Containers set HOST=0.0.0.0 (the gateway reaches them over the compose network).
  */
 export const listenHost = () => env('HOST', '127.0.0.1');
+
+/**
+ * A 32-byte secret shared by the processes of one installation: `envVar` (base64) when set, as
+ * production does; else generated at first start into `<state dir>/keys/<file>` (git-ignored,
+ * mode 0600) and read back by every later process. Written to a temporary file and linked into
+ * place, so processes starting together agree on one value and none reads a half-written file.
+ */
+export function installationSecret(envVar: string, file: string): Buffer {
+  const fromEnv = process.env[envVar];
+  if (fromEnv) return Buffer.from(fromEnv, 'base64');
+  const dir = path.join(localStateDir(), 'keys');
+  const target = path.join(dir, file);
+  if (!fs.existsSync(target)) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const temporary = `${target}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+    fs.writeFileSync(temporary, crypto.randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    try {
+      fs.linkSync(temporary, target);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      fs.rmSync(temporary, { force: true });
+    }
+  }
+  return Buffer.from(fs.readFileSync(target, 'utf8').trim(), 'base64');
+}

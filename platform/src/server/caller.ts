@@ -8,6 +8,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { AuthContext } from '../auth/context';
 import type { EventActor } from '../events/envelope';
 import type { ReadinessCheck } from './subgraph';
+import { isFromGateway } from './gateway-proof';
 
 /** What services know about the request: the verified identity plus client hints for audit events. */
 export interface Caller {
@@ -31,16 +32,24 @@ export interface ClientInfo { ip: string | null; userAgent: string | null }
 export const NO_CLIENT_INFO: ClientInfo = { ip: null, userAgent: null };
 
 /**
- * Client address and user agent of a request. `req.ip` honours express's `trust proxy` setting
- * (TRUST_PROXY, parsed once by `trustProxySetting` and applied by startSubgraph), so behind the
- * gateway it is the caller's address from X-Forwarded-For only when the deployment says the hop in
- * front is trusted; otherwise it is the peer's address. A forwarded value that is not an IP address
- * (express passes it through as is) is dropped rather than recorded.
+ * Client address and user agent of a request. From our gateway (the request carries the
+ * installation's gateway proof, gateway-proof.ts) it is the address the gateway put in
+ * X-Forwarded-For (the gateway never passes a caller's own). Otherwise `req.ip`, which honours
+ * express's `trust proxy` (TRUST_PROXY, parsed once by `trustProxySetting` and applied by
+ * startSubgraph; unset by default, so it is the peer's address). A forwarded value that is not an
+ * IP address is dropped rather than recorded.
  */
 export function clientOf(req: express.Request): ClientInfo {
   const ua = req.get('user-agent');
-  const ip = req.ip ?? req.socket.remoteAddress ?? null;
+  const ip = isFromGateway(req.headers) ? gatewayForwardedFor(req) : (req.ip ?? req.socket.remoteAddress ?? null);
   return { ip: ip && net.isIP(ip) ? ip : null, userAgent: ua ? ua.slice(0, 512) : null };
+}
+
+/** The gateway sets one address; the last entry is the one its own hop added, should a proxy in between append. */
+function gatewayForwardedFor(req: express.Request): string | null {
+  const header = req.get('x-forwarded-for');
+  const last = header?.split(',').pop()?.trim();
+  return last ? last.replace(/^::ffff:/, '') : (req.socket.remoteAddress ?? null);
 }
 
 /** express `trust proxy` value of TRUST_PROXY: true/false, a hop count, or addresses/subnets ('loopback', 'uniquelocal', CIDRs). */

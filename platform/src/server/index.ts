@@ -5,6 +5,7 @@ export * from './metrics';
 export * from './pagination';
 export * from './subscriptions';
 export * from './caller';
+export * from './gateway-proof';
 export * from './lifecycle';
 export * from './resolvers';
 export * from './define';
