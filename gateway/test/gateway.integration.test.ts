@@ -20,7 +20,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
 import { decodeJwt, exportJWK, generateKeyPair } from 'jose';
 import { signToken, TokenVerifier, type AccessClaims, type SigningKey } from '@imagy/platform/auth';
-import { waitFor } from '@imagy/platform/testing';
+import { freePort, waitFor } from '@imagy/platform/testing';
 import { startGateway, type RunningGateway } from '../src/server';
 import { IdentityTenantStatusChecker } from '../src/tenant-status';
 
@@ -421,14 +421,6 @@ describe('gateway command line', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
 
-  const freePort = () => new Promise<number>((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 
   const exitOf = (child: ReturnType<typeof spawn>) =>
     new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

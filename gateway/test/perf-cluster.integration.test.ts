@@ -4,9 +4,8 @@
  * under NODE_ENV=production; they answer, and the whole group exits 0 on SIGTERM.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { waitFor } from '@imagy/platform/testing';
+import { freePort, waitFor } from '@imagy/platform/testing';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'graphql';
@@ -22,14 +21,6 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const ISSUER = 'https://issuer.cluster.imagy';
 const AUDIENCE = 'imagy-cluster';
 
-const freePort = () => new Promise<number>((resolve, reject) => {
-  const srv = net.createServer();
-  srv.once('error', reject);
-  srv.listen(0, '127.0.0.1', () => {
-    const { port } = srv.address() as net.AddressInfo;
-    srv.close(() => resolve(port));
-  });
-});
 
 describe('gateway --workers', () => {
   let subgraph: ApolloServer;

@@ -1,10 +1,9 @@
 import crypto from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { createSubgraphOrm, inTenantTx, Migration, tenantRlsSql, type Orm } from '../src/db';
-import { EventConsumer, Outbox, OutboxRelay, eventTablesSql, streamName, type EventEnvelope } from '../src/events';
+import { inTenantTx, Migration, tenantRlsSql, type Orm } from '../src/db';
+import { EventConsumer, Outbox, eventTablesSql, streamName, type EventEnvelope } from '../src/events';
 import { connectNats } from '../src/events';
-import { createTestBus, createTestDb, natsUrl, publishEnvelope, publishEvent, publishRaw, waitFor, type TestBus, type TestDb } from '../src/testing';
-import { ensureSubgraphSchema } from '../src/db/provision';
+import { natsUrl, publishEnvelope, publishEvent, publishRaw, startRelayFixture, waitFor, type RelayFixture, type TestBus, type TestDb } from '../src/testing';
 
 class Init extends Migration {
   async up() {
@@ -15,27 +14,17 @@ class Init extends Migration {
 }
 
 describe('events: outbox, relay and consumer on real PostgreSQL and JetStream', () => {
+  let fixture: RelayFixture;
   let db: TestDb;
   let bus: TestBus;
   let orm: Orm;
-  let relay: OutboxRelay;
   const tenantA = crypto.randomUUID();
 
   beforeAll(async () => {
-    db = await createTestDb('events');
-    bus = await createTestBus();
-    orm = await createSubgraphOrm({ adminUrl: db.adminUrl, schema: 'evtest', migrations: [{ name: 'Init', class: Init }] });
-    const { url } = await ensureSubgraphSchema(db.adminUrl, 'evtest');
-    relay = new OutboxRelay({ orm, nc: bus.nc, ns: bus.ns, schema: 'evtest', listenUrl: url });
-    await relay.start();
+    fixture = await startRelayFixture('events', 'evtest', [{ name: 'Init', class: Init }]);
+    ({ db, bus, orm } = fixture);
   });
-
-  afterAll(async () => {
-    await relay.stop();
-    await orm.close(true);
-    await bus.close();
-    await db.drop();
-  });
+  afterAll(async () => { await fixture?.close(); });
 
   const publishUser = (outbox: Outbox, email: string, commit = true) =>
     inTenantTx(orm, { tenantId: tenantA }, async (em) => {

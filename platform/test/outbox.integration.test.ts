@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
-import { createSubgraphOrm, inTenantTx, Migration, type Orm } from '../src/db';
+import { inTenantTx, Migration, type Orm } from '../src/db';
 import { EventConsumer, Outbox, OutboxRelay, eventTablesSql, type EventEnvelope } from '../src/events';
-import { createTestBus, createTestDb, sqlRows, waitFor, type TestBus, type TestDb } from '../src/testing';
-import { ensureSubgraphSchema } from '../src/db/provision';
+import { sqlRows, startRelayFixture, waitFor, type RelayFixture, type TestBus, type TestDb } from '../src/testing';
 
 class Init extends Migration {
   async up() {
@@ -11,27 +10,18 @@ class Init extends Migration {
 }
 
 describe('Outbox.publishMany on real PostgreSQL and JetStream', () => {
+  let fixture: RelayFixture;
   let db: TestDb;
   let bus: TestBus;
   let orm: Orm;
-  let relay: OutboxRelay;
   const tenant = crypto.randomUUID();
   const actor = { kind: 'system' as const, userId: null };
 
   beforeAll(async () => {
-    db = await createTestDb('outboxmany');
-    bus = await createTestBus();
-    orm = await createSubgraphOrm({ adminUrl: db.adminUrl, schema: 'obtest', migrations: [{ name: 'Init', class: Init }] });
-    const { url } = await ensureSubgraphSchema(db.adminUrl, 'obtest');
-    relay = new OutboxRelay({ orm, nc: bus.nc, ns: bus.ns, schema: 'obtest', listenUrl: url });
-    await relay.start();
+    fixture = await startRelayFixture('outboxmany', 'obtest', [{ name: 'Init', class: Init }]);
+    ({ db, bus, orm } = fixture);
   });
-  afterAll(async () => {
-    await relay.stop();
-    await orm.close(true);
-    await bus.close();
-    await db.drop();
-  });
+  afterAll(async () => { await fixture?.close(); });
 
   const defaulted = (n: number) => Array.from({ length: n }, (_, i) => ({
     data: { creditId: crypto.randomUUID(), borrowerId: crypto.randomUUID(), daysPastDue: 90 + i, businessDate: '2025-03-17', principalOutstanding: `${i}.00`, currency: 'MXN' },
@@ -121,16 +111,16 @@ describe('Outbox.publishMany on real PostgreSQL and JetStream', () => {
       ($1, $2, $3, $4::jsonb, now() - interval '100 hours', now() - interval '99 hours')`, row(old));
     await sqlRows(db.adminUrl, `insert into obtest.outbox (id, subject, tenant_id, envelope, created_at, published_at) values
       ($1, $2, $3, $4::jsonb, now() - interval '1 hour', now() - interval '1 hour')`, row(recent));
-    await relay.stop(); // so the unpublished row stays unpublished while it is looked at
+    await fixture.relay.stop(); // so the unpublished row stays unpublished while it is looked at
     try {
       await sqlRows(db.adminUrl, `insert into obtest.outbox (id, subject, tenant_id, envelope, created_at) values ($1, $2, $3, $4::jsonb, now() - interval '200 hours')`, row(pending));
-      expect(await relay.prune(72)).toBeGreaterThanOrEqual(1);
+      expect(await fixture.relay.prune(72)).toBeGreaterThanOrEqual(1);
       const left = await sqlRows<{ id: string }>(db.adminUrl, 'select id from obtest.outbox where id = any($1::uuid[])', [[old, pending, recent]]);
       expect(left.map((r) => r.id).sort()).toEqual([pending, recent].sort());
     } finally {
       await sqlRows(db.adminUrl, 'delete from obtest.outbox where id = $1', [pending]);
-      relay = new OutboxRelay({ orm, nc: bus.nc, ns: bus.ns, schema: 'obtest', listenUrl: (await ensureSubgraphSchema(db.adminUrl, 'obtest')).url });
-      await relay.start();
+      fixture.relay = new OutboxRelay({ orm, nc: bus.nc, ns: bus.ns, schema: 'obtest', listenUrl: fixture.roleUrl });
+      await fixture.relay.start();
     }
   });
 });

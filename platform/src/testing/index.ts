@@ -8,7 +8,9 @@ import net from 'node:net';
 import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Client, type QueryResultRow } from 'pg';
-import { dropDatabase, ensureDatabase, withDatabase } from '../db/provision';
+import { dropDatabase, ensureDatabase, ensureSubgraphSchema, withDatabase } from '../db/provision';
+import { createSubgraphOrm, type Orm, type SubgraphOrmOptions } from '../db/orm';
+import { OutboxRelay } from '../events/relay';
 import { adminDatabaseUrl, natsUrl } from '../config';
 import { signToken, type SigningKey } from '../auth';
 import { TokenVerifier } from '../auth/verifier';
@@ -215,3 +217,34 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 export { tcpAnswers } from '../net';
 
 export { natsUrl };
+
+/** A subgraph-like schema with its ORM, a test bus and a running outbox relay: the events tests' setup. */
+export interface RelayFixture {
+  db: TestDb;
+  bus: TestBus;
+  orm: Orm;
+  relay: OutboxRelay;
+  /** Connection URL of the schema's own role (what a relay LISTENs with). */
+  roleUrl: string;
+  close(): Promise<void>;
+}
+
+/** A fresh database, a schema migrated by `migrations` (eventTablesSql and the test's tables), a bus and a started relay. */
+export async function startRelayFixture(label: string, schema: string, migrations: SubgraphOrmOptions['migrations']): Promise<RelayFixture> {
+  const db = await createTestDb(label);
+  const bus = await createTestBus();
+  const orm = await createSubgraphOrm({ adminUrl: db.adminUrl, schema, migrations });
+  const { url: roleUrl } = await ensureSubgraphSchema(db.adminUrl, schema);
+  const fixture: RelayFixture = {
+    db, bus, orm, roleUrl,
+    relay: new OutboxRelay({ orm, nc: bus.nc, ns: bus.ns, schema, listenUrl: roleUrl }),
+    async close() {
+      await fixture.relay.stop();
+      await orm.close(true);
+      await bus.close();
+      await db.drop();
+    },
+  };
+  await fixture.relay.start();
+  return fixture;
+}

@@ -68,15 +68,8 @@ export interface UserListFilter {
   status?: UserStatus;
 }
 
-export interface NewUser {
-  id: string;
-  tenantId: string;
-  email: string;
-  phone: string | null;
-  displayName: string;
-  roles: string[];
-  passwordHash: string;
-}
+/** A user to insert: its identity and profile, and the password's hash (never the password). */
+export type NewUser = Pick<User, 'id' | 'tenantId' | 'email' | 'phone' | 'displayName' | 'roles'> & { passwordHash: string };
 
 export interface UserChanges {
   email?: string;
