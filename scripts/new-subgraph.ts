@@ -156,7 +156,7 @@ export type __Pascal__Context = BaseContext & __Pascal__Extra & LocaleContext;
  * start__Pascal__(), the in-process starter of tests and the e2e harness.
  */
 import path from 'node:path';
-import { catalogueIn, combineResolvers, DateTimeScalar, userErrorResolvers } from '@imagy/platform/graphql';
+import { catalogueIn, combineResolvers, DateTimeScalar, inputTextPlugin, userErrorResolvers } from '@imagy/platform/graphql';
 import { defineSubgraph, startSubgraphInstance, type SubgraphInstanceDeps } from '@imagy/platform/server';
 import { migrations } from '../migrations';
 import type { Resolvers } from './__generated__/graphql';
@@ -175,6 +175,9 @@ export const __name__ = defineSubgraph<__Pascal__Services, __Pascal__Extra>({
   migrations,
   relay: true,
   messages: catalogueIn(messages, 'es'),
+  // NUL and lone surrogates in any String/ID argument are refused before a resolver runs (naming the
+  // variable path): PostgreSQL cannot store them. Services still validate their own fields.
+  plugins: [inputTextPlugin()],
   services: ({ orm }) => ({ items: new ItemsService(orm) }),
   resolvers,
   context: (base, { caller, services }) => ({ caller, services, loaders: createItemLoaders(services.items, base.auth) }),
