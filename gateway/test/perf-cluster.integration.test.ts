@@ -69,9 +69,10 @@ describe('gateway --workers', () => {
       body: JSON.stringify({ query: '{ hello }' }),
     });
     try {
-      // Marker: the gateway answers 200 (or the process exited, which fails at once).
+      // Marker: the gateway answers 200 (or the process exited, which fails at once). Three tsx
+      // processes compile the gateway at start: on a loaded 2-core machine that took over 50 s.
       const state = await waitFor(async () => (child.exitCode !== null ? 'exited'
-        : (await post(`Bearer ${token}`).then((r) => r.status, () => 0)) === 200 ? 'up' : null), 50_000, 250).catch(() => 'timeout');
+        : (await post(`Bearer ${token}`).then((r) => r.status, () => 0)) === 200 ? 'up' : null), 150_000, 250).catch(() => 'timeout');
       if (state !== 'up') throw new Error(`gateway not answering (${state}): ${stderr}`);
 
       // Children of the primary running the gateway (tsx may also run an esbuild service child).
@@ -95,7 +96,7 @@ describe('gateway --workers', () => {
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
-  });
+  }, 240_000);
 
   it('refuses --issuer without --jwks (exit code 2)', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'gateway', 'src', 'main.ts'),
