@@ -5,6 +5,7 @@
  */
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
+import { waitFor } from '@imagy/platform/testing';
 import { DEV_PASSWORD, startPlatform, type Platform } from './harness';
 import manifest from '../schema/persisted-queries.json';
 
@@ -142,4 +143,27 @@ describe('API keys through the gateway', () => {
     expect(JSON.stringify(unlisted)).toContain('PERSISTED_QUERY_NOT_IN_LIST');
     await client.dispose();
   });
+
+  test("revoking a key closes the graphql-ws sockets it opened (4403), at once; another key's socket stays open", async () => {
+    const doomed = await createKey(['audit:read']);
+    const kept = await createKey(['audit:read']);
+    const open = async (secret: string) => {
+      const state: { connected: boolean; code?: number } = { connected: false };
+      const client = createClient({
+        url: p.gatewayWsUrl, webSocketImpl: WebSocket, connectionParams: { 'x-api-key': secret }, retryAttempts: 0, lazy: false,
+        onNonLazyError: () => undefined,
+        on: { connected: () => { state.connected = true; }, closed: (e) => { state.code = (e as { code: number }).code; } },
+      });
+      await waitFor(async () => state.connected, 10_000, 20);
+      return { state, dispose: () => client.dispose() };
+    };
+    const a = await open(doomed.secret);
+    const b = await open(kept.secret);
+    const revoked = await p.call(REVOKE, { input: { id: doomed.id } }, admin.accessToken);
+    expect(revoked.data.revokeApiKey.userErrors).toEqual([]);
+    await waitFor(async () => a.state.code === 4403, 10_000, 20);
+    expect(b.state.code).toBeUndefined();
+    await Promise.all([a.dispose(), b.dispose()]);
+  });
 });
+

@@ -113,6 +113,7 @@ export class ApiKeyAuth {
   private creatingBucket: Promise<void> | null = null;
   private createBucket: (() => Promise<KV>) | null = null;
   private readonly configuredUserRpm: number | null;
+  private readonly revokedListeners = new Set<(apiKeyId: string) => void>();
 
   private constructor(private readonly options: ApiKeyAuthOptions) {
     this.maxEntries = options.maxEntries ?? 10_000;
@@ -137,6 +138,23 @@ export class ApiKeyAuth {
   /** Whether revocations arrive over NATS (otherwise cached tokens live at most 5 s). */
   get revocationFeed(): boolean {
     return this.feedLive;
+  }
+
+  /**
+   * Called with a key's id once it stops being valid: at once for a revocation, at the end of the
+   * overlap for a rotation (so open graphql-ws sockets authenticated by it can be closed). Returns
+   * an unsubscribe.
+   */
+  onKeyEnded(listener: (apiKeyId: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
+  private keyEnded(apiKeyId: string, at = Date.now()): void {
+    const notify = () => { for (const l of this.revokedListeners) { try { l(apiKeyId); } catch (err) { this.options.log.error({ err }, 'API key listener failed'); } } };
+    const wait = at - Date.now();
+    // A rotation's overlap is bounded by identity (minutes); a timer per rotation is cheap.
+    if (wait <= 0) notify(); else setTimeout(notify, Math.min(wait, 2 ** 31 - 1)).unref();
   }
 
   /** The NATS connection and namespace in use (null without NATS): the gateway's revocation view shares them. */
@@ -298,8 +316,14 @@ export class ApiKeyAuth {
     const onEvent = (envelope: EventEnvelope) => {
       const data = envelope.data as { apiKeyId?: unknown; overlapEndsAt?: unknown };
       if (typeof data.apiKeyId !== 'string') return;
-      if (envelope.subject === 'identity.api_key.revoked') this.forgetKey(data.apiKeyId);
-      else if (envelope.subject === 'identity.api_key.rotated' && typeof data.overlapEndsAt === 'string') this.forgetKey(data.apiKeyId, Date.parse(data.overlapEndsAt));
+      if (envelope.subject === 'identity.api_key.revoked') {
+        this.forgetKey(data.apiKeyId);
+        this.keyEnded(data.apiKeyId);
+      } else if (envelope.subject === 'identity.api_key.rotated' && typeof data.overlapEndsAt === 'string') {
+        const until = Date.parse(data.overlapEndsAt);
+        this.forgetKey(data.apiKeyId, until);
+        if (Number.isFinite(until)) this.keyEnded(data.apiKeyId, until);
+      }
     };
     for (const subject of ['identity.api_key.revoked', 'identity.api_key.rotated']) {
       this.subs.push(nc.subscribe(wireSubject(ns, subject), {

@@ -142,6 +142,15 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
       }
     }
   });
+  // A revoked API key (or a rotated one at the end of its overlap) closes its sockets the same way.
+  const stopWatchingKeys = shared.auth.apiKeys?.onKeyEnded((apiKeyId) => {
+    for (const [socket, auth] of authenticated) {
+      if (auth.kind !== 'apiKey' || auth.userId !== `apikey:${apiKeyId}`) continue;
+      log.info({ tenant_id: auth.tenantId ?? undefined }, 'closing a subscription socket: API key revoked');
+      authenticated.delete(socket);
+      socket.close(WS_CLOSE_FORBIDDEN, reason('Forbidden: API key revoked'));
+    }
+  });
   const onUpgrade = upgradeHandler(options.httpServer, wss, options.path ?? '/graphql');
   options.httpServer.on('upgrade', onUpgrade);
 
@@ -193,6 +202,7 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
     async close() {
       options.httpServer.off('upgrade', onUpgrade);
       stopWatching?.();
+      stopWatchingKeys?.();
       for (const client of wss.clients) client.close(1001, 'Going away');
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
