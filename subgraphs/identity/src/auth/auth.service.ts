@@ -15,6 +15,7 @@ import type { EventActor, Outbox, PublishMeta } from '@imagy/platform/events';
 import type { Caller } from '@imagy/platform/server';
 import { userError, type Payload, type UserError } from '../common/user-error';
 import type { Tenant, TenantsService } from '../tenants/tenants.service';
+import { normaliseSlug } from '../tenants/tenants.rules';
 import { MAX_EMAIL_LENGTH, normaliseEmail } from '../users/users.rules';
 import { isSafeText } from '../common/text';
 import type { LoginInput } from '../__generated__/graphql';
@@ -74,6 +75,12 @@ export class AuthService {
     // Text no account can have (controls, direction overrides, NUL, lone surrogates): a typed
     // refusal that says nothing about accounts, before anything is counted or queried.
     if (email.length > MAX_EMAIL_LENGTH || !isSafeText(email)) return failure(userError('INVALID_EMAIL', { field: 'email' }));
+    // A tenant slug no tenant can have (hostile text, a name) is no guess at an account either: the
+    // same answer as an unknown tenant, after the same password work, and nothing counted.
+    if (!normaliseSlug(input.tenantSlug)) {
+      await verifyAgainstDummy(input.password);
+      return failure(INVALID_CREDENTIALS);
+    }
     const address = addressKey(caller.ip);
     const { limits } = this;
     const [reservation, tenant] = await inPlatformTx(this.orm, async (em): Promise<[AddressReservation, Tenant | null]> => [
