@@ -128,6 +128,21 @@ describe('identity: hostile input text', () => {
     expect(await h.adminSql(`select * from identity.login_account_throttle where tenant_id = $1`, [a.tenantId])).toEqual([]);
   });
 
+  test('sign-in with a password no account can have is refused naming the field, before anything is counted or published', async () => {
+    const addressAttempts = async () => (await h.adminSql(`select count(*)::int as rows, coalesce(sum(cardinality(attempts)), 0)::int as attempts from identity.login_address_throttle`))[0];
+    const attemptsBefore = await addressAttempts();
+    const before = await counts();
+    const cases: [string, string][] = [['\uDFFF', 'INVALID_PASSWORD'], ['\u0007\u0008\u001b', 'INVALID_PASSWORD'], ['a'.repeat(100_000), 'WEAK_PASSWORD'], ['\u0007bell', 'WEAK_PASSWORD']];
+    for (const [password, code] of cases) {
+      const r = await h.call(LOGIN, { input: { tenantSlug: 'inputs-a', email: a.adminEmail, password } });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.login.userErrors).toEqual([expect.objectContaining({ code, field: 'password' })]);
+    }
+    expect(await counts()).toEqual(before);
+    expect(await addressAttempts()).toEqual(attemptsBefore);
+    expect(await h.adminSql(`select * from identity.login_account_throttle where tenant_id = $1`, [a.tenantId])).toEqual([]);
+  });
+
   test('a users filter with NUL or a lone surrogate is BAD_USER_INPUT naming the argument', async () => {
     const USERS = `query($filter: UserFilter) { users(first: 5, filter: $filter) { edges { node { id } } } }`;
     for (const [filter, field] of [[{ search: 'ana\u0000' }, 'filter.search'], [{ search: '\uDFFF' }, 'filter.search'], [{ role: 'staff\u0000' }, 'filter.role']] as const) {

@@ -16,7 +16,7 @@ import type { Caller } from '@imagy/platform/server';
 import { userError, type Payload, type UserError } from '../common/user-error';
 import type { Tenant, TenantsService } from '../tenants/tenants.service';
 import { normaliseSlug } from '../tenants/tenants.rules';
-import { MAX_EMAIL_LENGTH, normaliseEmail } from '../users/users.rules';
+import { MAX_EMAIL_LENGTH, normaliseEmail, passwordProblem } from '../users/users.rules';
 import { isSafeText } from '../common/text';
 import type { LoginInput } from '../__generated__/graphql';
 import { usersStore, type User } from '../users/users.store';
@@ -75,6 +75,11 @@ export class AuthService {
     // Text no account can have (controls, direction overrides, NUL, lone surrogates): a typed
     // refusal that says nothing about accounts, before anything is counted or queried.
     if (email.length > MAX_EMAIL_LENGTH || !isSafeText(email)) return failure(userError('INVALID_EMAIL', { field: 'email' }));
+    // A password no account can have (the rule every password was set under: 10 to 1024
+    // characters, something visible, valid Unicode) is no guess either: refused naming the field,
+    // before any hashing, counting or event.
+    const impossible = passwordProblem(input.password);
+    if (impossible) return failure(impossible);
     // A tenant slug no tenant can have (hostile text, a name) is no guess at an account either: the
     // same answer as an unknown tenant, after the same password work, and nothing counted.
     if (!normaliseSlug(input.tenantSlug)) {
