@@ -261,6 +261,44 @@ class WriteProbe {
   }
 }
 
+/**
+ * Something for the ids to find, so hostile values reach the services' rules and not only their
+ * NOT_FOUND: a published product with a draft version and a pending change request, a booked credit
+ * with a payment, an API key and the demo tenant's audit events. Returns their ids.
+ */
+async function seedEntities(platform: Platform, tenantId: string, token: string): Promise<string[]> {
+  const call = async (query: string, input: unknown, as = token) => {
+    const r = await platform.call(query, { input }, as);
+    if (r.errors) throw new Error(`fuzz seed failed: ${JSON.stringify(r.errors)}`);
+    const payload = Object.values(r.data as Record<string, { userErrors?: unknown[] }>)[0]!;
+    if (payload.userErrors?.length) throw new Error(`fuzz seed refused: ${JSON.stringify(payload.userErrors)}`);
+    return payload as any;
+  };
+  const checker = await platform.issuer.mint({ tenantId, roles: ['product_checker'] });
+  const terms = { minAmount: '1000', maxAmount: '50000', minTerm: 3, maxTerm: 24, frequency: 'MONTHLY', interestMethod: 'DECLINING_EQUAL_INSTALLMENTS', annualNominalRate: '12' };
+  const product = await call(`mutation($input: CreateCreditProductInput!) { createCreditProduct(input: $input) { product { id } version { id } userErrors { code } } }`,
+    { code: 'FUZZ', name: 'Fuzz', currency: 'MXN', terms });
+  const publication = await call(`mutation($input: RequestPublicationInput!) { requestPublication(input: $input) { changeRequest { id } userErrors { code } } }`, { versionId: product.version.id });
+  await call(`mutation($input: ApproveChangeRequestInput!) { approveChangeRequest(input: $input) { userErrors { code } } }`, { id: publication.changeRequest.id }, checker);
+  const draft = await call(`mutation($input: CreateDraftVersionInput!) { createDraftVersion(input: $input) { version { id } userErrors { code } } }`, { productId: product.product.id });
+  const pending = await call(`mutation($input: RequestProductArchivalInput!) { requestProductArchival(input: $input) { changeRequest { id } userErrors { code } } }`, { productId: product.product.id });
+  const borrower = await call(`mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } userErrors { code } } }`,
+    { email: 'fuzz.borrower@demo.localhost', displayName: 'Fuzz borrower', roles: ['borrower'], password: 'Fuzz-borrower-2026!' });
+  // Lending learns of the borrower from identity's event.
+  const booked = await waitFor(async () => {
+    const r = await platform.call(`mutation($input: BookCreditInput!) { bookCredit(input: $input) { credit { id } userErrors { code } } }`,
+      { input: { productId: product.product.id, borrowerId: borrower.user.id, principal: '12000', term: 12, disbursedAt: '2026-01-15', idempotencyKey: 'fuzz-credit' } }, token);
+    return r.data?.bookCredit.userErrors[0]?.code === 'BORROWER_NOT_FOUND' ? null : r.data.bookCredit;
+  }, 20_000);
+  if (booked.userErrors.length) throw new Error(`fuzz seed refused: ${JSON.stringify(booked.userErrors)}`);
+  const payment = await call(`mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) { payment { id } userErrors { code } } }`,
+    { creditId: booked.credit.id, amount: '500', paidAt: '2026-02-15', channel: 'CASH', idempotencyKey: 'fuzz-payment' });
+  const key = await call(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { id } userErrors { code } } }`, { name: 'Fuzz key', scopes: ['audit:read'] });
+  const events = await platform.sql<{ id: string }>(`select id::text from audit.audit_events where tenant_id = $1 limit 2`, [tenantId]);
+  return [product.product.id, product.version.id, draft.version.id, publication.changeRequest.id, pending.changeRequest.id,
+    borrower.user.id, booked.credit.id, payment.payment.id, key.apiKey.id, ...events.map((e) => e.id)];
+}
+
 describe('hostile input through the gateway writes nothing and never fails internally', () => {
   let platform: Platform;
   let schema: GraphQLSchema;
@@ -289,12 +327,12 @@ describe('hostile input through the gateway writes nothing and never fails inter
     const [demo] = await platform.sql<{ id: string }>(`select id from identity.tenants where slug = 'demo'`);
     const [admin] = await platform.sql<{ id: string }>(`select id from identity.users where email = 'admin@demo.localhost'`);
     const foreign = await platform.sql<{ id: string }>(`select id from identity.users where tenant_id <> $1 union all select id from identity.tenants where id <> $1`, [demo!.id]);
-    pools = { ids: [demo!.id, admin!.id], foreignIds: foreign.map((r) => r.id) };
     token = await platform.issuer.mint({
       tenantId: demo!.id, userId: admin!.id,
       roles: ['tenant_admin', 'product_manager', 'product_checker', 'portfolio_manager', 'auditor', 'staff'],
       scopes: ['audit:read', 'audit:write'],
     });
+    pools = { ids: [demo!.id, admin!.id, ...(await seedEntities(platform, demo!.id, token))], foreignIds: foreign.map((r) => r.id) };
     db = new Client({ connectionString: platform.db.adminUrl });
     await db.connect();
     // The seed's events settle first (relayed, consumed, recorded by audit), so any write the probe
