@@ -306,6 +306,7 @@ describe('hostile input through the gateway writes nothing and never fails inter
   let pools: Pools;
   let db: Client;
   let probe: WriteProbe;
+  let previousUserRpm: string | undefined;
   const casesBySubgraph: Record<string, number> = {};
   const started = Date.now();
 
@@ -322,6 +323,10 @@ describe('hostile input through the gateway writes nothing and never fails inter
   };
 
   beforeAll(async () => {
+    // One user sends every case: its per-user rate limit (GATEWAY_USER_RPM, 1200 a minute) would
+    // answer RATE_LIMITED to a larger run, and those cases would test nothing.
+    previousUserRpm = process.env.GATEWAY_USER_RPM;
+    process.env.GATEWAY_USER_RPM = '0';
     platform = await startPlatform({ label: 'fuzz' });
     schema = buildASTSchema(parse(platform.supergraphSdl), { assumeValidSDL: true });
     const [demo] = await platform.sql<{ id: string }>(`select id from identity.tenants where slug = 'demo'`);
@@ -349,6 +354,8 @@ describe('hostile input through the gateway writes nothing and never fails inter
     console.log(`fuzz: ${total} hostile operations (${SUBGRAPH_SCHEMAS.map((s) => `${s} ${casesBySubgraph[s] ?? 0}`).join(', ')}), ${RUNS} per field, seed ${SEED}, ${Math.round((Date.now() - started) / 1000)} s`);
     await db?.end();
     await platform?.stop();
+    if (previousUserRpm === undefined) delete process.env.GATEWAY_USER_RPM;
+    else process.env.GATEWAY_USER_RPM = previousUserRpm;
   });
 
   for (const subgraph of SUBGRAPH_SCHEMAS) {
@@ -375,7 +382,8 @@ describe('hostile input through the gateway writes nothing and never fails inter
             failures.push(`${field} ${shown(vars)} -> no answer within ${HANG_MS} ms`);
             return;
           }
-          const internal = (r.errors ?? []).filter((e) => !e.extensions?.code || e.extensions.code === 'INTERNAL_SERVER_ERROR');
+          // RATE_LIMITED too: such a case tested nothing.
+          const internal = (r.errors ?? []).filter((e) => !e.extensions?.code || e.extensions.code === 'INTERNAL_SERVER_ERROR' || e.extensions.code === 'RATE_LIMITED');
           if (r.status >= 500 || internal.length) {
             failures.push(`${field} ${shown(vars)} -> ${r.status} ${JSON.stringify(r.errors).slice(0, 300)}`);
           }
