@@ -307,6 +307,8 @@ describe('hostile input through the gateway writes nothing and never fails inter
   let db: Client;
   let probe: WriteProbe;
   let previousUserRpm: string | undefined;
+  /** Answers by first error code ('answered': the service ran), shown with FUZZ_PROGRESS. */
+  const outcomes = new Map<string, number>();
   const casesBySubgraph: Record<string, number> = {};
   const started = Date.now();
 
@@ -352,6 +354,7 @@ describe('hostile input through the gateway writes nothing and never fails inter
     const total = Object.values(casesBySubgraph).reduce((a, b) => a + b, 0);
     // The case counts go to the closing note of whoever changes the schema.
     console.log(`fuzz: ${total} hostile operations (${SUBGRAPH_SCHEMAS.map((s) => `${s} ${casesBySubgraph[s] ?? 0}`).join(', ')}), ${RUNS} per field, seed ${SEED}, ${Math.round((Date.now() - started) / 1000)} s`);
+    if (process.env.FUZZ_PROGRESS) process.stderr.write(`fuzz outcomes: ${[...outcomes].map(([k, n]) => `${k}: ${n}`).join(', ')}\n`);
     await db?.end();
     await platform?.stop();
     if (previousUserRpm === undefined) delete process.env.GATEWAY_USER_RPM;
@@ -382,6 +385,8 @@ describe('hostile input through the gateway writes nothing and never fails inter
             failures.push(`${field} ${shown(vars)} -> no answer within ${HANG_MS} ms`);
             return;
           }
+          const outcome = r.errors?.length ? String(r.errors[0]!.extensions?.code) : 'answered';
+          outcomes.set(`${subgraph} ${outcome}`, (outcomes.get(`${subgraph} ${outcome}`) ?? 0) + 1);
           // RATE_LIMITED too: such a case tested nothing.
           const internal = (r.errors ?? []).filter((e) => !e.extensions?.code || e.extensions.code === 'INTERNAL_SERVER_ERROR' || e.extensions.code === 'RATE_LIMITED');
           if (r.status >= 500 || internal.length) {
