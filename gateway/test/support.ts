@@ -50,6 +50,7 @@ export const auditSdl = `
     events(first: Int): [AuditEvent!]!
     nested: Nested
     whoAmI: WhoAmI!
+    sum(values: [Int!]!): Int!
   }
   type WhoAmI { traceparent: String tracestate: String }
 `;
@@ -104,6 +105,7 @@ export async function startWorld(gatewayOptions: Partial<GatewayOptions> = {}): 
       events: (_: unknown, args: { first?: number }) => Array.from({ length: Math.min(args.first ?? 3, 5) }, (_v, i) => ({ id: `e${i}`, action: 'login' })),
       nested: () => nested(1),
       whoAmI: (_: unknown, __: unknown, ctx: SubgraphContext) => ({ traceparent: ctx.headers.traceparent ?? null, tracestate: ctx.headers.tracestate ?? null }),
+      sum: (_: unknown, args: { values: number[] }) => args.values.reduce((a, b) => a + b, 0),
     },
     User: {
       __resolveReference: (ref: { id: string }) => ({ id: ref.id }),

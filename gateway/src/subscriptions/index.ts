@@ -9,9 +9,9 @@
  * nothing but public fields), as over HTTP.
  *
  * Subscribe: prepareOperation() (pipeline.ts), the same steps as HTTP: persisted queries and the
- * safelist, token limit, parse and validate against the API schema, operation limits,
- * authorization directives (unauthorized fields removed, FORBIDDEN errors on every event); then
- * only a subscription is accepted, its variables are coerced, an API key's subscription counts
+ * safelist, token limit, parse and validate against the API schema, variables coerced, operation
+ * limits, authorization directives (unauthorized fields removed, FORBIDDEN errors on every event);
+ * then only a subscription is accepted, an API key's subscription counts
  * against its rate, and it is planned with @apollo/query-planner (cached). The primary fetch runs as a graphql-ws subscription on the owning
  * subgraph (`ws://` of its routing URL), forwarding the caller's Authorization and a request id in
  * `connectionParams`; one upstream connection per (client connection, subgraph) multiplexes all
@@ -32,7 +32,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { createClient, type Client, type Sink } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import {
-  GraphQLError, Kind, getVariableValues, print,
+  GraphQLError, Kind, print,
   type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema,
 } from 'graphql';
 import { closeOnExpiry, refuseRevoked, WS_CLOSE_FORBIDDEN } from '@imagy/platform/server';
@@ -278,8 +278,6 @@ async function acceptSubscription(
   if (prepared.kind === 'refused') return { errors: prepared.errors };
   const notSubscription = requireSubscription(prepared, context);
   if (notSubscription) return { errors: [notSubscription] };
-  const variables = getVariableValues(schema, prepared.operation!.variableDefinitions ?? [], payload.variables ?? {});
-  if (variables.errors) return { errors: variables.errors };
   const limited = await countApiKeySubscription(context, shared.auth);
   if (limited) return { errors: [limited] };
   const { authz } = prepared;

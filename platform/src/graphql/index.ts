@@ -9,7 +9,7 @@ export * from './user-errors';
 export * from './resolvers';
 export * from './input-text';
 export * from './root-fields';
-export { hasLoneSurrogate, notPlainText, unstorableText } from './text';
+export { hasLoneSurrogate, notPlainText, unsafeDisplayText, unstorableText } from './text';
 export { defineMessages, catalogueIn, catalogueProblems, type CodeOf, type MessageCatalogue, type MessageParams, type MessageText } from '../i18n';
 
 /** The parent of an entity another subgraph owns: only its key (codegen maps such types here). */

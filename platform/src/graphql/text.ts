@@ -44,3 +44,20 @@ export function notPlainText(text: string): string | null {
   const p = textProblem(text, true);
   return p && describeProblem(p);
 }
+
+/**
+ * Text that would lie when shown later in a console, a log, a terminal or a report: C0 and C1
+ * controls and DEL (ESC and CSI start terminal escapes; tabs and line breaks forge log lines),
+ * text-direction controls (U+202A-202E, U+2066-2069, marks U+200E, U+200F, U+061C), and invisible
+ * characters (U+200B, U+2060-2064, BOM, line and paragraph separators). Zero-width (non-)joiners
+ * U+200C and U+200D stay allowed: Persian and Indic names and emoji sequences need them.
+ */
+const UNSAFE_DISPLAY = /[\u0000-\u001F\u007F-\u009F\u061C\u200B\u200E\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/;
+
+/** Why `text` is refused in a name or any text shown to people later (unstorable, or as above), or null. */
+export function unsafeDisplayText(text: string): string | null {
+  const unstorable = unstorableText(text);
+  if (unstorable) return unstorable;
+  const m = UNSAFE_DISPLAY.exec(text);
+  return m ? `contains the control or format character U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : null;
+}

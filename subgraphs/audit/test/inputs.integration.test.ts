@@ -63,6 +63,21 @@ describe('audit refuses hostile arguments with typed errors and writes nothing',
     expect(ok.data.recordAuditEvent.userErrors).toEqual([]);
   });
 
+  test('recordAuditEvent: terminal escapes, control characters, line breaks and direction overrides in shown text are INVALID_TEXT naming the field, and store nothing', async () => {
+    const before = await written();
+    for (const field of ['resourceId', 'resourceName', 'message', 'idempotencyKey']) {
+      for (const bad of ['red\u001b[31mtext-0001', '\u0007bell-0001', 'forged\nline-0001', 'evil\u202Etxt.exe-0001', '\u2066rtl\u2069-0001']) {
+        const r = await h.query(RECORD, { input: { ...valid, [field]: bad } }, staff);
+        expect(r.errors).toBeUndefined();
+        expect(r.data.recordAuditEvent).toEqual({ event: null, userErrors: [expect.objectContaining({ code: 'INVALID_TEXT', field })] });
+      }
+    }
+    expect(await written()).toEqual(before);
+    // Joiners stay allowed (emoji sequences, Persian and Indic names).
+    const ok = await h.query(RECORD, { input: { ...valid, resourceName: 'familia \u{1F468}\u200D\u{1F469}\u200D\u{1F467} \u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645' } }, staff);
+    expect(ok.data.recordAuditEvent.userErrors).toEqual([]);
+  });
+
   test('search and report filters: impossible, out-of-range or offset-less dates and NUL text are BAD_USER_INPUT', async () => {
     for (const from of ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '2025-02-30T00:00:00Z', '2025-01-01T00:00:00', '12345-01-01T00:00:00Z', 'yesterday', 20250101]) {
       refused(await h.query(SEARCH, { filter: { from } }, auditor), 'from');

@@ -111,6 +111,9 @@ describe('identity: hostile input text', () => {
   });
 
   test('sign-in with hostile text in the e-mail or the tenant slug is a typed refusal, never an internal error, and counts nothing', async () => {
+    // Attempts counted against the caller's address (the fuzz found a hostile slug counted there).
+    const addressAttempts = async () => (await h.adminSql(`select count(*)::int as rows, coalesce(sum(cardinality(attempts)), 0)::int as attempts from identity.login_address_throttle`))[0];
+    const attemptsBefore = await addressAttempts();
     const before = await counts();
     for (const [, text] of HOSTILE_TEXT) {
       const bad = await h.call(LOGIN, { input: { tenantSlug: 'inputs-a', email: `${text}@example.com`, password: 'whatever-password' } });
@@ -121,6 +124,24 @@ describe('identity: hostile input text', () => {
       expect(slug.data.login.userErrors.map((e: any) => e.code)).toEqual(['INVALID_CREDENTIALS']);
     }
     expect(await counts()).toEqual(before);
+    expect(await addressAttempts()).toEqual(attemptsBefore);
+    expect(await h.adminSql(`select * from identity.login_account_throttle where tenant_id = $1`, [a.tenantId])).toEqual([]);
+  });
+
+  test('sign-in with a password no account can have is refused before anything is counted or published', async () => {
+    const addressAttempts = async () => (await h.adminSql(`select count(*)::int as rows, coalesce(sum(cardinality(attempts)), 0)::int as attempts from identity.login_address_throttle`))[0];
+    const attemptsBefore = await addressAttempts();
+    const before = await counts();
+    // Not a password at all: named; a length outside the rule: the ordinary wrong-credentials answer.
+    const cases: [string, string, string | null][] = [['\uDFFF', 'INVALID_PASSWORD', 'password'], ['\u0007\u0008\u001b', 'INVALID_PASSWORD', 'password'],
+      ['a'.repeat(100_000), 'INVALID_CREDENTIALS', null], ['\u0007bell', 'INVALID_CREDENTIALS', null]];
+    for (const [password, code, field] of cases) {
+      const r = await h.call(LOGIN, { input: { tenantSlug: 'inputs-a', email: a.adminEmail, password } });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.login.userErrors).toEqual([expect.objectContaining({ code, field })]);
+    }
+    expect(await counts()).toEqual(before);
+    expect(await addressAttempts()).toEqual(attemptsBefore);
     expect(await h.adminSql(`select * from identity.login_account_throttle where tenant_id = $1`, [a.tenantId])).toEqual([]);
   });
 

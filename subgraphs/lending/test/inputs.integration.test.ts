@@ -64,6 +64,36 @@ describe('lending inputs: hostile values are typed refusals that write nothing',
     expect(await written()).toEqual(before);
   });
 
+  test('control characters, line breaks, direction overrides and invisible characters in free text (names, reasons, references, keys) are INVALID_TEXT naming the field, nothing written', async () => {
+    // The fuzz found a payment reversed with the reason "evil\u202Etxt.exe".
+    const before = await written();
+    const paid = await h.call(PAY, payment({}), admin);
+    expect(paid.data.registerPayment.userErrors).toEqual([]);
+    const paymentId = paid.data.registerPayment.payment.id;
+    const afterPayment = await written();
+    const REVERSE = `mutation($input: ReversePaymentInput!) { reversePayment(input: $input) { userErrors { code field } } }`;
+    const REJECT = `mutation($input: RejectChangeRequestInput!) { rejectChangeRequest(input: $input) { userErrors { code field } } }`;
+    const payloadOf = (r: { data?: any }) => Object.values(r.data ?? {})[0] as { userErrors: { code: string; field: string }[] };
+    for (const text of ['evil\u202Etxt.exe', 'red\u001b[31mtext', 'two\nlines', '\u0007bell', 'zero\u200Bwidth', '\u2066rtl\u2069']) {
+      const cases: [string, Record<string, unknown>, string, string][] = [
+        [REVERSE, { input: { paymentId, reason: text } }, 'INVALID_TEXT', 'reason'],
+        [REJECT, { input: { id: uuid(), reason: text } }, 'INVALID_TEXT', 'reason'],
+        [CREATE_PRODUCT, { input: { code: 'TEXT', name: text, currency: 'MXN', terms: TERMS } }, 'INVALID_TEXT', 'name'],
+        [CREATE_PRODUCT, { input: { code: 'TEXT', name: 'Ok', currency: 'MXN', terms: { ...TERMS, delinquencyBuckets: [{ name: text, minDays: 1 }] } } }, 'INVALID_TERMS', 'terms.delinquencyBuckets.0.name'],
+        [BOOK, booking({ externalReference: text }), 'INVALID_TEXT', 'externalReference'],
+        [BOOK, booking({ idempotencyKey: text }), 'INVALID_TEXT', 'idempotencyKey'],
+        [PAY, payment({ externalReference: text }), 'INVALID_TEXT', 'externalReference'],
+        [PAY, payment({ idempotencyKey: text }), 'INVALID_TEXT', 'idempotencyKey'],
+      ];
+      for (const [query, variables, code, field] of cases) {
+        const r = await h.call(query, variables, admin);
+        expect({ text, field, errors: r.errors, userErrors: payloadOf(r).userErrors }).toEqual({ text, field, errors: undefined, userErrors: [expect.objectContaining({ code, field })] });
+      }
+    }
+    expect(await written()).toEqual(afterPayment);
+    expect(afterPayment.payments).toBe(before.payments + 1);
+  });
+
   test('NUL and lone surrogates in any String argument, in variables or inline, of mutations and queries: BAD_USER_INPUT naming the argument, nothing written', async () => {
     const before = await written();
     const nul = 'A\u0000B';

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { Outbox } from '@imagy/platform/events';
-import { unstorableText, type UserError } from '@imagy/platform/graphql';
+import { unsafeDisplayText, unstorableText, type UserError } from '@imagy/platform/graphql';
 import { BadInputError, decodeCursor, pageSize, toConnection, type Connection } from '@imagy/platform/server';
 import {
   auditIdForEvent, auditIdForRecord, fromEnvelope, fromRecord, storableEnvelope, tenantOfEnvelope, isClassUid,
@@ -233,6 +233,12 @@ export function validateRecord(input: RecordInput): UserError<AuditErrorCode>[] 
   if (input.resourceName && input.resourceName.length > 200) tooLong('resourceName', 200);
   if (input.serviceName && !TOKEN.test(input.serviceName)) identifier('serviceName');
   if (input.message && input.message.length > 2000) tooLong('message', 2000);
+  // Shown later in the audit trail, exports, SIEMs and terminals: no escapes, forged lines or
+  // direction tricks (fuzz: a BEL in a message was stored).
+  for (const field of ['resourceId', 'resourceName', 'message', 'idempotencyKey'] as const) {
+    const text = input[field];
+    if (typeof text === 'string' && unsafeDisplayText(text)) errors.push(userError('INVALID_TEXT', { field, params: { field } }));
+  }
   if (input.idempotencyKey && (input.idempotencyKey.length < 8 || input.idempotencyKey.length > 200)) {
     errors.push(userError('INVALID_IDEMPOTENCY_KEY', { field: 'idempotencyKey', params: { min: 8, max: 200 } }));
   }

@@ -11,6 +11,11 @@ export const messages = defineMessages({
     es: '{field} debe ser un identificador de hasta {max} caracteres (letras, dígitos, _ . : -).',
   },
   TOO_LONG: { en: '{field} is limited to {max} characters', es: '{field} admite como máximo {max} caracteres.' },
+  /** Text that would lie when shown (terminal escapes, line breaks, direction overrides, invisible characters). */
+  INVALID_TEXT: {
+    en: '{field} must not contain control, text-direction or invisible characters',
+    es: '{field} no debe contener caracteres de control, de dirección del texto ni invisibles.',
+  },
   /** recordAuditEvent's `data` over its size bound (not the export range: that is RANGE_TOO_LARGE). */
   TOO_LARGE: { en: '{field} is limited to {max} KiB of JSON', es: '{field} admite como máximo {max} KiB de JSON.' },
   INVALID_DATA: { en: '{field} must be a JSON object', es: '{field} debe ser un objeto JSON.' },

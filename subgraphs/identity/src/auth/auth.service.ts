@@ -15,7 +15,8 @@ import type { EventActor, Outbox, PublishMeta } from '@imagy/platform/events';
 import type { Caller } from '@imagy/platform/server';
 import { userError, type Payload, type UserError } from '../common/user-error';
 import type { Tenant, TenantsService } from '../tenants/tenants.service';
-import { MAX_EMAIL_LENGTH, normaliseEmail } from '../users/users.rules';
+import { normaliseSlug } from '../tenants/tenants.rules';
+import { MAX_EMAIL_LENGTH, normaliseEmail, passwordProblem } from '../users/users.rules';
 import { isSafeText } from '../common/text';
 import type { LoginInput } from '../__generated__/graphql';
 import { usersStore, type User } from '../users/users.store';
@@ -74,6 +75,18 @@ export class AuthService {
     // Text no account can have (controls, direction overrides, NUL, lone surrogates): a typed
     // refusal that says nothing about accounts, before anything is counted or queried.
     if (email.length > MAX_EMAIL_LENGTH || !isSafeText(email)) return failure(userError('INVALID_EMAIL', { field: 'email' }));
+    // A password no account can have (the rule every password was set under: 10 to 1024
+    // characters, something visible, valid Unicode) is no guess either: answered before any
+    // hashing, counting or event. Text that is not a password at all (nothing visible, a lone
+    // surrogate) is INVALID_PASSWORD naming the field; a length outside the rule is the ordinary
+    // INVALID_CREDENTIALS (a sign-in form does not lecture about the password policy).
+    const impossible = passwordProblem(input.password);
+    if (impossible) return failure(impossible.code === 'WEAK_PASSWORD' ? INVALID_CREDENTIALS : impossible);
+    // A tenant slug no tenant can have (hostile text, a name) is no guess at an account either: the
+    // same answer as an unknown tenant, and nothing counted. No password work: its timing tells
+    // only that the slug breaks the public slug rule, and hashing for uncounted requests would give
+    // anyone a way to spend our CPU unthrottled.
+    if (!normaliseSlug(input.tenantSlug)) return failure(INVALID_CREDENTIALS);
     const address = addressKey(caller.ip);
     const { limits } = this;
     const [reservation, tenant] = await inPlatformTx(this.orm, async (em): Promise<[AddressReservation, Tenant | null]> => [

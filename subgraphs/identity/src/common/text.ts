@@ -13,18 +13,11 @@
  * Zero-width (non-)joiners U+200C and U+200D stay allowed: Persian and Indic names and emoji
  * sequences need them.
  */
-import { hasLoneSurrogate, unstorableText } from '@imagy/platform/graphql';
+import { hasLoneSurrogate, unsafeDisplayText } from '@imagy/platform/graphql';
 
 export { hasLoneSurrogate };
 
-const UNSAFE = /[\u0000-\u001F\u007F-\u009F\u061C\u200B\u200E\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/;
-
-/** Why `text` is refused in a name or an e-mail, or null when it is acceptable. */
-export function unsafeTextProblem(text: string): string | null {
-  const unstorable = unstorableText(text);
-  if (unstorable) return unstorable;
-  const m = UNSAFE.exec(text);
-  return m ? `contains the control or format character U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : null;
-}
+/** Why `text` is refused in a name or an e-mail, or null when it is acceptable (platform's unsafeDisplayText). */
+export const unsafeTextProblem = unsafeDisplayText;
 
 export const isSafeText = (text: string): boolean => unsafeTextProblem(text) === null;

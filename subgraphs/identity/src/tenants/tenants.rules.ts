@@ -34,6 +34,12 @@ export type Locale = (typeof LOCALES)[number];
 
 export const SLUG = /^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$/;
 
+/** A slug as callers may type it (surrounding spaces, capitals); null when no tenant can have it. */
+export function normaliseSlug(raw: string): string | null {
+  const slug = raw.trim().toLowerCase();
+  return SLUG.test(slug) ? slug : null;
+}
+
 /** Lower-cases, drops a port and a trailing dot; returns null if it is not a DNS hostname. */
 export function normaliseHostname(raw: string): string | null {
   let host = raw.trim().toLowerCase();

@@ -15,7 +15,7 @@ import { keysetAfter } from '../common/keyset';
 import { isSafeText } from '../common/text';
 import type { CreateTenantInput, UpdateTenantInput } from '../__generated__/graphql';
 import { payload, reject, userError, type Payload, type UserError } from '../common/user-error';
-import { isCurrency, isTimeZone, LOCALES, MAX_HOSTNAMES, MAX_NAME_LENGTH, normaliseHostname, SLUG, type Locale } from './tenants.rules';
+import { isCurrency, isTimeZone, LOCALES, MAX_HOSTNAMES, MAX_NAME_LENGTH, normaliseHostname, normaliseSlug, SLUG, type Locale } from './tenants.rules';
 import { tenantsStore, type Tenant, type TenantChanges, type TenantStatus } from './tenants.store';
 
 export type { Tenant, TenantStatus } from './tenants.store';
@@ -47,8 +47,8 @@ export class TenantsService {
    * make PostgreSQL fail the statement).
    */
   async bySlug(em: Em, slug: string): Promise<Tenant | null> {
-    const normalised = slug.trim().toLowerCase();
-    return SLUG.test(normalised) ? tenantsStore.bySlug(em, normalised) : null;
+    const normalised = normaliseSlug(slug);
+    return normalised ? tenantsStore.bySlug(em, normalised) : null;
   }
 
   /** Public: the tenant answering on `host`. Callers decide which fields to show. */

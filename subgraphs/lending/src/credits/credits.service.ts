@@ -18,7 +18,7 @@ import { DATE_MAX, DATE_MIN, payload } from '@imagy/platform/graphql';
 import type { BookCreditInput, CreditFilter, ResolversParentTypes } from '../__generated__/graphql';
 import { addDays, isDate, todayUtc } from '../common/dates';
 import { fromLoanMath } from '../common/loan-math-errors';
-import { Rejected, reject, userError, type UserError } from '../common/user-errors';
+import { Rejected, reject, unsafeTextError, userError, type UserError } from '../common/user-errors';
 
 import type { ProductsService } from '../products/products.service';
 import type { UserDirectory } from '../users/users.service';
@@ -93,6 +93,8 @@ export class CreditsService {
       if (!isDate(p.firstDueDate) || p.firstDueDate < min || p.firstDueDate > max) errors.push(userError('INVALID_DATE', { field: 'firstDueDate', params: { min, max } }));
     }
     if (p.externalReference != null && p.externalReference.length > 200) errors.push(userError('INVALID_REFERENCE', { field: 'externalReference' }));
+    const unsafeReference = unsafeTextError(p.externalReference, 'externalReference');
+    if (unsafeReference) errors.push(unsafeReference);
     errors.push(...checkLoanRequest(version.terms, product.currency, p.principal, p.numberOfInstallments).map((e) => (e.field === 'amount' ? { ...e, field: 'principal' } : e)));
     if (errors.length) throw new Rejected(errors);
 
@@ -136,6 +138,8 @@ export class CreditsService {
     const user = requireRole(caller.auth, ...CREDIT_BOOKERS);
     const key = (input.idempotencyKey ?? '').trim();
     if (key.length < 1 || key.length > 200) return { credit: null, replayed: false, userErrors: [userError('INVALID_IDEMPOTENCY_KEY', { field: 'idempotencyKey' })] };
+    const unsafeKey = unsafeTextError(key, 'idempotencyKey');
+    if (unsafeKey) return { credit: null, replayed: false, userErrors: [unsafeKey] };
     const requestHash = bookingHash(input);
     return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
       const before = await store.creditByIdempotencyKey(em, key);

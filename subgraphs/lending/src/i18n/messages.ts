@@ -51,6 +51,7 @@ export const messages = defineMessages({
   BORROWER_NOT_FOUND: { en: 'The borrower is not a user of this institution.', es: 'El acreditado no es un usuario de esta institución.' },
   INVALID_REFERENCE: { en: 'The reference may have at most 200 characters.', es: 'La referencia admite a lo sumo 200 caracteres.' },
   INVALID_CHANNEL: { en: 'The channel must have 1 to 40 letters, digits or underscores (e.g. SPEI, CASH, CARD).', es: 'El canal debe tener de 1 a 40 letras, dígitos o guiones bajos (p. ej. SPEI, CASH, CARD).' },
+  INVALID_TEXT: { en: 'The text must not contain control, line-break, text-direction or invisible characters.', es: 'El texto no debe contener caracteres de control, saltos de línea, de dirección del texto ni invisibles.' },
   INVALID_IDEMPOTENCY_KEY: { en: 'The idempotency key must have 1 to 200 characters.', es: 'La llave de idempotencia debe tener de 1 a 200 caracteres.' },
   IDEMPOTENCY_KEY_REUSED: { en: 'This idempotency key was already used for a different request.', es: 'Esta llave de idempotencia ya se usó para otra solicitud distinta.' },
   CREDIT_PAID_OFF: { en: 'The credit is already paid off.', es: 'El crédito ya está liquidado.' },

@@ -29,7 +29,7 @@ import { PAYMENT_REGISTRARS } from '../common/roles';
 import { DATE_MIN, payload } from '@imagy/platform/graphql';
 import type { RegisterPaymentInput, ResolversParentTypes } from '../__generated__/graphql';
 import { isDate, todayUtc } from '../common/dates';
-import { reject, userError, type UserError } from '../common/user-errors';
+import { reject, unsafeTextError, userError, type UserError } from '../common/user-errors';
 import type { Credit, CreditsService, CreditStatus } from '../credits/credits.service';
 import * as credits from '../credits/credits.store';
 import type { InstallmentRow } from '../credits/credits.store';
@@ -77,6 +77,10 @@ export class PaymentsService {
     const errors: UserError[] = [];
     const key = (input.idempotencyKey ?? '').trim();
     if (key.length < 1 || key.length > 200) errors.push(userError('INVALID_IDEMPOTENCY_KEY', { field: 'idempotencyKey' }));
+    for (const [value, field] of [[key, 'idempotencyKey'], [input.externalReference, 'externalReference']] as const) {
+      const unsafe = unsafeTextError(value, field);
+      if (unsafe) errors.push(unsafe);
+    }
     const channel = (input.channel ?? '').trim().toUpperCase();
     if (!/^[A-Z0-9_]{1,40}$/.test(channel)) errors.push(userError('INVALID_CHANNEL', { field: 'channel' }));
     if (input.externalReference != null && input.externalReference.length > 200) errors.push(userError('INVALID_REFERENCE', { field: 'externalReference' }));
@@ -177,6 +181,8 @@ export class PaymentsService {
     if (!isUuid(paymentId)) throw new NotFoundError('Payment not found');
     const why = (reason ?? '').trim();
     if (why.length < 1 || why.length > 1000) return { ...EMPTY, userErrors: [userError('INVALID_REASON', { field: 'reason' })] };
+    const unsafe = unsafeTextError(why, 'reason');
+    if (unsafe) return { ...EMPTY, userErrors: [unsafe] };
     return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
       const creditId = await store.creditIdOfPayment(em, paymentId);
       const credit = creditId ? await this.credits.creditIn(em, creditId, true) : null;

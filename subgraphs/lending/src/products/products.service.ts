@@ -15,7 +15,7 @@ import { actorOf, BadInputError, decodeCursor, NotFoundError, pageSize, requireR
 import { isSupportedCurrency } from '../common/money';
 import { PRODUCT_CHECKERS, PRODUCT_MAKERS, PRODUCT_READERS } from '../common/roles';
 import type { CreateCreditProductInput, CreateDraftVersionInput, ResolversParentTypes, UpdateDraftVersionInput } from '../__generated__/graphql';
-import { Rejected, reject, userError, type UserError } from '../common/user-errors';
+import { Rejected, reject, unsafeTextError, userError, type UserError } from '../common/user-errors';
 import { payload } from '@imagy/platform/graphql';
 import * as store from './products.store';
 import { normaliseTerms, type ProductTerms } from './terms';
@@ -125,6 +125,7 @@ export class ProductsService {
     if (!/^[A-Z0-9][A-Z0-9_-]{0,39}$/.test(code)) errors.push(userError('INVALID_CODE', { field: 'code' }));
     const name = (input.name ?? '').trim();
     if (name.length < 1 || name.length > 200) errors.push(userError('INVALID_NAME', { field: 'name' }));
+    else if (unsafeTextError(name, 'name')) errors.push(unsafeTextError(name, 'name')!);
     const currency = (input.currency ?? '').trim().toUpperCase();
     if (!isSupportedCurrency(currency)) errors.push(userError('INVALID_CURRENCY', { field: 'currency' }));
     const terms = normaliseTerms(input.terms, isSupportedCurrency(currency) ? currency : 'MXN');
@@ -242,6 +243,8 @@ export class ProductsService {
     const user = requireRole(caller.auth, ...PRODUCT_CHECKERS);
     const why = (reason ?? '').trim();
     if (why.length < 1 || why.length > 1000) return { changeRequest: null, userErrors: [userError('INVALID_REASON', { field: 'reason' })] };
+    const unsafe = unsafeTextError(why, 'reason');
+    if (unsafe) return { changeRequest: null, userErrors: [unsafe] };
     return this.crMutation(user.tenantId, async (em) => {
       const cr = await this.pendingRequest(em, id, user.userId);
       const decided = await store.decideRequest(em, cr.id, { status: 'REJECTED', checkerId: user.userId, reason: why, at: new Date() });

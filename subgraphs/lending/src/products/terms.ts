@@ -5,6 +5,7 @@
 import { generateSchedule, LoanMathError, minorUnits, type DayCount, type Fee, type FeeCharge, type FeeKind, type InterestMethod, type LoanTerms, type PrepaymentRule, type RepaymentFrequency } from '../loan-math';
 import { D, fmt, MAX_LOAN_AMOUNT, scheduleFitsColumns } from '../common/money';
 import type { ProductTermsInput } from '../__generated__/graphql';
+import { unsafeDisplayText } from '@imagy/platform/graphql';
 import { userError, type UserError } from '../common/user-errors';
 
 export type Component = 'PENALTY' | 'FEE' | 'TAX' | 'INTEREST' | 'PRINCIPAL';
@@ -167,7 +168,8 @@ export function normaliseTerms(input: ProductTermsInput, currency: string): { te
   let expectMin = 1;
   buckets.forEach((b, i) => {
     const at = `delinquencyBuckets.${i}`;
-    if (!b.name || b.name.length > 40) bad(`${at}.name`);
+    // Shown in portfolio reports: no control, direction or invisible characters either.
+    if (!b.name || b.name.length > 40 || unsafeDisplayText(b.name)) bad(`${at}.name`);
     if (b.minDays !== expectMin) bad(`${at}.minDays`);
     const last = i === buckets.length - 1;
     if (last && b.maxDays !== null) bad(`${at}.maxDays`);
