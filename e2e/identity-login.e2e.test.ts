@@ -48,7 +48,7 @@ describe('identity login through the gateway', () => {
     const res = await fetch(p.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'accept-language': 'es' },
-      body: JSON.stringify([op('guess-1'), op('guess-2'), op('guess-3')]),
+      body: JSON.stringify([op('guess-password-1'), op('guess-password-2'), op('guess-password-3')]),
     });
     const answers = (await res.json()) as { data?: { login: unknown } | null; errors?: { message: string; extensions?: Record<string, unknown> }[] }[];
     expect(answers).toHaveLength(3);
