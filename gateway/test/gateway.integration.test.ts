@@ -448,7 +448,7 @@ describe('gateway command line', () => {
     try {
       // Marker: /health answers 200 (or the process exited, which fails at once).
       const state = await waitFor(async () => (child.exitCode !== null ? 'exited'
-        : (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false)) ? 'up' : null), 45_000, 200).catch(() => 'timeout');
+        : (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false)) ? 'up' : null), 150_000, 200).catch(() => 'timeout');
       const healthy = state === 'up';
       expect({ healthy, stderr }).toEqual({ healthy: true, stderr: '' });
       // The process's graphql-ws side is the one startGateway assembles with the HTTP side's
@@ -467,5 +467,5 @@ describe('gateway command line', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 240_000);
 });
