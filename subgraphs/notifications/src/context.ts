@@ -1,0 +1,18 @@
+/** What notifications's resolvers see per request (graphql-codegen's contextType points here). */
+import type { BaseContext } from '@imagy/platform/server';
+import type { Caller } from '@imagy/platform/server';
+import type { LocaleContext } from '@imagy/platform/graphql';
+import type { ItemsService } from './items/items.service';
+import type { ItemLoaders } from './items/items.loaders';
+
+export interface NotificationsServices {
+  items: ItemsService;
+}
+
+export interface NotificationsExtra {
+  caller: Caller;
+  services: NotificationsServices;
+  loaders: ItemLoaders;
+}
+
+export type NotificationsContext = BaseContext & NotificationsExtra & LocaleContext;
