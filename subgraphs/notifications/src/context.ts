@@ -1,18 +1,29 @@
 /** What notifications's resolvers see per request (graphql-codegen's contextType points here). */
-import type { BaseContext } from '@imagy/platform/server';
-import type { Caller } from '@imagy/platform/server';
+import type { BaseContext, Caller } from '@imagy/platform/server';
 import type { LocaleContext } from '@imagy/platform/graphql';
-import type { ItemsService } from './items/items.service';
-import type { ItemLoaders } from './items/items.loaders';
+import type { ChannelsService } from './channels/channels.service';
+import type { Loaders } from './loaders';
+import type { MailboxService } from './mailbox/mailbox.service';
+import type { OtpService } from './otp/otp.service';
+import type { PreferencesService } from './preferences/preferences.service';
+import type { RequestsService } from './requests/requests.service';
+import type { RulesService } from './rules/rules.service';
+import type { TemplatesService } from './templates/templates.service';
 
 export interface NotificationsServices {
-  items: ItemsService;
+  templates: TemplatesService;
+  requests: RequestsService;
+  channels: ChannelsService;
+  mailbox: MailboxService;
+  preferences: PreferencesService;
+  rules: RulesService;
+  otp: OtpService;
 }
 
 export interface NotificationsExtra {
   caller: Caller;
   services: NotificationsServices;
-  loaders: ItemLoaders;
+  loaders: Loaders;
 }
 
 export type NotificationsContext = BaseContext & NotificationsExtra & LocaleContext;
