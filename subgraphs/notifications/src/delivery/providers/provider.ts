@@ -49,11 +49,11 @@ export class ProviderError extends Error {
 }
 
 /** ProviderError from an HTTP answer: 429 and 5xx retry, other 4xx do not. */
-export function httpError(provider: string, status: number, retryAfter: string | string[] | undefined, detail = ''): ProviderError {
+export function httpError(status: number, retryAfter: string | string[] | undefined, detail = ''): ProviderError {
   const header = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
   const seconds = header && /^\d+$/.test(header) ? Number(header) : null;
   const retryable = status === 429 || status >= 500 || status === 408;
-  return new ProviderError(`${provider} answered HTTP ${status}${detail ? `: ${detail.slice(0, 200)}` : ''}`, retryable, status, seconds === null ? null : seconds * 1000);
+  return new ProviderError(`answered HTTP ${status}${detail ? `: ${detail.slice(0, 200)}` : ''}`, retryable, status, seconds === null ? null : seconds * 1000);
 }
 
 export const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);

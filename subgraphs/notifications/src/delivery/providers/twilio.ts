@@ -20,7 +20,7 @@ export const twilioProvider: ProviderAdapter = {
   async send(message, { settings, credentials, outbound }) {
     const accountSid = str(credentials.accountSid);
     const authToken = str(credentials.authToken);
-    if (!accountSid || !authToken) throw new ProviderError('twilio credentials missing', false);
+    if (!accountSid || !authToken) throw new ProviderError('credentials missing', false);
     const form = new URLSearchParams({ To: message.recipient, Body: message.body });
     const service = str(settings.messagingServiceSid);
     if (service) form.set('MessagingServiceSid', service); else form.set('From', str(settings.from) ?? '');
@@ -35,15 +35,15 @@ export const twilioProvider: ProviderAdapter = {
         body: form.toString(),
       });
     } catch (e) {
-      throw new ProviderError(`twilio: ${(e as Error).message}`, (e as Error).name !== 'OutboundRefused');
+      throw new ProviderError((e as Error).message, (e as Error).name !== 'OutboundRefused');
     }
     const json = parse(res.body);
     if (res.status === 201 || res.status === 200) {
       const sid = str(json?.sid);
-      if (!sid) throw new ProviderError('twilio answered without a message sid', true);
+      if (!sid) throw new ProviderError('answered without a message sid', true);
       return { providerMessageId: sid };
     }
-    throw httpError('twilio', res.status, res.headers['retry-after'], json ? `${String(json.code ?? '')} ${String(json.message ?? '')}`.trim() : '');
+    throw httpError(res.status, res.headers['retry-after'], json ? `${String(json.code ?? '')} ${String(json.message ?? '')}`.trim() : '');
   },
 };
 

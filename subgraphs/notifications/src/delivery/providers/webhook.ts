@@ -28,7 +28,7 @@ export const webhookProvider: ProviderAdapter = {
   },
   async send(message, { credentials, outbound }) {
     const secret = str(credentials.signingSecret);
-    if (!secret) throw new ProviderError('webhook signing secret missing', false);
+    if (!secret) throw new ProviderError('signing secret missing', false);
     const id = `msg_${message.requestId}`;
     const timestamp = Math.floor(Date.now() / 1000);
     const body = JSON.stringify({ type: message.templateKey, timestamp: new Date(timestamp * 1000).toISOString(), data: { requestId: message.requestId, locale: message.locale, subject: message.subject, body: message.body, variables: message.variables } });
@@ -42,9 +42,9 @@ export const webhookProvider: ProviderAdapter = {
     } catch (e) {
       // Refused by policy: no retry will help. A network failure may pass.
       const refused = (e as Error).name === 'OutboundRefused';
-      throw new ProviderError(`webhook: ${(e as Error).message}`, !refused);
+      throw new ProviderError((e as Error).message, !refused);
     }
     if (res.status >= 200 && res.status < 300) return { providerMessageId: id };
-    throw httpError('webhook', res.status, res.headers['retry-after']);
+    throw httpError(res.status, res.headers['retry-after']);
   },
 };
