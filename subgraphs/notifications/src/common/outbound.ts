@@ -36,6 +36,19 @@ export function isPrivateAddress(ip: string): boolean {
   return /^(fc|fd|fe[89ab]|ff)/.test(lower);
 }
 
+/** The address to connect to for a tenant-supplied host: every address it resolves to must be allowed. */
+export async function resolveAllowed(policy: OutboundPolicy, host: string): Promise<string> {
+  let addresses: string[];
+  try {
+    addresses = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true })).map((a) => a.address);
+  } catch {
+    throw new OutboundRefused(`host ${host} does not resolve`);
+  }
+  if (addresses.length === 0) throw new OutboundRefused('host has no address');
+  if (!policy.allowPrivate && addresses.some(isPrivateAddress)) throw new OutboundRefused('private or loopback addresses are not allowed');
+  return addresses[0]!;
+}
+
 export interface OutboundResponse { status: number; headers: http.IncomingHttpHeaders; body: string }
 
 /** One request to a URL under the policy; the body is capped at 64 KiB. */
@@ -43,10 +56,7 @@ export async function outboundRequest(policy: OutboundPolicy, url: string, init:
   const target = new URL(url);
   if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new OutboundRefused(`protocol ${target.protocol} is not allowed`);
   const host = target.hostname.replace(/^\[|\]$/g, '');
-  const addresses = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true })).map((a) => a.address);
-  if (addresses.length === 0) throw new OutboundRefused('host has no address');
-  if (!policy.allowPrivate && addresses.some(isPrivateAddress)) throw new OutboundRefused('private or loopback addresses are not allowed');
-  const address = addresses[0]!;
+  const address = await resolveAllowed(policy, host);
   const client = target.protocol === 'https:' ? https : http;
   return new Promise<OutboundResponse>((resolve, reject) => {
     const req = client.request({

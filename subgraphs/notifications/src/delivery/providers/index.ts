@@ -2,10 +2,11 @@
 import type { Channel } from '../../templates/render';
 import { localProvider } from './local';
 import type { ProviderAdapter } from './provider';
+import { smtpProvider } from './smtp';
 import { twilioProvider } from './twilio';
 import { webhookProvider } from './webhook';
 
-export const PROVIDERS: ReadonlyMap<string, ProviderAdapter> = new Map([localProvider, webhookProvider, twilioProvider].map((p) => [p.name, p]));
+export const PROVIDERS: ReadonlyMap<string, ProviderAdapter> = new Map([localProvider, webhookProvider, twilioProvider, smtpProvider].map((p) => [p.name, p]));
 
 export function providerFor(name: string, channel: Channel): ProviderAdapter | null {
   const p = PROVIDERS.get(name);
