@@ -82,7 +82,7 @@ export class OtpService {
       await this.requests.sendIn(em, {
         tenantId: auth.tenantId, actor: actorOf(caller), requestId: caller.requestId, createdBy: auth.userId, source: 'OTP', idempotencyKey: `otp:${challenge.id}`,
         channel: input.channel, recipient: destination.value, templateKey: OTP_TEMPLATE_KEY, locale: text.locale, variables: {}, critical: true,
-        preRendered: { templateKey: OTP_TEMPLATE_KEY, ...text },
+        preRendered: { templateKey: OTP_TEMPLATE_KEY, ...text, variables: { code } },
       });
       return { challenge: view(challenge) };
     }), { challenge: null });

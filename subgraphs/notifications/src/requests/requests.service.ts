@@ -25,8 +25,11 @@ export type { AttemptRecord, NotificationRequest };
 
 export const MAX_IDEMPOTENCY_KEY = 200;
 
-/** Content rendered by the caller (OTP): never stored, and its hash is left out of the log. */
-export interface PreRendered { templateKey: string; locale: string; subject: string | null; body: string }
+/**
+ * Content rendered by the caller (OTP): never stored, and its hash is left out of the log.
+ * `variables` reach adapters that send parameters rather than text (WhatsApp template messages).
+ */
+export interface PreRendered { templateKey: string; locale: string; subject: string | null; body: string; variables: Record<string, string> }
 
 export interface SendSpec {
   tenantId: string;
@@ -86,7 +89,7 @@ export class RequestsService {
     const existing = await requestsStore.byIdempotencyKey(em, spec.idempotencyKey);
     if (existing) return { request: existing, replayed: true };
     const rendered = spec.preRendered
-      ? { templateId: null, version: null, contentHash: null, values: {}, ...spec.preRendered }
+      ? { templateId: null, version: null, contentHash: null, templateKey: spec.preRendered.templateKey, locale: spec.preRendered.locale, subject: spec.preRendered.subject, body: spec.preRendered.body, values: spec.preRendered.variables }
       : await this.templates.renderIn(em, { templateKey: spec.templateKey, channel: spec.channel, locale: spec.locale, variables: spec.variables })
         .then((r) => ({ templateId: r.template.id, templateKey: r.template.key, version: r.version, locale: r.locale, subject: r.subject, body: r.body, contentHash: r.contentHash, values: r.values }));
     const hash = this.hashOf(spec.tenantId, spec.channel, spec.recipient);

@@ -4,7 +4,7 @@
  * `MessagingServiceSid`), `Body`; 201 answers `{ sid, status }`. Errors are JSON `{ code, message }`;
  * 429 and 5xx are retried.
  */
-import { outboundRequest } from '../../common/outbound';
+import { postProvider } from './http-json';
 import { httpError, ProviderError, str, type ProviderAdapter } from './provider';
 
 export const TWILIO_API = 'https://api.twilio.com';
@@ -27,17 +27,10 @@ export const twilioProvider: ProviderAdapter = {
     const statusCallback = str(settings.statusCallback);
     if (statusCallback) form.set('StatusCallback', statusCallback);
     const base = (str(settings.baseUrl) ?? TWILIO_API).replace(/\/+$/, '');
-    let res;
-    try {
-      res = await outboundRequest(outbound, `${base}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`, {
-        method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: form.toString(),
-      });
-    } catch (e) {
-      throw new ProviderError((e as Error).message, (e as Error).name !== 'OutboundRefused');
-    }
-    const json = parse(res.body);
+    const res = await postProvider(outbound, `${base}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`, {
+      authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded',
+    }, form.toString());
+    const json = res.json;
     if (res.status === 201 || res.status === 200) {
       const sid = str(json?.sid);
       if (!sid) throw new ProviderError('answered without a message sid', true);
@@ -47,11 +40,3 @@ export const twilioProvider: ProviderAdapter = {
   },
 };
 
-function parse(body: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(body);
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
