@@ -12,6 +12,8 @@ import type { Resolvers } from './__generated__/graphql';
 import { ChannelsService } from './channels/channels.service';
 import { deriveKeys, loadOrCreateSecretKey } from './common/secrets';
 import type { NotificationsExtra, NotificationsServices } from './context';
+import { StatusCallbacks } from './delivery/callbacks';
+import { callbackRoutes } from './delivery/callbacks.route';
 import { DEFAULT_DISPATCH_POLICY, Dispatcher, type DispatchPolicy } from './delivery/dispatcher';
 import { onDomainEvent } from './events/on-domain-event';
 import { messages } from './i18n/messages';
@@ -81,9 +83,11 @@ export const notifications = defineSubgraph<NotificationsServices, Notifications
       preferences: new PreferencesService(orm, keys.recipients),
       rules: new RulesService(orm, requests),
       otp: new OtpService(orm, outbox, templates, requests, keys.recipients, options.otp),
+      callbacks: new StatusCallbacks(orm, outbox, channels),
     };
   },
   consumers: (_rt, { rules }) => [{ name: RULES_CONSUMER, domains: [...RULE_DOMAINS], handler: onDomainEvent(rules) }],
+  routes: (app, _rt, { callbacks }) => callbackRoutes(callbacks)(app),
   resolvers,
   context: (base, { caller, services }) => ({ caller, services, loaders: createLoaders(services.templates, services.requests, base.auth) }),
 });

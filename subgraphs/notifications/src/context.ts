@@ -2,6 +2,7 @@
 import type { BaseContext, Caller } from '@imagy/platform/server';
 import type { LocaleContext } from '@imagy/platform/graphql';
 import type { ChannelsService } from './channels/channels.service';
+import type { StatusCallbacks } from './delivery/callbacks';
 import type { Loaders } from './loaders';
 import type { MailboxService } from './mailbox/mailbox.service';
 import type { OtpService } from './otp/otp.service';
@@ -18,6 +19,7 @@ export interface NotificationsServices {
   preferences: PreferencesService;
   rules: RulesService;
   otp: OtpService;
+  callbacks: StatusCallbacks;
 }
 
 export interface NotificationsExtra {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { twilioSignature } from '../src/delivery/callbacks';
 import { createGreeting, MAILBOX, SEND, SET_CONFIG, startEnv, type Env } from './env';
 import { startFakeProvider, type FakeProvider } from './fake-provider';
 
@@ -125,6 +126,31 @@ describe('notifications: provider adapters, failover, retries and the circuit br
       { number: 2, provider: 'local', status: 'SENT', providerMessageId: expect.stringMatching(/^local-/), error: null },
     ]);
     expect(fake.requests.length).toBe(calls);
+  });
+
+  test('a signed Twilio status callback marks the message delivered once; a bad signature changes nothing', async () => {
+    const t = await freshTenant();
+    const first = await env.call(SET_CONFIG, { input: twilio(1) }, t.token);
+    const configId = first.data.setChannelConfig.config.id as string;
+    const callbackUrl = `${env.running.url.replace(/\/graphql$/, '')}/callbacks/twilio/${t.tenantId}/${configId}`;
+    // Settings change alone: the stored credentials are kept.
+    const again = await env.call(SET_CONFIG, { input: { channel: 'SMS', provider: 'twilio', priority: 1, settings: { baseUrl: fake.url, from: '+15005550006', statusCallback: callbackUrl } } }, t.token);
+    expect(again.data.setChannelConfig.config).toMatchObject({ id: configId, hasCredentials: true });
+    fake.script({ status: 201, body: { sid: 'SMcallback0001' } });
+    const sent = await send(t.token, 'tw-cb');
+    expect(new URLSearchParams(fake.requests[0]!.body).get('StatusCallback')).toBe(callbackUrl);
+    const report = { MessageSid: 'SMcallback0001', MessageStatus: 'delivered', AccountSid: 'AC0123456789abcdef' };
+    const post = (signature: string) => fetch(callbackUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(report).toString() });
+    expect((await post(twilioSignature('wrong-token', callbackUrl, report))).status).toBe(403);
+    const READ = `query($id: ID!) { notificationRequest(id: $id) { status deliveredAt } }`;
+    expect((await env.call(READ, { id: sent.data.sendNotification.request.id }, t.token)).data.notificationRequest).toEqual({ status: 'SENT', deliveredAt: null });
+    expect((await post(twilioSignature('tw-secret-token', callbackUrl, report))).status).toBe(204);
+    expect((await post(twilioSignature('tw-secret-token', callbackUrl, report))).status).toBe(204);
+    expect((await env.call(READ, { id: sent.data.sendNotification.request.id }, t.token)).data.notificationRequest).toEqual({ status: 'DELIVERED', deliveredAt: expect.any(String) });
+    const events = await env.sql(`select envelope->'data' as data from notifications.outbox where subject = 'notifications.message.delivered' and tenant_id = $1`, [t.tenantId]);
+    expect(events.map((e) => e.data)).toEqual([expect.objectContaining({ requestId: sent.data.sendNotification.request.id, status: 'DELIVERED', provider: 'twilio' })]);
+    const otherTenant = `${env.running.url.replace(/\/graphql$/, '')}/callbacks/twilio/${crypto.randomUUID()}/${configId}`;
+    expect((await fetch(otherTenant, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'MessageSid=x' })).status).toBe(404);
   });
 
   test('with every provider failing the request is FAILED, with the last error, and a failed event', async () => {

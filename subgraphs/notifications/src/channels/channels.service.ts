@@ -66,6 +66,14 @@ export class ChannelsService {
     return (await inTenantTx(this.orm, { tenantId: user.tenantId }, (em) => channelsStore.list(em, channel))).map(view);
   }
 
+  /** One config with its decrypted credentials, inside an open tenant transaction (provider callbacks). */
+  async withCredentialsIn(em: Em, tenantId: string, id: string): Promise<{ config: ChannelConfigRow; credentials: Record<string, unknown> } | null> {
+    const config = isUuid(id) ? await channelsStore.byId(em, id) : null;
+    if (!config) return null;
+    const credentials = config.credentialsSealed ? decryptJson<Record<string, unknown>>(this.encryptionKey, config.credentialsSealed, aadOf(tenantId, config.channel)) : {};
+    return { config, credentials };
+  }
+
   /** The routes of a channel inside a send's transaction: enabled configs by priority, else `local`. */
   async routesIn(em: Em, tenantId: string, channel: Channel): Promise<Route[]> {
     const configs = await channelsStore.list(em, channel, true);

@@ -36,6 +36,11 @@ export const channelsStore = {
     return toConfig(rows[0]!);
   },
 
+  async byId(em: Em, id: string): Promise<ChannelConfigRow | null> {
+    const rows = await em.execute<Row[]>(`select ${COLUMNS} from channel_configs where id = ?`, [id]);
+    return rows[0] ? toConfig(rows[0]) : null;
+  },
+
   async remove(em: Em, id: string): Promise<ChannelConfigRow | null> {
     const rows = await em.execute<Row[]>(`delete from channel_configs where id = ? returning ${COLUMNS}`, [id]);
     return rows[0] ? toConfig(rows[0]) : null;

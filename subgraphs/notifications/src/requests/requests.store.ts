@@ -101,6 +101,16 @@ export const requestsStore = {
     return toRequest(rows[0]!);
   },
 
+  /** A delivery report: SENT becomes DELIVERED or BOUNCED once; null when nothing changed. */
+  async report(em: Em, provider: string, providerMessageId: string, status: 'DELIVERED' | 'BOUNCED', error: string | null): Promise<NotificationRequest | null> {
+    const rows = await em.execute<Row[]>(
+      `update requests set status = ?, error = coalesce(?, error), updated_at = clock_timestamp(), delivered_at = case when ? = 'DELIVERED' then clock_timestamp() end
+       where provider = ? and provider_message_id = ? and status = 'SENT' returning ${COLUMNS}`,
+      [status, error, status, provider, providerMessageId],
+    );
+    return rows[0] ? toRequest(rows[0]) : null;
+  },
+
   async byId(em: Em, id: string): Promise<NotificationRequest | null> {
     const rows = await em.execute<Row[]>(`select ${COLUMNS} from requests where id = ?`, [id]);
     return rows[0] ? toRequest(rows[0]) : null;
