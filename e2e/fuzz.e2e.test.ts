@@ -23,7 +23,7 @@ import { startPlatform, type Platform } from './harness';
 interface Gen { v: unknown; h: boolean }
 const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
 const HANG_MS = 30_000;
-const SUBGRAPH_SCHEMAS = ['identity', 'lending', 'audit'];
+const SUBGRAPH_SCHEMAS = ['identity', 'lending', 'audit', 'notifications'];
 
 const hostileText = [
   'a\u0000b', '\u0000', 'x\uD800y', '\uDFFF', 'evil\u202Etxt.exe', '\u2066rtl\u2069', 'red\u001b[31mtext', '\u0007bell', 'a'.repeat(100_000),
