@@ -2,6 +2,8 @@
  * Environment reading shared by every process. Defaults are for a developer machine; production
  * sets everything explicitly (see docs/ARCHITECTURE.md, "Configuration").
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 
 export function env(name: string, fallback?: string): string {
@@ -28,6 +30,26 @@ export function repoRoot(): string {
 
 export function localStateDir(): string {
   return env('IMAGY_STATE_DIR', path.join(repoRoot(), '.imagy'));
+}
+
+/**
+ * A random secret of a process: `envVar` (base64) when set, else generated at first start into
+ * `<dir>/<file>` (default `<state>/keys`, mode 0600, git-ignored, never committed). Two processes
+ * starting at once agree on one (the file is created exclusively; the loser reads the winner's).
+ */
+export function secretFromEnvOrState(envVar: string, file: string, dir = path.join(localStateDir(), 'keys'), bytes = 32): Buffer {
+  const fromEnv = process.env[envVar];
+  if (fromEnv) return Buffer.from(fromEnv, 'base64');
+  const target = path.join(dir, file);
+  if (!fs.existsSync(target)) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      fs.writeFileSync(target, crypto.randomBytes(bytes).toString('base64'), { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  return Buffer.from(fs.readFileSync(target, 'utf8').trim(), 'base64');
 }
 
 /** Admin connection used only to provision databases, schemas and roles (never by request handling). */

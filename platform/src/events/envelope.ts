@@ -3,10 +3,8 @@
  * every field but the signature; consumers reject anything whose signature does not verify.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { EventCatalogue, EventSubject } from './catalogue';
-import { localStateDir } from '../config';
+import { secretFromEnvOrState } from '../config';
 
 export interface EventActor {
   kind: 'user' | 'apiKey' | 'system' | 'anonymous';
@@ -61,19 +59,7 @@ export function canonicalJson(value: unknown): string {
 
 /** `EVENT_SIGNING_KEY` (base64) or a key generated at first start into the ignored state folder. */
 export function signerFromEnv(): EventSigner {
-  const fromEnv = process.env.EVENT_SIGNING_KEY;
-  if (fromEnv) return new EventSigner(Buffer.from(fromEnv, 'base64'));
-  const dir = path.join(localStateDir(), 'keys');
-  const file = path.join(dir, 'event-signing.key');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    try {
-      fs.writeFileSync(file, crypto.randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-  return new EventSigner(Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64'));
+  return new EventSigner(secretFromEnvOrState('EVENT_SIGNING_KEY', 'event-signing.key'));
 }
 
 /** Structural check of a parsed message before its signature is checked. */

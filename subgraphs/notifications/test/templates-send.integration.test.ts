@@ -92,6 +92,15 @@ describe('notifications: templates, sending and the delivery log', () => {
     expect(other.data.sendNotification).toMatchObject({ request: null, userErrors: [{ code: 'IDEMPOTENCY_KEY_REUSED', field: 'idempotencyKey' }] });
   });
 
+  test('the channel may be left out when the template key has one channel only', async () => {
+    await createGreeting(env, 'one.channel', 'SMS');
+    const sent = await env.call(SEND, { input: { templateKey: 'one.channel', recipient: '+593991230001', variables: { name: 'Ana' }, idempotencyKey: 'no-channel-1' } }, env.staff);
+    expect(sent.data.sendNotification.request).toMatchObject({ channel: 'SMS', status: 'SENT' });
+    await createGreeting(env, 'one.channel', 'EMAIL');
+    const ambiguous = await env.call(SEND, { input: { templateKey: 'one.channel', recipient: '+593991230001', variables: { name: 'Ana' }, idempotencyKey: 'no-channel-2' } }, env.staff);
+    expect(ambiguous.data.sendNotification.userErrors).toEqual([{ code: 'CHANNEL_REQUIRED', message: 'The template exists for several channels (EMAIL, SMS): choose one', field: 'channel' }]);
+  });
+
   test('bad input is a userError naming the field and writes or sends nothing', async () => {
     await createGreeting(env, 'bad.input', 'SMS');
     await createGreeting(env, 'bad.input', 'EMAIL');

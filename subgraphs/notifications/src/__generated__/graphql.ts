@@ -458,7 +458,8 @@ export type RequestOtpPayload = {
 };
 
 export type SendNotificationInput = {
-  channel: NotificationChannel;
+  /** Optional when the template key exists for one channel only. */
+  channel?: InputMaybe<NotificationChannel>;
   /** 1 to 200 characters; a replay returns the first request and sends nothing. */
   idempotencyKey: Scalars['String']['input'];
   locale?: InputMaybe<Scalars['String']['input']>;

@@ -5,9 +5,10 @@
 import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { Outbox } from '@imagy/platform/events';
-import { payload, type JsonValue } from '@imagy/platform/graphql';
+import { notPlainText, payload, type JsonValue } from '@imagy/platform/graphql';
 import { actorOf, requireRole, type Caller } from '@imagy/platform/server';
 import { CONFIG_ADMINS } from '../common/roles';
+import { multilineTextProblem } from '../common/text';
 import { decryptJson, encryptJson } from '../common/secrets';
 import type { Route } from '../delivery/dispatcher';
 import { localProvider, providerFor } from '../delivery/providers';
@@ -25,6 +26,19 @@ const aadOf = (tenantId: string, channel: Channel) => `${tenantId}/${channel}`;
 export type JsonObject = { [key: string]: JsonValue };
 const isObject = (v: JsonValue | null | undefined): v is JsonObject => !!v && typeof v === 'object' && !Array.isArray(v);
 
+/** The path of the first string in a settings/credentials object with controls, bidi overrides or NUL (line breaks allowed: PEM keys), or null. */
+function plainTextProblem(value: JsonValue | null, path: string): string | null {
+  if (typeof value === 'string') return multilineTextProblem(value) ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) { const p = plainTextProblem(value[i]!, `${path}.${i}`); if (p) return p; }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) { const p = notPlainText(k) ? `${path}.?` : plainTextProblem(v, `${path}.${k}`); if (p) return p; }
+  }
+  return null;
+}
+
 export interface SetChannelConfig { channel: Channel; provider: string; priority: number; settings: JsonValue; credentials?: JsonValue | null; enabled?: boolean | null }
 
 export class ChannelsService {
@@ -38,6 +52,8 @@ export class ChannelsService {
       if (!Number.isInteger(input.priority) || input.priority < 1 || input.priority > 100) reject('PRIORITY_INVALID', { field: 'priority' });
       if (!isObject(input.settings)) return reject('PROVIDER_SETTINGS_INVALID', { field: 'settings', params: { reason: 'settings must be an object' } });
       if (input.credentials != null && !isObject(input.credentials)) return reject('PROVIDER_SETTINGS_INVALID', { field: 'credentials', params: { reason: 'credentials must be an object' } });
+      const badSettings = plainTextProblem(input.settings, 'settings') ?? plainTextProblem(input.credentials ?? null, 'credentials');
+      if (badSettings) reject('PROVIDER_SETTINGS_INVALID', { field: badSettings.split('.')[0]!, params: { reason: `${badSettings} has control or invisible characters` } });
       const existing = await channelsStore.atPriority(em, input.channel, input.priority);
       // Credentials left out keep the stored ones of the same provider (settings can change alone).
       const keep = input.credentials == null && existing?.provider === provider.name ? existing.credentialsSealed : null;

@@ -5,23 +5,11 @@
  * signing key. Never committed, never logged.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import { localStateDir } from '@imagy/platform/config';
+import { localStateDir, secretFromEnvOrState } from '@imagy/platform/config';
 
 export function loadOrCreateSecretKey(dir = path.join(localStateDir(), 'keys')): Buffer {
-  const fromEnv = process.env.NOTIFICATIONS_SECRET_KEY;
-  if (fromEnv) return keyOf(Buffer.from(fromEnv, 'base64'));
-  const file = path.join(dir, 'notifications-secret.key');
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    try {
-      fs.writeFileSync(file, crypto.randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-  return keyOf(Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64'));
+  return keyOf(secretFromEnvOrState('NOTIFICATIONS_SECRET_KEY', 'notifications-secret.key', dir));
 }
 
 function keyOf(key: Buffer): Buffer {

@@ -8,6 +8,7 @@ export const messages = defineMessages({
   TEMPLATE_KEY_INVALID: { en: 'The key must be dotted lower-case words (e.g. lending.application.approved), at most 120 characters', es: 'La clave debe ser palabras en minúsculas separadas por puntos (p. ej. lending.application.approved), de hasta 120 caracteres.' },
   TEMPLATE_EXISTS: { en: 'A template with this key already exists for this channel', es: 'Ya existe una plantilla con esta clave para este canal.' },
   TEMPLATE_NOT_FOUND: { en: 'No template {key} exists for this channel', es: 'No existe la plantilla {key} para este canal.' },
+  CHANNEL_REQUIRED: { en: 'The template exists for several channels ({channels}): choose one', es: 'La plantilla existe para varios canales ({channels}): elija uno.' },
   TEMPLATE_ARCHIVED: { en: 'The template is archived', es: 'La plantilla está archivada.' },
   VERSION_NOT_FOUND: { en: 'The template has no version {version}', es: 'La plantilla no tiene la versión {version}.' },
   VARIABLE_NAME_INVALID: { en: 'Variable {name} must be a letter or underscore followed by letters, digits or underscores', es: 'La variable {name} debe empezar con una letra o guion bajo seguido de letras, dígitos o guiones bajos.' },

@@ -9,7 +9,7 @@ import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { EventActor, Outbox } from '@imagy/platform/events';
 import { notPlainText, payload } from '@imagy/platform/graphql';
-import { actorOf, pageSize, requireRole, toConnection, type Caller, type Connection } from '@imagy/platform/server';
+import { actorOf, BadInputError, pageSize, requireRole, toConnection, type Caller, type Connection } from '@imagy/platform/server';
 import type { ChannelsService } from '../channels/channels.service';
 import { keysetAfter, keysetOf } from '../common/cursor';
 import { maskRecipient, normaliseRecipient, recipientHash } from '../common/recipients';
@@ -17,8 +17,9 @@ import { LOG_READERS, SENDERS } from '../common/roles';
 import type { Dispatcher } from '../delivery/dispatcher';
 import { reject } from '../i18n/messages';
 import { preferencesStore } from '../preferences/preferences.store';
-import type { Channel } from '../templates/render';
+import { TEMPLATE_KEY, type Channel } from '../templates/render';
 import type { TemplatesService } from '../templates/templates.service';
+import { templatesStore } from '../templates/templates.store';
 import { requestsStore, type AttemptRecord, type NotificationRequest, type RequestFilter, type RequestSource, type RequestStatus } from './requests.store';
 
 export type { AttemptRecord, NotificationRequest };
@@ -49,7 +50,7 @@ export interface SendSpec {
   preRendered?: PreRendered;
 }
 
-export interface SendInput { templateKey: string; channel: Channel; recipient: string; locale?: string | null; variables: unknown; idempotencyKey: string }
+export interface SendInput { templateKey: string; channel?: Channel | null; recipient: string; locale?: string | null; variables: unknown; idempotencyKey: string }
 
 export class RequestsService {
   constructor(
@@ -70,18 +71,28 @@ export class RequestsService {
     return payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
       const key = input.idempotencyKey.trim();
       if (!key || key.length > MAX_IDEMPOTENCY_KEY || notPlainText(key)) reject('IDEMPOTENCY_KEY_INVALID', { field: 'idempotencyKey' });
-      const recipient = normaliseRecipient(input.channel, input.recipient);
+      const channel = input.channel ?? (await this.onlyChannelOf(em, input.templateKey));
+      const recipient = normaliseRecipient(channel, input.recipient);
       if ('problem' in recipient) return reject(recipient.problem, { field: 'recipient' });
       const result = await this.sendIn(em, {
         tenantId: auth.tenantId, actor: actorOf(caller), requestId: caller.requestId, createdBy: auth.userId, source: 'API', idempotencyKey: `api:${key}`,
-        channel: input.channel, recipient: recipient.value, templateKey: input.templateKey, locale: input.locale ?? null, variables: input.variables,
+        channel, recipient: recipient.value, templateKey: input.templateKey, locale: input.locale ?? null, variables: input.variables,
       });
       if (result.replayed) {
-        const same = result.request.templateKey === input.templateKey && result.request.channel === input.channel && result.request.recipientHash === this.hashOf(auth.tenantId, input.channel, recipient.value);
+        const same = result.request.templateKey === input.templateKey && result.request.channel === channel && result.request.recipientHash === this.hashOf(auth.tenantId, channel, recipient.value);
         if (!same) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
       }
       return result;
     }), { request: null, replayed: false }, { onUniqueViolation: 'retry' });
+  }
+
+  /** The channel of a key sent without one: its only live template's, else a userError. */
+  private async onlyChannelOf(em: Em, templateKey: string): Promise<Channel> {
+    if (!TEMPLATE_KEY.test(templateKey) || templateKey.length > 120) reject('TEMPLATE_KEY_INVALID', { field: 'templateKey' });
+    const channels = await templatesStore.channelsOfKey(em, templateKey);
+    if (channels.length === 0) return reject('TEMPLATE_NOT_FOUND', { field: 'templateKey', params: { key: templateKey.slice(0, 120) } });
+    if (channels.length > 1) return reject('CHANNEL_REQUIRED', { field: 'channel', params: { channels: channels.join(', ') } });
+    return channels[0]!;
   }
 
   /** The send inside an open tenant transaction (API, rules and OTP); rejects with a userError on bad input. */
@@ -123,7 +134,9 @@ export class RequestsService {
     const limit = pageSize(args.first);
     const after = keysetAfter(args.after);
     const f = args.filter ?? {};
-    const filter: RequestFilter = { status: f.status, channel: f.channel, templateKey: f.templateKey?.trim() || null, recipientHash: null };
+    const templateKey = f.templateKey?.trim() || null;
+    if (templateKey !== null && !TEMPLATE_KEY.test(templateKey)) throw new BadInputError('filter.templateKey must be a template key such as lending.application.approved', 'filter.templateKey');
+    const filter: RequestFilter = { status: f.status, channel: f.channel, templateKey, recipientHash: null };
     if (f.recipient) {
       // A recipient is found by its keyed hash: the channel tells how to normalise it (e-mail unless it looks like a phone or URL).
       const channel: Channel = f.channel ?? (f.recipient.trim().startsWith('+') ? 'SMS' : /^https?:/.test(f.recipient.trim()) ? 'WEBHOOK' : 'EMAIL');

@@ -22,7 +22,7 @@ export type { Rule };
 /** The domains whose events can trigger rules (not notifications' own, not audit's). */
 export const RULE_DOMAINS: readonly Domain[] = ['identity', 'lending', 'sign', 'flow', 'subject', 'billing'];
 const SUBJECT = /^[a-z]+\.[a-z_]+\.[a-z_]+$/;
-const PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,5}$/;
+const PATH = /^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,5}$/;
 
 const log = logger.child({ component: 'notification-rules' });
 
@@ -43,8 +43,8 @@ export class RulesService {
     const auth = requireRole(caller.auth, ...RULE_ADMINS);
     return payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
       const subject = input.subject.trim();
-      if (!SUBJECT.test(subject) || !RULE_DOMAINS.some((d) => subject.startsWith(`${d}.`))) reject('RULE_SUBJECT_INVALID', { field: 'subject' });
-      if (!TEMPLATE_KEY.test(input.templateKey)) reject('TEMPLATE_KEY_INVALID', { field: 'templateKey' });
+      if (!SUBJECT.test(subject) || subject.length > 120 || !RULE_DOMAINS.some((d) => subject.startsWith(`${d}.`))) reject('RULE_SUBJECT_INVALID', { field: 'subject' });
+      if (!TEMPLATE_KEY.test(input.templateKey) || input.templateKey.length > 120) reject('TEMPLATE_KEY_INVALID', { field: 'templateKey' });
       if (!PATH.test(input.recipientPath)) reject('RECIPIENT_PATH_INVALID', { field: 'recipientPath' });
       if (input.locale != null && !LOCALE.test(input.locale)) reject('LOCALE_INVALID', { field: 'locale', params: { locale: input.locale.slice(0, 20) } });
       if (!(await templatesStore.byKey(em, input.templateKey, input.channel))) reject('TEMPLATE_NOT_FOUND', { field: 'templateKey', params: { key: input.templateKey } });

@@ -3,6 +3,7 @@
  * rendering (HTML-escaped for e-mail). No SQL, no graphql.
  */
 import crypto from 'node:crypto';
+import { notPlainText } from '@imagy/platform/graphql';
 
 export type Channel = 'EMAIL' | 'SMS' | 'WHATSAPP' | 'PUSH' | 'WEBHOOK';
 export const CHANNELS: readonly Channel[] = ['EMAIL', 'SMS', 'WHATSAPP', 'PUSH', 'WEBHOOK'];
@@ -15,6 +16,7 @@ export const TEMPLATE_KEY = /^[a-z0-9_]+(\.[a-z0-9_]+)*$/;
 /** A language, optionally a region (es, es-EC, en-US, es-419). */
 export const LOCALE = /^[a-z]{2,3}(-([A-Z]{2}|[0-9]{3}))?$/;
 export const DEFAULT_LOCALE = 'en';
+export const MAX_VARIABLE_VALUE = 2000;
 
 /** Names used by `{{...}}` in a text, in order of first use. */
 export function placeholdersOf(text: string): string[] {
@@ -49,6 +51,7 @@ export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => HTML
 
 export type VariableValue = string | number | boolean;
 
+
 export type RenderProblem =
   | { kind: 'MISSING_VARIABLE'; name: string }
   | { kind: 'UNDECLARED_VARIABLE'; name: string }
@@ -66,8 +69,11 @@ export function checkVariables(declared: readonly string[], given: unknown): { v
   const values: Record<string, string> = {};
   for (const name of declared) {
     const v = input[name];
-    if (v === undefined || v === null) return { problem: { kind: 'MISSING_VARIABLE', name } };
+    // An empty or blank value is missing too: a message never goes out with a hole in it.
+    if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return { problem: { kind: 'MISSING_VARIABLE', name } };
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return { problem: { kind: 'BAD_VARIABLE_VALUE', name } };
+    // Values are plain text: no controls, bidi overrides or terminal escapes (they would spoof the message).
+    if (typeof v === 'string' && (v.length > MAX_VARIABLE_VALUE || notPlainText(v))) return { problem: { kind: 'BAD_VARIABLE_VALUE', name } };
     values[name] = String(v);
   }
   return { values };

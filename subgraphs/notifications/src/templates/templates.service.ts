@@ -6,6 +6,7 @@ import type { Outbox } from '@imagy/platform/events';
 import { notPlainText, payload } from '@imagy/platform/graphql';
 import { actorOf, pageSize, requireRole, toConnection, type Caller, type Connection } from '@imagy/platform/server';
 import { keysetAfter, keysetOf } from '../common/cursor';
+import { multilineTextProblem } from '../common/text';
 import { TEMPLATE_READERS, TEMPLATE_WRITERS } from '../common/roles';
 import { reject } from '../i18n/messages';
 import { checkVariables, LOCALE, pickBody, placeholdersOf, render, TEMPLATE_KEY, VARIABLE_NAME, type Channel, type Rendered, type TemplateBody } from './render';
@@ -37,7 +38,7 @@ export function checkVersion(channel: Channel, input: VersionInput): { variables
     if (subject && subject.length > MAX_SUBJECT) reject('TEXT_TOO_LONG', { field: `${field}.subject`, params: { max: MAX_SUBJECT } });
     if (subject && notPlainText(subject)) reject('TEXT_NOT_PLAIN', { field: `${field}.subject` });
     if (b.body.trim() === '' || b.body.length > MAX_BODY) reject('TEXT_TOO_LONG', { field: `${field}.body`, params: { max: MAX_BODY } });
-    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u202a-\u202e\u2066-\u2069]/.test(b.body)) reject('TEXT_NOT_PLAIN', { field: `${field}.body` });
+    if (multilineTextProblem(b.body)) reject('TEXT_NOT_PLAIN', { field: `${field}.body` });
     for (const name of placeholdersOf(`${subject ?? ''} ${b.body}`)) if (!variables.includes(name)) reject('PLACEHOLDER_UNDECLARED', { field: `${field}.body`, params: { name } });
     return { locale: b.locale, subject, body: b.body };
   });
@@ -96,6 +97,7 @@ export class TemplatesService {
    * the locale chain, missing or undeclared variable.
    */
   async renderIn(em: Em, request: RenderRequest): Promise<RenderedTemplate> {
+    if (!TEMPLATE_KEY.test(request.templateKey) || request.templateKey.length > 120) reject('TEMPLATE_KEY_INVALID', { field: 'templateKey' });
     const template = await templatesStore.byKey(em, request.templateKey, request.channel);
     if (!template) return reject('TEMPLATE_NOT_FOUND', { field: 'templateKey', params: { key: request.templateKey.slice(0, 120) } });
     if (template.archived) reject('TEMPLATE_ARCHIVED', { field: 'templateKey' });

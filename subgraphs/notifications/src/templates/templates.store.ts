@@ -70,6 +70,11 @@ export const templatesStore = {
     return rows[0] ? toTemplate(rows[0]) : null;
   },
 
+  /** The channels a key has a live (not archived) template for. */
+  async channelsOfKey(em: Em, key: string): Promise<Channel[]> {
+    return (await em.execute<{ channel: Channel }[]>('select channel from templates where key = ? and archived_at is null order by channel', [key])).map((r) => r.channel);
+  },
+
   async byIds(em: Em, ids: readonly string[]): Promise<Template[]> {
     if (ids.length === 0) return [];
     return (await em.execute<TemplateRow[]>(`${SELECT} where id = any(${UUID_ARRAY_PARAM})`, [jsonParam(ids)])).map(toTemplate);

@@ -56,4 +56,5 @@ export function httpError(status: number, retryAfter: string | string[] | undefi
   return new ProviderError(`answered HTTP ${status}${detail ? `: ${detail.slice(0, 200)}` : ''}`, retryable, status, seconds === null ? null : seconds * 1000);
 }
 
-export const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+/** A non-blank string setting, trimmed; anything else is absent. */
+export const str = (v: unknown): string | null => (typeof v === 'string' && v.trim().length > 0 ? v.trim() : null);

@@ -6,7 +6,7 @@
  * 429/5xx retry (Retry-After honoured by the dispatcher), other answers fail over.
  */
 import crypto from 'node:crypto';
-import { outboundRequest } from '../../common/outbound';
+import { postProvider } from './http-json';
 import { httpError, ProviderError, str, type ProviderAdapter } from './provider';
 
 export function webhookSecretBytes(secret: string): Buffer {
@@ -32,18 +32,9 @@ export const webhookProvider: ProviderAdapter = {
     const id = `msg_${message.requestId}`;
     const timestamp = Math.floor(Date.now() / 1000);
     const body = JSON.stringify({ type: message.templateKey, timestamp: new Date(timestamp * 1000).toISOString(), data: { requestId: message.requestId, locale: message.locale, subject: message.subject, body: message.body, variables: message.variables } });
-    let res;
-    try {
-      res = await outboundRequest(outbound, message.recipient, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(secret, id, timestamp, body), 'user-agent': 'imagy-notifications/1' },
-        body,
-      });
-    } catch (e) {
-      // Refused by policy: no retry will help. A network failure may pass.
-      const refused = (e as Error).name === 'OutboundRefused';
-      throw new ProviderError((e as Error).message, !refused);
-    }
+    const res = await postProvider(outbound, message.recipient, {
+      'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(secret, id, timestamp, body), 'user-agent': 'imagy-notifications/1',
+    }, body);
     if (res.status >= 200 && res.status < 300) return { providerMessageId: id };
     throw httpError(res.status, res.headers['retry-after']);
   },
