@@ -82,3 +82,19 @@ describe('notifications: one-time codes', () => {
     expect(await deliveredCode('+593991110004')).toMatch(/^\d{6}$/);
   });
 });
+
+describe('notifications: one-time codes per client address', () => {
+  let env: Env;
+  beforeAll(async () => { env = await startEnv('notif_otp_ip', { otp: { perIpPerHour: 2 } }); });
+  afterAll(async () => { await env?.stop(); });
+
+  test('the hourly limit per client address holds across destinations', async () => {
+    const ask = (destination: string) => env.call(REQUEST, { input: { purpose: 'lending.contact', destination, channel: 'SMS' } }, env.borrower);
+    expect((await ask('+593991120001')).data.requestOtp.userErrors).toEqual([]);
+    expect((await ask('+593991120002')).data.requestOtp.userErrors).toEqual([]);
+    expect((await ask('+593991120003')).data.requestOtp).toEqual({ challenge: null, userErrors: [expect.objectContaining({ code: 'OTP_RATE_LIMITED', field: null })] });
+    const stored = await env.sql(`select ip from notifications.otp_challenges where tenant_id = $1`, [env.tenantA]);
+    expect(stored).toHaveLength(2);
+    expect(stored[0].ip).toMatch(/127\.0\.0\.1|::1/);
+  });
+});
