@@ -1,7 +1,7 @@
 /**
- * Notifications through the gateway: templates in es and en, a message by each configured channel to
- * local servers that play the providers (Twilio, SMTP, a webhook receiver) and to the built-in local
- * provider, the delivery log with its attempts, failover from a failing primary, a rule turning
+ * Notifications through the gateway: templates in es and en, a message by each channel to local
+ * servers that play the providers (Twilio, SMTP, WhatsApp Cloud API, FCM, a webhook receiver) and to
+ * the built-in local provider, the delivery log with its attempts, failover from a failing primary, a rule turning
  * identity's real user.created event into exactly one message (also when JetStream delivers it
  * again), OTP, and bad input refused with nothing sent.
  */
@@ -20,6 +20,13 @@ const SEND = `mutation($input: SendNotificationInput!) { sendNotification(input:
 const LOG = `query($filter: NotificationRequestFilter) { notificationRequests(first: 20, filter: $filter) { edges { node { id channel templateKey status provider recipient attempts { provider status } } } } }`;
 const MAILBOX = `query($recipient: String) { localMailbox(first: 20, recipient: $recipient) { edges { node { channel recipient subject body } } } }`;
 const CREATE_RULE = `mutation($input: CreateNotificationRuleInput!) { createNotificationRule(input: $input) { rule { id } userErrors { code field } } }`;
+
+/** A throwaway FCM service account whose token endpoint is the local server. */
+let tokenUri = '';
+function serviceAccount() {
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { client_email: 'push@imagy-e2e.iam.gserviceaccount.com', private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), token_uri: tokenUri };
+}
 
 interface Hit { url: string; headers: http.IncomingHttpHeaders; body: string }
 
@@ -46,6 +53,12 @@ describe('notifications, end to end through the gateway', () => {
         if (req.url?.startsWith('/2010-04-01/')) {
           res.writeHead(twilioStatus, { 'content-type': 'application/json' });
           res.end(JSON.stringify(twilioStatus === 201 ? { sid: `SM${crypto.randomBytes(16).toString('hex')}` } : { code: 20500, message: 'Internal Server Error' }));
+        } else if (req.url === '/v21.0/1234567890/messages') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ messaging_product: 'whatsapp', messages: [{ id: 'wamid.e2e' }] }));
+        } else if (req.url === '/token') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'ya29.e2e', expires_in: 3600 }));
+        } else if (req.url === '/v1/projects/imagy-e2e/messages:send') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: 'projects/imagy-e2e/messages/1' }));
         } else {
           res.writeHead(204).end();
         }
@@ -53,6 +66,7 @@ describe('notifications, end to end through the gateway', () => {
     });
     await new Promise<void>((r) => http1.listen(0, '127.0.0.1', r));
     httpUrl = `http://127.0.0.1:${(http1.address() as AddressInfo).port}`;
+    tokenUri = `${httpUrl}/token`;
     smtp = new SMTPServer({
       disabledCommands: ['STARTTLS', 'AUTH'],
       onData(stream, _s, cb) {
@@ -87,6 +101,8 @@ describe('notifications, end to end through the gateway', () => {
       { channel: 'SMS', provider: 'local', priority: 2, settings: {} },
       { channel: 'EMAIL', provider: 'smtp', priority: 1, settings: { host: '127.0.0.1', port: smtpPort, from: 'avisos@demo.test' } },
       { channel: 'WEBHOOK', provider: 'webhook', priority: 1, settings: {}, credentials: { signingSecret: secret } },
+      { channel: 'WHATSAPP', provider: 'whatsapp', priority: 1, settings: { baseUrl: httpUrl, phoneNumberId: '1234567890' }, credentials: { accessToken: 'wa-e2e-token' } },
+      { channel: 'PUSH', provider: 'fcm', priority: 1, settings: { baseUrl: httpUrl, projectId: 'imagy-e2e' }, credentials: { serviceAccount: serviceAccount() } },
     ];
     for (const input of configs) expect((await p.call(SET_CONFIG, { input }, admin)).data.setChannelConfig.userErrors).toEqual([]);
 
@@ -100,7 +116,9 @@ describe('notifications, end to end through the gateway', () => {
     expect(hook.data.sendNotification.request).toMatchObject({ status: 'SENT', provider: 'webhook' });
     const wa = await send('WHATSAPP', '+593991234567', 'e2e-wa');
     const push = await send('PUSH', 'device-token-0123456789abcdef', 'e2e-push');
-    expect([wa.data.sendNotification.request.provider, push.data.sendNotification.request.provider]).toEqual(['local', 'local']);
+    expect([wa.data.sendNotification.request.provider, push.data.sendNotification.request.provider]).toEqual(['whatsapp', 'fcm']);
+    expect(JSON.parse(hits.find((h) => h.url === '/v21.0/1234567890/messages')!.body).template).toEqual({ name: 'lending_application_approved', language: { code: 'es' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] }] });
+    expect(hits.find((h) => h.url === '/v1/projects/imagy-e2e/messages:send')!.headers.authorization).toBe('Bearer ya29.e2e');
 
     expect(hits.find((h) => h.url === '/2010-04-01/Accounts/ACe2e/Messages.json')!.body).toContain('Body=Hola+Ana%2C+su+cr%C3%A9dito+fue+aprobado.');
     expect(mails[0]).toContain('Hi Ana, your credit was approved.');
@@ -117,7 +135,7 @@ describe('notifications, end to end through the gateway', () => {
 
     const log = await p.call(LOG, { filter: { templateKey: 'lending.application.approved' } }, admin);
     expect(log.data.notificationRequests.edges.map((e: { node: { channel: string; provider: string; status: string } }) => `${e.node.channel}:${e.node.provider}:${e.node.status}`).sort())
-      .toEqual(['EMAIL:smtp:SENT', 'PUSH:local:SENT', 'SMS:local:SENT', 'SMS:twilio:SENT', 'WEBHOOK:webhook:SENT', 'WHATSAPP:local:SENT']);
+      .toEqual(['EMAIL:smtp:SENT', 'PUSH:fcm:SENT', 'SMS:local:SENT', 'SMS:twilio:SENT', 'WEBHOOK:webhook:SENT', 'WHATSAPP:whatsapp:SENT']);
   });
 
   test("a rule turns identity's user.created into exactly one message, even when the event is delivered again", async () => {
