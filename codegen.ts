@@ -69,6 +69,8 @@ const MAPPERS: Record<string, Record<string, string>> = {
     LocalMessage: '../mailbox/mailbox.service#LocalMessage',
     NotificationRule: '../rules/rules.service#Rule',
     OtpChallenge: '../otp/otp.service#OtpChallenge',
+    // The User entity is identity's: notifications only receives and returns its key.
+    User: '@imagy/platform/graphql#EntityRef',
   },
   // ---- end notifications ---------------------------------------------------------------------
 

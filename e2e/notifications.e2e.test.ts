@@ -165,6 +165,10 @@ describe('notifications, end to end through the gateway', () => {
     const VERIFY = `mutation($input: VerifyOtpInput!) { verifyOtp(input: $input) { verified userErrors { code } } }`;
     expect((await p.call(VERIFY, { input: { challengeId: otp.data.requestOtp.challenge.id, code } }, admin)).data.verifyOtp).toEqual({ verified: true, userErrors: [] });
     expect((await p.call(VERIFY, { input: { challengeId: otp.data.requestOtp.challenge.id, code } }, admin)).data.verifyOtp).toEqual({ verified: false, userErrors: [{ code: 'OTP_INVALID' }] });
+    // The client portal's view: the signed-in user's own messages, joined to identity's `me`.
+    const me = await p.call(`{ me { email notifications(first: 5) { edges { node { templateKey channel recipient source status } } } } }`, {}, admin);
+    expect(me.errors).toBeUndefined();
+    expect(me.data.me).toEqual({ email: 'admin@demo.localhost', notifications: { edges: [{ node: { templateKey: 'notifications.otp', channel: 'SMS', recipient: '+5939****0000', source: 'OTP', status: 'SENT' } }] } });
   });
 
   test('bad input through the gateway is a typed userError and nothing is sent', async () => {

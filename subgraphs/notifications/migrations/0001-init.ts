@@ -47,6 +47,7 @@ export class InitNotifications extends Migration {
       channel ${CHANNEL},
       recipient_masked text not null,
       recipient_hash text not null,
+      recipient_user_id uuid,
       content_hash text,
       status text not null check (status in ('QUEUED', 'SENT', 'DELIVERED', 'FAILED', 'BOUNCED', 'SUPPRESSED')),
       provider text,
@@ -66,6 +67,7 @@ export class InitNotifications extends Migration {
     this.addSql('create index requests_by_channel on requests (tenant_id, channel, created_at desc, id desc)');
     this.addSql('create index requests_by_template on requests (tenant_id, template_key, created_at desc, id desc)');
     this.addSql('create index requests_by_recipient on requests (tenant_id, recipient_hash, created_at desc, id desc)');
+    this.addSql('create index requests_by_user on requests (tenant_id, recipient_user_id, created_at desc, id desc) where recipient_user_id is not null');
     this.addSql('create index requests_by_provider_message on requests (tenant_id, provider, provider_message_id)');
     this.addSql(`create table attempts (
       id uuid primary key,

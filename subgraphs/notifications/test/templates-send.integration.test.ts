@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { countWritten, CREATE_TEMPLATE, createGreeting, MAILBOX, PUBLISH_VERSION, REQUESTS, SEND, startEnv, type Env } from './env';
 
 const PREVIEW = `query($input: PreviewTemplateInput!) { previewTemplate(input: $input) { preview { templateKey version locale subject body } userErrors { code message field } } }`;
@@ -99,6 +100,23 @@ describe('notifications: templates, sending and the delivery log', () => {
     await createGreeting(env, 'one.channel', 'EMAIL');
     const ambiguous = await env.call(SEND, { input: { templateKey: 'one.channel', recipient: '+593991230001', variables: { name: 'Ana' }, idempotencyKey: 'no-channel-2' } }, env.staff);
     expect(ambiguous.data.sendNotification.userErrors).toEqual([{ code: 'CHANNEL_REQUIRED', message: 'The template exists for several channels (EMAIL, SMS): choose one', field: 'channel' }]);
+  });
+
+  test("a message for a user shows in that user's notifications; another user of the tenant cannot list them", async () => {
+    await createGreeting(env, 'user.messages', 'SMS');
+    const userId = crypto.randomUUID();
+    const sent = await env.call(SEND, { input: { templateKey: 'user.messages', channel: 'SMS', recipient: '+593991230002', variables: { name: 'Ana' }, idempotencyKey: 'user-1', recipientUserId: userId } }, env.staff);
+    expect(sent.data.sendNotification.userErrors).toEqual([]);
+    const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id notifications(first: 5) { edges { node { id templateKey recipient } } } } } }`;
+    const asUser = await env.issuer.mint({ tenantId: env.tenantA, userId, roles: ['borrower'] });
+    const other = await env.issuer.mint({ tenantId: env.tenantA, roles: ['borrower'] });
+    const own = await env.call(ENTITIES, { r: [{ __typename: 'User', id: userId }] }, asUser);
+    expect(own.data._entities).toEqual([{ id: userId, notifications: { edges: [{ node: { id: sent.data.sendNotification.request.id, templateKey: 'user.messages', recipient: '+5939****0002' } }] } }]);
+    expect((await env.call(ENTITIES, { r: [{ __typename: 'User', id: userId }] }, other)).data._entities[0].notifications.edges).toEqual([]);
+    expect((await env.call(ENTITIES, { r: [{ __typename: 'User', id: userId }] }, env.staff)).data._entities[0].notifications.edges).toHaveLength(1);
+    expect((await env.call(ENTITIES, { r: [{ __typename: 'User', id: userId }] }, env.adminB)).data._entities[0].notifications.edges).toEqual([]);
+    const bad = await env.call(SEND, { input: { templateKey: 'user.messages', channel: 'SMS', recipient: '+593991230002', variables: { name: 'Ana' }, idempotencyKey: 'user-2', recipientUserId: 'nope' } }, env.staff);
+    expect(bad.data.sendNotification.userErrors).toEqual([expect.objectContaining({ code: 'RECIPIENT_USER_INVALID', field: 'recipientUserId' })]);
   });
 
   test('bad input is a userError naming the field and writes or sends nothing', async () => {

@@ -27,6 +27,7 @@ export const messages = defineMessages({
   INVALID_PHONE: { en: 'The recipient is not a valid phone number in E.164 form (e.g. +593991234567)', es: 'El destinatario no es un teléfono válido en formato E.164 (p. ej. +593991234567).' },
   INVALID_DEVICE_TOKEN: { en: 'The recipient is not a device token', es: 'El destinatario no es un token de dispositivo.' },
   INVALID_WEBHOOK_URL: { en: 'The recipient is not an http(s) URL without credentials', es: 'El destinatario no es una URL http(s) sin credenciales.' },
+  RECIPIENT_USER_INVALID: { en: 'The recipient user must be a user id', es: 'El usuario destinatario debe ser un id de usuario.' },
   IDEMPOTENCY_KEY_INVALID: { en: 'The idempotency key must have 1 to 200 visible characters', es: 'La clave de idempotencia debe tener de 1 a 200 caracteres visibles.' },
   IDEMPOTENCY_KEY_REUSED: { en: 'This idempotency key was used for a different message', es: 'Esta clave de idempotencia se usó para otro mensaje.' },
   PROVIDER_UNKNOWN: { en: 'Provider {provider} does not serve channel {channel}', es: 'El proveedor {provider} no atiende el canal {channel}.' },

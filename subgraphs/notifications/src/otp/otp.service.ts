@@ -81,7 +81,7 @@ export class OtpService {
       const text = await this.textOf(em, input.channel, input.locale ?? null, code);
       await this.requests.sendIn(em, {
         tenantId: auth.tenantId, actor: actorOf(caller), requestId: caller.requestId, createdBy: auth.userId, source: 'OTP', idempotencyKey: `otp:${challenge.id}`,
-        channel: input.channel, recipient: destination.value, templateKey: OTP_TEMPLATE_KEY, locale: text.locale, variables: {}, critical: true,
+        channel: input.channel, recipient: destination.value, templateKey: OTP_TEMPLATE_KEY, locale: text.locale, variables: {}, critical: true, recipientUserId: auth.userId,
         preRendered: { templateKey: OTP_TEMPLATE_KEY, ...text, variables: { code } },
       });
       return { challenge: view(challenge) };

@@ -14,6 +14,10 @@ export const requestResolvers: Resolvers = {
     removeChannelConfig: (_p, { input }, ctx) => ctx.services.channels.remove(ctx.caller, input.id),
     setNotificationPreference: (_p, { input }, ctx) => ctx.services.preferences.set(ctx.caller, input),
   },
+  User: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    notifications: (u, args, ctx) => ctx.services.requests.ofUser(ctx.auth, u.id, args),
+  },
   NotificationRequest: {
     __resolveReference: (ref, ctx) => (ctx.auth.kind === 'anonymous' ? null : ctx.loaders.requestById.load(ref.id)),
     attempts: (r, _a, ctx) => ctx.loaders.attemptsOfRequest.load(r.id),

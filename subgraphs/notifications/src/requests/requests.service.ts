@@ -45,12 +45,14 @@ export interface SendSpec {
   templateKey: string;
   locale: string | null;
   variables: unknown;
+  /** The Imagy user the message is for (User.notifications), when known. */
+  recipientUserId?: string | null;
   /** Critical messages (OTP) ignore opt-outs. */
   critical?: boolean;
   preRendered?: PreRendered;
 }
 
-export interface SendInput { templateKey: string; channel?: Channel | null; recipient: string; locale?: string | null; variables: unknown; idempotencyKey: string }
+export interface SendInput { templateKey: string; channel?: Channel | null; recipient: string; locale?: string | null; variables: unknown; idempotencyKey: string; recipientUserId?: string | null }
 
 export class RequestsService {
   constructor(
@@ -71,12 +73,13 @@ export class RequestsService {
     return payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
       const key = input.idempotencyKey.trim();
       if (!key || key.length > MAX_IDEMPOTENCY_KEY || notPlainText(key)) reject('IDEMPOTENCY_KEY_INVALID', { field: 'idempotencyKey' });
+      if (input.recipientUserId != null && !isUuid(input.recipientUserId)) reject('RECIPIENT_USER_INVALID', { field: 'recipientUserId' });
       const channel = input.channel ?? (await this.onlyChannelOf(em, input.templateKey));
       const recipient = normaliseRecipient(channel, input.recipient);
       if ('problem' in recipient) return reject(recipient.problem, { field: 'recipient' });
       const result = await this.sendIn(em, {
         tenantId: auth.tenantId, actor: actorOf(caller), requestId: caller.requestId, createdBy: auth.userId, source: 'API', idempotencyKey: `api:${key}`,
-        channel, recipient: recipient.value, templateKey: input.templateKey, locale: input.locale ?? null, variables: input.variables,
+        channel, recipient: recipient.value, templateKey: input.templateKey, locale: input.locale ?? null, variables: input.variables, recipientUserId: input.recipientUserId ?? null,
       });
       if (result.replayed) {
         const same = result.request.templateKey === input.templateKey && result.request.channel === channel && result.request.recipientHash === this.hashOf(auth.tenantId, channel, recipient.value);
@@ -110,7 +113,7 @@ export class RequestsService {
     await requestsStore.insert(em, {
       id, tenantId: spec.tenantId, idempotencyKey: spec.idempotencyKey, source: spec.source, templateId: rendered.templateId, templateKey: rendered.templateKey,
       templateVersion: rendered.version, locale: rendered.locale, channel: spec.channel, recipientMasked: masked, recipientHash: hash, contentHash: rendered.contentHash,
-      status: suppressed ? 'SUPPRESSED' : 'QUEUED', createdBy: spec.createdBy,
+      status: suppressed ? 'SUPPRESSED' : 'QUEUED', createdBy: spec.createdBy, recipientUserId: spec.recipientUserId ?? null,
     });
     if (suppressed) return { request: (await requestsStore.byId(em, id))!, replayed: false };
     const routes = await this.channels.routesIn(em, spec.tenantId, spec.channel);
@@ -144,6 +147,17 @@ export class RequestsService {
       filter.recipientHash = this.hashOf(user.tenantId, channel, 'value' in normal ? normal.value : f.recipient.trim());
     }
     const rows = await inTenantTx(this.orm, { tenantId: user.tenantId }, (em) => requestsStore.page(em, limit, after, filter));
+    return toConnection(rows, limit, keysetOf);
+  }
+
+  /** A user's messages: the user themself, or log readers of the tenant (RLS keeps it to the caller's tenant). */
+  async ofUser(auth: AuthContext, userId: string, args: { first?: number | null; after?: string | null }): Promise<Connection<NotificationRequest>> {
+    const empty: Connection<NotificationRequest> = { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+    if (auth.kind === 'anonymous' || !auth.tenantId || !isUuid(userId)) return empty;
+    if (auth.userId !== userId && !LOG_READERS.some((r) => auth.roles.includes(r))) return empty;
+    const limit = pageSize(args.first);
+    const after = keysetAfter(args.after);
+    const rows = await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => requestsStore.page(em, limit, after, { recipientUserId: userId }));
     return toConnection(rows, limit, keysetOf);
   }
 

@@ -51,10 +51,10 @@ const toRequest = (r: Row): NotificationRequest => ({
 
 export interface NewRequest {
   id: string; tenantId: string; idempotencyKey: string; source: RequestSource; templateId: string | null; templateKey: string; templateVersion: number | null;
-  locale: string | null; channel: Channel; recipientMasked: string; recipientHash: string; contentHash: string | null; status: RequestStatus; createdBy: string | null;
+  locale: string | null; channel: Channel; recipientMasked: string; recipientHash: string; contentHash: string | null; status: RequestStatus; createdBy: string | null; recipientUserId: string | null;
 }
 
-export interface RequestFilter { status?: RequestStatus | null; channel?: Channel | null; templateKey?: string | null; recipientHash?: string | null }
+export interface RequestFilter { status?: RequestStatus | null; channel?: Channel | null; templateKey?: string | null; recipientHash?: string | null; recipientUserId?: string | null }
 
 export const requestsStore = {
   async byIdempotencyKey(em: Em, key: string): Promise<NotificationRequest | null> {
@@ -65,20 +65,10 @@ export const requestsStore = {
   /** Inserts the request; a concurrent insert of the same idempotency key raises a unique violation. */
   async insert(em: Em, r: NewRequest): Promise<void> {
     await em.execute(
-      `insert into requests (id, tenant_id, idempotency_key, source, template_id, template_key, template_version, locale, channel, recipient_masked, recipient_hash, content_hash, status, created_by)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [r.id, r.tenantId, r.idempotencyKey, r.source, r.templateId, r.templateKey, r.templateVersion, r.locale, r.channel, r.recipientMasked, r.recipientHash, r.contentHash, r.status, r.createdBy],
+      `insert into requests (id, tenant_id, idempotency_key, source, template_id, template_key, template_version, locale, channel, recipient_masked, recipient_hash, recipient_user_id, content_hash, status, created_by)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [r.id, r.tenantId, r.idempotencyKey, r.source, r.templateId, r.templateKey, r.templateVersion, r.locale, r.channel, r.recipientMasked, r.recipientHash, r.recipientUserId, r.contentHash, r.status, r.createdBy],
     );
-  },
-
-  /** Inserts only when the idempotency key is new (events redelivered); true when it inserted. */
-  async insertOnce(em: Em, r: NewRequest): Promise<boolean> {
-    const rows = await em.execute<{ id: string }[]>(
-      `insert into requests (id, tenant_id, idempotency_key, source, template_id, template_key, template_version, locale, channel, recipient_masked, recipient_hash, content_hash, status, created_by)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (tenant_id, idempotency_key) do nothing returning id`,
-      [r.id, r.tenantId, r.idempotencyKey, r.source, r.templateId, r.templateKey, r.templateVersion, r.locale, r.channel, r.recipientMasked, r.recipientHash, r.contentHash, r.status, r.createdBy],
-    );
-    return rows.length === 1;
   },
 
   async insertAttempts(em: Em, tenantId: string, requestId: string, attempts: readonly Attempt[]): Promise<void> {
@@ -130,6 +120,7 @@ export const requestsStore = {
     if (filter.channel) add('channel = ?', filter.channel);
     if (filter.templateKey) add('template_key = ?', filter.templateKey);
     if (filter.recipientHash) add('recipient_hash = ?', filter.recipientHash);
+    if (filter.recipientUserId) add('recipient_user_id = ?', filter.recipientUserId);
     if (after) add('(created_at, id) < (?::timestamptz, ?::uuid)', after.createdAt, after.id);
     const rows = await em.execute<Row[]>(`select ${COLUMNS} from requests ${where.length ? `where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit ?`, [...params, limit + 1]);
     return rows.map(toRequest);
