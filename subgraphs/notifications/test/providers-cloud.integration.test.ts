@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { metaSignature } from '../src/delivery/callbacks';
 import { createGreeting, SEND, SET_CONFIG, startEnv, type Env } from './env';
 import { startFakeProvider, type FakeProvider } from './fake-provider';
 
@@ -42,6 +43,24 @@ describe('notifications: cloud provider adapters', () => {
     const refused = await send(token, 'WHATSAPP', '+593991234567', 'wa-2');
     expect(refused.data.sendNotification.request).toMatchObject({ status: 'FAILED', error: 'whatsapp: answered HTTP 400: 132001 Template name does not exist in the translation' });
     expect(refused.data.sendNotification.request.attempts).toHaveLength(1);
+  });
+
+  test('a signed WhatsApp status webhook marks the message delivered; the subscription check needs the verify token', async () => {
+    const tenantId = crypto.randomUUID();
+    const token = await env.issuer.mint({ tenantId, roles: ['tenant_admin'] });
+    await createGreeting({ ...env, admin: token }, 'lending.application.approved', 'WHATSAPP');
+    const set = await env.call(SET_CONFIG, { input: { channel: 'WHATSAPP', provider: 'whatsapp', priority: 1, settings: { baseUrl: fake.url, phoneNumberId: '1234567890', verifyToken: 'meta-verify' }, credentials: { accessToken: 'EAAG', appSecret: 'meta-app-secret' } } }, token);
+    const url = `${env.running.url.replace(/\/graphql$/, '')}/callbacks/whatsapp/${tenantId}/${set.data.setChannelConfig.config.id}`;
+    expect(await (await fetch(`${url}?hub.mode=subscribe&hub.verify_token=meta-verify&hub.challenge=12345`)).text()).toBe('12345');
+    expect((await fetch(`${url}?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=12345`)).status).toBe(403);
+    fake.script({ status: 200, body: { messages: [{ id: 'wamid.status1' }] } });
+    const sent = await send(token, 'WHATSAPP', '+593991234567', 'wa-status');
+    const body = Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: 'WABA', changes: [{ field: 'messages', value: { statuses: [{ id: 'wamid.status1', status: 'delivered', recipient_id: '593991234567' }] } }] }] }));
+    const post = (signature: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body });
+    expect((await post(metaSignature('not-the-secret', body))).status).toBe(403);
+    expect((await post(metaSignature('meta-app-secret', body))).status).toBe(200);
+    const read = await env.call(`query($id: ID!) { notificationRequest(id: $id) { status } }`, { id: sent.data.sendNotification.request.id }, token);
+    expect(read.data.notificationRequest.status).toBe('DELIVERED');
   });
 
   test('FCM HTTP v1: a service-account JWT is exchanged for an access token (cached), then the message is sent', async () => {

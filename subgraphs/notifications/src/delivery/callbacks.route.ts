@@ -19,5 +19,26 @@ export function callbackRoutes(callbacks: StatusCallbacks) {
         res.status(500).end();
       }
     });
+    app.get('/callbacks/whatsapp/:tenantId/:configId', async (req, res) => {
+      try {
+        const q = (k: string) => (typeof req.query[k] === 'string' ? (req.query[k] as string) : undefined);
+        const challenge = q('hub.mode') === 'subscribe' ? await callbacks.whatsappChallenge(String(req.params.tenantId), String(req.params.configId), q('hub.verify_token'), q('hub.challenge')) : null;
+        if (challenge === null) res.status(403).end(); else res.type('text/plain').send(challenge);
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'status callback check failed');
+        res.status(500).end();
+      }
+    });
+    // The signature covers the raw body: it is read as bytes, not parsed first.
+    app.post('/callbacks/whatsapp/:tenantId/:configId', express.raw({ type: '*/*', limit: '256kb' }), async (req, res) => {
+      try {
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const outcome = await callbacks.whatsapp(String(req.params.tenantId), String(req.params.configId), req.get('x-hub-signature-256'), body);
+        res.status(outcome === 'ACCEPTED' ? 200 : STATUS[outcome]).end();
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'status callback failed');
+        res.status(500).end();
+      }
+    });
   };
 }
