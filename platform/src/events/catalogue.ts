@@ -36,6 +36,8 @@ export interface EventCatalogue {
   'notifications.template.version_published': { templateId: string; key: string; channel: string; version: number };
   'notifications.template.archived': { templateId: string; key: string; channel: string };
   'notifications.channel_config.changed': { configId: string; channel: string; provider: string; priority: number; change: 'SET' | 'REMOVED' };
+  'notifications.rule.changed': { ruleId: string; subject: string; templateKey: string; channel: string; enabled: boolean; change: 'CREATED' | 'ENABLED' | 'DISABLED' };
+  'notifications.preference.changed': { channel: string; recipient: string; optedOut: boolean };
   'notifications.message.sent': { requestId: string; templateKey: string; channel: string; recipient: string; provider: string; providerMessageId: string | null; attempts: number };
   'notifications.message.failed': { requestId: string; templateKey: string; channel: string; recipient: string; error: string; attempts: number };
   'notifications.message.delivered': { requestId: string; templateKey: string; channel: string; recipient: string; provider: string; status: 'DELIVERED' | 'BOUNCED' };

@@ -80,8 +80,8 @@ export const notifications = defineSubgraph<NotificationsServices, Notifications
       requests,
       channels,
       mailbox: new MailboxService(orm),
-      preferences: new PreferencesService(orm, keys.recipients),
-      rules: new RulesService(orm, requests),
+      preferences: new PreferencesService(orm, outbox, keys.recipients),
+      rules: new RulesService(orm, outbox, requests),
       otp: new OtpService(orm, outbox, templates, requests, keys.recipients, options.otp),
       callbacks: new StatusCallbacks(orm, outbox, channels),
     };

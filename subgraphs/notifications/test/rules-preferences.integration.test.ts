@@ -40,6 +40,25 @@ describe('notifications: automatic rules and opt-outs', () => {
     expect((await env.call(MAILBOX, {}, env.adminB)).data.localMailbox.edges).toEqual([]);
   });
 
+  test('a disabled rule sends nothing; enabling it again restores it; both changes are events', async () => {
+    await env.call(`mutation { createNotificationTemplate(input: { key: "toggle.hello", channel: EMAIL, variables: ["email"], bodies: [{ locale: "en", subject: "Hi", body: "Hi {{email}}" }] }) { userErrors { code } } }`, {}, env.admin);
+    const created = await env.call(CREATE_RULE, { input: { subject: 'identity.user.login_succeeded', templateKey: 'toggle.hello', channel: 'EMAIL', recipientPath: 'email' } }, env.admin);
+    const id = created.data.createNotificationRule.rule.id;
+    const TOGGLE = `mutation($input: SetNotificationRuleEnabledInput!) { setNotificationRuleEnabled(input: $input) { rule { id enabled } userErrors { code field } } }`;
+    expect((await env.call(TOGGLE, { input: { id, enabled: false } }, env.admin)).data.setNotificationRuleEnabled).toEqual({ rule: { id, enabled: false }, userErrors: [] });
+    const off = signedEnvelope(env.bus.signer, 'identity.user.login_succeeded', { userId: crypto.randomUUID(), email: 'off@example.com', ip: null, userAgent: null }, { tenantId: env.tenantA });
+    await publishEnvelope(env.bus, off);
+    await env.call(TOGGLE, { input: { id, enabled: true } }, env.admin);
+    const on = signedEnvelope(env.bus.signer, 'identity.user.login_succeeded', { userId: crypto.randomUUID(), email: 'on@example.com', ip: null, userAgent: null }, { tenantId: env.tenantA });
+    await publishEnvelope(env.bus, on);
+    // The later event's message is the marker: the earlier one was handled (in order) while the rule was off.
+    await waitFor(async () => (await env.call(MAILBOX, { recipient: 'on@example.com' }, env.staff)).data.localMailbox.edges.length > 0, 20_000);
+    expect((await env.call(MAILBOX, { recipient: 'off@example.com' }, env.staff)).data.localMailbox.edges).toEqual([]);
+    const events = await env.sql(`select envelope->'data'->>'change' as change from notifications.outbox where subject = 'notifications.rule.changed' and envelope->'data'->>'ruleId' = $1 order by created_at`, [id]);
+    expect(events.map((e) => e.change)).toEqual(['CREATED', 'DISABLED', 'ENABLED']);
+    expect((await env.call(TOGGLE, { input: { id: crypto.randomUUID(), enabled: true } }, env.admin)).data.setNotificationRuleEnabled.userErrors).toEqual([{ code: 'RULE_NOT_FOUND', field: 'id' }]);
+  });
+
   test('rules are validated', async () => {
     const bad = await env.call(CREATE_RULE, { input: { subject: 'notifications.message.sent', templateKey: 'x.y', channel: 'EMAIL', recipientPath: 'email' } }, env.admin);
     expect(bad.data.createNotificationRule.userErrors[0]).toMatchObject({ code: 'RULE_SUBJECT_INVALID', field: 'subject' });
@@ -62,5 +81,9 @@ describe('notifications: automatic rules and opt-outs', () => {
     const back = await env.call(SEND, { input: { templateKey: 'pref.test', channel: 'SMS', recipient: '+593991119999', variables: { name: 'A' }, idempotencyKey: 'pref-3' } }, env.staff);
     expect(back.data.sendNotification.request.status).toBe('SENT');
     expect((await env.call(MAILBOX, { recipient: '+593991119999' }, env.staff)).data.localMailbox.edges).toHaveLength(2);
+    const events = await env.sql(`select envelope->'data' as data from notifications.outbox where subject = 'notifications.preference.changed' and tenant_id = $1 order by created_at`, [env.tenantA]);
+    expect(events.map((e) => e.data)).toEqual([
+      { channel: 'WHATSAPP', recipient: '+5939****9999', optedOut: true }, { channel: 'SMS', recipient: '+5939****9999', optedOut: true }, { channel: 'SMS', recipient: '+5939****9999', optedOut: false },
+    ]);
   });
 });

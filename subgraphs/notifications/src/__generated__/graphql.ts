@@ -114,6 +114,8 @@ export type Mutation = {
   setChannelConfig: ChannelConfigPayload;
   /** Opts a recipient out of (or back into) a channel; critical messages such as OTP ignore it (tenant_admin, staff). */
   setNotificationPreference: NotificationPreferencePayload;
+  /** Turns a rule off or back on (tenant_admin, notifications_manager). */
+  setNotificationRuleEnabled: NotificationRulePayload;
   /** Checks a code: a correct code verifies once; too many wrong codes lock the challenge. */
   verifyOtp: VerifyOtpPayload;
 };
@@ -161,6 +163,11 @@ export type MutationSetChannelConfigArgs = {
 
 export type MutationSetNotificationPreferenceArgs = {
   input: SetNotificationPreferenceInput;
+};
+
+
+export type MutationSetNotificationRuleEnabledArgs = {
+  input: SetNotificationRuleEnabledInput;
 };
 
 
@@ -495,6 +502,11 @@ export type SetNotificationPreferenceInput = {
   recipient: Scalars['String']['input'];
 };
 
+export type SetNotificationRuleEnabledInput = {
+  enabled: Scalars['Boolean']['input'];
+  id: Scalars['ID']['input'];
+};
+
 /** Notifications adds the messages sent to a user (the user themself, or staff of the tenant), newest first. */
 export type User = {
   __typename?: 'User';
@@ -679,6 +691,7 @@ export type ResolversTypes = {
   SendNotificationPayload: ResolverTypeWrapper<Omit<SendNotificationPayload, 'request' | 'userErrors'> & { request?: Maybe<ResolversTypes['NotificationRequest']>, userErrors: Array<ResolversTypes['UserError']> }>;
   SetChannelConfigInput: SetChannelConfigInput;
   SetNotificationPreferenceInput: SetNotificationPreferenceInput;
+  SetNotificationRuleEnabledInput: SetNotificationRuleEnabledInput;
   User: ResolverTypeWrapper<EntityRefModel>;
   UserError: ResolverTypeWrapper<UserErrorModel>;
   VerifyOtpInput: VerifyOtpInput;
@@ -732,6 +745,7 @@ export type ResolversParentTypes = {
   SendNotificationPayload: Omit<SendNotificationPayload, 'request' | 'userErrors'> & { request?: Maybe<ResolversParentTypes['NotificationRequest']>, userErrors: Array<ResolversParentTypes['UserError']> };
   SetChannelConfigInput: SetChannelConfigInput;
   SetNotificationPreferenceInput: SetNotificationPreferenceInput;
+  SetNotificationRuleEnabledInput: SetNotificationRuleEnabledInput;
   User: EntityRefModel;
   UserError: UserErrorModel;
   VerifyOtpInput: VerifyOtpInput;
@@ -791,6 +805,7 @@ export type MutationResolvers<ContextType = NotificationsContext, ParentType ext
   sendNotification?: Resolver<ResolversTypes['SendNotificationPayload'], ParentType, ContextType, RequireFields<MutationSendNotificationArgs, 'input'>>;
   setChannelConfig?: Resolver<ResolversTypes['ChannelConfigPayload'], ParentType, ContextType, RequireFields<MutationSetChannelConfigArgs, 'input'>>;
   setNotificationPreference?: Resolver<ResolversTypes['NotificationPreferencePayload'], ParentType, ContextType, RequireFields<MutationSetNotificationPreferenceArgs, 'input'>>;
+  setNotificationRuleEnabled?: Resolver<ResolversTypes['NotificationRulePayload'], ParentType, ContextType, RequireFields<MutationSetNotificationRuleEnabledArgs, 'input'>>;
   verifyOtp?: Resolver<ResolversTypes['VerifyOtpPayload'], ParentType, ContextType, RequireFields<MutationVerifyOtpArgs, 'input'>>;
 };
 

@@ -35,6 +35,7 @@ export const messages = defineMessages({
   PRIORITY_INVALID: { en: 'The priority must be between 1 and 100', es: 'La prioridad debe estar entre 1 y 100.' },
   CONFIG_NOT_FOUND: { en: 'No such channel configuration', es: 'No existe esa configuración de canal.' },
   RULE_SUBJECT_INVALID: { en: 'The subject must be an event subject such as lending.credit.disbursed', es: 'El asunto debe ser un evento como lending.credit.disbursed.' },
+  RULE_NOT_FOUND: { en: 'No such rule', es: 'No existe esa regla.' },
   RECIPIENT_PATH_INVALID: { en: 'The recipient path must be dotted field names of the event data (e.g. email)', es: 'La ruta del destinatario debe ser nombres de campo separados por puntos de los datos del evento (p. ej. email).' },
   OTP_PURPOSE_INVALID: { en: 'The purpose must be dotted lower-case words', es: 'El propósito debe ser palabras en minúsculas separadas por puntos.' },
   OTP_CHANNEL_UNSUPPORTED: { en: 'One-time codes go by EMAIL, SMS or WHATSAPP', es: 'Los códigos de un solo uso se envían por EMAIL, SMS o WHATSAPP.' },

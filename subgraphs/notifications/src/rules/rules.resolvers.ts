@@ -7,5 +7,6 @@ export const ruleResolvers: Resolvers = {
   },
   Mutation: {
     createNotificationRule: (_p, { input }, ctx) => ctx.services.rules.create(ctx.caller, input),
+    setNotificationRuleEnabled: (_p, { input }, ctx) => ctx.services.rules.setEnabled(ctx.caller, input),
   },
 };

@@ -4,11 +4,11 @@
  * rule in the event's transaction; the request's idempotency key is `rule:<rule>:<event>`, and the
  * platform inbox records the event in the same transaction, so a redelivered event sends nothing.
  */
-import { inTenantTx, type Em, type Orm } from '@imagy/platform/db';
-import type { Domain, EventEnvelope } from '@imagy/platform/events';
+import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
+import type { Domain, EventEnvelope, Outbox } from '@imagy/platform/events';
 import { payload, Rejected } from '@imagy/platform/graphql';
 import { logger } from '@imagy/platform/logger';
-import { requireRole, SYSTEM_ACTOR, type Caller } from '@imagy/platform/server';
+import { actorOf, requireRole, SYSTEM_ACTOR, type Caller } from '@imagy/platform/server';
 import { normaliseRecipient } from '../common/recipients';
 import { RULE_ADMINS } from '../common/roles';
 import { reject } from '../i18n/messages';
@@ -37,7 +37,7 @@ function at(data: unknown, path: string): unknown {
 }
 
 export class RulesService {
-  constructor(private readonly orm: Orm, private readonly requests: RequestsService) {}
+  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly requests: RequestsService) {}
 
   async create(caller: Caller, input: { subject: string; templateKey: string; channel: Channel; recipientPath: string; locale?: string | null }) {
     const auth = requireRole(caller.auth, ...RULE_ADMINS);
@@ -48,8 +48,24 @@ export class RulesService {
       if (!PATH.test(input.recipientPath)) reject('RECIPIENT_PATH_INVALID', { field: 'recipientPath' });
       if (input.locale != null && !LOCALE.test(input.locale)) reject('LOCALE_INVALID', { field: 'locale', params: { locale: input.locale.slice(0, 20) } });
       if (!(await templatesStore.byKey(em, input.templateKey, input.channel))) reject('TEMPLATE_NOT_FOUND', { field: 'templateKey', params: { key: input.templateKey } });
-      return { rule: await rulesStore.insert(em, { tenantId: auth.tenantId, subject, templateKey: input.templateKey, channel: input.channel, recipientPath: input.recipientPath, locale: input.locale ?? null }) };
+      const rule = await rulesStore.insert(em, { tenantId: auth.tenantId, subject, templateKey: input.templateKey, channel: input.channel, recipientPath: input.recipientPath, locale: input.locale ?? null });
+      await this.announce(em, caller, rule, 'CREATED');
+      return { rule };
     }), { rule: null });
+  }
+
+  async setEnabled(caller: Caller, input: { id: string; enabled: boolean }) {
+    const auth = requireRole(caller.auth, ...RULE_ADMINS);
+    return payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
+      const rule = isUuid(input.id) ? await rulesStore.setEnabled(em, input.id, input.enabled) : null;
+      if (!rule) return reject('RULE_NOT_FOUND', { field: 'id' });
+      await this.announce(em, caller, rule, input.enabled ? 'ENABLED' : 'DISABLED');
+      return { rule };
+    }), { rule: null });
+  }
+
+  private announce(em: Em, caller: Caller, rule: Rule, change: 'CREATED' | 'ENABLED' | 'DISABLED') {
+    return this.outbox.publish(em, 'notifications.rule.changed', { ruleId: rule.id, subject: rule.subject, templateKey: rule.templateKey, channel: rule.channel, enabled: rule.enabled, change }, { tenantId: caller.auth.tenantId, actor: actorOf(caller), requestId: caller.requestId });
   }
 
   async list(caller: Caller): Promise<Rule[]> {

@@ -18,6 +18,11 @@ export const rulesStore = {
     return toRule(rows[0]!);
   },
 
+  async setEnabled(em: Em, id: string, enabled: boolean): Promise<Rule | null> {
+    const rows = await em.execute<Row[]>(`update rules set enabled = ? where id = ? returning ${COLUMNS}`, [enabled, id]);
+    return rows[0] ? toRule(rows[0]) : null;
+  },
+
   async list(em: Em): Promise<Rule[]> {
     return (await em.execute<Row[]>(`select ${COLUMNS} from rules order by created_at, id`)).map(toRule);
   },
