@@ -9,6 +9,7 @@ import { CREATE_TENANT, CREATE_USER, DEV_PASSWORD, startPlatform, type Platform 
 const ME = '{ me { id } }';
 const PRODUCTS = '{ creditProducts(first: 1) { edges { node { id } } } }';
 const EVENTS = '{ auditEvents(first: 1) { edges { node { id } } } }';
+const TEMPLATES = '{ notificationTemplates(first: 1) { edges { node { id } } } }';
 const LOGIN_FULL = `mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken user { id } userErrors { code } } }`;
 
 describe('revocation at the gateway and at each subgraph', () => {
@@ -24,6 +25,7 @@ describe('revocation at the gateway and at each subgraph', () => {
       gql(p.identityUrl, ME, {}, { token }),
       gql(p.lendingUrl, PRODUCTS, {}, { token }),
       gql(p.auditUrl, EVENTS, {}, { token }),
+      gql(p.notificationsUrl, TEMPLATES, {}, { token }),
     ]);
     return answers.every((a) => code(a) === 'UNAUTHENTICATED');
   };
@@ -35,6 +37,7 @@ describe('revocation at the gateway and at each subgraph', () => {
     const user = await p.login('demo', 'soon-disabled@demo.localhost', 'a-long-password-1');
     expect(code(await gql(p.lendingUrl, PRODUCTS, {}, { token: user.accessToken }))).toBe('OK');
     expect(code(await gql(p.auditUrl, EVENTS, {}, { token: user.accessToken }))).toBe('OK');
+    expect(code(await gql(p.notificationsUrl, TEMPLATES, {}, { token: user.accessToken }))).toBe('OK');
 
     const disabled = await p.call('mutation($input: DisableUserInput!) { disableUser(input: $input) { userErrors { code } } }', { input: { id: created.data.createUser.user.id } }, admin.accessToken);
     expect(disabled.data.disableUser.userErrors).toEqual([]);
