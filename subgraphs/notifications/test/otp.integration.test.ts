@@ -71,6 +71,9 @@ describe('notifications: one-time codes', () => {
     }
     await env.sql(`update notifications.otp_challenges set created_at = created_at - interval '2 minutes' where tenant_id = $1`, [env.tenantA]);
     expect((await request('+593991110003')).data.requestOtp.userErrors).toEqual([expect.objectContaining({ code: 'OTP_RATE_LIMITED' })]);
+    // Only the newest code of the destination is live: each new one superseded the one before.
+    const statuses = await env.sql(`select status from notifications.otp_challenges where destination_masked = '+5939****0003' order by created_at`);
+    expect(statuses.map((r) => r.status)).toEqual(['LOCKED', 'LOCKED', 'PENDING']);
   });
 
   test('bad destinations are userErrors; OTP ignores an opt-out that stops ordinary messages', async () => {

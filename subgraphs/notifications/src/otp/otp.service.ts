@@ -72,6 +72,7 @@ export class OtpService {
       if (recent.byDestination >= this.policy.perDestinationPerHour) reject('OTP_RATE_LIMITED', { field: 'destination' });
       if (recent.byIp >= this.policy.perIpPerHour) reject('OTP_RATE_LIMITED', { field: null });
 
+      await otpStore.supersede(em, hash, purpose);
       const code = newCode(this.policy.digits);
       const salt = newSalt();
       const challenge = await otpStore.insert(em, {

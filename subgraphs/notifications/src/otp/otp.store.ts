@@ -45,6 +45,11 @@ export const otpStore = {
     return { sinceLastMs: r.since_last_ms === null ? null : Number(r.since_last_ms), byDestination: Number(r.by_destination), byIp: ip === null ? 0 : Number(r.by_ip) };
   },
 
+  /** Earlier pending codes of a destination and purpose stop working when a new one is sent (one live code at a time). */
+  async supersede(em: Em, destinationHash: string, purpose: string): Promise<void> {
+    await em.execute(`update otp_challenges set status = 'LOCKED' where destination_hash = ? and purpose = ? and status = 'PENDING'`, [destinationHash, purpose]);
+  },
+
   async insert(em: Em, c: { id: string; tenantId: string; purpose: string; channel: Channel; destinationHash: string; destinationMasked: string; salt: string; codeHash: string; maxAttempts: number; ttlMs: number; ip: string | null }): Promise<OtpChallengeRow> {
     const rows = await em.execute<Row[]>(
       `insert into otp_challenges (id, tenant_id, purpose, channel, destination_hash, destination_masked, salt, code_hash, status, max_attempts, expires_at, ip)
