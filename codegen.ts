@@ -60,6 +60,21 @@ const MAPPERS: Record<string, Record<string, string>> = {
   },
   // ---- end audit -----------------------------------------------------------------------------
 
+  // ---- notifications -------------------------------------------------------------------------
+  notifications: {
+    NotificationTemplate: '../templates/templates.service#Template',
+    NotificationTemplateVersion: '../templates/templates.service#TemplateVersion',
+    NotificationRequest: '../requests/requests.service#NotificationRequest',
+    NotificationAttempt: '../requests/requests.service#AttemptRecord',
+    ChannelConfig: '../channels/channels.service#ChannelConfig',
+    LocalMessage: '../mailbox/mailbox.service#LocalMessage',
+    NotificationRule: '../rules/rules.service#Rule',
+    OtpChallenge: '../otp/otp.service#OtpChallenge',
+    // The User entity is identity's: notifications only receives and returns its key.
+    User: '@imagy/platform/graphql#EntityRef',
+  },
+  // ---- end notifications ---------------------------------------------------------------------
+
   // ---- platform's own self-test (platform/src/graphql/fixture) -------------------------------
   fixture: {
     Note: '../notes#Note',

@@ -98,7 +98,7 @@ describe('operation limits on the real supergraph', () => {
 
   it('refuses 10 000 duplicate fields at the gateway and straight at every subgraph, and answers a normal query there', async () => {
     const flood = `{ ${'__typename '.repeat(10_000)}}`;
-    for (const url of [p.gatewayUrl, p.identityUrl, p.lendingUrl, p.auditUrl]) {
+    for (const url of [p.gatewayUrl, p.identityUrl, p.lendingUrl, p.auditUrl, p.notificationsUrl]) {
       const refused = await gql(url, flood, undefined, { token: staff });
       expect({ url, status: refused.status }).toEqual({ url, status: 400 });
       expect(refused.errors).toHaveLength(1);

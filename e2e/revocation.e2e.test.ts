@@ -13,6 +13,7 @@ const PRODUCTS = '{ creditProducts(first: 1) { edges { node { id } } } }';
 const EVENTS = '{ auditEvents(first: 1) { edges { node { id } } } }';
 // Answered by the gateway itself (no subgraph fetch): a refusal of it is the gateway's own revocation view.
 const GATEWAY_ONLY = '{ __typename }';
+const TEMPLATES = '{ notificationTemplates(first: 1) { edges { node { id } } } }';
 const LOGIN_FULL = `mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken user { id } userErrors { code } } }`;
 
 describe('revocation at the gateway and at each subgraph', () => {
@@ -29,6 +30,7 @@ describe('revocation at the gateway and at each subgraph', () => {
       gql(p.identityUrl, ME, {}, { token }),
       gql(p.lendingUrl, PRODUCTS, {}, { token }),
       gql(p.auditUrl, EVENTS, {}, { token }),
+      gql(p.notificationsUrl, TEMPLATES, {}, { token }),
     ]);
     return answers.every((a) => code(a) === 'UNAUTHENTICATED');
   };
@@ -56,6 +58,7 @@ describe('revocation at the gateway and at each subgraph', () => {
     expect(code(await p.call(GATEWAY_ONLY, {}, user.accessToken))).toBe('OK');
     const socket = await openSocket(user.accessToken);
     const adminSocket = await openSocket(admin.accessToken);
+    expect(code(await gql(p.notificationsUrl, TEMPLATES, {}, { token: user.accessToken }))).toBe('OK');
 
     const disabled = await p.call('mutation($input: DisableUserInput!) { disableUser(input: $input) { userErrors { code } } }', { input: { id: created.data.createUser.user.id } }, admin.accessToken);
     expect(disabled.data.disableUser.userErrors).toEqual([]);

@@ -48,14 +48,13 @@ export const listenHost = () => env('HOST', '127.0.0.1');
 
 /**
  * A 32-byte secret shared by the processes of one installation: `envVar` (base64) when set, as
- * production does; else generated at first start into `<state dir>/keys/<file>` (git-ignored,
+ * production does; else generated at first start into `<dir>/<file>` (default `<state dir>/keys`, git-ignored,
  * mode 0600) and read back by every later process. Written to a temporary file and linked into
  * place, so processes starting together agree on one value and none reads a half-written file.
  */
-export function installationSecret(envVar: string, file: string): Buffer {
+export function installationSecret(envVar: string, file: string, dir = path.join(localStateDir(), 'keys')): Buffer {
   const fromEnv = process.env[envVar];
   if (fromEnv) return Buffer.from(fromEnv, 'base64');
-  const dir = path.join(localStateDir(), 'keys');
   const target = path.join(dir, file);
   if (!fs.existsSync(target)) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -31,6 +31,18 @@ export interface EventCatalogue {
   'lending.payment.reversed': { paymentId: string; creditId: string; amount: string; currency: string; reason: string; creditStatus: string };
   'lending.credit.paid_off': { creditId: string; borrowerId: string; paidOffAt: string };
   'lending.credit.defaulted': { creditId: string; borrowerId: string; daysPastDue: number; businessDate: string; principalOutstanding: string; currency: string };
+  /** Notifications (subgraphs/notifications): recipients appear masked only (j***@example.com, +5939****4567). */
+  'notifications.template.created': { templateId: string; key: string; channel: string; version: number };
+  'notifications.template.version_published': { templateId: string; key: string; channel: string; version: number };
+  'notifications.template.archived': { templateId: string; key: string; channel: string };
+  'notifications.channel_config.changed': { configId: string; channel: string; provider: string; priority: number; change: 'SET' | 'REMOVED' };
+  'notifications.rule.changed': { ruleId: string; subject: string; templateKey: string; channel: string; enabled: boolean; change: 'CREATED' | 'ENABLED' | 'DISABLED' };
+  'notifications.preference.changed': { channel: string; recipient: string; optedOut: boolean };
+  'notifications.message.sent': { requestId: string; templateKey: string; channel: string; recipient: string; provider: string; providerMessageId: string | null; attempts: number };
+  'notifications.message.failed': { requestId: string; templateKey: string; channel: string; recipient: string; error: string; attempts: number };
+  'notifications.message.delivered': { requestId: string; templateKey: string; channel: string; recipient: string; provider: string; status: 'DELIVERED' | 'BOUNCED' };
+  'notifications.otp.verified': { challengeId: string; purpose: string; channel: string; destination: string };
+  'notifications.otp.failed': { challengeId: string; purpose: string; channel: string; destination: string; reason: 'WRONG_CODE' | 'EXPIRED' | 'LOCKED' | 'USED'; attemptsLeft: number };
   'audit.event.recorded': { eventId: string; classUid: number; activityId: number; time: string };
 }
 

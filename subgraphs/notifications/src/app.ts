@@ -1,0 +1,112 @@
+/**
+ * The notifications subgraph on the platform skeleton: its definition (main.ts runs it as a process) and
+ * startNotifications(), the in-process starter of tests and the e2e harness.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { envInt } from '@imagy/platform/config';
+import { catalogueIn, combineResolvers, DateTimeScalar, JSONScalar, userErrorResolvers } from '@imagy/platform/graphql';
+import { defineSubgraph, startSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
+import { migrations } from '../migrations';
+import type { Resolvers } from './__generated__/graphql';
+import { ChannelsService } from './channels/channels.service';
+import { deriveKeys, loadOrCreateSecretKey } from './common/secrets';
+import type { NotificationsExtra, NotificationsServices } from './context';
+import { StatusCallbacks } from './delivery/callbacks';
+import { callbackRoutes } from './delivery/callbacks.route';
+import { DEFAULT_DISPATCH_POLICY, Dispatcher, type DispatchPolicy } from './delivery/dispatcher';
+import { onDomainEvent } from './events/on-domain-event';
+import { messages } from './i18n/messages';
+import { createLoaders } from './loaders';
+import { MailboxService } from './mailbox/mailbox.service';
+import { DEFAULT_OTP_POLICY, OtpService, type OtpPolicy } from './otp/otp.service';
+import { otpResolvers } from './otp/otp.resolvers';
+import { PreferencesService } from './preferences/preferences.service';
+import { requestResolvers } from './requests/requests.resolvers';
+import { RequestsService } from './requests/requests.service';
+import { ruleResolvers } from './rules/rules.resolvers';
+import { RULE_DOMAINS, RulesService } from './rules/rules.service';
+import { templateResolvers } from './templates/templates.resolvers';
+import { TemplatesService } from './templates/templates.service';
+
+export const resolvers = combineResolvers<Resolvers>(templateResolvers, requestResolvers, ruleResolvers, otpResolvers, { DateTime: DateTimeScalar, JSON: JSONScalar }, userErrorResolvers(messages));
+
+export interface NotificationsOptions {
+  /** 32 bytes: seals provider credentials and keys recipient hashes. */
+  secretKey: Buffer;
+  /** Outbound calls to tenant-supplied URLs may reach private and loopback addresses (tests, local dev). */
+  allowPrivateUrls: boolean;
+  outboundTimeoutMs: number;
+  dispatch: DispatchPolicy;
+  otp: OtpPolicy;
+}
+
+const flag = (name: string) => ['1', 'true', 'yes'].includes((process.env[name] ?? '').toLowerCase());
+
+export function notificationsOptionsFromEnv(): NotificationsOptions {
+  return {
+    secretKey: loadOrCreateSecretKey(),
+    allowPrivateUrls: flag('NOTIFICATIONS_ALLOW_PRIVATE_URLS'),
+    outboundTimeoutMs: envInt('NOTIFICATIONS_OUTBOUND_TIMEOUT_MS', 10_000),
+    dispatch: {
+      maxAttempts: envInt('NOTIFICATIONS_MAX_ATTEMPTS', DEFAULT_DISPATCH_POLICY.maxAttempts),
+      initialDelayMs: envInt('NOTIFICATIONS_RETRY_INITIAL_MS', DEFAULT_DISPATCH_POLICY.initialDelayMs),
+      maxDelayMs: envInt('NOTIFICATIONS_RETRY_MAX_MS', DEFAULT_DISPATCH_POLICY.maxDelayMs),
+      breakerThreshold: envInt('NOTIFICATIONS_BREAKER_THRESHOLD', DEFAULT_DISPATCH_POLICY.breakerThreshold),
+      halfOpenAfterMs: envInt('NOTIFICATIONS_BREAKER_HALF_OPEN_MS', DEFAULT_DISPATCH_POLICY.halfOpenAfterMs),
+    },
+    otp: DEFAULT_OTP_POLICY,
+  };
+}
+
+export const RULES_CONSUMER = 'notifications-rules';
+
+export const notifications = defineSubgraph<NotificationsServices, NotificationsExtra, NotificationsOptions>({
+  name: 'notifications',
+  port: 4006,
+  schemaFile: path.join(__dirname, '..', 'schema.graphql'),
+  migrations,
+  relay: true,
+  messages: catalogueIn(messages, 'es'),
+  optionsFromEnv: notificationsOptionsFromEnv,
+  services: ({ orm, outbox, options }) => {
+    const keys = deriveKeys(options.secretKey);
+    const templates = new TemplatesService(orm, outbox);
+    const channels = new ChannelsService(orm, outbox, keys.encryption);
+    const dispatcher = new Dispatcher(options.dispatch, { allowPrivate: options.allowPrivateUrls, timeoutMs: options.outboundTimeoutMs });
+    const requests = new RequestsService(orm, outbox, templates, channels, dispatcher, keys.recipients);
+    return {
+      templates,
+      requests,
+      channels,
+      mailbox: new MailboxService(orm),
+      preferences: new PreferencesService(orm, outbox, keys.recipients),
+      rules: new RulesService(orm, outbox, requests),
+      otp: new OtpService(orm, outbox, templates, requests, keys.recipients, options.otp),
+      callbacks: new StatusCallbacks(orm, outbox, channels),
+    };
+  },
+  consumers: (_rt, { rules }) => [{ name: RULES_CONSUMER, domains: [...RULE_DOMAINS], handler: onDomainEvent(rules) }],
+  routes: (app, _rt, { callbacks }) => callbackRoutes(callbacks)(app),
+  resolvers,
+  context: (base, { caller, services }) => ({ caller, services, loaders: createLoaders(services.templates, services.requests, base.auth) }),
+});
+
+export type NotificationsTestOptions = Partial<Omit<NotificationsOptions, 'dispatch' | 'otp'>> & { dispatch?: Partial<DispatchPolicy>; otp?: Partial<OtpPolicy> };
+
+/** In-process start (tests, e2e harness): a random secret key and fast retries unless given. */
+export function startNotifications(deps: SubgraphInstanceDepsBase & { options?: NotificationsTestOptions }) {
+  const { options = {}, ...rest } = deps;
+  return startSubgraphInstance(notifications, {
+    ...rest,
+    options: {
+      secretKey: options.secretKey ?? crypto.randomBytes(32),
+      allowPrivateUrls: options.allowPrivateUrls ?? false,
+      outboundTimeoutMs: options.outboundTimeoutMs ?? 5_000,
+      dispatch: { ...DEFAULT_DISPATCH_POLICY, initialDelayMs: 20, maxDelayMs: 200, ...options.dispatch },
+      otp: { ...DEFAULT_OTP_POLICY, ...options.otp },
+    },
+  });
+}
+
+export type RunningNotifications = Awaited<ReturnType<typeof startNotifications>>;

@@ -1,0 +1,18 @@
+/**
+ * The built-in `local` provider of every channel: "delivers" into the tenant's local mailbox table
+ * (localMailbox query), in the send's own transaction. It needs no account, so `npm start` and the
+ * tests send real messages with nothing external.
+ */
+import { mailboxStore } from '../../mailbox/mailbox.store';
+import { CHANNELS } from '../../templates/render';
+import type { ProviderAdapter } from './provider';
+
+export const localProvider: ProviderAdapter = {
+  name: 'local',
+  channels: CHANNELS,
+  check: () => null,
+  async send(message, { em }) {
+    const id = await mailboxStore.insert(em, { tenantId: message.tenantId, requestId: message.requestId, channel: message.channel, recipient: message.recipient, subject: message.subject, body: message.body });
+    return { providerMessageId: `local-${id}` };
+  },
+};
