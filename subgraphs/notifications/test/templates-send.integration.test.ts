@@ -191,8 +191,9 @@ describe('notifications: templates, sending and the delivery log', () => {
       await tx.execute("select set_config('app.tenant_id', ?, true)", [env.tenantB]);
       await tx.execute(`insert into local_mailbox (id, tenant_id, channel, recipient, body) values (gen_random_uuid(), ?, 'SMS', '+1', 'x')`, [env.tenantA]);
     })).rejects.toThrow(/row-level security/);
+    // The outbox too: platform's relay-only policy (platform/src/events/outbox.ts).
     const forced = await env.sql(`select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'notifications' and c.relkind = 'r' and c.relrowsecurity and c.relforcerowsecurity order by relname`);
-    expect(forced.map((r) => r.relname)).toEqual(['attempts', 'channel_configs', 'local_mailbox', 'otp_challenges', 'preferences', 'requests', 'rules', 'template_versions', 'templates']);
+    expect(forced.map((r) => r.relname)).toEqual(['attempts', 'channel_configs', 'local_mailbox', 'otp_challenges', 'outbox', 'preferences', 'requests', 'rules', 'template_versions', 'templates']);
   });
 
   test('an anonymous caller is refused', async () => {
