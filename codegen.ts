@@ -60,6 +60,20 @@ const MAPPERS: Record<string, Record<string, string>> = {
   },
   // ---- end audit -----------------------------------------------------------------------------
 
+  // ---- flow ----------------------------------------------------------------------------------
+  flow: {
+    Flow: '../flows/flows.service#Flow',
+    FlowVersion: '../flows/flows.service#FlowVersion',
+    FlowStep: '../flows/flows.service#FlowStep',
+    FlowRule: '../flows/flows.service#FlowRule',
+    FlowRequest: '../executions/executions.service#FlowRequest',
+    FlowStepResult: '../executions/executions.service#StepResult',
+    ProviderCall: '../executions/executions.service#ProviderCall',
+    FlowSession: '../executions/executions.service#FlowSession',
+    ProviderConfig: '../providers/providers.store#ProviderConfig',
+  },
+  // ---- end flow ------------------------------------------------------------------------------
+
   // ---- platform's own self-test (platform/src/graphql/fixture) -------------------------------
   fixture: {
     Note: '../notes#Note',

@@ -1,32 +1,90 @@
 /**
  * The flow subgraph on the platform skeleton: its definition (main.ts runs it as a process) and
  * startFlow(), the in-process starter of tests and the e2e harness.
+ *
+ * Process environment beyond the skeleton's (platform/src/server/process.ts):
+ *   OPENSANCTIONS_API_KEY            key of the OpenSanctions adapter (unset: the adapter answers NOT_CONFIGURED and the router fails over)
+ *   OPENSANCTIONS_URL                its base URL (default https://api.opensanctions.org)
+ *   FLOW_ALLOW_PRIVATE_PROVIDER_URLS 1 lets tenant-configured provider URLs reach private/loopback addresses (default 0)
+ *   FLOW_PROVIDER_RETRIES, FLOW_BREAKER_FAILURES, FLOW_BREAKER_HALF_OPEN_MS   gateway limits (2, 5, 30000)
+ *   FLOW_SESSION_BUCKET_TTL_MS       TTL of the NATS KV session bucket (30 days)
  */
 import path from 'node:path';
-import { catalogueIn, combineResolvers, DateTimeScalar, userErrorResolvers } from '@imagy/platform/graphql';
-import { defineSubgraph, startSubgraphInstance, type SubgraphInstanceDeps } from '@imagy/platform/server';
+import { env, envInt } from '@imagy/platform/config';
+import { catalogueIn, combineResolvers, DateTimeScalar, inputTextPlugin, JSONScalar, userErrorResolvers } from '@imagy/platform/graphql';
+import { defineSubgraph, startSubgraphInstance, type RunningSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
 import { migrations } from '../migrations';
 import type { Resolvers } from './__generated__/graphql';
 import type { FlowExtra, FlowServices } from './context';
+import { Engine } from './executions/engine';
+import { executionResolvers } from './executions/executions.resolvers';
+import { ExecutionsService } from './executions/executions.service';
+import { DEFAULT_BUCKET_TTL_MS, SessionStore } from './executions/session';
+import { createFlowLoaders } from './flows/flows.loaders';
+import { flowResolvers } from './flows/flows.resolvers';
+import { FlowsService } from './flows/flows.service';
 import { messages } from './i18n/messages';
-import { createItemLoaders } from './items/items.loaders';
-import { itemResolvers } from './items/items.resolvers';
-import { ItemsService } from './items/items.service';
+import { DEFAULT_LIMITS, ProviderGateway, type GatewayLimits } from './providers/gateway';
+import { MockProvider } from './providers/mock';
+import { OpenSanctionsProvider } from './providers/opensanctions';
+import { ProvidersService } from './providers/providers.service';
 
-export const resolvers = combineResolvers<Resolvers>(itemResolvers, { DateTime: DateTimeScalar }, userErrorResolvers(messages));
+export const resolvers = combineResolvers<Resolvers>(flowResolvers, executionResolvers, { DateTime: DateTimeScalar, JSON: JSONScalar }, userErrorResolvers(messages));
 
-export const flow = defineSubgraph<FlowServices, FlowExtra>({
+/** Flow's own settings (a process reads them from the environment above). */
+export interface FlowSettings {
+  openSanctionsApiKey?: string | null;
+  openSanctionsUrl?: string;
+  /** Tenant-configured provider URLs may reach private and loopback addresses (tests, on-premise providers). Default false. */
+  allowPrivateProviderUrls?: boolean;
+  gatewayLimits?: Partial<GatewayLimits>;
+  sessionBucketTtlMs?: number;
+}
+
+export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undefined>({
   name: 'flow',
   port: 4004,
   schemaFile: path.join(__dirname, '..', 'schema.graphql'),
   migrations,
   relay: true,
   messages: catalogueIn(messages, 'es'),
-  services: ({ orm }) => ({ items: new ItemsService(orm) }),
+  optionsFromEnv: () => ({
+    openSanctionsApiKey: process.env.OPENSANCTIONS_API_KEY || null,
+    openSanctionsUrl: env('OPENSANCTIONS_URL', 'https://api.opensanctions.org'),
+    allowPrivateProviderUrls: env('FLOW_ALLOW_PRIVATE_PROVIDER_URLS', '0') === '1',
+    gatewayLimits: {
+      retries: envInt('FLOW_PROVIDER_RETRIES', DEFAULT_LIMITS.retries),
+      breakerFailures: envInt('FLOW_BREAKER_FAILURES', DEFAULT_LIMITS.breakerFailures),
+      halfOpenAfterMs: envInt('FLOW_BREAKER_HALF_OPEN_MS', DEFAULT_LIMITS.halfOpenAfterMs),
+    },
+    sessionBucketTtlMs: envInt('FLOW_SESSION_BUCKET_TTL_MS', DEFAULT_BUCKET_TTL_MS),
+  }),
+  services: ({ orm, outbox, nc, ns, options }) => {
+    const network = { allowPrivateNetworks: options?.allowPrivateProviderUrls ?? false };
+    const gateway = new ProviderGateway([
+      new MockProvider(),
+      new OpenSanctionsProvider({ apiKey: options?.openSanctionsApiKey ?? null, baseUrl: options?.openSanctionsUrl, ...network }),
+    ], { ...DEFAULT_LIMITS, ...options?.gatewayLimits });
+    const sessions = new SessionStore(nc, ns, options?.sessionBucketTtlMs ?? DEFAULT_BUCKET_TTL_MS);
+    return {
+      flows: new FlowsService(orm),
+      executions: new ExecutionsService(orm, outbox, new Engine(outbox, gateway), sessions),
+      providers: new ProvidersService(orm, gateway, network),
+      gateway,
+      sessions,
+    };
+  },
+  setup: async (_rt, { sessions }) => { await sessions.ready(); },
   resolvers,
-  context: (base, { caller, services }) => ({ caller, services, loaders: createItemLoaders(services.items, base.auth) }),
+  // NUL and lone surrogates in any String/ID argument: BAD_USER_INPUT naming it, before any resolver.
+  plugins: [inputTextPlugin()],
+  context: (base, { caller, services }) => ({ caller, services, loaders: createFlowLoaders(services.flows, services.executions, base.auth) }),
 });
 
-export function startFlow(deps: SubgraphInstanceDeps<undefined>) {
-  return startSubgraphInstance(flow, deps);
+export interface FlowOptions extends FlowSettings, SubgraphInstanceDepsBase {}
+export type RunningFlow = RunningSubgraphInstance<FlowServices>;
+
+export function startFlow(options: FlowOptions): Promise<RunningFlow> {
+  const { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, ...deps } = options;
+  return startSubgraphInstance(flow, { ...deps, options: { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs } });
 }

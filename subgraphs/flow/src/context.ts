@@ -1,18 +1,25 @@
 /** What flow's resolvers see per request (graphql-codegen's contextType points here). */
-import type { BaseContext } from '@imagy/platform/server';
-import type { Caller } from '@imagy/platform/server';
+import type { BaseContext, Caller } from '@imagy/platform/server';
 import type { LocaleContext } from '@imagy/platform/graphql';
-import type { ItemsService } from './items/items.service';
-import type { ItemLoaders } from './items/items.loaders';
+import type { ExecutionsService } from './executions/executions.service';
+import type { SessionStore } from './executions/session';
+import type { FlowLoaders } from './flows/flows.loaders';
+import type { FlowsService } from './flows/flows.service';
+import type { ProviderGateway } from './providers/gateway';
+import type { ProvidersService } from './providers/providers.service';
 
 export interface FlowServices {
-  items: ItemsService;
+  flows: FlowsService;
+  executions: ExecutionsService;
+  providers: ProvidersService;
+  gateway: ProviderGateway;
+  sessions: SessionStore;
 }
 
 export interface FlowExtra {
   caller: Caller;
   services: FlowServices;
-  loaders: ItemLoaders;
+  loaders: FlowLoaders;
 }
 
 export type FlowContext = BaseContext & FlowExtra & LocaleContext;

@@ -1,0 +1,228 @@
+/**
+ * Executions (FlowRequest): triggered by staff or a service, continued by the public side with the
+ * access token, moved on by the engine. Lifecycle CREATED -> IN_PROGRESS -> COMPLETED / FAILED /
+ * EXPIRED / CANCELLED. Every change runs under the request's row lock, so two replicas (or two
+ * clicks) never advance one execution twice; the session travels in NATS KV (session.ts).
+ *
+ * Expiry is decided by `expires_at` (now + the version's sessionTtlSeconds) when the execution is
+ * touched: a token used after it marks the execution EXPIRED (event flow.execution.failed) and is
+ * answered ACCESS_TOKEN_EXPIRED.
+ */
+import crypto from 'node:crypto';
+import type { AuthContext } from '@imagy/platform/auth';
+import { hasRole, hasScope } from '@imagy/platform/auth';
+import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
+import type { Outbox } from '@imagy/platform/events';
+import { notPlainText, payload } from '@imagy/platform/graphql';
+import { actorOf, BadInputError, decodeCursor, ForbiddenError, pageSize, requireRole, requireUser, toConnection, type Caller, type Connection } from '@imagy/platform/server';
+import type { SubmitFlowStepInput, TriggerExecutionInput } from '../__generated__/graphql';
+import { schemaProblem } from '../common/json-schema';
+import { FLOW_OPERATORS, FLOW_READERS, TRIGGER_SCOPE } from '../common/roles';
+import { flowsStore, type FlowStep } from '../flows/flows.store';
+import { reject } from '../i18n/messages';
+import { providersStore, type ProviderCall } from '../providers/providers.store';
+import { Engine, type EngineInput } from './engine';
+import { executionsStore, OPEN_STATUSES, type FlowRequest, type RequestStatus, type StepResult } from './executions.store';
+import type { Session, SessionStore } from './session';
+import { hashToken, newAccessToken, tenantOfToken } from './token';
+
+export type { FlowRequest, StepResult, ProviderCall };
+
+export interface FlowSession {
+  status: RequestStatus;
+  outcome: FlowRequest['outcome'];
+  expiresAt: string;
+  currentStep: { key: string; name: string; type: FlowStep['type']; inputSchema: Record<string, unknown> | null } | null;
+  completedStepKeys: string[];
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{1,100}$/;
+const MAX_SUBJECT_REF = 200;
+const SYSTEM = { kind: 'system' as const, userId: null };
+
+const canonical = (v: unknown): string => JSON.stringify(v, (_k, val) => (val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val).sort(([a], [b]) => a.localeCompare(b))) : val));
+const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+
+function toSession(request: FlowRequest, steps: FlowStep[], done: string[]): FlowSession {
+  const current = request.status === 'IN_PROGRESS' && request.currentStepKey ? steps.find((s) => s.key === request.currentStepKey) ?? null : null;
+  return {
+    status: request.status,
+    outcome: request.outcome,
+    expiresAt: request.expiresAt,
+    currentStep: current ? { key: current.key, name: current.name, type: current.type, inputSchema: current.inputSchema } : null,
+    completedStepKeys: done,
+  };
+}
+
+export class ExecutionsService {
+  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly engine: Engine, private readonly sessions: SessionStore) {}
+
+  /** The version's definition and the session of a locked request (rebuilt from the results when KV lost it or is behind). */
+  private async load(em: Em, request: FlowRequest) {
+    const [flow] = await flowsStore.flowsByIds(em, [request.flowId]);
+    const [version] = await flowsStore.versionsByIds(em, [request.versionId]);
+    const steps = await flowsStore.stepsOf(em, [request.versionId]);
+    const rules = await flowsStore.rulesOf(em, [request.versionId]);
+    const results = await executionsStore.results(em, [request.id]);
+    const stored = await this.sessions.get(request.id);
+    let session: Session;
+    let revision: number | null = null;
+    if (stored && stored.session.done.length === results.length && results.every((r) => stored.session.done.includes(r.stepKey))) {
+      session = stored.session;
+      revision = stored.revision;
+    } else {
+      session = { requestId: request.id, tenantId: request.tenantId, versionId: request.versionId, data: { subject: { ref: request.subjectRef }, context: request.context, steps: {} }, done: [] };
+      for (const r of results) { session.done.push(r.stepKey); if (r.output !== null && r.output !== undefined) session.data.steps[r.stepKey] = r.output; }
+      if (stored) revision = stored.revision;
+    }
+    return { flow: flow!, version: version!, steps, rules, session, revision, results };
+  }
+
+  /** Writes the session back (before the transaction commits, so the next holder of the lock reads it); deletes it once the execution ended. */
+  private async save(request: FlowRequest, session: Session, revision: number | null) {
+    if (OPEN_STATUSES.includes(request.status)) await this.sessions.put(session, revision);
+    else await this.sessions.delete(request.id);
+  }
+
+  triggerExecution(caller: Caller, input: TriggerExecutionInput) {
+    const auth = requireUser(caller.auth);
+    if (!hasRole(auth, ...FLOW_OPERATORS) && !hasScope(auth, TRIGGER_SCOPE)) throw new ForbiddenError(`Requires one of the roles ${FLOW_OPERATORS.join(', ')} or the scope ${TRIGGER_SCOPE}`);
+    const meta = { actor: actorOf(caller), requestId: caller.requestId };
+    return payload(async () => {
+      const subjectRef = input.subjectRef.trim();
+      if (!subjectRef || subjectRef.length > MAX_SUBJECT_REF || notPlainText(subjectRef)) reject('SUBJECT_REF_INVALID', { field: 'subjectRef' });
+      const context = input.context ?? {};
+      if (typeof context !== 'object' || context === null || Array.isArray(context)) reject('CONTEXT_INVALID', { field: 'context' });
+      const key = input.idempotencyKey ?? null;
+      if (key !== null && !IDEMPOTENCY_KEY.test(key)) reject('IDEMPOTENCY_KEY_INVALID', { field: 'idempotencyKey' });
+      return inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
+        const flow = await flowsStore.flowByCode(em, input.flowCode);
+        if (!flow) reject('FLOW_NOT_FOUND', { field: 'flowCode' });
+        if (key) {
+          const earlier = await executionsStore.byIdempotencyKey(em, key);
+          if (earlier) {
+            if (earlier.flowId !== flow.id || earlier.subjectRef !== subjectRef || canonical(earlier.context) !== canonical(context)) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
+            return { request: earlier, accessToken: null, replayed: true };
+          }
+        }
+        const version = await flowsStore.publishedOf(em, flow.id);
+        if (!version) reject('FLOW_NOT_PUBLISHED', { field: 'flowCode', params: { code: flow.code } });
+        const { token, hash } = newAccessToken(auth.tenantId);
+        const created = await executionsStore.insert(em, {
+          id: crypto.randomUUID(), tenantId: auth.tenantId, flowId: flow.id, versionId: version.id, subjectRef, context: context as Record<string, unknown>, tokenHash: hash, idempotencyKey: key, ttlSeconds: version.sessionTtlSeconds,
+        });
+        const loaded = await this.load(em, created);
+        const { request, session } = await this.engine.run({ em, request: created, ...loaded, meta });
+        await this.save(request, session, loaded.revision);
+        return { request, accessToken: token, replayed: false };
+      });
+    }, { request: null, accessToken: null, replayed: false }, { onUniqueViolation: 'retry' });
+  }
+
+  cancel(caller: Caller, requestId: string) {
+    const auth = requireRole(caller.auth, ...FLOW_OPERATORS);
+    const meta = { actor: actorOf(caller), requestId: caller.requestId };
+    return payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
+      const request = isUuid(requestId) ? await executionsStore.forUpdate(em, requestId) : null;
+      if (!request) reject('REQUEST_NOT_FOUND', { field: 'requestId' });
+      if (!OPEN_STATUSES.includes(request.status)) reject('REQUEST_FINISHED', { field: 'requestId', params: { status: request.status } });
+      const [flow] = await flowsStore.flowsByIds(em, [request.flowId]);
+      const done = await this.engine.fail({ em, request, flow: flow!, meta }, 'CANCELLED', request.currentStepKey);
+      await this.sessions.delete(request.id);
+      return { request: done };
+    }), { request: null });
+  }
+
+  /**
+   * Opens the request an access token names, locked, in its tenant's transaction. Unknown or
+   * foreign tokens reject ACCESS_TOKEN_INVALID; an open execution past its expiry is marked
+   * EXPIRED (committed) and answered ACCESS_TOKEN_EXPIRED.
+   */
+  private async withToken<T>(accessToken: string, work: (em: Em, request: FlowRequest) => Promise<T>): Promise<T> {
+    const tenantId = tenantOfToken(accessToken);
+    if (!tenantId) reject('ACCESS_TOKEN_INVALID', { field: 'accessToken' });
+    let expired = false;
+    const result = await inTenantTx(this.orm, { tenantId }, async (em) => {
+      const request = await executionsStore.byTokenHash(em, hashToken(accessToken), true);
+      if (!request) reject('ACCESS_TOKEN_INVALID', { field: 'accessToken' });
+      if (request.status === 'EXPIRED' || (request.expired && OPEN_STATUSES.includes(request.status))) {
+        if (request.status !== 'EXPIRED') {
+          const [flow] = await flowsStore.flowsByIds(em, [request.flowId]);
+          await this.engine.fail({ em, request, flow: flow!, meta: { actor: SYSTEM, requestId: null } }, 'EXPIRED', request.currentStepKey);
+          await this.sessions.delete(request.id);
+        }
+        expired = true;
+        return null;
+      }
+      return { value: await work(em, request) };
+    });
+    if (expired || !result) reject('ACCESS_TOKEN_EXPIRED', { field: 'accessToken' });
+    return result.value;
+  }
+
+  session(accessToken: string) {
+    return payload(() => this.withToken(accessToken, async (em, request) => {
+      const steps = await flowsStore.stepsOf(em, [request.versionId]);
+      const results = await executionsStore.results(em, [request.id]);
+      return { session: toSession(request, steps, results.map((r) => r.stepKey)) };
+    }), { session: null });
+  }
+
+  submitStep(caller: Caller, input: SubmitFlowStepInput) {
+    const meta = { actor: actorOf(caller), requestId: caller.requestId };
+    return payload(async () => {
+      if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) reject('IDEMPOTENCY_KEY_INVALID', { field: 'idempotencyKey' });
+      const hash = sha256(canonical(input.data));
+      return this.withToken(input.accessToken, async (em, request) => {
+        const loaded = await this.load(em, request);
+        const earlier = loaded.results.find((r) => r.stepKey === input.stepKey);
+        if (earlier?.submissionKey === input.idempotencyKey) {
+          if (earlier.submissionHash !== hash) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
+          return { session: toSession(request, loaded.steps, loaded.session.done), replayed: true };
+        }
+        if (!OPEN_STATUSES.includes(request.status)) reject('REQUEST_FINISHED', { field: 'accessToken', params: { status: request.status } });
+        const step = loaded.steps.find((s) => s.key === input.stepKey);
+        if (!step || request.currentStepKey !== step.key) reject('STEP_NOT_CURRENT', { field: 'stepKey', params: { key: input.stepKey.slice(0, 40) } });
+        if (step.inputSchema) {
+          const problem = schemaProblem(step.inputSchema, input.data);
+          if (problem) reject('STEP_DATA_INVALID', { field: `data${problem.path.replace(/\//g, '.')}`, params: { reason: problem.message } });
+        } else if (typeof input.data !== 'object' || input.data === null || Array.isArray(input.data)) {
+          reject('STEP_DATA_INVALID', { field: 'data', params: { reason: 'expected a JSON object' } });
+        }
+        const engineInput: EngineInput = { em, request, ...loaded, meta };
+        await this.engine.recordStep(engineInput, step, 'COMPLETED', input.data, { key: input.idempotencyKey, hash });
+        const { request: after, session } = await this.engine.run(engineInput);
+        await this.save(after, session, loaded.revision);
+        return { session: toSession(after, loaded.steps, session.done), replayed: false };
+      });
+    }, { session: null, replayed: false });
+  }
+
+  // ---- reads (staff) ----
+
+  async list(auth: AuthContext, args: { first?: number | null; after?: string | null }): Promise<Connection<FlowRequest>> {
+    const user = requireRole(auth, ...FLOW_READERS);
+    const limit = pageSize(args.first);
+    const after = decodeCursor<{ createdAt: string; id: string }>(args.after);
+    if (after && (typeof after.createdAt !== 'string' || Number.isNaN(Date.parse(after.createdAt)) || !isUuid(after.id))) throw new BadInputError('Invalid cursor', 'after');
+    const rows = await inTenantTx(this.orm, { tenantId: user.tenantId }, (em) => executionsStore.page(em, limit, after));
+    return toConnection(rows, limit, (r) => ({ createdAt: r.createdAt, id: r.id }));
+  }
+
+  async byIds(auth: AuthContext, ids: readonly string[]): Promise<(FlowRequest | null)[]> {
+    const found = await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => executionsStore.byIds(em, ids.filter(isUuid)));
+    const byId = new Map(found.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async resultsOf(auth: AuthContext, requestIds: readonly string[]): Promise<StepResult[][]> {
+    const found = await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => executionsStore.results(em, requestIds));
+    return requestIds.map((id) => found.filter((r) => r.requestId === id));
+  }
+
+  async callsOf(auth: AuthContext, requestIds: readonly string[]): Promise<ProviderCall[][]> {
+    const found = await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => providersStore.callsOf(em, requestIds));
+    return requestIds.map((id) => found.filter((c) => c.requestId === id));
+  }
+}
+
