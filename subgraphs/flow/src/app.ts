@@ -59,7 +59,7 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
     },
     sessionBucketTtlMs: envInt('FLOW_SESSION_BUCKET_TTL_MS', DEFAULT_BUCKET_TTL_MS),
   }),
-  services: ({ orm, outbox, nc, ns, options }) => {
+  services: ({ orm, outbox, nc, ns, options, log }) => {
     const network = { allowPrivateNetworks: options?.allowPrivateProviderUrls ?? false };
     const gateway = new ProviderGateway([
       new MockProvider(),
@@ -68,7 +68,7 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
     const sessions = new SessionStore(nc, ns, options?.sessionBucketTtlMs ?? DEFAULT_BUCKET_TTL_MS);
     return {
       flows: new FlowsService(orm),
-      executions: new ExecutionsService(orm, outbox, new Engine(outbox, gateway), sessions),
+      executions: new ExecutionsService(orm, outbox, new Engine(outbox, gateway, log.child({ component: 'engine' })), sessions),
       providers: new ProvidersService(orm, gateway, network),
       gateway,
       sessions,

@@ -18,10 +18,12 @@
 import crypto from 'node:crypto';
 import type { Em } from '@imagy/platform/db';
 import type { EventActor, Outbox } from '@imagy/platform/events';
+import type { Logger } from '@imagy/platform/logger';
 import type { FlowRule, FlowStep, FlowVersion, Flow, Outcome } from '../flows/flows.store';
 import type { ProviderGateway } from '../providers/gateway';
 import { providersStore } from '../providers/providers.store';
 import { DEFAULT_CHOICES } from '../providers/providers.service';
+import { maskDocument } from '../providers/types';
 import { evaluate, valueAt } from '../rules/rules';
 import { executionsStore, type FlowRequest, type StepResultStatus } from './executions.store';
 import type { Session } from './session';
@@ -40,7 +42,7 @@ export interface EngineInput {
 export type EngineResult = { request: FlowRequest; session: Session };
 
 export class Engine {
-  constructor(private readonly outbox: Outbox, private readonly gateway: ProviderGateway) {}
+  constructor(private readonly outbox: Outbox, private readonly gateway: ProviderGateway, private readonly log?: Logger) {}
 
   /** Records one step's end in the session, the results table and the outbox. */
   async recordStep(input: EngineInput, step: FlowStep, status: StepResultStatus, output: unknown, submission?: { key: string; hash: string }): Promise<void> {
@@ -99,6 +101,8 @@ export class Engine {
       await this.recordStep(input, step, 'COMPLETED', { ...answer.output, provider: answer.provider });
       return false;
     }
+    // Never a full document number in logs: only its last four characters.
+    this.log?.warn({ requestId: request.id, stepKey: step.key, capability, documentNumber: 'documentNumber' in mapped ? maskDocument(mapped.documentNumber) : undefined, calls: answer.calls }, 'every provider of the step failed');
     if (step.onError === 'CONTINUE') {
       await this.recordStep(input, step, 'FAILED', { error: 'PROVIDER_FAILED' });
       return false;
