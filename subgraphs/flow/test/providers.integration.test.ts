@@ -15,7 +15,7 @@ describe('provider gateway: OpenSanctions over HTTP, retry, failover, circuit br
   beforeAll(async () => {
     os = await startFakeOpenSanctions();
     // The fake server is on loopback: this installation allows private provider URLs explicitly.
-    rig = await startFlowRig('flowprov', { allowPrivateProviderUrls: true, openSanctionsApiKey: 'test-key', gatewayLimits: { retries: 2, backoffInitialMs: 1, backoffMaxMs: 5, breakerFailures: 3, halfOpenAfterMs: 200 } });
+    rig = await startFlowRig('flowprov', { allowPrivateProviderUrls: true, openSanctionsApiKey: 'test-key', gatewayLimits: { retries: 2, backoffInitialMs: 1, backoffMaxMs: 5, breakerFailures: 3, halfOpenAfterMs: 3_000 } });
   });
   afterAll(async () => { await rig?.stop(); await os?.close(); });
 
