@@ -70,6 +70,7 @@ const MAPPERS: Record<string, Record<string, string>> = {
     FlowStepResult: '../executions/executions.service#StepResult',
     ProviderCall: '../executions/executions.service#ProviderCall',
     FlowSession: '../executions/executions.service#FlowSession',
+    FlowFile: '../storage/files.store#FlowFile',
     ProviderConfig: '../providers/providers.store#ProviderConfig',
   },
   // ---- end flow ------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import { startPlatform, type Platform } from './harness';
 interface Gen { v: unknown; h: boolean }
 const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
 const HANG_MS = 30_000;
-const SUBGRAPH_SCHEMAS = ['identity', 'lending', 'audit'];
+const SUBGRAPH_SCHEMAS = ['identity', 'lending', 'audit', 'flow'];
 
 const hostileText = [
   'a\u0000b', '\u0000', 'x\uD800y', '\uDFFF', 'evil\u202Etxt.exe', '\u2066rtl\u2069', 'red\u001b[31mtext', '\u0007bell', 'a'.repeat(100_000),
@@ -168,8 +168,8 @@ describeFuzz('hostile input through the gateway writes nothing and never fails i
     pools = { ids: [demo!.id, admin!.id], foreignIds: foreign.map((r) => r.id) };
     token = await platform.issuer.mint({
       tenantId: demo!.id, userId: admin!.id,
-      roles: ['tenant_admin', 'product_manager', 'product_checker', 'portfolio_manager', 'auditor', 'staff'],
-      scopes: ['audit:read', 'audit:write'],
+      roles: ['tenant_admin', 'product_manager', 'product_checker', 'portfolio_manager', 'auditor', 'staff', 'flow_designer', 'flow_operator'],
+      scopes: ['audit:read', 'audit:write', 'flow:trigger'],
     });
     const t = await platform.sql<{ name: string }>(`
       select format('%I.%I', n.nspname, c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -213,6 +213,6 @@ describeFuzz('hostile input through the gateway writes nothing and never fails i
         if (after !== before) failures.push(`${field}: rows changed\n  before ${before}\n  after  ${after}`);
       }
       expect(failures).toEqual([]);
-    });
+    }, 60 * 60_000);
   }
 });

@@ -8,9 +8,14 @@
  *   FLOW_ALLOW_PRIVATE_PROVIDER_URLS 1 lets tenant-configured provider URLs reach private/loopback addresses (default 0)
  *   FLOW_PROVIDER_RETRIES, FLOW_BREAKER_FAILURES, FLOW_BREAKER_HALF_OPEN_MS   gateway limits (2, 5, 30000)
  *   FLOW_SESSION_BUCKET_TTL_MS       TTL of the NATS KV session bucket (30 days)
+ *   FLOW_FILES_DIR                   local storage folder (default <IMAGY_STATE_DIR>/flow-files)
+ *   FLOW_FILES_BASE_URL              origin of signed storage URLs (default: the origin the request reached the subgraph on)
+ *   FLOW_STORAGE_SECRET              base64 HMAC key of signed storage URLs (default generated into .imagy/keys/flow-storage.key)
  */
 import path from 'node:path';
+import { installationSecret, localStateDir } from '@imagy/platform/config';
 import { env, envInt } from '@imagy/platform/config';
+import { LocalFileStorage } from './storage/local';
 import { catalogueIn, combineResolvers, DateTimeScalar, inputTextPlugin, JSONScalar, userErrorResolvers } from '@imagy/platform/graphql';
 import { defineSubgraph, startSubgraphInstance, type RunningSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
 import { migrations } from '../migrations';
@@ -39,6 +44,10 @@ export interface FlowSettings {
   allowPrivateProviderUrls?: boolean;
   gatewayLimits?: Partial<GatewayLimits>;
   sessionBucketTtlMs?: number;
+  /** Local storage folder (default `<state dir>/flow-files`). */
+  filesDir?: string;
+  /** Origin of signed storage URLs (default: the origin of the request). */
+  filesBaseUrl?: string;
 }
 
 export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undefined>({
@@ -58,6 +67,8 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
       halfOpenAfterMs: envInt('FLOW_BREAKER_HALF_OPEN_MS', DEFAULT_LIMITS.halfOpenAfterMs),
     },
     sessionBucketTtlMs: envInt('FLOW_SESSION_BUCKET_TTL_MS', DEFAULT_BUCKET_TTL_MS),
+    filesDir: process.env.FLOW_FILES_DIR || undefined,
+    filesBaseUrl: process.env.FLOW_FILES_BASE_URL || undefined,
   }),
   services: ({ orm, outbox, nc, ns, options, log }) => {
     const network = { allowPrivateNetworks: options?.allowPrivateProviderUrls ?? false };
@@ -66,25 +77,33 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
       new OpenSanctionsProvider({ apiKey: options?.openSanctionsApiKey ?? null, baseUrl: options?.openSanctionsUrl, ...network }),
     ], { ...DEFAULT_LIMITS, ...options?.gatewayLimits });
     const sessions = new SessionStore(nc, ns, options?.sessionBucketTtlMs ?? DEFAULT_BUCKET_TTL_MS);
+    const storage = new LocalFileStorage(options?.filesDir ?? path.join(localStateDir(), 'flow-files'), installationSecret('FLOW_STORAGE_SECRET', 'flow-storage.key'));
     return {
       flows: new FlowsService(orm),
-      executions: new ExecutionsService(orm, outbox, new Engine(outbox, gateway, log.child({ component: 'engine' })), sessions),
+      executions: new ExecutionsService(orm, outbox, new Engine(outbox, gateway, log.child({ component: 'engine' })), sessions, storage),
       providers: new ProvidersService(orm, gateway, network),
       gateway,
       sessions,
+      storage,
+      filesBaseUrl: options?.filesBaseUrl?.replace(/\/+$/, '') ?? null,
     };
   },
   setup: async (_rt, { sessions }) => { await sessions.ready(); },
   resolvers,
   // NUL and lone surrogates in any String/ID argument: BAD_USER_INPUT naming it, before any resolver.
   plugins: [inputTextPlugin()],
-  context: (base, { caller, services }) => ({ caller, services, loaders: createFlowLoaders(services.flows, services.executions, base.auth) }),
+  // The signed URLs of the local storage adapter (PUT and GET /flow/files/<tenant>/<file>).
+  routes: (app, _rt, { storage, executions }) => storage.routes(app, (facts) => executions.recordUpload(facts)),
+  context: (base, { caller, services, req }) => ({
+    caller, services, loaders: createFlowLoaders(services.flows, services.executions, base.auth),
+    origin: services.filesBaseUrl ?? (req ? `${req.protocol}://${req.get('host') ?? 'localhost'}` : 'http://localhost:4004'),
+  }),
 });
 
 export interface FlowOptions extends FlowSettings, SubgraphInstanceDepsBase {}
 export type RunningFlow = RunningSubgraphInstance<FlowServices>;
 
 export function startFlow(options: FlowOptions): Promise<RunningFlow> {
-  const { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, ...deps } = options;
-  return startSubgraphInstance(flow, { ...deps, options: { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs } });
+  const { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, ...deps } = options;
+  return startSubgraphInstance(flow, { ...deps, options: { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl } });
 }

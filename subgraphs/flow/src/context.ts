@@ -7,6 +7,7 @@ import type { FlowLoaders } from './flows/flows.loaders';
 import type { FlowsService } from './flows/flows.service';
 import type { ProviderGateway } from './providers/gateway';
 import type { ProvidersService } from './providers/providers.service';
+import type { LocalFileStorage } from './storage/local';
 
 export interface FlowServices {
   flows: FlowsService;
@@ -14,12 +15,17 @@ export interface FlowServices {
   providers: ProvidersService;
   gateway: ProviderGateway;
   sessions: SessionStore;
+  storage: LocalFileStorage;
+  /** FLOW_FILES_BASE_URL without a trailing slash, or null (the request's origin is used). */
+  filesBaseUrl: string | null;
 }
 
 export interface FlowExtra {
   caller: Caller;
   services: FlowServices;
   loaders: FlowLoaders;
+  /** Origin of the storage URLs this request mints (FLOW_FILES_BASE_URL, else the request's own host). */
+  origin: string;
 }
 
 export type FlowContext = BaseContext & FlowExtra & LocaleContext;

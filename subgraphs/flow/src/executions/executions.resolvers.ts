@@ -18,6 +18,7 @@ export const executionResolvers: Resolvers = {
     triggerExecution: (_p, { input }, ctx) => ctx.services.executions.triggerExecution(ctx.caller, input),
     cancelExecution: (_p, { input }, ctx) => ctx.services.executions.cancel(ctx.caller, input.requestId),
     submitFlowStep: (_p, { input }, ctx) => ctx.services.executions.submitStep(ctx.caller, input),
+    requestFlowUpload: (_p, { input }, ctx) => ctx.services.executions.requestUpload(input, ctx.origin),
     setProviderConfig: (_p, { input }, ctx) => ctx.services.providers.set(ctx.caller, input),
   },
   FlowRequest: {
@@ -26,5 +27,9 @@ export const executionResolvers: Resolvers = {
     version: (r, _a, ctx) => loaded(ctx.loaders.versionById.load(r.versionId), 'flow version'),
     steps: (r, _a, ctx) => ctx.loaders.resultsOfRequest.load(r.id),
     providerCalls: (r, _a, ctx) => ctx.loaders.callsOfRequest.load(r.id),
+    files: (r, _a, ctx) => ctx.loaders.filesOfRequest.load(r.id),
+  },
+  FlowFile: {
+    downloadUrl: (f, _a, ctx) => ctx.services.executions.downloadUrl(f, ctx.origin),
   },
 };

@@ -15,7 +15,7 @@ import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { Outbox } from '@imagy/platform/events';
 import { notPlainText, payload } from '@imagy/platform/graphql';
 import { actorOf, BadInputError, decodeCursor, ForbiddenError, pageSize, requireRole, requireUser, toConnection, type Caller, type Connection } from '@imagy/platform/server';
-import type { SubmitFlowStepInput, TriggerExecutionInput } from '../__generated__/graphql';
+import type { RequestFlowUploadInput, SubmitFlowStepInput, TriggerExecutionInput } from '../__generated__/graphql';
 import { schemaProblem } from '../common/json-schema';
 import { FLOW_OPERATORS, FLOW_READERS, TRIGGER_SCOPE } from '../common/roles';
 import { flowsStore, type FlowStep } from '../flows/flows.store';
@@ -25,8 +25,13 @@ import { Engine, type EngineInput } from './engine';
 import { executionsStore, OPEN_STATUSES, type FlowRequest, type RequestStatus, type StepResult } from './executions.store';
 import type { Session, SessionStore } from './session';
 import { hashToken, newAccessToken, tenantOfToken } from './token';
+import { filesStore, type FlowFile } from '../storage/files.store';
+import { MAX_UPLOAD_BYTES, objectKey, UPLOAD_CONTENT_TYPES, type StorageAdapter } from '../storage/storage';
+import type { UploadedFacts } from '../storage/local';
 
-export type { FlowRequest, StepResult, ProviderCall };
+export type { FlowRequest, StepResult, ProviderCall, FlowFile };
+
+export const MAX_FILES_PER_STEP = 10;
 
 export interface FlowSession {
   status: RequestStatus;
@@ -55,7 +60,7 @@ function toSession(request: FlowRequest, steps: FlowStep[], done: string[]): Flo
 }
 
 export class ExecutionsService {
-  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly engine: Engine, private readonly sessions: SessionStore) {}
+  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly engine: Engine, private readonly sessions: SessionStore, private readonly storage: StorageAdapter) {}
 
   /** The version's definition and the session of a locked request (rebuilt from the results when KV lost it or is behind). */
   private async load(em: Em, request: FlowRequest) {
@@ -189,6 +194,7 @@ export class ExecutionsService {
         } else if (typeof input.data !== 'object' || input.data === null || Array.isArray(input.data)) {
           reject('STEP_DATA_INVALID', { field: 'data', params: { reason: 'expected a JSON object' } });
         }
+        if (step.type === 'DOCUMENT') await this.checkDocuments(em, request.id, step.key, input.data);
         const engineInput: EngineInput = { em, request, ...loaded, meta };
         await this.engine.recordStep(engineInput, step, 'COMPLETED', input.data, { key: input.idempotencyKey, hash });
         const { request: after, session } = await this.engine.run(engineInput);
@@ -196,6 +202,51 @@ export class ExecutionsService {
         return { session: toSession(after, loaded.steps, session.done), replayed: false };
       });
     }, { session: null, replayed: false });
+  }
+
+  /** DOCUMENT steps: `data.fileIds` lists 1..10 files uploaded to this execution's step. */
+  private async checkDocuments(em: Em, requestId: string, stepKey: string, data: unknown): Promise<void> {
+    const ids = data && typeof data === 'object' && !Array.isArray(data) ? (data as { fileIds?: unknown }).fileIds : undefined;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_FILES_PER_STEP || !ids.every(isUuid)) reject('STEP_DATA_INVALID', { field: 'data.fileIds', params: { reason: `fileIds must list 1 to ${MAX_FILES_PER_STEP} uploaded document ids` } });
+    const files = await filesStore.ofRequests(em, [requestId]);
+    ids.forEach((id, index) => {
+      const f = files.find((x) => x.id === id);
+      if (!f || f.stepKey !== stepKey || !f.uploadedAt) reject('FILE_NOT_UPLOADED', { field: `data.fileIds[${index}]`, params: { index } });
+    });
+  }
+
+  /** Public: a signed upload URL for the current DOCUMENT step; the file row is recorded now, its hash when the bytes arrive. */
+  requestUpload(input: RequestFlowUploadInput, origin: string) {
+    return payload(async () => {
+      if (!(UPLOAD_CONTENT_TYPES as readonly string[]).includes(input.contentType)) reject('CONTENT_TYPE_NOT_ALLOWED', { field: 'contentType', params: { allowed: UPLOAD_CONTENT_TYPES.join(', ') } });
+      if (!Number.isInteger(input.sizeBytes) || input.sizeBytes < 1 || input.sizeBytes > MAX_UPLOAD_BYTES) reject('FILE_SIZE_OUT_OF_RANGE', { field: 'sizeBytes', params: { max: MAX_UPLOAD_BYTES } });
+      return this.withToken(input.accessToken, async (em, request) => {
+        if (!OPEN_STATUSES.includes(request.status)) reject('REQUEST_FINISHED', { field: 'accessToken', params: { status: request.status } });
+        const steps = await flowsStore.stepsOf(em, [request.versionId]);
+        const step = steps.find((s) => s.key === input.stepKey);
+        if (!step || request.currentStepKey !== step.key) reject('STEP_NOT_CURRENT', { field: 'stepKey', params: { key: input.stepKey.slice(0, 40) } });
+        if (step.type !== 'DOCUMENT') reject('STEP_NOT_DOCUMENT', { field: 'stepKey', params: { key: step.key } });
+        if (await filesStore.countForStep(em, request.id, step.key) >= MAX_FILES_PER_STEP * 2) reject('TOO_MANY_FILES', { field: 'stepKey', params: { max: MAX_FILES_PER_STEP * 2 } });
+        const fileId = crypto.randomUUID();
+        const key = objectKey(request.tenantId, fileId);
+        await filesStore.insert(em, { id: fileId, tenantId: request.tenantId, requestId: request.id, stepKey: step.key, storageKey: key, contentType: input.contentType });
+        return { upload: { fileId, ...this.storage.presignUpload(key, input.contentType, input.sizeBytes, origin) } };
+      });
+    }, { upload: null });
+  }
+
+  /** Called by the storage route when the bytes of a signed upload arrived: records size and SHA-256 once. */
+  async recordUpload(facts: UploadedFacts): Promise<boolean> {
+    return inTenantTx(this.orm, { tenantId: facts.tenantId }, (em) => filesStore.markUploaded(em, facts.fileId, facts.sizeBytes, facts.sha256));
+  }
+
+  async filesOf(auth: AuthContext, requestIds: readonly string[]): Promise<FlowFile[][]> {
+    const found = await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => filesStore.ofRequests(em, requestIds));
+    return requestIds.map((id) => found.filter((f) => f.requestId === id));
+  }
+
+  downloadUrl(file: FlowFile, origin: string): string | null {
+    return file.uploadedAt ? this.storage.presignDownload(file.storageKey, origin).url : null;
   }
 
   // ---- reads (staff) ----

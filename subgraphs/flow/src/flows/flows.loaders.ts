@@ -14,6 +14,7 @@ export function createFlowLoaders(flows: FlowsService, executions: ExecutionsSer
     requestById: new DataLoader((ids: readonly string[]) => executions.byIds(auth, ids)),
     resultsOfRequest: new DataLoader((ids: readonly string[]) => executions.resultsOf(auth, ids)),
     callsOfRequest: new DataLoader((ids: readonly string[]) => executions.callsOf(auth, ids)),
+    filesOfRequest: new DataLoader((ids: readonly string[]) => executions.filesOf(auth, ids)),
   };
 }
 

@@ -52,6 +52,11 @@ export const messages = defineMessages({
   ACCESS_TOKEN_EXPIRED: { en: 'The access token has expired', es: 'El token de acceso expiró.' },
   STEP_NOT_CURRENT: { en: 'Step {key} is not the one waiting for data', es: 'El paso {key} no es el que espera datos.' },
   STEP_DATA_INVALID: { en: 'The data does not match the step: {reason}', es: 'Los datos no corresponden al paso: {reason}' },
+  CONTENT_TYPE_NOT_ALLOWED: { en: 'Documents must be one of {allowed}', es: 'Los documentos deben ser de tipo {allowed}.' },
+  FILE_SIZE_OUT_OF_RANGE: { en: 'A document must have between 1 and {max} bytes', es: 'Un documento debe tener entre 1 y {max} bytes.' },
+  TOO_MANY_FILES: { en: 'A step takes at most {max} documents', es: 'Un paso admite como máximo {max} documentos.' },
+  STEP_NOT_DOCUMENT: { en: 'Step {key} does not take documents', es: 'El paso {key} no admite documentos.' },
+  FILE_NOT_UPLOADED: { en: 'Document {index} was not uploaded to this step', es: 'El documento {index} no se cargó en este paso.' },
 });
 
 export type FlowErrorCode = CodeOf<typeof messages>;
