@@ -25,6 +25,19 @@ export function isPublicAddress(address: string): boolean {
   return family === 4 ? !blocked4.check(address, 'ipv4') : !blocked6.check(address, 'ipv6');
 }
 
+/** A name that does not resolve within this is refused (a slow resolver must not hold a request). */
+export const DNS_TIMEOUT_MS = 2_000;
+
+async function resolveWithin(host: string, ms: number): Promise<string[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_r, reject) => { timer = setTimeout(() => reject(new Error('DNS timeout')), ms); });
+  try {
+    return (await Promise.race([dns.lookup(host, { all: true, verbatim: true }), timeout])).map((a) => a.address);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface NetworkPolicy { allowPrivateNetworks: boolean }
 
 /** The reason a URL may not be called, or null. Resolves the host (every address must be public). */
@@ -38,7 +51,7 @@ export async function urlProblem(raw: string, policy: NetworkPolicy): Promise<st
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
   try {
-    addresses = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+    addresses = net.isIP(host) ? [host] : await resolveWithin(host, DNS_TIMEOUT_MS);
   } catch { return 'the host does not resolve'; }
   if (!addresses.length || !addresses.every(isPublicAddress)) return 'the host has a private or loopback address';
   return null;
