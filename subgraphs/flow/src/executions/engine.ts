@@ -21,7 +21,7 @@ import type { EventActor, Outbox } from '@imagy/platform/events';
 import type { Logger } from '@imagy/platform/logger';
 import type { FlowRule, FlowStep, FlowVersion, Flow, Outcome } from '../flows/flows.store';
 import type { ProviderGateway } from '../providers/gateway';
-import { providersStore } from '../providers/providers.store';
+import { providersStore, type ProviderConfig } from '../providers/providers.store';
 import { DEFAULT_CHOICES } from '../providers/providers.service';
 import { maskDocument } from '../providers/types';
 import { evaluate, valueAt } from '../rules/rules';
@@ -37,6 +37,8 @@ export interface EngineInput {
   rules: FlowRule[];
   session: Session;
   meta: { actor: EventActor; requestId: string | null };
+  /** Filled on first use: the tenant's provider configuration. */
+  configs?: ProviderConfig[];
 }
 
 export type EngineResult = { request: FlowRequest; session: Session };
@@ -54,29 +56,32 @@ export class Engine {
   }
 
   async run(input: EngineInput): Promise<EngineResult> {
-    const { em, steps, rules, session } = input;
-    let request = input.request;
-    if (request.status === 'CREATED') request = await executionsStore.update(em, request.id, { status: 'IN_PROGRESS', currentStepKey: null });
+    // One working copy for the whole run: its request follows each change, its configs cache fills once.
+    const io: EngineInput = { ...input };
+    const { em, steps, rules, session } = io;
+    if (io.request.status === 'CREATED') io.request = await executionsStore.update(em, io.request.id, { status: 'IN_PROGRESS', currentStepKey: null });
     for (const step of steps) {
       if (session.done.includes(step.key)) continue;
       const skip = rules.some((r) => r.kind === 'SKIP_STEP' && r.stepKey === step.key && evaluate(r.condition, session.data));
       if (skip) {
-        await this.recordStep({ ...input, request }, step, 'SKIPPED', undefined);
+        await this.recordStep(io, step, 'SKIPPED', undefined);
       } else if (step.type !== 'PROVIDER') {
-        request = await executionsStore.update(em, request.id, { status: 'IN_PROGRESS', currentStepKey: step.key });
-        return { request, session };
-      } else {
-        const failed = await this.runProviderStep({ ...input, request }, step);
-        if (failed) {
-          request = await this.fail({ ...input, request }, 'PROVIDER_FAILED', step.key);
-          return { request, session };
-        }
+        io.request = await executionsStore.update(em, io.request.id, { status: 'IN_PROGRESS', currentStepKey: step.key });
+        return { request: io.request, session };
+      } else if (await this.runProviderStep(io, step)) {
+        return { request: await this.fail(io, 'PROVIDER_FAILED', step.key), session };
       }
       const decided = rules.find((r) => r.kind === 'OUTCOME' && r.stepKey === step.key && evaluate(r.condition, session.data));
-      if (decided) return { request: await this.complete({ ...input, request }, decided.outcome!, decided.name), session };
+      if (decided) return { request: await this.complete(io, decided.outcome ?? io.version.defaultOutcome, decided.name), session };
     }
     const final = rules.find((r) => r.kind === 'OUTCOME' && r.stepKey === null && evaluate(r.condition, session.data));
-    return { request: await this.complete({ ...input, request }, final?.outcome ?? input.version.defaultOutcome, final?.name ?? null), session };
+    return { request: await this.complete(io, final?.outcome ?? io.version.defaultOutcome, final?.name ?? null), session };
+  }
+
+  /** The tenant's router configuration, read once per engine run. */
+  private async configOf(input: EngineInput, capability: FlowStep['capability'] & string) {
+    input.configs ??= await providersStore.configs(input.em);
+    return input.configs.find((c) => c.capability === capability) ?? null;
   }
 
   /** Runs a PROVIDER step; true when it failed and the step's policy is FAIL. */
@@ -88,7 +93,7 @@ export class Engine {
       const v = valueAt(session.data, path);
       if (v !== undefined) mapped[field] = v;
     }
-    const config = await providersStore.config(em, capability);
+    const config = await this.configOf(input, capability);
     const answer = await this.gateway.call(request.tenantId, capability, mapped, config?.providers ?? DEFAULT_CHOICES, step.timeoutMs);
     for (const call of answer.calls) {
       const id = crypto.randomUUID();

@@ -63,13 +63,14 @@ export class ExecutionsService {
   constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly engine: Engine, private readonly sessions: SessionStore, private readonly storage: StorageAdapter) {}
 
   /** The version's definition and the session of a locked request (rebuilt from the results when KV lost it or is behind). */
-  private async load(em: Em, request: FlowRequest) {
+  private async load(em: Em, request: FlowRequest, fresh = false) {
     const [flow] = await flowsStore.flowsByIds(em, [request.flowId]);
     const [version] = await flowsStore.versionsByIds(em, [request.versionId]);
     const steps = await flowsStore.stepsOf(em, [request.versionId]);
     const rules = await flowsStore.rulesOf(em, [request.versionId]);
     const results = await executionsStore.results(em, [request.id]);
-    const stored = await this.sessions.get(request.id);
+    // A request created in this transaction has no session yet: no KV round trip.
+    const stored = fresh ? null : await this.sessions.get(request.id);
     let session: Session;
     let revision: number | null = null;
     if (stored && stored.session.done.length === results.length && results.every((r) => stored.session.done.includes(r.stepKey))) {
@@ -84,9 +85,9 @@ export class ExecutionsService {
   }
 
   /** Writes the session back (before the transaction commits, so the next holder of the lock reads it); deletes it once the execution ended. */
-  private async save(request: FlowRequest, session: Session, revision: number | null) {
+  private async save(request: FlowRequest, session: Session, revision: number | null, existed = true) {
     if (OPEN_STATUSES.includes(request.status)) await this.sessions.put(session, revision);
-    else await this.sessions.delete(request.id);
+    else if (existed) await this.sessions.delete(request.id);
   }
 
   triggerExecution(caller: Caller, input: TriggerExecutionInput) {
@@ -116,9 +117,9 @@ export class ExecutionsService {
         const created = await executionsStore.insert(em, {
           id: crypto.randomUUID(), tenantId: auth.tenantId, flowId: flow.id, versionId: version.id, subjectRef, context: context as Record<string, unknown>, tokenHash: hash, idempotencyKey: key, ttlSeconds: version.sessionTtlSeconds,
         });
-        const loaded = await this.load(em, created);
+        const loaded = await this.load(em, created, true);
         const { request, session } = await this.engine.run({ em, request: created, ...loaded, meta });
-        await this.save(request, session, loaded.revision);
+        await this.save(request, session, null, false);
         return { request, accessToken: token, replayed: false };
       });
     }, { request: null, accessToken: null, replayed: false }, { onUniqueViolation: 'retry' });
