@@ -11,11 +11,15 @@
  *   FLOW_FILES_DIR                   local storage folder (default <IMAGY_STATE_DIR>/flow-files)
  *   FLOW_FILES_BASE_URL              origin of signed storage URLs (default: the origin the request reached the subgraph on)
  *   FLOW_STORAGE_SECRET              base64 HMAC key of signed storage URLs (default generated into .imagy/keys/flow-storage.key)
+ *   FLOW_STORAGE                     local (default) or s3; s3 reads FLOW_S3_BUCKET, FLOW_S3_REGION (us-east-1), FLOW_S3_ENDPOINT
+ *                                    (MinIO...) and the AWS default credential chain
  */
 import path from 'node:path';
 import { installationSecret, localStateDir } from '@imagy/platform/config';
 import { env, envInt } from '@imagy/platform/config';
 import { LocalFileStorage } from './storage/local';
+import { S3Storage, type S3StorageOptions } from './storage/s3';
+import type { StorageAdapter } from './storage/storage';
 import { catalogueIn, combineResolvers, DateTimeScalar, inputTextPlugin, JSONScalar, userErrorResolvers } from '@imagy/platform/graphql';
 import { defineSubgraph, startSubgraphInstance, type RunningSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
 import { migrations } from '../migrations';
@@ -48,6 +52,15 @@ export interface FlowSettings {
   filesDir?: string;
   /** Origin of signed storage URLs (default: the origin of the request). */
   filesBaseUrl?: string;
+  /** Store documents in an S3-compatible bucket instead of the local folder. */
+  s3?: S3StorageOptions;
+}
+
+/** The document store: S3 when configured, else the local folder (whose signed URLs are routes of this subgraph). */
+function storageOf(options: FlowSettings | undefined): { storage: StorageAdapter; local: LocalFileStorage | null } {
+  if (options?.s3) return { storage: new S3Storage(options.s3), local: null };
+  const local = new LocalFileStorage(options?.filesDir ?? path.join(localStateDir(), 'flow-files'), installationSecret('FLOW_STORAGE_SECRET', 'flow-storage.key'));
+  return { storage: local, local };
 }
 
 export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undefined>({
@@ -69,6 +82,9 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
     sessionBucketTtlMs: envInt('FLOW_SESSION_BUCKET_TTL_MS', DEFAULT_BUCKET_TTL_MS),
     filesDir: process.env.FLOW_FILES_DIR || undefined,
     filesBaseUrl: process.env.FLOW_FILES_BASE_URL || undefined,
+    s3: env('FLOW_STORAGE', 'local') === 's3'
+      ? { bucket: env('FLOW_S3_BUCKET'), region: env('FLOW_S3_REGION', 'us-east-1'), endpoint: process.env.FLOW_S3_ENDPOINT || undefined }
+      : undefined,
   }),
   services: ({ orm, outbox, nc, ns, options, log }) => {
     const network = { allowPrivateNetworks: options?.allowPrivateProviderUrls ?? false };
@@ -77,7 +93,7 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
       new OpenSanctionsProvider({ apiKey: options?.openSanctionsApiKey ?? null, baseUrl: options?.openSanctionsUrl, ...network }),
     ], { ...DEFAULT_LIMITS, ...options?.gatewayLimits });
     const sessions = new SessionStore(nc, ns, options?.sessionBucketTtlMs ?? DEFAULT_BUCKET_TTL_MS);
-    const storage = new LocalFileStorage(options?.filesDir ?? path.join(localStateDir(), 'flow-files'), installationSecret('FLOW_STORAGE_SECRET', 'flow-storage.key'));
+    const { storage, local } = storageOf(options);
     return {
       flows: new FlowsService(orm),
       executions: new ExecutionsService(orm, outbox, new Engine(outbox, gateway, log.child({ component: 'engine' })), sessions, storage),
@@ -85,6 +101,7 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
       gateway,
       sessions,
       storage,
+      localStorage: local,
       filesBaseUrl: options?.filesBaseUrl?.replace(/\/+$/, '') ?? null,
     };
   },
@@ -93,7 +110,7 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
   // NUL and lone surrogates in any String/ID argument: BAD_USER_INPUT naming it, before any resolver.
   plugins: [inputTextPlugin()],
   // The signed URLs of the local storage adapter (PUT and GET /flow/files/<tenant>/<file>).
-  routes: (app, _rt, { storage, executions }) => storage.routes(app, (facts) => executions.recordUpload(facts)),
+  routes: (app, _rt, { localStorage, executions }) => localStorage?.routes(app, (facts) => executions.recordUpload(facts)),
   context: (base, { caller, services, req }) => ({
     caller, services, loaders: createFlowLoaders(services.flows, services.executions, base.auth),
     origin: services.filesBaseUrl ?? (req ? `${req.protocol}://${req.get('host') ?? 'localhost'}` : 'http://localhost:4004'),
@@ -104,6 +121,6 @@ export interface FlowOptions extends FlowSettings, SubgraphInstanceDepsBase {}
 export type RunningFlow = RunningSubgraphInstance<FlowServices>;
 
 export function startFlow(options: FlowOptions): Promise<RunningFlow> {
-  const { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, ...deps } = options;
-  return startSubgraphInstance(flow, { ...deps, options: { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl } });
+  const { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, ...deps } = options;
+  return startSubgraphInstance(flow, { ...deps, options: { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3 } });
 }

@@ -8,6 +8,7 @@ import type { FlowsService } from './flows/flows.service';
 import type { ProviderGateway } from './providers/gateway';
 import type { ProvidersService } from './providers/providers.service';
 import type { LocalFileStorage } from './storage/local';
+import type { StorageAdapter } from './storage/storage';
 
 export interface FlowServices {
   flows: FlowsService;
@@ -15,7 +16,9 @@ export interface FlowServices {
   providers: ProvidersService;
   gateway: ProviderGateway;
   sessions: SessionStore;
-  storage: LocalFileStorage;
+  storage: StorageAdapter;
+  /** The local adapter when it is the one in use (its signed URLs are routes of this subgraph). */
+  localStorage: LocalFileStorage | null;
   /** FLOW_FILES_BASE_URL without a trailing slash, or null (the request's origin is used). */
   filesBaseUrl: string | null;
 }

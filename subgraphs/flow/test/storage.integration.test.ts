@@ -81,13 +81,13 @@ describe('storage adapter: local files behind signed, expiring URLs, content has
     expect(bad.data.submitFlowStep.userErrors).toEqual([expect.objectContaining({ code: 'STEP_DATA_INVALID', field: 'data.fileIds' })]);
   });
 
-  test('signed URLs expire and are bound to their operation, key and content type', () => {
+  test('signed URLs expire and are bound to their operation, key and content type', async () => {
     let now = Date.UTC(2026, 0, 1);
     const storage = new LocalFileStorage(dir, crypto.randomBytes(32), () => now);
     const key = `${crypto.randomUUID()}/${crypto.randomUUID()}`;
     const q = (url: string) => new URL(url).searchParams;
-    const get = q(storage.presignDownload(key, 'http://x').url);
-    const put = q(storage.presignUpload(key, 'image/png', 10, 'http://x').url);
+    const get = q((await storage.presignDownload(key, 'http://x')).url);
+    const put = q((await storage.presignUpload(key, 'image/png', 10, 'http://x')).url);
     expect(storage.verify('get', key, '', 0, Number(get.get('exp')), get.get('sig')!)).toBe(true);
     expect(storage.verify('put', key, 'image/png', 10, Number(put.get('exp')), put.get('sig')!)).toBe(true);
     expect(storage.verify('put', key, 'image/png', 11, Number(put.get('exp')), put.get('sig')!)).toBe(false);

@@ -210,10 +210,15 @@ export class ExecutionsService {
     const ids = data && typeof data === 'object' && !Array.isArray(data) ? (data as { fileIds?: unknown }).fileIds : undefined;
     if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_FILES_PER_STEP || !ids.every(isUuid)) reject('STEP_DATA_INVALID', { field: 'data.fileIds', params: { reason: `fileIds must list 1 to ${MAX_FILES_PER_STEP} uploaded document ids` } });
     const files = await filesStore.ofRequests(em, [requestId]);
-    ids.forEach((id, index) => {
+    for (const [index, id] of ids.entries()) {
       const f = files.find((x) => x.id === id);
-      if (!f || f.stepKey !== stepKey || !f.uploadedAt) reject('FILE_NOT_UPLOADED', { field: `data.fileIds[${index}]`, params: { index } });
-    });
+      if (!f || f.stepKey !== stepKey) reject('FILE_NOT_UPLOADED', { field: `data.fileIds[${index}]`, params: { index } });
+      if (f.uploadedAt) continue;
+      // Stores the bytes bypass (S3): the object's size and verified SHA-256 are read back now.
+      const stored = this.storage.confirm ? await this.storage.confirm(f.storageKey) : null;
+      if (!stored) reject('FILE_NOT_UPLOADED', { field: `data.fileIds[${index}]`, params: { index } });
+      await filesStore.markUploaded(em, f.id, stored.sizeBytes, stored.sha256);
+    }
   }
 
   /** Public: a signed upload URL for the current DOCUMENT step; the file row is recorded now, its hash when the bytes arrive. */
@@ -221,6 +226,9 @@ export class ExecutionsService {
     return payload(async () => {
       if (!(UPLOAD_CONTENT_TYPES as readonly string[]).includes(input.contentType)) reject('CONTENT_TYPE_NOT_ALLOWED', { field: 'contentType', params: { allowed: UPLOAD_CONTENT_TYPES.join(', ') } });
       if (!Number.isInteger(input.sizeBytes) || input.sizeBytes < 1 || input.sizeBytes > MAX_UPLOAD_BYTES) reject('FILE_SIZE_OUT_OF_RANGE', { field: 'sizeBytes', params: { max: MAX_UPLOAD_BYTES } });
+      const sha256 = input.sha256?.toLowerCase() ?? null;
+      if (sha256 !== null && !/^[0-9a-f]{64}$/.test(sha256)) reject('SHA256_INVALID', { field: 'sha256' });
+      if (this.storage.needsChecksum && sha256 === null) reject('SHA256_REQUIRED', { field: 'sha256' });
       return this.withToken(input.accessToken, async (em, request) => {
         if (!OPEN_STATUSES.includes(request.status)) reject('REQUEST_FINISHED', { field: 'accessToken', params: { status: request.status } });
         const steps = await flowsStore.stepsOf(em, [request.versionId]);
@@ -231,7 +239,7 @@ export class ExecutionsService {
         const fileId = crypto.randomUUID();
         const key = objectKey(request.tenantId, fileId);
         await filesStore.insert(em, { id: fileId, tenantId: request.tenantId, requestId: request.id, stepKey: step.key, storageKey: key, contentType: input.contentType });
-        return { upload: { fileId, ...this.storage.presignUpload(key, input.contentType, input.sizeBytes, origin) } };
+        return { upload: { fileId, ...(await this.storage.presignUpload(key, input.contentType, input.sizeBytes, origin, sha256 ?? undefined)) } };
       });
     }, { upload: null });
   }
@@ -246,8 +254,8 @@ export class ExecutionsService {
     return requestIds.map((id) => found.filter((f) => f.requestId === id));
   }
 
-  downloadUrl(file: FlowFile, origin: string): string | null {
-    return file.uploadedAt ? this.storage.presignDownload(file.storageKey, origin).url : null;
+  async downloadUrl(file: FlowFile, origin: string): Promise<string | null> {
+    return file.uploadedAt ? (await this.storage.presignDownload(file.storageKey, origin)).url : null;
   }
 
   // ---- reads (staff) ----

@@ -23,6 +23,7 @@ export interface UploadedFacts { tenantId: string; fileId: string; sizeBytes: nu
 
 export class LocalFileStorage implements StorageAdapter {
   readonly name = 'local';
+  readonly needsChecksum = false;
 
   constructor(private readonly root: string, private readonly secret: Buffer, private readonly now: () => number = () => Date.now()) {}
 
@@ -38,13 +39,13 @@ export class LocalFileStorage implements StorageAdapter {
     return given.length === expected.length && crypto.timingSafeEqual(given, expected);
   }
 
-  presignUpload(key: string, contentType: string, maxBytes: number, origin: string): PresignedUpload {
+  async presignUpload(key: string, contentType: string, maxBytes: number, origin: string): Promise<PresignedUpload> {
     const exp = Math.floor(this.now() / 1000) + URL_TTL_SECONDS;
     const q = new URLSearchParams({ ct: contentType, max: String(maxBytes), exp: String(exp), sig: this.sign('put', key, contentType, maxBytes, exp) });
     return { url: `${origin}/flow/files/${key}?${q}`, method: 'PUT', headers: { 'content-type': contentType }, expiresAt: new Date(exp * 1000).toISOString() };
   }
 
-  presignDownload(key: string, origin: string): { url: string; expiresAt: string } {
+  async presignDownload(key: string, origin: string): Promise<{ url: string; expiresAt: string }> {
     const exp = Math.floor(this.now() / 1000) + URL_TTL_SECONDS;
     const q = new URLSearchParams({ exp: String(exp), sig: this.sign('get', key, '', 0, exp) });
     return { url: `${origin}/flow/files/${key}?${q}`, expiresAt: new Date(exp * 1000).toISOString() };

@@ -5,12 +5,18 @@
  */
 export interface PresignedUpload { url: string; method: 'PUT'; headers: Record<string, string>; expiresAt: string }
 
+export interface StoredObject { sizeBytes: number; sha256: string }
+
 export interface StorageAdapter {
   readonly name: string;
+  /** True when the public side must declare the SHA-256 when asking for an upload URL (the store verifies it). */
+  readonly needsChecksum: boolean;
   /** A URL the public side PUTs the bytes to, valid until `expiresAt`, for exactly this content type and at most `maxBytes`. */
-  presignUpload(key: string, contentType: string, maxBytes: number, origin: string): PresignedUpload;
+  presignUpload(key: string, contentType: string, maxBytes: number, origin: string, sha256Hex?: string): Promise<PresignedUpload>;
   /** A URL that GETs the object until it expires. */
-  presignDownload(key: string, origin: string): { url: string; expiresAt: string };
+  presignDownload(key: string, origin: string): Promise<{ url: string; expiresAt: string }>;
+  /** For stores the bytes bypass the subgraph: the object's size and SHA-256 once uploaded, else null. */
+  confirm?(key: string): Promise<StoredObject | null>;
 }
 
 /** Object keys are `<tenant id>/<file id>`: both UUIDs, so a key can never name a path outside the store. */
