@@ -167,5 +167,11 @@ describe('flow definitions: versions, steps and rules', () => {
     expect((await rig.call(`{ flows { edges { node { id } } } }`, {}, staff.token)).data.flows.edges).toEqual([]);
     expect((await rig.call(`{ flows { edges { node { id } } } }`, {}, borrower.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect((await rig.call(`{ flows { edges { node { id } } } }`, {})).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    // A forged cursor (valid base64 JSON, not our shape) is a typed error naming the argument.
+    const forged = Buffer.from(JSON.stringify({ createdAt: "x'; drop table flows; --", id: 1 })).toString('base64url');
+    for (const q of [`{ flows(after: "${forged}") { edges { node { id } } } }`, `{ flowRequests(after: "${forged}") { edges { node { id } } } }`, `{ flows(first: 0) { edges { node { id } } } }`]) {
+      const r = await rig.call(q, {}, staff.token);
+      expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    }
   });
 });

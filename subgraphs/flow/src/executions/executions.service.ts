@@ -14,7 +14,8 @@ import { hasRole, hasScope } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { Outbox } from '@imagy/platform/events';
 import { notPlainText, payload } from '@imagy/platform/graphql';
-import { actorOf, BadInputError, decodeCursor, ForbiddenError, pageSize, requireRole, requireUser, toConnection, type Caller, type Connection } from '@imagy/platform/server';
+import { actorOf, ForbiddenError, requireRole, requireUser, toConnection, type Caller, type Connection } from '@imagy/platform/server';
+import { byKeys, cursorOf, groupedBy, newestFirstPage } from '../common/page';
 import type { RequestFlowUploadInput, SubmitFlowStepInput, TriggerExecutionInput } from '../__generated__/graphql';
 import { schemaProblem } from '../common/json-schema';
 import { FLOW_OPERATORS, FLOW_READERS, TRIGGER_SCOPE } from '../common/roles';
@@ -250,8 +251,7 @@ export class ExecutionsService {
   }
 
   async filesOf(auth: AuthContext, requestIds: readonly string[]): Promise<FlowFile[][]> {
-    const found = await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => filesStore.ofRequests(em, requestIds));
-    return requestIds.map((id) => found.filter((f) => f.requestId === id));
+    return groupedBy(requestIds, await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => filesStore.ofRequests(em, requestIds)), (f) => f.requestId);
   }
 
   async downloadUrl(file: FlowFile, origin: string): Promise<string | null> {
@@ -262,27 +262,21 @@ export class ExecutionsService {
 
   async list(auth: AuthContext, args: { first?: number | null; after?: string | null }): Promise<Connection<FlowRequest>> {
     const user = requireRole(auth, ...FLOW_READERS);
-    const limit = pageSize(args.first);
-    const after = decodeCursor<{ createdAt: string; id: string }>(args.after);
-    if (after && (typeof after.createdAt !== 'string' || Number.isNaN(Date.parse(after.createdAt)) || !isUuid(after.id))) throw new BadInputError('Invalid cursor', 'after');
+    const { limit, after } = newestFirstPage(args);
     const rows = await inTenantTx(this.orm, { tenantId: user.tenantId }, (em) => executionsStore.page(em, limit, after));
-    return toConnection(rows, limit, (r) => ({ createdAt: r.createdAt, id: r.id }));
+    return toConnection(rows, limit, cursorOf);
   }
 
   async byIds(auth: AuthContext, ids: readonly string[]): Promise<(FlowRequest | null)[]> {
-    const found = await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => executionsStore.byIds(em, ids.filter(isUuid)));
-    const byId = new Map(found.map((r) => [r.id, r]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return byKeys(ids, await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => executionsStore.byIds(em, ids.filter(isUuid))));
   }
 
   async resultsOf(auth: AuthContext, requestIds: readonly string[]): Promise<StepResult[][]> {
-    const found = await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => executionsStore.results(em, requestIds));
-    return requestIds.map((id) => found.filter((r) => r.requestId === id));
+    return groupedBy(requestIds, await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => executionsStore.results(em, requestIds)), (r) => r.requestId);
   }
 
   async callsOf(auth: AuthContext, requestIds: readonly string[]): Promise<ProviderCall[][]> {
-    const found = await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => providersStore.callsOf(em, requestIds));
-    return requestIds.map((id) => found.filter((c) => c.requestId === id));
+    return groupedBy(requestIds, await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => providersStore.callsOf(em, requestIds)), (c) => c.requestId ?? '');
   }
 }
 

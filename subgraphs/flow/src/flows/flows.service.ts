@@ -7,7 +7,8 @@ import crypto from 'node:crypto';
 import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import { notPlainText, payload } from '@imagy/platform/graphql';
-import { decodeCursor, pageSize, requireRole, toConnection, type Caller, type Connection, BadInputError } from '@imagy/platform/server';
+import { requireRole, toConnection, type Caller, type Connection } from '@imagy/platform/server';
+import { byKeys, cursorOf, groupedBy, newestFirstPage } from '../common/page';
 import type {
   AddFlowRuleInput, AddFlowStepInput, AssignFlowInput, CreateFlowInput, ReorderFlowStepsInput, UpdateFlowDraftInput, UpdateFlowRuleInput, UpdateFlowStepInput,
 } from '../__generated__/graphql';
@@ -309,11 +310,9 @@ export class FlowsService {
 
   async list(auth: AuthContext, args: { first?: number | null; after?: string | null }): Promise<Connection<Flow>> {
     const user = requireRole(auth, ...FLOW_READERS);
-    const limit = pageSize(args.first);
-    const after = decodeCursor<{ createdAt: string; id: string }>(args.after);
-    if (after && (typeof after.createdAt !== 'string' || Number.isNaN(Date.parse(after.createdAt)) || !isUuid(after.id))) throw new BadInputError('Invalid cursor', 'after');
+    const { limit, after } = newestFirstPage(args);
     const rows = await this.tx(user, (em) => flowsStore.flowPage(em, limit, after));
-    return toConnection(rows, limit, (f) => ({ createdAt: f.createdAt, id: f.id }));
+    return toConnection(rows, limit, cursorOf);
   }
 
   async byCode(auth: AuthContext, code: string): Promise<Flow | null> {
@@ -323,25 +322,18 @@ export class FlowsService {
 
   // For the DataLoaders: one statement for many keys; RLS leaves another tenant's ids out.
   async flowsByIds(auth: AuthContext, ids: readonly string[]): Promise<(Flow | null)[]> {
-    const found = await this.tx(auth, (em) => flowsStore.flowsByIds(em, ids.filter(isUuid)));
-    const byId = new Map(found.map((f) => [f.id, f]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return byKeys(ids, await this.tx(auth, (em) => flowsStore.flowsByIds(em, ids.filter(isUuid))));
   }
   async versionsByIds(auth: AuthContext, ids: readonly string[]): Promise<(FlowVersion | null)[]> {
-    const found = await this.tx(auth, (em) => flowsStore.versionsByIds(em, ids.filter(isUuid)));
-    const byId = new Map(found.map((v) => [v.id, v]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return byKeys(ids, await this.tx(auth, (em) => flowsStore.versionsByIds(em, ids.filter(isUuid))));
   }
   async versionsOfFlows(auth: AuthContext, flowIds: readonly string[]): Promise<FlowVersion[][]> {
-    const found = await this.tx(auth, (em) => flowsStore.versionsOfFlows(em, flowIds));
-    return flowIds.map((id) => found.filter((v) => v.flowId === id));
+    return groupedBy(flowIds, await this.tx(auth, (em) => flowsStore.versionsOfFlows(em, flowIds)), (v) => v.flowId);
   }
   async stepsOf(auth: AuthContext, versionIds: readonly string[]): Promise<FlowStep[][]> {
-    const found = await this.tx(auth, (em) => flowsStore.stepsOf(em, versionIds));
-    return versionIds.map((id) => found.filter((s) => s.versionId === id));
+    return groupedBy(versionIds, await this.tx(auth, (em) => flowsStore.stepsOf(em, versionIds)), (s) => s.versionId);
   }
   async rulesOf(auth: AuthContext, versionIds: readonly string[]): Promise<FlowRule[][]> {
-    const found = await this.tx(auth, (em) => flowsStore.rulesOf(em, versionIds));
-    return versionIds.map((id) => found.filter((r) => r.versionId === id));
+    return groupedBy(versionIds, await this.tx(auth, (em) => flowsStore.rulesOf(em, versionIds)), (r) => r.versionId);
   }
 }
