@@ -194,6 +194,19 @@ describe('executions: trigger, the public token API, the engine and its events',
     expect(await rig.db.sql('select count(*)::int as n from flow.flow_requests')).toEqual(before);
   });
 
+  test('a flow assigned to organisations runs only for them', async () => {
+    const { flowId } = await publishedFlow(rig, tenant.token, 'ORGS', [{ key: 'form', name: 'Form', type: 'FORM' }]);
+    const org = '6a1f7c9e-2b3d-4e5f-8a9b-0c1d2e3f4a5b';
+    const ASSIGN = `mutation($input: AssignFlowInput!) { assignFlow(input: $input) { flow { organizationIds } userErrors { code field } } }`;
+    expect((await rig.call(ASSIGN, { input: { flowId, organizationIds: [org] } }, tenant.token)).data.assignFlow).toEqual({ flow: { organizationIds: [org] }, userErrors: [] });
+    expect((await rig.call(ASSIGN, { input: { flowId, organizationIds: ['not-a-uuid'] } }, tenant.token)).data.assignFlow.userErrors).toEqual([{ code: 'ORGANIZATION_INVALID', field: 'organizationIds' }]);
+    for (const extra of [{}, { organizationId: '00000000-0000-4000-8000-000000000000' }]) {
+      const r = await trigger({}, { flowCode: 'ORGS', ...extra });
+      expect(r.userErrors).toEqual([expect.objectContaining({ code: 'FLOW_NOT_ASSIGNED', field: 'organizationId' })]);
+    }
+    expect((await trigger({}, { flowCode: 'ORGS', organizationId: org })).request.status).toBe('IN_PROGRESS');
+  });
+
   test('staff cancel an open execution; its token then answers that it ended', async () => {
     const t = await trigger({ amount: 5000 });
     const CANCEL = `mutation($input: CancelExecutionInput!) { cancelExecution(input: $input) { request { status failureCode } userErrors { code } } }`;

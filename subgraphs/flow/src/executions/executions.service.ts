@@ -105,6 +105,9 @@ export class ExecutionsService {
       return inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
         const flow = await flowsStore.flowByCode(em, input.flowCode);
         if (!flow) reject('FLOW_NOT_FOUND', { field: 'flowCode' });
+        // A flow assigned to organisations runs only for one of them (an unassigned flow: the whole tenant).
+        const organizationId = input.organizationId ?? null;
+        if (flow.organizationIds.length && (!organizationId || !flow.organizationIds.includes(organizationId))) reject('FLOW_NOT_ASSIGNED', { field: 'organizationId', params: { code: flow.code } });
         if (key) {
           const earlier = await executionsStore.byIdempotencyKey(em, key);
           if (earlier) {

@@ -57,6 +57,7 @@ export const messages = defineMessages({
   TOO_MANY_FILES: { en: 'A step takes at most {max} documents', es: 'Un paso admite como máximo {max} documentos.' },
   STEP_NOT_DOCUMENT: { en: 'Step {key} does not take documents', es: 'El paso {key} no admite documentos.' },
   FILE_NOT_UPLOADED: { en: 'Document {index} was not uploaded to this step', es: 'El documento {index} no se cargó en este paso.' },
+  FLOW_NOT_ASSIGNED: { en: 'The flow {code} is not assigned to this organisation', es: 'El flujo {code} no está asignado a esta organización.' },
   SHA256_INVALID: { en: 'The SHA-256 must be 64 hexadecimal characters', es: 'El SHA-256 debe tener 64 caracteres hexadecimales.' },
   SHA256_REQUIRED: { en: "This installation's document store verifies uploads: send the document's SHA-256", es: 'El almacén de documentos de esta instalación verifica las cargas: envíe el SHA-256 del documento.' },
 });
