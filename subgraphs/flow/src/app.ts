@@ -8,6 +8,7 @@
  *   FLOW_ALLOW_PRIVATE_PROVIDER_URLS 1 lets tenant-configured provider URLs reach private/loopback addresses (default 0)
  *   FLOW_PROVIDER_RETRIES, FLOW_BREAKER_FAILURES, FLOW_BREAKER_HALF_OPEN_MS   gateway limits (2, 5, 30000)
  *   FLOW_SESSION_BUCKET_TTL_MS       TTL of the NATS KV session bucket (30 days)
+ *   FLOW_EXPIRY_SWEEP_MS             period of the job that marks untouched executions EXPIRED (60000; 0 disables it)
  *   FLOW_FILES_DIR                   local storage folder (default <IMAGY_STATE_DIR>/flow-files)
  *   FLOW_FILES_BASE_URL              origin of signed storage URLs (default: the origin the request reached the subgraph on)
  *   FLOW_STORAGE_SECRET              base64 HMAC key of signed storage URLs (default generated into .imagy/keys/flow-storage.key)
@@ -54,6 +55,8 @@ export interface FlowSettings {
   filesBaseUrl?: string;
   /** Store documents in an S3-compatible bucket instead of the local folder. */
   s3?: S3StorageOptions;
+  /** Period of the expiry sweep (default 60 s; 0 disables it). */
+  expirySweepMs?: number;
 }
 
 /** The document store: S3 when configured, else the local folder (whose signed URLs are routes of this subgraph). */
@@ -82,6 +85,7 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
     sessionBucketTtlMs: envInt('FLOW_SESSION_BUCKET_TTL_MS', DEFAULT_BUCKET_TTL_MS),
     filesDir: process.env.FLOW_FILES_DIR || undefined,
     filesBaseUrl: process.env.FLOW_FILES_BASE_URL || undefined,
+    expirySweepMs: envInt('FLOW_EXPIRY_SWEEP_MS', 60_000),
     s3: env('FLOW_STORAGE', 'local') === 's3'
       ? { bucket: env('FLOW_S3_BUCKET'), region: env('FLOW_S3_REGION', 'us-east-1'), endpoint: process.env.FLOW_S3_ENDPOINT || undefined }
       : undefined,
@@ -106,6 +110,21 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
     };
   },
   setup: async (_rt, { sessions }) => { await sessions.ready(); },
+  jobs: [{
+    name: 'expiry-sweep',
+    start: ({ options, log }, { executions }) => {
+      const every = options?.expirySweepMs ?? 60_000;
+      if (every <= 0) return null;
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        executions.sweepExpired().catch((err) => log.warn({ err }, 'expiry sweep failed')).finally(() => { running = false; });
+      }, every);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  }],
   resolvers,
   // NUL and lone surrogates in any String/ID argument: BAD_USER_INPUT naming it, before any resolver.
   plugins: [inputTextPlugin()],
@@ -121,6 +140,6 @@ export interface FlowOptions extends FlowSettings, SubgraphInstanceDepsBase {}
 export type RunningFlow = RunningSubgraphInstance<FlowServices>;
 
 export function startFlow(options: FlowOptions): Promise<RunningFlow> {
-  const { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, ...deps } = options;
-  return startSubgraphInstance(flow, { ...deps, options: { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3 } });
+  const { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, expirySweepMs, ...deps } = options;
+  return startSubgraphInstance(flow, { ...deps, options: { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, expirySweepMs } });
 }

@@ -139,6 +139,20 @@ describe('executions: trigger, the public token API, the engine and its events',
     expect(await rig.db.sql('select status, (select count(*)::int from flow.flow_step_results where request_id = $1) as results from flow.flow_requests where id = $1', [t.request.id])).toEqual([{ status: 'EXPIRED', results: 0 }]);
   });
 
+  test('the expiry sweep ends executions nobody touched after their expiry (found through the KV sessions)', async () => {
+    const t = await trigger({ amount: 5000 });
+    const open = await trigger({ amount: 5000 });
+    await rig.db.sql("update flow.flow_requests set expires_at = now() - interval '1 second' where id = $1", [t.request.id]);
+    expect(await rig.flow.services.executions.sweepExpired()).toBeGreaterThanOrEqual(1);
+    const rows = await rig.db.sql('select id, status, failure_code from flow.flow_requests where id = any($1) order by id', [[t.request.id, open.request.id]]);
+    expect(Object.fromEntries(rows.map((r) => [r.id, [r.status, r.failure_code]]))).toEqual({ [t.request.id]: ['EXPIRED', 'EXPIRED'], [open.request.id]: ['IN_PROGRESS', null] });
+    const ev = await rig.event((e) => e.subject === 'flow.execution.failed' && (e.data as { requestId: string }).requestId === t.request.id);
+    expect(ev.data).toMatchObject({ reason: 'EXPIRED' });
+    expect((await (await bucket()).get(t.request.id))?.operation).not.toBe('PUT');
+    // A second sweep finds nothing more to do (no other execution of this suite is past its expiry and open).
+    expect(await rig.flow.services.executions.sweepExpired()).toBe(0);
+  });
+
   test('an execution stays on the version it started with after a new version is published', async () => {
     const { flowId } = await publishedFlow(rig, tenant.token, 'PINNED', STEPS, RULES);
     const t = await trigger({ amount: 5000 }, { flowCode: 'PINNED' });

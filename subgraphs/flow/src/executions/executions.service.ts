@@ -65,8 +65,9 @@ export class ExecutionsService {
 
   /** The version's definition and the session of a locked request (rebuilt from the results when KV lost it or is behind). */
   private async load(em: Em, request: FlowRequest, fresh = false) {
-    const [flow] = await flowsStore.flowsByIds(em, [request.flowId]);
+    const flow = await this.flowOf(em, request);
     const [version] = await flowsStore.versionsByIds(em, [request.versionId]);
+    if (!version) throw new Error('flow version not found although a foreign key points at it');
     const steps = await flowsStore.stepsOf(em, [request.versionId]);
     const rules = await flowsStore.rulesOf(em, [request.versionId]);
     const results = await executionsStore.results(em, [request.id]);
@@ -82,7 +83,14 @@ export class ExecutionsService {
       for (const r of results) { session.done.push(r.stepKey); if (r.output !== null && r.output !== undefined) session.data.steps[r.stepKey] = r.output; }
       if (stored) revision = stored.revision;
     }
-    return { flow: flow!, version: version!, steps, rules, session, revision, results };
+    return { flow, version, steps, rules, session, revision, results };
+  }
+
+  /** The flow of a request (it exists by foreign key: a miss is a bug, not a null). */
+  private async flowOf(em: Em, request: FlowRequest) {
+    const [flow] = await flowsStore.flowsByIds(em, [request.flowId]);
+    if (!flow) throw new Error('flow not found although a foreign key points at it');
+    return flow;
   }
 
   /** Writes the session back (before the transaction commits, so the next holder of the lock reads it); deletes it once the execution ended. */
@@ -136,8 +144,8 @@ export class ExecutionsService {
       const request = isUuid(requestId) ? await executionsStore.forUpdate(em, requestId) : null;
       if (!request) reject('REQUEST_NOT_FOUND', { field: 'requestId' });
       if (!OPEN_STATUSES.includes(request.status)) reject('REQUEST_FINISHED', { field: 'requestId', params: { status: request.status } });
-      const [flow] = await flowsStore.flowsByIds(em, [request.flowId]);
-      const done = await this.engine.fail({ em, request, flow: flow!, meta }, 'CANCELLED', request.currentStepKey);
+      const flow = await this.flowOf(em, request);
+      const done = await this.engine.fail({ em, request, flow, meta }, 'CANCELLED', request.currentStepKey);
       await this.sessions.delete(request.id);
       return { request: done };
     }), { request: null });
@@ -157,8 +165,8 @@ export class ExecutionsService {
       if (!request) reject('ACCESS_TOKEN_INVALID', { field: 'accessToken' });
       if (request.status === 'EXPIRED' || (request.expired && OPEN_STATUSES.includes(request.status))) {
         if (request.status !== 'EXPIRED') {
-          const [flow] = await flowsStore.flowsByIds(em, [request.flowId]);
-          await this.engine.fail({ em, request, flow: flow!, meta: { actor: SYSTEM, requestId: null } }, 'EXPIRED', request.currentStepKey);
+          const flow = await this.flowOf(em, request);
+          await this.engine.fail({ em, request, flow, meta: { actor: SYSTEM, requestId: null } }, 'EXPIRED', request.currentStepKey);
           await this.sessions.delete(request.id);
         }
         expired = true;
@@ -259,6 +267,29 @@ export class ExecutionsService {
 
   async downloadUrl(file: FlowFile, origin: string): Promise<string | null> {
     return file.uploadedAt ? (await this.storage.presignDownload(file.storageKey, origin)).url : null;
+  }
+
+  /**
+   * Marks every open execution past its expiry EXPIRED (event flow.execution.failed, reason
+   * EXPIRED) and removes its session; the job of app.ts runs it every FLOW_EXPIRY_SWEEP_MS. It
+   * finds candidates through the open sessions in NATS KV (each names its tenant), so it reads each
+   * tenant's rows under that tenant's RLS. Returns how many it expired.
+   */
+  async sweepExpired(): Promise<number> {
+    let expired = 0;
+    for await (const { requestId, tenantId } of this.sessions.open()) {
+      if (!isUuid(requestId) || !isUuid(tenantId)) continue;
+      const done = await inTenantTx(this.orm, { tenantId }, async (em) => {
+        const request = await executionsStore.forUpdate(em, requestId);
+        if (!request || !OPEN_STATUSES.includes(request.status) || !request.expired) return false;
+        const flow = await this.flowOf(em, request);
+        await this.engine.fail({ em, request, flow, meta: { actor: SYSTEM, requestId: null } }, 'EXPIRED', request.currentStepKey);
+        await this.sessions.delete(request.id);
+        return true;
+      });
+      if (done) expired += 1;
+    }
+    return expired;
   }
 
   // ---- reads (staff) ----

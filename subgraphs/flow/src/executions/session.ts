@@ -48,6 +48,17 @@ export class SessionStore {
     await (await this.kv()).delete(requestId);
   }
 
+  /** Every open session's request and tenant (for the expiry sweep): read from the bucket, no table scanned across tenants. */
+  async *open(): AsyncGenerator<{ requestId: string; tenantId: string }> {
+    const kv = await this.kv();
+    for await (const key of await kv.keys()) {
+      const entry = await kv.get(key);
+      if (!entry || entry.operation !== 'PUT' || entry.length === 0) continue;
+      const s = entry.json<Session>();
+      yield { requestId: s.requestId, tenantId: s.tenantId };
+    }
+  }
+
   async ready(): Promise<void> {
     await this.kv();
   }
