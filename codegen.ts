@@ -74,6 +74,20 @@ const MAPPERS: Record<string, Record<string, string>> = {
     User: '@imagy/platform/graphql#EntityRef',
   },
   // ---- end notifications ---------------------------------------------------------------------
+  // ---- flow ----------------------------------------------------------------------------------
+  flow: {
+    Flow: '../flows/flows.service#Flow',
+    FlowVersion: '../flows/flows.service#FlowVersion',
+    FlowStep: '../flows/flows.service#FlowStep',
+    FlowRule: '../flows/flows.service#FlowRule',
+    FlowRequest: '../executions/executions.service#FlowRequest',
+    FlowStepResult: '../executions/executions.service#StepResult',
+    ProviderCall: '../executions/executions.service#ProviderCall',
+    FlowSession: '../executions/executions.service#FlowSession',
+    FlowFile: '../storage/files.store#FlowFile',
+    ProviderConfig: '../providers/providers.store#ProviderConfig',
+  },
+  // ---- end flow ------------------------------------------------------------------------------
 
   // ---- platform's own self-test (platform/src/graphql/fixture) -------------------------------
   fixture: {

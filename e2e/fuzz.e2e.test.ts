@@ -39,7 +39,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 /** A request without an answer after this long is a hang (a defect), reported with its arguments. */
 const HANG_MS = 30_000;
-const SUBGRAPH_SCHEMAS = ['identity', 'lending', 'audit', 'notifications'] as const;
+const SUBGRAPH_SCHEMAS = ['identity', 'lending', 'audit', 'notifications', 'flow'] as const;
 const CONSUMERS = [AUDIT_CONSUMER, TENANTS_CONSUMER, USERS_CONSUMER, 'identity-revocations'];
 
 // Generous: FUZZ_RUNS scales the run; a stuck request is reported by HANG_MS, not by this.
@@ -349,8 +349,8 @@ describe('hostile input through the gateway writes nothing and never fails inter
     const foreign = await platform.sql<{ id: string }>(`select id from identity.users where tenant_id <> $1 union all select id from identity.tenants where id <> $1`, [demo!.id]);
     token = await platform.issuer.mint({
       tenantId: demo!.id, userId: admin!.id,
-      roles: ['tenant_admin', 'product_manager', 'product_checker', 'portfolio_manager', 'auditor', 'staff'],
-      scopes: ['audit:read', 'audit:write'],
+      roles: ['tenant_admin', 'product_manager', 'product_checker', 'portfolio_manager', 'auditor', 'staff', 'flow_designer', 'flow_operator'],
+      scopes: ['audit:read', 'audit:write', 'flow:trigger'],
     });
     pools = { ids: [demo!.id, admin!.id, ...(await seedEntities(platform, demo!.id, token))], foreignIds: foreign.map((r) => r.id) };
     db = new Client({ connectionString: platform.db.adminUrl });
@@ -416,7 +416,7 @@ describe('hostile input through the gateway writes nothing and never fails inter
       }
       expect(fuzzed).toBeGreaterThan(0);
       expect(failures).toEqual([]);
-    });
+    }, 60 * 60_000);
   }
 
   it('the write probe sees a valid write (it can fail)', async () => {

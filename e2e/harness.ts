@@ -1,5 +1,5 @@
 /**
- * The whole platform for end-to-end tests: identity, audit, lending and notifications in-process on a fresh database and a
+ * The whole platform for end-to-end tests: identity, audit, lending, notifications and flow in-process on a fresh database and a
  * private NATS namespace, composed into a supergraph with their real URLs, behind the real gateway.
  * Only the token issuer's key is made in memory (the identity subgraph signs with it).
  */
@@ -11,6 +11,7 @@ import { startIdentity } from '../subgraphs/identity/src/app';
 import { startAudit } from '../subgraphs/audit/src/app';
 import { startLending, type RunningLending } from '../subgraphs/lending/src/app';
 import { startNotifications, type NotificationsTestOptions, type RunningNotifications } from '../subgraphs/notifications/src/app';
+import { startFlow, type FlowSettings, type RunningFlow } from '../subgraphs/flow/src/app';
 import { startGateway, type RunningGateway } from '../gateway/src/server';
 import { composeSupergraph } from '../schema/compose';
 
@@ -32,6 +33,8 @@ export interface Platform {
   lending: RunningLending;
   notificationsUrl: string;
   notifications: RunningNotifications;
+  flowUrl: string;
+  flow: RunningFlow;
   /** The gateway as startGateway assembled it (its API-key auth and rate-limit health, for fault tests). */
   gateway: RunningGateway;
   call<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
@@ -53,6 +56,8 @@ export interface PlatformOptions {
   auditUrl?: string;
   /** Options of the in-process notifications subgraph (e.g. `allowPrivateUrls` for provider-playing local servers). */
   notifications?: NotificationsTestOptions;
+  /** Flow's settings (provider keys, private provider URLs for a local fake provider...); default: mock providers only. */
+  flow?: FlowSettings;
 }
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
@@ -69,7 +74,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const auditUrl = audit?.url ?? options.auditUrl ?? 'http://127.0.0.1:9/graphql';
   const lending = await startLending({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 12, delinquencyIntervalMs: 0 });
   const notifications = await startNotifications({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 5, options: options.notifications });
-  const supergraphSdl = composeSupergraph(path.resolve(__dirname, '..', 'rover.yaml'), { identity: identity.url, audit: auditUrl, lending: lending.url, notifications: notifications.url });
+  const flow = await startFlow({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 5, ...options.flow });
+  const supergraphSdl = composeSupergraph(path.resolve(__dirname, '..', 'rover.yaml'), { identity: identity.url, audit: auditUrl, lending: lending.url, notifications: notifications.url, flow: flow.url });
   // API keys: revocations and rate-limit counters on the test bus's namespace.
   const apiKeys = { nats: bus.nc, namespace: bus.ns, signer: bus.signer };
   // The same assembly as gateway/src/main.ts: startGateway attaches graphql-ws itself.
@@ -86,6 +92,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     lending,
     notificationsUrl: notifications.url,
     notifications,
+    flowUrl: flow.url,
+    flow,
     gateway,
     call,
     async login(tenantSlug, email, password) {
@@ -110,6 +118,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       await audit?.stop();
       await notifications.stop();
       await lending.stop();
+      await flow.stop();
       await identity.stop();
       if (!options.bus) await bus.close();
       await db.drop();

@@ -1,6 +1,6 @@
 /**
  * Revocation acts at once, at the gateway and at every subgraph called directly: a disabled user's
- * unexpired token, a logged-out session's token and a suspended tenant's token are refused as soon
+ * unexpired token (identity, lending, audit and flow), a logged-out session's token and a suspended tenant's token are refused as soon
  * as identity's change has reached the revocation view (waited for as a marker, never slept for).
  */
 import WebSocket from 'ws';
@@ -11,6 +11,7 @@ import { CREATE_TENANT, CREATE_USER, DEV_PASSWORD, startPlatform, type Platform 
 const ME = '{ me { id } }';
 const PRODUCTS = '{ creditProducts(first: 1) { edges { node { id } } } }';
 const EVENTS = '{ auditEvents(first: 1) { edges { node { id } } } }';
+const FLOWS = '{ flows(first: 1) { edges { node { id } } } }';
 // Answered by the gateway itself (no subgraph fetch): a refusal of it is the gateway's own revocation view.
 const GATEWAY_ONLY = '{ __typename }';
 const TEMPLATES = '{ notificationTemplates(first: 1) { edges { node { id } } } }';
@@ -31,6 +32,7 @@ describe('revocation at the gateway and at each subgraph', () => {
       gql(p.lendingUrl, PRODUCTS, {}, { token }),
       gql(p.auditUrl, EVENTS, {}, { token }),
       gql(p.notificationsUrl, TEMPLATES, {}, { token }),
+      gql(p.flowUrl, FLOWS, {}, { token }),
     ]);
     return answers.every((a) => code(a) === 'UNAUTHENTICATED');
   };
@@ -48,7 +50,7 @@ describe('revocation at the gateway and at each subgraph', () => {
     return { closed, dispose: () => client.dispose() };
   };
 
-  test("a disabled user's unexpired token is refused by the gateway and by identity, lending and audit directly", async () => {
+  test("a disabled user's unexpired token is refused by the gateway and by identity, lending, audit and flow directly", async () => {
     const admin = await p.login('demo', 'admin@demo.localhost', DEV_PASSWORD);
     const created = await p.call(CREATE_USER, { input: { email: 'soon-disabled@demo.localhost', displayName: 'Soon Disabled', roles: ['auditor', 'staff'], password: 'a-long-password-1' } }, admin.accessToken);
     expect(created.data.createUser.userErrors).toEqual([]);

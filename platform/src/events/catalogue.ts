@@ -43,6 +43,14 @@ export interface EventCatalogue {
   'notifications.message.delivered': { requestId: string; templateKey: string; channel: string; recipient: string; provider: string; status: 'DELIVERED' | 'BOUNCED' };
   'notifications.otp.verified': { challengeId: string; purpose: string; channel: string; destination: string };
   'notifications.otp.failed': { challengeId: string; purpose: string; channel: string; destination: string; reason: 'WRONG_CODE' | 'EXPIRED' | 'LOCKED' | 'USED'; attemptsLeft: number };
+  /** A step of a flow execution ended (COMPLETED with data or a provider result, SKIPPED by a rule, FAILED with on_error CONTINUE). */
+  'flow.step.completed': { requestId: string; flowId: string; flowCode: string; versionId: string; stepKey: string; status: 'COMPLETED' | 'SKIPPED' | 'FAILED' };
+  /** An execution ended with an outcome; `summary` holds each step's status and provider verdicts (never a full document number). */
+  'flow.execution.completed': { requestId: string; flowId: string; flowCode: string; versionId: string; subjectRef: string; outcome: 'APPROVED' | 'REJECTED' | 'REVIEW'; summary: Record<string, unknown> };
+  /** An execution ended without an outcome: a provider step failed (on_error FAIL), it expired or it was cancelled. */
+  'flow.execution.failed': { requestId: string; flowId: string; flowCode: string; versionId: string; subjectRef: string; reason: 'PROVIDER_FAILED' | 'EXPIRED' | 'CANCELLED'; stepKey: string | null };
+  /** One provider of the gateway was called (all its attempts): latency, outcome and the cost reference billing reads. */
+  'flow.provider.called': { callId: string; requestId: string | null; stepKey: string | null; capability: string; provider: string; outcome: 'SUCCESS' | 'FAILURE' | 'TIMEOUT' | 'SHORT_CIRCUITED'; attempts: number; latencyMs: number; costReference: string | null };
   'audit.event.recorded': { eventId: string; classUid: number; activityId: number; time: string };
 }
 

@@ -1,0 +1,126 @@
+/**
+ * Flow's journey through the gateway: a tenant admin builds a three-step flow with rules and
+ * publishes it, staff trigger an execution, the public side completes it with the access token
+ * (no login), and the outcome and events come out; a failing provider makes the router fail over,
+ * an open circuit short-circuits and recovers after the half-open probe; a published version
+ * cannot be edited; foreign tokens and bad step data advance nothing.
+ */
+import { jetstream } from '@nats-io/jetstream';
+import type { EventEnvelope } from '@imagy/platform/events';
+import { logicalSubject, streamName } from '@imagy/platform/events';
+import { waitFor } from '@imagy/platform/testing';
+import { CREATE_TENANT, CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from './harness';
+import { startFakeOpenSanctions, type FakeOpenSanctions } from '../subgraphs/flow/test/opensanctions-server';
+
+const CREATE_FLOW = `mutation($input: CreateFlowInput!) { createFlow(input: $input) { flow { id draftVersion { id } } userErrors { code } } }`;
+const ADD_STEP = `mutation($input: AddFlowStepInput!) { addFlowStep(input: $input) { step { id key } userErrors { code field } } }`;
+const ADD_RULE = `mutation($input: AddFlowRuleInput!) { addFlowRule(input: $input) { rule { id } userErrors { code field } } }`;
+const PUBLISH = `mutation($input: FlowVersionRefInput!) { publishFlowVersion(input: $input) { version { status } userErrors { code } } }`;
+const SET_CONFIG = `mutation($input: SetProviderConfigInput!) { setProviderConfig(input: $input) { config { capability } userErrors { code field } } }`;
+const TRIGGER = `mutation($input: TriggerExecutionInput!) { triggerExecution(input: $input) { request { id status currentStepKey } accessToken userErrors { code } } }`;
+const SESSION = `query($t: String!) { flowSession(accessToken: $t) { session { status outcome currentStep { key type } completedStepKeys } userErrors { code field } } }`;
+const SUBMIT = `mutation($input: SubmitFlowStepInput!) { submitFlowStep(input: $input) { session { status outcome completedStepKeys } replayed userErrors { code field } } }`;
+const REQUEST = `query($id: ID!) { flowRequest(id: $id) { status outcome summary version { number } flow { code } steps { stepKey status } providerCalls { provider outcome attempts } } }`;
+
+describe('flow, end to end through the gateway', () => {
+  let p: Platform;
+  let os: FakeOpenSanctions;
+  const events: EventEnvelope[] = [];
+  let stopReading: () => Promise<void> = async () => undefined;
+
+  beforeAll(async () => {
+    os = await startFakeOpenSanctions();
+    p = await startPlatform({
+      label: 'e2eflow',
+      // The fake OpenSanctions listens on loopback: this installation allows it explicitly.
+      flow: { allowPrivateProviderUrls: true, openSanctionsApiKey: 'test-key', gatewayLimits: { retries: 1, backoffInitialMs: 1, backoffMaxMs: 5, breakerFailures: 2, halfOpenAfterMs: 5_000 } },
+    });
+    const consumer = await jetstream(p.bus.nc).consumers.get(streamName(p.bus.ns, 'flow'));
+    const messages = await consumer.consume();
+    const reading = (async () => { for await (const m of messages) { const e = m.json<EventEnvelope>(); events.push({ ...e, subject: logicalSubject(p.bus.ns, e.subject) as EventEnvelope['subject'] }); } })();
+    stopReading = async () => { await messages.close(); await reading.catch(() => undefined); };
+  });
+  afterAll(async () => { await stopReading(); await p?.stop(); await os?.close(); });
+
+  test('build, publish, trigger, complete by token; failover, breaker and recovery; immutability and bad tokens', async () => {
+    const platformAdmin = await p.login('platform', 'admin@platform.localhost', DEV_PASSWORD);
+    const t = await p.call(CREATE_TENANT, { input: { slug: 'verifica', name: 'Verifica', hostnames: ['verifica.example.test'], currency: 'MXN' } }, platformAdmin.accessToken);
+    const tenantId = t.data.createTenant.tenant.id;
+    await p.call(CREATE_USER, { input: { tenantId, email: 'admin@verifica.test', displayName: 'Admin', roles: ['tenant_admin'], password: 'admin-password-1' } }, platformAdmin.accessToken);
+    const admin = (await p.login('verifica', 'admin@verifica.test', 'admin-password-1')).accessToken;
+
+    // Build: three steps (form, bureau, AML) and two rules.
+    const created = await p.call(CREATE_FLOW, { input: { code: 'ONBOARDING', name: 'Onboarding' } }, admin);
+    expect(created.errors).toBeUndefined();
+    const versionId = created.data.createFlow.flow.draftVersion.id;
+    const steps = [
+      { key: 'applicant', name: 'Applicant', type: 'FORM', inputSchema: { type: 'object', required: ['name', 'documentNumber'], properties: { name: { type: 'string', minLength: 1 }, documentNumber: { type: 'string', pattern: '^[0-9]{8}$' } } } },
+      { key: 'bureau', name: 'Bureau', type: 'PROVIDER', capability: 'CREDIT_BUREAU', inputMapping: { documentNumber: 'steps.applicant.documentNumber' } },
+      { key: 'aml', name: 'AML', type: 'PROVIDER', capability: 'AML_SCREENING', inputMapping: { name: 'steps.applicant.name', documentNumber: 'steps.applicant.documentNumber' } },
+    ];
+    for (const s of steps) expect((await p.call(ADD_STEP, { input: { versionId, ...s } }, admin)).data.addFlowStep.userErrors).toEqual([]);
+    const invalid = await p.call(ADD_RULE, { input: { versionId, name: 'bad', kind: 'OUTCOME', outcome: 'REJECTED', condition: { all: [{ op: 'eq', path: 'steps.aml.matched' }] } } }, admin);
+    expect(invalid.data.addFlowRule.userErrors).toEqual([{ code: 'RULE_INVALID', field: 'condition$.all[0].value' }]);
+    for (const rule of [
+      { name: 'listed', kind: 'OUTCOME', stepKey: 'aml', outcome: 'REJECTED', condition: { op: 'eq', path: 'steps.aml.matched', value: true } },
+      { name: 'low score', kind: 'OUTCOME', outcome: 'REVIEW', condition: { any: [{ op: 'lt', path: 'steps.bureau.score', value: 600 }, { op: 'exists', path: 'steps.bureau.score', value: false }] } },
+    ]) expect((await p.call(ADD_RULE, { input: { versionId, ...rule } }, admin)).data.addFlowRule.userErrors).toEqual([]);
+    expect((await p.call(PUBLISH, { input: { versionId } }, admin)).data.publishFlowVersion).toEqual({ version: { status: 'PUBLISHED' }, userErrors: [] });
+    // Published: immutable.
+    expect((await p.call(ADD_STEP, { input: { versionId, key: 'late', name: 'Late', type: 'FORM' } }, admin)).data.addFlowStep.userErrors).toEqual([{ code: 'VERSION_NOT_DRAFT', field: 'versionId' }]);
+    // AML goes to OpenSanctions first, then the mock.
+    expect((await p.call(SET_CONFIG, { input: { capability: 'AML_SCREENING', providers: [{ provider: 'opensanctions', baseUrl: os.url, dataset: 'default' }, { provider: 'mock' }] } }, admin)).data.setProviderConfig.userErrors).toEqual([]);
+
+    const run = async (name: string, documentNumber: string, key: string) => {
+      const trig = await p.call(TRIGGER, { input: { flowCode: 'ONBOARDING', subjectRef: `lending:application:${key}`, context: {}, idempotencyKey: key } }, admin);
+      expect(trig.data.triggerExecution.request).toMatchObject({ status: 'IN_PROGRESS', currentStepKey: 'applicant' });
+      const token = trig.data.triggerExecution.accessToken as string;
+      // The public side: no login, only the token.
+      expect((await p.call(SESSION, { t: token })).data.flowSession.session).toMatchObject({ status: 'IN_PROGRESS', currentStep: { key: 'applicant', type: 'FORM' } });
+      const done = await p.call(SUBMIT, { input: { accessToken: token, stepKey: 'applicant', data: { name, documentNumber }, idempotencyKey: `${key}-1` } });
+      expect(done.errors).toBeUndefined();
+      const request = (await p.call(REQUEST, { id: trig.data.triggerExecution.request.id }, admin)).data.flowRequest;
+      return { token, session: done.data.submitFlowStep.session, request, id: trig.data.triggerExecution.request.id as string };
+    };
+
+    // A clean applicant, OpenSanctions answering: APPROVED, events out.
+    const clean = await run('Ana Pérez', '12345678', 'a1');
+    expect(clean.session).toEqual({ status: 'COMPLETED', outcome: 'APPROVED', completedStepKeys: ['applicant', 'bureau', 'aml'] });
+    expect(clean.request).toMatchObject({ status: 'COMPLETED', outcome: 'APPROVED', version: { number: 1 }, flow: { code: 'ONBOARDING' }, providerCalls: [{ provider: 'mock', outcome: 'SUCCESS' }, { provider: 'opensanctions', outcome: 'SUCCESS', attempts: 1 }] });
+    const completed = await waitFor(async () => events.find((e) => e.subject === 'flow.execution.completed' && (e.data as { requestId: string }).requestId === clean.id), 20_000, 25);
+    expect(completed.tenantId).toBe(tenantId);
+    expect(completed.data).toMatchObject({ outcome: 'APPROVED', subjectRef: 'lending:application:a1' });
+    await waitFor(async () => events.filter((e) => e.subject === 'flow.step.completed' && (e.data as { requestId: string }).requestId === clean.id).length === 3, 20_000, 25);
+    await waitFor(async () => events.filter((e) => e.subject === 'flow.provider.called' && (e.data as { requestId: string }).requestId === clean.id).length === 2, 20_000, 25);
+
+    // Rules: a listed name is REJECTED, a thin file goes to REVIEW.
+    expect((await run('Sanctioned Person', '12345678', 'a2')).session.outcome).toBe('REJECTED');
+    expect((await run('Luis', '12349001', 'a3')).session.outcome).toBe('REVIEW');
+
+    // OpenSanctions down: failover to the mock; after two failed attempts the circuit opens and short-circuits.
+    os.down = true;
+    const failedOver = await run('Ana Pérez', '12345678', 'b1');
+    expect(failedOver.request.providerCalls.slice(1)).toEqual([{ provider: 'opensanctions', outcome: 'FAILURE', attempts: 2 }, { provider: 'mock', outcome: 'SUCCESS', attempts: 1 }]);
+    expect(failedOver.session.outcome).toBe('APPROVED');
+    const seen = os.requests.length;
+    const shorted = await run('Ana Pérez', '12345678', 'b2');
+    expect(shorted.request.providerCalls.slice(1)).toEqual([{ provider: 'opensanctions', outcome: 'SHORT_CIRCUITED', attempts: 0 }, { provider: 'mock', outcome: 'SUCCESS', attempts: 1 }]);
+    expect(os.requests.length).toBe(seen);
+    os.down = false;
+    let n = 0;
+    const recovered = await waitFor(async () => {
+      const r = await run('Ana Pérez', '12345678', `c${(n += 1)}`);
+      return r.request.providerCalls[1].outcome === 'SUCCESS' ? r : null;
+    }, 30_000, 50);
+    expect(recovered.request.providerCalls.slice(1)).toEqual([{ provider: 'opensanctions', outcome: 'SUCCESS', attempts: 1 }]);
+
+    // Bad step data and foreign tokens advance nothing.
+    const open = await p.call(TRIGGER, { input: { flowCode: 'ONBOARDING', subjectRef: 'x', context: {} } }, admin);
+    const token = open.data.triggerExecution.accessToken as string;
+    const bad = await p.call(SUBMIT, { input: { accessToken: token, stepKey: 'applicant', data: { name: 'Ana', documentNumber: 'ABC' }, idempotencyKey: 'bad' } });
+    expect(bad.data.submitFlowStep.userErrors).toEqual([{ code: 'STEP_DATA_INVALID', field: 'data.documentNumber' }]);
+    const forged = `${token.slice(0, 10)}${token[10] === 'A' ? 'B' : 'A'}${token.slice(11)}`;
+    expect((await p.call(SESSION, { t: forged })).data.flowSession.userErrors).toEqual([{ code: 'ACCESS_TOKEN_INVALID', field: 'accessToken' }]);
+    expect((await p.call(SESSION, { t: token })).data.flowSession.session).toMatchObject({ status: 'IN_PROGRESS', completedStepKeys: [] });
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * The flow subgraph on the platform skeleton: its definition (main.ts runs it as a process) and
+ * startFlow(), the in-process starter of tests and the e2e harness.
+ *
+ * Process environment beyond the skeleton's (platform/src/server/process.ts):
+ *   OPENSANCTIONS_API_KEY            key of the OpenSanctions adapter (unset: the adapter answers NOT_CONFIGURED and the router fails over)
+ *   OPENSANCTIONS_URL                its base URL (default https://api.opensanctions.org)
+ *   FLOW_ALLOW_PRIVATE_PROVIDER_URLS 1 lets tenant-configured provider URLs reach private/loopback addresses (default 0)
+ *   FLOW_PROVIDER_RETRIES, FLOW_BREAKER_FAILURES, FLOW_BREAKER_HALF_OPEN_MS   gateway limits (2, 5, 30000)
+ *   FLOW_SESSION_BUCKET_TTL_MS       TTL of the NATS KV session bucket (30 days)
+ *   FLOW_EXPIRY_SWEEP_MS             period of the job that marks untouched executions EXPIRED (60000; 0 disables it)
+ *   FLOW_FILES_DIR                   local storage folder (default <IMAGY_STATE_DIR>/flow-files)
+ *   FLOW_FILES_BASE_URL              origin of signed storage URLs (default: the origin the request reached the subgraph on)
+ *   FLOW_STORAGE_SECRET              base64 HMAC key of signed storage URLs (default generated into .imagy/keys/flow-storage.key)
+ *   FLOW_STORAGE                     local (default) or s3; s3 reads FLOW_S3_BUCKET, FLOW_S3_REGION (us-east-1), FLOW_S3_ENDPOINT
+ *                                    (MinIO...) and the AWS default credential chain
+ */
+import path from 'node:path';
+import { installationSecret, localStateDir } from '@imagy/platform/config';
+import { env, envInt } from '@imagy/platform/config';
+import { LocalFileStorage } from './storage/local';
+import { S3Storage, type S3StorageOptions } from './storage/s3';
+import type { StorageAdapter } from './storage/storage';
+import { catalogueIn, combineResolvers, DateTimeScalar, inputTextPlugin, JSONScalar, userErrorResolvers } from '@imagy/platform/graphql';
+import { defineSubgraph, startSubgraphInstance, type RunningSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
+import { migrations } from '../migrations';
+import type { Resolvers } from './__generated__/graphql';
+import type { FlowExtra, FlowServices } from './context';
+import { Engine } from './executions/engine';
+import { executionResolvers } from './executions/executions.resolvers';
+import { ExecutionsService } from './executions/executions.service';
+import { DEFAULT_BUCKET_TTL_MS, SessionStore } from './executions/session';
+import { createFlowLoaders } from './flows/flows.loaders';
+import { flowResolvers } from './flows/flows.resolvers';
+import { FlowsService } from './flows/flows.service';
+import { messages } from './i18n/messages';
+import { DEFAULT_LIMITS, ProviderGateway, type GatewayLimits } from './providers/gateway';
+import { MockProvider } from './providers/mock';
+import { OpenSanctionsProvider } from './providers/opensanctions';
+import { ProvidersService } from './providers/providers.service';
+
+export const resolvers = combineResolvers<Resolvers>(flowResolvers, executionResolvers, { DateTime: DateTimeScalar, JSON: JSONScalar }, userErrorResolvers(messages));
+
+/** Flow's own settings (a process reads them from the environment above). */
+export interface FlowSettings {
+  openSanctionsApiKey?: string | null;
+  openSanctionsUrl?: string;
+  /** Tenant-configured provider URLs may reach private and loopback addresses (tests, on-premise providers). Default false. */
+  allowPrivateProviderUrls?: boolean;
+  gatewayLimits?: Partial<GatewayLimits>;
+  sessionBucketTtlMs?: number;
+  /** Local storage folder (default `<state dir>/flow-files`). */
+  filesDir?: string;
+  /** Origin of signed storage URLs (default: the origin of the request). */
+  filesBaseUrl?: string;
+  /** Store documents in an S3-compatible bucket instead of the local folder. */
+  s3?: S3StorageOptions;
+  /** Period of the expiry sweep (default 60 s; 0 disables it). */
+  expirySweepMs?: number;
+}
+
+/** The document store: S3 when configured, else the local folder (whose signed URLs are routes of this subgraph). */
+function storageOf(options: FlowSettings | undefined): { storage: StorageAdapter; local: LocalFileStorage | null } {
+  if (options?.s3) return { storage: new S3Storage(options.s3), local: null };
+  const local = new LocalFileStorage(options?.filesDir ?? path.join(localStateDir(), 'flow-files'), installationSecret('FLOW_STORAGE_SECRET', 'flow-storage.key'));
+  return { storage: local, local };
+}
+
+export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undefined>({
+  name: 'flow',
+  port: 4004,
+  schemaFile: path.join(__dirname, '..', 'schema.graphql'),
+  migrations,
+  relay: true,
+  messages: catalogueIn(messages, 'es'),
+  optionsFromEnv: () => ({
+    openSanctionsApiKey: process.env.OPENSANCTIONS_API_KEY || null,
+    openSanctionsUrl: env('OPENSANCTIONS_URL', 'https://api.opensanctions.org'),
+    allowPrivateProviderUrls: env('FLOW_ALLOW_PRIVATE_PROVIDER_URLS', '0') === '1',
+    gatewayLimits: {
+      retries: envInt('FLOW_PROVIDER_RETRIES', DEFAULT_LIMITS.retries),
+      breakerFailures: envInt('FLOW_BREAKER_FAILURES', DEFAULT_LIMITS.breakerFailures),
+      halfOpenAfterMs: envInt('FLOW_BREAKER_HALF_OPEN_MS', DEFAULT_LIMITS.halfOpenAfterMs),
+    },
+    sessionBucketTtlMs: envInt('FLOW_SESSION_BUCKET_TTL_MS', DEFAULT_BUCKET_TTL_MS),
+    filesDir: process.env.FLOW_FILES_DIR || undefined,
+    filesBaseUrl: process.env.FLOW_FILES_BASE_URL || undefined,
+    expirySweepMs: envInt('FLOW_EXPIRY_SWEEP_MS', 60_000),
+    s3: env('FLOW_STORAGE', 'local') === 's3'
+      ? { bucket: env('FLOW_S3_BUCKET'), region: env('FLOW_S3_REGION', 'us-east-1'), endpoint: process.env.FLOW_S3_ENDPOINT || undefined }
+      : undefined,
+  }),
+  services: ({ orm, outbox, nc, ns, options, log }) => {
+    const network = { allowPrivateNetworks: options?.allowPrivateProviderUrls ?? false };
+    const gateway = new ProviderGateway([
+      new MockProvider(),
+      new OpenSanctionsProvider({ apiKey: options?.openSanctionsApiKey ?? null, baseUrl: options?.openSanctionsUrl, ...network }),
+    ], { ...DEFAULT_LIMITS, ...options?.gatewayLimits });
+    const sessions = new SessionStore(nc, ns, options?.sessionBucketTtlMs ?? DEFAULT_BUCKET_TTL_MS);
+    const { storage, local } = storageOf(options);
+    return {
+      flows: new FlowsService(orm),
+      executions: new ExecutionsService(orm, outbox, new Engine(outbox, gateway, log.child({ component: 'engine' })), sessions, storage),
+      providers: new ProvidersService(orm, gateway, network),
+      gateway,
+      sessions,
+      storage,
+      localStorage: local,
+      filesBaseUrl: options?.filesBaseUrl?.replace(/\/+$/, '') ?? null,
+    };
+  },
+  setup: async (_rt, { sessions }) => { await sessions.ready(); },
+  jobs: [{
+    name: 'expiry-sweep',
+    start: ({ options, log }, { executions }) => {
+      const every = options?.expirySweepMs ?? 60_000;
+      if (every <= 0) return null;
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        executions.sweepExpired().catch((err) => log.warn({ err }, 'expiry sweep failed')).finally(() => { running = false; });
+      }, every);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  }],
+  resolvers,
+  // NUL and lone surrogates in any String/ID argument: BAD_USER_INPUT naming it, before any resolver.
+  plugins: [inputTextPlugin()],
+  // The signed URLs of the local storage adapter (PUT and GET /flow/files/<tenant>/<file>).
+  routes: (app, _rt, { localStorage, executions }) => localStorage?.routes(app, (facts) => executions.recordUpload(facts)),
+  context: (base, { caller, services, req }) => ({
+    caller, services, loaders: createFlowLoaders(services.flows, services.executions, base.auth),
+    origin: services.filesBaseUrl ?? (req ? `${req.protocol}://${req.get('host') ?? 'localhost'}` : 'http://localhost:4004'),
+  }),
+});
+
+export interface FlowOptions extends FlowSettings, SubgraphInstanceDepsBase {}
+export type RunningFlow = RunningSubgraphInstance<FlowServices>;
+
+export function startFlow(options: FlowOptions): Promise<RunningFlow> {
+  const { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, expirySweepMs, ...deps } = options;
+  return startSubgraphInstance(flow, { ...deps, options: { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, expirySweepMs } });
+}

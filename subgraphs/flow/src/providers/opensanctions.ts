@@ -1,0 +1,74 @@
+/**
+ * AML screening with the OpenSanctions matching API (https://api.opensanctions.org/#tag/Matching):
+ *
+ *   POST {baseUrl}/match/{dataset}     Authorization: ApiKey <key>
+ *   { "queries": { "q1": { "schema": "Person", "properties": { "name": [..], "birthDate": [..] } } } }
+ *   -> { "responses": { "q1": { "results": [ { "id", "caption", "score", "match", "datasets" } ] } } }
+ *
+ * Input: `name` (required), `birthDate` (YYYY-MM-DD), `nationality` (optional). Output:
+ * `{ matched, score, hits }` (at most 5 hits). 429 and 5xx are retryable ProviderErrors; other 4xx
+ * are not. The base URL (default https://api.opensanctions.org) and dataset (default `default`) may
+ * be overridden per tenant; the key is the installation's (OPENSANCTIONS_API_KEY), never stored in
+ * the database or logged.
+ */
+import { ProviderError, type ProviderAdapter, type ProviderCallInput, type ProviderResult } from './types';
+import { urlProblem, type NetworkPolicy } from './network';
+
+export const OPENSANCTIONS_DEFAULT_URL = 'https://api.opensanctions.org';
+
+export interface OpenSanctionsOptions extends NetworkPolicy {
+  apiKey: string | null;
+  baseUrl?: string;
+}
+
+interface MatchResult { id?: unknown; caption?: unknown; score?: unknown; match?: unknown; datasets?: unknown }
+
+export class OpenSanctionsProvider implements ProviderAdapter {
+  readonly name = 'opensanctions';
+  readonly capabilities = ['AML_SCREENING'] as const;
+
+  constructor(private readonly options: OpenSanctionsOptions) {}
+
+  async call({ input, choice, signal }: ProviderCallInput): Promise<ProviderResult> {
+    if (!this.options.apiKey) throw new ProviderError('NOT_CONFIGURED', false, 'OPENSANCTIONS_API_KEY is not set');
+    const name = typeof input.name === 'string' ? input.name.trim() : '';
+    if (!name) throw new ProviderError('INPUT_MISSING', false, 'AML screening needs a name');
+    const base = (choice.baseUrl ?? this.options.baseUrl ?? OPENSANCTIONS_DEFAULT_URL).replace(/\/+$/, '');
+    const problem = await urlProblem(base, this.options);
+    if (problem) throw new ProviderError('URL_REFUSED', false, problem);
+    const properties: Record<string, string[]> = { name: [name] };
+    if (typeof input.birthDate === 'string' && input.birthDate) properties.birthDate = [input.birthDate];
+    if (typeof input.nationality === 'string' && input.nationality) properties.nationality = [input.nationality];
+    const dataset = encodeURIComponent(choice.dataset ?? 'default');
+    let res: Response;
+    try {
+      res = await fetch(`${base}/match/${dataset}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `ApiKey ${this.options.apiKey}` },
+        body: JSON.stringify({ queries: { q1: { schema: 'Person', properties } } }),
+        signal,
+        redirect: 'error',
+      });
+    } catch (e) {
+      if (signal.aborted) throw new ProviderError('TIMEOUT', true);
+      throw new ProviderError('NETWORK', true, (e as Error).message);
+    }
+    if (res.status === 429 || res.status >= 500) { await res.body?.cancel(); throw new ProviderError(`HTTP_${res.status}`, true); }
+    if (!res.ok) { await res.body?.cancel(); throw new ProviderError(`HTTP_${res.status}`, false); }
+    const text = await res.text();
+    if (text.length > 1_000_000) throw new ProviderError('RESPONSE_TOO_LARGE', false);
+    let body: { responses?: { q1?: { results?: MatchResult[] } } };
+    try { body = JSON.parse(text); } catch { throw new ProviderError('BAD_RESPONSE', true); }
+    const results = body.responses?.q1?.results;
+    if (!Array.isArray(results)) throw new ProviderError('BAD_RESPONSE', true);
+    const hits = results.slice(0, 5).map((r) => ({
+      id: String(r.id ?? ''), caption: String(r.caption ?? '').slice(0, 200),
+      score: typeof r.score === 'number' ? r.score : 0, match: r.match === true,
+      datasets: Array.isArray(r.datasets) ? r.datasets.slice(0, 10).map(String) : [],
+    }));
+    return {
+      output: { matched: hits.some((h) => h.match), score: hits.reduce((m, h) => Math.max(m, h.score), 0), hits },
+      costReference: res.headers.get('x-request-id') ? `opensanctions:${res.headers.get('x-request-id')}` : `opensanctions:${dataset}`,
+    };
+  }
+}

@@ -1,0 +1,35 @@
+/** SQL of provider configuration and the record of provider calls (tenant transaction, RLS). */
+import { iso, type Em } from '@imagy/platform/db';
+import type { CallRecord } from './gateway';
+import type { Capability, ProviderChoice } from './types';
+
+export interface ProviderConfig { capability: Capability; providers: ProviderChoice[] }
+export interface ProviderCall extends CallRecord { id: string; requestId: string | null; stepKey: string | null; createdAt: string }
+
+interface ConfigRow { capability: Capability; providers: ProviderChoice[] }
+interface CallRow { id: string; request_id: string | null; step_key: string | null; capability: Capability; provider: string; outcome: CallRecord['outcome']; attempts: number; latency_ms: number; cost_reference: string | null; error_code: string | null; created_at: string }
+
+export const providersStore = {
+  async configs(em: Em): Promise<ProviderConfig[]> {
+    return (await em.execute<ConfigRow[]>('select capability, providers from provider_configs order by capability')).map((r) => ({ capability: r.capability, providers: r.providers }));
+  },
+  async config(em: Em, capability: Capability): Promise<ProviderConfig | null> {
+    const rows = await em.execute<ConfigRow[]>('select capability, providers from provider_configs where capability = ?', [capability]);
+    return rows[0] ? { capability: rows[0].capability, providers: rows[0].providers } : null;
+  },
+  async upsert(em: Em, tenantId: string, c: ProviderConfig): Promise<ProviderConfig> {
+    await em.execute(`insert into provider_configs (tenant_id, capability, providers) values (?, ?, ?::jsonb)
+      on conflict (tenant_id, capability) do update set providers = excluded.providers, updated_at = clock_timestamp()`, [tenantId, c.capability, JSON.stringify(c.providers)]);
+    return c;
+  },
+  async insertCall(em: Em, tenantId: string, c: ProviderCall): Promise<void> {
+    await em.execute(`insert into provider_calls (id, tenant_id, request_id, step_key, capability, provider, outcome, attempts, latency_ms, cost_reference, error_code)
+      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [c.id, tenantId, c.requestId, c.stepKey, c.capability, c.provider, c.outcome, c.attempts, c.latencyMs, c.costReference, c.errorCode]);
+  },
+  async callsOf(em: Em, requestIds: readonly string[]): Promise<ProviderCall[]> {
+    if (!requestIds.length) return [];
+    const rows = await em.execute<CallRow[]>(`select id, request_id, step_key, capability, provider, outcome, attempts, latency_ms, cost_reference, error_code, ${iso('created_at')} as created_at
+      from provider_calls where request_id = any(array(select jsonb_array_elements_text(?::jsonb))::uuid[]) order by created_at, id`, [JSON.stringify(requestIds)]);
+    return rows.map((r) => ({ id: r.id, requestId: r.request_id, stepKey: r.step_key, capability: r.capability, provider: r.provider, outcome: r.outcome, attempts: r.attempts, latencyMs: r.latency_ms, costReference: r.cost_reference, errorCode: r.error_code, createdAt: r.created_at }));
+  },
+};
