@@ -43,7 +43,7 @@ export interface Platform {
   /** The composed supergraph the gateway serves. */
   supergraphSdl: string;
   /** Another gateway replica on the same supergraph, bus and issuer (shared rate-limit counters). */
-  startReplica(): Promise<{ url: string; stop(): Promise<void> }>;
+  startReplica(): Promise<{ url: string; gateway: RunningGateway; stop(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -110,7 +110,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     async startReplica() {
       const replica = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, apiKeys });
       replicas.push(replica);
-      return { url: replica.url, stop: () => replica.stop() };
+      return { url: replica.url, gateway: replica, stop: () => replica.stop() };
     },
     async stop() {
       for (const r of replicas) await r.stop();
