@@ -217,16 +217,40 @@ function makeReachable(dataDir: string, runAs: RunAs): void {
   }
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to execute its binaries. They
+ * live in node_modules under the repository, and a repository inside a directory others cannot
+ * search (root's home, a `mktemp -d` folder: mode 700) hides them, so initdb fails with EACCES.
+ * Then the binaries (about 60 MB) are copied once next to the data directory, which makeReachable
+ * has already made reachable, and run from there.
+ */
+function reachableBinaries(bin: { initdb: string; postgres: string }, dataDir: string, runAs: RunAs, log: (line: string) => void): { initdb: string; postgres: string } {
+  const probe = spawnSync('/bin/sh', ['-c', 'test -x "$1"', 'probe', bin.initdb], { uid: runAs.uid, gid: runAs.gid, cwd: '/' });
+  if (probe.status === 0) return bin;
+  const native = path.dirname(path.dirname(bin.initdb));
+  const target = path.join(path.dirname(dataDir), 'postgres-binaries');
+  const moved = (file: string) => path.join(target, path.relative(native, file));
+  if (!fs.existsSync(moved(bin.initdb)) || !fs.existsSync(moved(bin.postgres))) {
+    log(`the "${runAs.user}" user cannot reach ${native}; copying the PostgreSQL binaries to ${target} (first start only)`);
+    const partial = `${target}.${process.pid}`;
+    fs.rmSync(partial, { recursive: true, force: true });
+    fs.cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.renameSync(partial, target);
+  }
+  return { initdb: moved(bin.initdb), postgres: moved(bin.postgres) };
+}
+
 async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: string) => void): Promise<Managed> {
   // Something on the port (often an embedded PostgreSQL left by a killed run) would answer in place
   // of ours, or make ours fail to bind: say so instead of guessing.
   if (await tcpAnswers(port)) {
     throw new InfraError(`port ${port} (for the embedded PostgreSQL) is already in use: a PostgreSQL left over from an earlier run, or another program. Stop it, point DATABASE_URL at it, or choose another port with IMAGY_PORT_POSTGRES.`);
   }
-  const bin = await postgresBinaries();
   const runAs = postgresRunAs(log);
   if (runAs) makeReachable(dataDir, runAs);
   else fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const bin = runAs ? reachableBinaries(await postgresBinaries(), dataDir, runAs, log) : await postgresBinaries();
   // The C locale exists everywhere; PostgreSQL's builtin provider still gives Unicode-aware
   // upper()/lower()/ILIKE (C.UTF-8) without depending on the machine's installed locales.
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
