@@ -7,23 +7,9 @@
  */
 import dns from 'node:dns/promises';
 import net from 'node:net';
+import { isPublicAddress } from '@imagy/platform/net';
 
-// Two lists: a BlockList also checks an IPv4 address against its IPv6 rules (as ::ffff:a.b.c.d),
-// so the IPv6 rule for mapped addresses would otherwise block every IPv4 address.
-const blocked4 = new net.BlockList();
-const blocked6 = new net.BlockList();
-for (const [addr, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) blocked4.addSubnet(addr, prefix, 'ipv4');
-for (const [addr, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96], ['64:ff9b::', 96]] as const) blocked6.addSubnet(addr, prefix, 'ipv6');
-
-export function isPublicAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 0) return false;
-  if (family === 6 && address.toLowerCase().startsWith('::ffff:')) {
-    const v4 = address.slice(7);
-    if (net.isIPv4(v4)) return !blocked4.check(v4, 'ipv4');
-  }
-  return family === 4 ? !blocked4.check(address, 'ipv4') : !blocked6.check(address, 'ipv6');
-}
+export { isPublicAddress };
 
 /** A name that does not resolve within this is refused (a slow resolver must not hold a request). */
 export const DNS_TIMEOUT_MS = 2_000;

@@ -8,6 +8,7 @@ import dns from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { isPublicAddress } from '@imagy/platform/net';
 
 export class OutboundRefused extends Error {
   constructor(message: string) { super(message); this.name = 'OutboundRefused'; }
@@ -15,25 +16,9 @@ export class OutboundRefused extends Error {
 
 export interface OutboundPolicy { allowPrivate: boolean; timeoutMs: number }
 
-const PRIVATE_V4: [string, number][] = [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-];
-
-function v4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, part) => (acc << 8) + Number(part), 0) >>> 0;
-}
-
+/** Private, loopback, link-local or otherwise non-public (platform's one classifier). */
 export function isPrivateAddress(ip: string): boolean {
-  if (net.isIPv4(ip)) {
-    const n = v4ToInt(ip);
-    return PRIVATE_V4.some(([base, bits]) => (n >>> (32 - bits)) === (v4ToInt(base) >>> (32 - bits)));
-  }
-  const lower = ip.toLowerCase();
-  if (lower === '::' || lower === '::1') return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return isPrivateAddress(mapped[1]!);
-  return /^(fc|fd|fe[89ab]|ff)/.test(lower);
+  return !isPublicAddress(ip);
 }
 
 /** The address to connect to for a tenant-supplied host: every address it resolves to must be allowed. */
