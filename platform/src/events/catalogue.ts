@@ -46,11 +46,19 @@ export interface EventCatalogue {
   /** A step of a flow execution ended (COMPLETED with data or a provider result, SKIPPED by a rule, FAILED with on_error CONTINUE). */
   'flow.step.completed': { requestId: string; flowId: string; flowCode: string; versionId: string; stepKey: string; status: 'COMPLETED' | 'SKIPPED' | 'FAILED' };
   /** An execution ended with an outcome; `summary` holds each step's status and provider verdicts (never a full document number). */
-  'flow.execution.completed': { requestId: string; flowId: string; flowCode: string; versionId: string; subjectRef: string; outcome: 'APPROVED' | 'REJECTED' | 'REVIEW'; summary: Record<string, unknown> };
+  'flow.execution.completed': { requestId: string; flowId: string; flowCode: string; versionId: string; subjectRef: string; outcome: 'APPROVED' | 'REJECTED' | 'REVIEW'; summary: Record<string, unknown>; /** The requester's correlation (e.g. lending's `application:<id>:<stepKey>`), null for staff-triggered runs. */ externalRef?: string | null };
   /** An execution ended without an outcome: a provider step failed (on_error FAIL), it expired or it was cancelled. */
-  'flow.execution.failed': { requestId: string; flowId: string; flowCode: string; versionId: string; subjectRef: string; reason: 'PROVIDER_FAILED' | 'EXPIRED' | 'CANCELLED'; stepKey: string | null };
+  'flow.execution.failed': { requestId: string; flowId: string; flowCode: string; versionId: string; subjectRef: string; reason: 'PROVIDER_FAILED' | 'EXPIRED' | 'CANCELLED'; stepKey: string | null; externalRef?: string | null };
   /** One provider of the gateway was called (all its attempts): latency, outcome and the cost reference billing reads. */
   'flow.provider.called': { callId: string; requestId: string | null; stepKey: string | null; capability: string; provider: string; outcome: 'SUCCESS' | 'FAILURE' | 'TIMEOUT' | 'SHORT_CIRCUITED'; attempts: number; latencyMs: number; costReference: string | null };
+  // ---- origination contracts between lending, flow and sign (issue 12) ----
+  /** Lending asks flow to run `flowCode` for an application's step; flow answers with flow.execution.completed/failed carrying `externalRef`. */
+  'lending.verification.requested': { applicationId: string; stepKey: string; flowCode: string; subjectRef: string; externalRef: string; context: Record<string, unknown> };
+  /** Lending issues a rendered contract for signature; sign creates and sends the request, correlated by `externalRef`. */
+  'lending.contract.issued': { applicationId: string; externalRef: string; title: string; locale: string; body: string; signers: Array<{ name: string; email: string | null; phone: string | null; userId: string | null }>; signingOrder: 'SEQUENTIAL' | 'PARALLEL' };
+  'sign.signer.signed': { signatureRequestId: string; externalRef: string | null; signerId: string; order: number };
+  'sign.signature.completed': { signatureRequestId: string; externalRef: string | null; documentSha256: string; completedAt: string };
+  'sign.signature.rejected': { signatureRequestId: string; externalRef: string | null; signerId: string; reason: string };
   'audit.event.recorded': { eventId: string; classUid: number; activityId: number; time: string };
 }
 
