@@ -44,8 +44,12 @@ export class EventSigner {
   }
 
   private mac(e: UnsignedEnvelope): string {
-    const canonical = canonicalJson([e.id, e.subject, e.tenantId, e.occurredAt, e.actor, e.requestId, e.data, e.schemaVersion]);
-    return crypto.createHmac('sha256', this.key).update(canonical).digest('base64url');
+    return this.hmac(canonicalJson([e.id, e.subject, e.tenantId, e.occurredAt, e.actor, e.requestId, e.data, e.schemaVersion]));
+  }
+
+  /** HMAC-SHA256 (base64url) of `text` with the installation's key: internal calls (rpc.ts) sign with it under their own tag. */
+  hmac(text: string): string {
+    return crypto.createHmac('sha256', this.key).update(text).digest('base64url');
   }
 }
 

@@ -7,7 +7,7 @@
  *
  * Start order (stop is the reverse):
  *   ORM + committed migrations -> `services` -> `setup` -> outbox relay (`relay: true`) ->
- *   `consumers` -> `jobs` -> subscription hub (`subscriptions`) -> HTTP server (+ graphql-ws).
+ *   `consumers` -> `rpc` servers -> `jobs` -> subscription hub (`subscriptions`) -> HTTP server (+ graphql-ws).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type express from 'express';
@@ -18,6 +18,7 @@ import type { ConsumerOptions } from '../events/consumer';
 import type { EventSigner } from '../events/envelope';
 import type { Namespace, NatsConnection } from '../events/nats';
 import type { Outbox } from '../events/outbox';
+import type { RpcClient, RpcServerSpec } from '../events/rpc';
 import type { Catalogue } from '../i18n';
 import type { Logger } from '../logger';
 import type { Caller } from './caller';
@@ -47,6 +48,8 @@ export interface SubgraphRuntime<TOptions = undefined> {
   log: Logger;
   /** One NATS fan-out per process for `Subscription` fields; null unless `subscriptions` is on. */
   hub: NatsSubscriptionHub | null;
+  /** Signed request-reply to another subgraph's `rpc` methods (events/rpc.ts). */
+  rpc: RpcClient;
 }
 
 /** Per-request facts handed to the definition's `context` hook. */
@@ -99,6 +102,8 @@ export interface SubgraphDefinitionBase<TServices, TExtra extends object, TOptio
   context?: (base: BaseContext, request: RequestInfo<TServices>) => TExtra;
   /** Durable event consumers (JetStream, inbox, DLQ), started after the relay. */
   consumers?: (runtime: SubgraphRuntime<TOptions>, services: TServices) => ConsumerSpec[];
+  /** Internal request-reply methods this subgraph answers (events/rpc.ts), started after the consumers. */
+  rpc?: (runtime: SubgraphRuntime<TOptions>, services: TServices) => RpcServerSpec[];
   jobs?: SubgraphJob<TServices, TOptions>[];
   /** Extra HTTP routes (JWKS, exports...), mounted before `/graphql`. */
   routes?: (app: express.Express, runtime: SubgraphRuntime<TOptions>, services: TServices) => void;

@@ -17,6 +17,7 @@ import type { EventSigner } from '../events/envelope';
 import type { Namespace, NatsConnection } from '../events/nats';
 import { Outbox } from '../events/outbox';
 import { OutboxRelay } from '../events/relay';
+import { RpcClient, RpcServer, RpcSigner } from '../events/rpc';
 import { logger } from '../logger';
 import { buildCaller, natsReadiness, type TrustProxy } from './caller';
 import type { SubgraphDefinition, SubgraphRuntime } from './define';
@@ -87,10 +88,12 @@ export async function startInstance<TServices, TExtra extends object, TOptions>(
     const revocations = await RevocationView.start({ nc: deps.nc, streamPrefix: deps.ns.streamPrefix, log: log.child({ component: 'revocation-view' }) });
     lifecycle.add(() => revocations.stop());
 
+    const rpcSigner = new RpcSigner(deps.signer);
     const hub = definition.subscriptions ? new NatsSubscriptionHub({ nc: deps.nc, ns: deps.ns, signer: deps.signer }) : null;
     const runtime: SubgraphRuntime<TOptions> = {
       name: definition.name, schema, adminUrl: deps.adminUrl, orm, outbox: new Outbox(deps.signer),
       nc: deps.nc, ns: deps.ns, signer: deps.signer, verifier: deps.verifier, options, log, hub,
+      rpc: new RpcClient(deps.nc, deps.ns, rpcSigner),
     };
     const services = definition.services(runtime);
     await definition.setup?.(runtime, services);
@@ -107,6 +110,12 @@ export async function startInstance<TServices, TExtra extends object, TOptions>(
       const consumer = new EventConsumer({ ...spec, orm, nc: deps.nc, ns: deps.ns, signer: deps.signer });
       await consumer.start();
       lifecycle.add(() => consumer.stop());
+    }
+
+    for (const spec of definition.rpc?.(runtime, services) ?? []) {
+      const server = new RpcServer(deps.nc, deps.ns, rpcSigner, spec, log);
+      await server.start();
+      lifecycle.add(() => server.stop());
     }
 
     for (const job of definition.jobs ?? []) {

@@ -21,6 +21,7 @@ import { createLoaders } from './loaders';
 import { MailboxService } from './mailbox/mailbox.service';
 import { DEFAULT_OTP_POLICY, OtpService, type OtpPolicy } from './otp/otp.service';
 import { otpResolvers } from './otp/otp.resolvers';
+import { otpRpc } from './otp/otp.rpc';
 import { PreferencesService } from './preferences/preferences.service';
 import { requestResolvers } from './requests/requests.resolvers';
 import { RequestsService } from './requests/requests.service';
@@ -87,6 +88,7 @@ export const notifications = defineSubgraph<NotificationsServices, Notifications
     };
   },
   consumers: (_rt, { rules }) => [{ name: RULES_CONSUMER, domains: [...RULE_DOMAINS], handler: onDomainEvent(rules) }],
+  rpc: (_rt, { otp }) => otpRpc(otp),
   routes: (app, _rt, { callbacks }) => callbackRoutes(callbacks)(app),
   resolvers,
   context: (base, { caller, services }) => ({ caller, services, loaders: createLoaders(services.templates, services.requests, base.auth) }),

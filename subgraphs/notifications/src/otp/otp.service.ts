@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
-import type { Outbox } from '@imagy/platform/events';
+import type { EventActor, Outbox } from '@imagy/platform/events';
 import { payload } from '@imagy/platform/graphql';
 import { actorOf, requireUser, type Caller } from '@imagy/platform/server';
 import { maskRecipient, normaliseRecipient, recipientHash } from '../common/recipients';
@@ -40,6 +40,11 @@ const BUILT_IN = {
   es: { subject: 'Su código de verificación', body: (code: string, minutes: number) => `Su código de verificación de Imagy es ${code}. Vence en ${minutes} minutos. No lo comparta.` },
 };
 
+export interface OtpRequestInput { purpose: string; destination: string; channel: Channel; locale?: string | null }
+
+/** Who asks: a signed-in caller, or another subgraph calling for its own user (recipient and client address passed on). */
+export interface OtpRequester { tenantId: string; userId: string | null; ip: string | null; actor: EventActor; requestId: string | null }
+
 export interface OtpChallenge { id: string; purpose: string; channel: Channel; destination: string; status: OtpChallengeRow['status']; expiresAt: string }
 
 const view = (c: OtpChallengeRow): OtpChallenge => ({ id: c.id, purpose: c.purpose, channel: c.channel, destination: c.destination, status: c.status, expiresAt: c.expiresAt });
@@ -54,8 +59,15 @@ export class OtpService {
     private readonly policy: OtpPolicy,
   ) {}
 
-  async request(caller: Caller, input: { purpose: string; destination: string; channel: Channel; locale?: string | null }) {
+  async request(caller: Caller, input: OtpRequestInput) {
     const auth = requireUser(caller.auth);
+    return this.issue({ tenantId: auth.tenantId, userId: auth.userId, ip: caller.ip, actor: actorOf(caller), requestId: caller.requestId }, input);
+  }
+
+  /** requestOtp for a staff/borrower request or for another subgraph's call (otp.rpc.ts): one implementation. */
+  async issue(who: OtpRequester, input: OtpRequestInput) {
+    const auth = who;
+    const caller = who;
     return payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
       const purpose = input.purpose.trim();
       if (!TEMPLATE_KEY.test(purpose) || purpose.length > 80) reject('OTP_PURPOSE_INVALID', { field: 'purpose' });
@@ -81,7 +93,7 @@ export class OtpService {
       });
       const text = await this.textOf(em, input.channel, input.locale ?? null, code);
       await this.requests.sendIn(em, {
-        tenantId: auth.tenantId, actor: actorOf(caller), requestId: caller.requestId, createdBy: auth.userId, source: 'OTP', idempotencyKey: `otp:${challenge.id}`,
+        tenantId: auth.tenantId, actor: who.actor, requestId: who.requestId, createdBy: auth.userId, source: 'OTP', idempotencyKey: `otp:${challenge.id}`,
         channel: input.channel, recipient: destination.value, templateKey: OTP_TEMPLATE_KEY, locale: text.locale, variables: {}, critical: true, recipientUserId: auth.userId,
         preRendered: { templateKey: OTP_TEMPLATE_KEY, ...text, variables: { code } },
       });
@@ -102,12 +114,21 @@ export class OtpService {
 
   async verify(caller: Caller, input: { challengeId: string; code: string }) {
     const auth = requireUser(caller.auth);
+    return this.check({ tenantId: auth.tenantId, userId: auth.userId, ip: caller.ip, actor: actorOf(caller), requestId: caller.requestId }, input);
+  }
+
+  /**
+   * verifyOtp for a request or another subgraph's call. `purpose`, when given, must be the
+   * challenge's: a code sent to verify a phone number cannot sign a contract (OTP_INVALID).
+   */
+  async check(who: OtpRequester, input: { challengeId: string; code: string; purpose?: string }) {
+    const auth = who;
     const none = { verified: false, attemptsLeft: null };
     return payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
       if (!new RegExp(`^\\d{${this.policy.digits}}$`).test(input.code)) reject('OTP_CODE_FORMAT', { field: 'code', params: { digits: this.policy.digits } });
       const challenge = isUuid(input.challengeId) ? await otpStore.lockById(em, input.challengeId) : null;
-      if (!challenge) return reject('OTP_INVALID', { field: 'challengeId' });
-      const meta = { tenantId: auth.tenantId, actor: actorOf(caller), requestId: caller.requestId };
+      if (!challenge || (input.purpose !== undefined && challenge.purpose !== input.purpose)) return reject('OTP_INVALID', { field: 'challengeId' });
+      const meta = { tenantId: auth.tenantId, actor: who.actor, requestId: who.requestId };
       const base = { challengeId: challenge.id, purpose: challenge.purpose, channel: challenge.channel, destination: challenge.destination };
       const fail = async (reason: 'WRONG_CODE' | 'EXPIRED' | 'LOCKED' | 'USED', attemptsLeft: number) => {
         await this.outbox.publish(em, 'notifications.otp.failed', { ...base, reason, attemptsLeft }, meta);

@@ -1,0 +1,21 @@
+/**
+ * The typed catalogue of internal calls (rpc.ts): method -> request, response and the refusal codes
+ * the server may answer. The serving subgraph owns each method's meaning (its README says so); a
+ * caller maps refusals to its own userErrors.
+ */
+export interface RpcCatalogue {
+  /** notifications sends a one-time code to `destination` (critical: opt-outs do not apply). */
+  'notifications.otp.request': {
+    request: { purpose: string; channel: 'SMS' | 'EMAIL' | 'WHATSAPP'; destination: string; locale: string | null; recipientUserId: string | null; ip: string | null };
+    response: { challengeId: string; expiresAt: string; destinationMasked: string };
+    errors: string;
+  };
+  /** notifications checks a code of a challenge created for `purpose` (a challenge of another purpose is OTP_INVALID). */
+  'notifications.otp.verify': {
+    request: { challengeId: string; code: string; purpose: string; ip: string | null };
+    response: { verified: boolean; attemptsLeft: number | null };
+    errors: string;
+  };
+}
+
+export type RpcMethod = keyof RpcCatalogue;
