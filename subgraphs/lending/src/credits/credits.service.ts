@@ -168,6 +168,11 @@ export class CreditsService {
     }), { credit: null, replayed: false }, { onUniqueViolation: 'retry' });
   }
 
+  /** The tenant's business date (today in its time zone). */
+  businessDate(tenantId: string): Promise<string> {
+    return this.directory.today(tenantId);
+  }
+
   async creditIn(em: Em, id: string, lock = false): Promise<Credit | null> {
     return isUuid(id) ? store.creditById(em, id, lock) : null;
   }
