@@ -134,3 +134,13 @@ describe('Fineract ProgressiveEMICalculatorTest, actual-day periods', () => {
     ]);
   });
 });
+
+describe('the EMI correction never repays the loan before its last row', () => {
+  it('1000 at 3.76 %, 48 months, ACTUAL/365, multiple 1: the installment stays at 22 (23 would repay it in 47 rows)', () => {
+    const s = generateSchedule(monthly({ principal: '1000.00', currency: 'MXN', numberOfInstallments: 48, annualNominalRate: '3.76', disbursementDate: '2020-01-01', installmentMultipleOf: '1' }));
+    expect(money(s.installment)).toBe('22.00');
+    expect(s.rows.slice(0, -1).every((r) => money(r.total) === '22.00')).toBe(true);
+    expect(s.rows[47]!.principal.gt(0)).toBe(true);
+    expect(money(s.rows[47]!.balance)).toBe('0.00');
+  });
+});

@@ -503,7 +503,8 @@ function amortise(input: EngineInput): EngineOutput {
  * when the last installment (principal + interest) differs from the EMI by more than
  * floor(m / 2) / 100 (m = amortising periods), the EMI is moved by that difference / m (rounded to
  * the minor unit, then to the multiple) and the schedule recomputed; the new EMI is kept only if
- * it leaves a smaller difference in the last installment.
+ * it leaves a smaller difference in the last installment (and does not repay the loan before its
+ * last row).
  */
 function amortiseAdjusted(input: EngineInput): EngineOutput {
   const first = amortise(input);
@@ -519,6 +520,8 @@ function amortiseAdjusted(input: EngineInput): EngineOutput {
   const adjusted = roundInstallment(first.installment.plus(round(difference.div(m), input.digits)), input.digits, input.multiple);
   if (adjusted.eq(first.installment) || adjusted.lte(0)) return first;
   const second = amortise({ ...input, fixedInstallment: adjusted });
+  // Never an EMI that repays the loan before its last row (a coarse multiple can round up that far).
+  if (second.rows.slice(0, -1).some((r) => r.balance.lte(0))) return first;
   return lastDifference(second).abs().lt(difference.abs()) ? second : first;
 }
 
