@@ -47,6 +47,13 @@ describe('lending, end to end through the gateway', () => {
     }, 20_000, 200);
     expect(sim.simulation).toMatchObject({ installment: '305.00', totals: { interest: '488.22' } });
     expect(sim.simulation.rows).toHaveLength(18);
+    // A quote for a disbursement 30 days ahead, with both CAT figures (no VAT here: equal).
+    const ahead = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const dated = await p.call(`query($input: SimulateCreditInput!) { simulateCredit(input: $input) { simulation { disbursementDate catWithoutVat catWithVat } userErrors { code field } } }`,
+      { input: { tenantSlug: 'presta', productCode: 'PERSONAL', amount: '5000', term: 18, disbursementDate: ahead } });
+    expect(dated.data.simulateCredit.userErrors).toEqual([]);
+    expect(dated.data.simulateCredit.simulation.disbursementDate).toBe(ahead);
+    expect(dated.data.simulateCredit.simulation.catWithoutVat).toBe(dated.data.simulateCredit.simulation.catWithVat);
 
     // Lending learns the borrower from identity's identity.user.created event: until it has, the
     // booking is refused (BORROWER_NOT_FOUND, nothing written) and the retry uses the same key.
@@ -75,6 +82,16 @@ describe('lending, end to end through the gateway', () => {
     const after = await p.call(ME, {}, borrowerSession.accessToken);
     expect(after.data.me.credits[0].payments).toEqual([{ amount: '305.00', interest: '50.00', principal: '255.00' }]);
     expect(after.data.me.credits[0].nextInstallment.number).toBe(2);
+
+    // The borrower's payoff quote ten days after the payment: 4745.00 of principal and 10 days
+    // (30E/360) at 1 % a month accrued on it; staff paying exactly that pays the credit off.
+    const quoted = await p.call(`query($creditId: ID!, $date: Date!) { payoffQuote(creditId: $creditId, date: $date) { quote { accruedFrom principal accruedInterest total } userErrors { code } } }`,
+      { creditId, date: '2025-02-25' }, borrowerSession.accessToken);
+    expect(quoted.errors).toBeUndefined();
+    expect(quoted.data.payoffQuote).toEqual({ quote: { accruedFrom: '2025-02-15', principal: '4745.00', accruedInterest: '15.82', total: '4760.82' }, userErrors: [] });
+    const settled = await p.call(`mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) { credit { status } userErrors { code } } }`,
+      { input: { creditId, amount: '4760.82', paidAt: '2025-02-25', channel: 'SPEI', idempotencyKey: 'e2e-payoff-1' } }, makerSession.accessToken);
+    expect(settled.data.registerPayment).toEqual({ credit: { status: 'PAID_OFF' }, userErrors: [] });
 
     // A borrower cannot register payments, nor read the portfolio.
     const denied = await p.call(`{ credits { edges { node { id } } } }`, {}, borrowerSession.accessToken);

@@ -4,8 +4,9 @@
  * here, and a consumer gets the payload type from the subject.
  */
 export interface EventCatalogue {
-  'identity.tenant.created': { tenantId: string; slug: string; name: string; hostnames: string[]; status: string };
-  'identity.tenant.updated': { tenantId: string; slug: string; changes: string[]; status: string; hostnames: string[] };
+  /** `timezone`: the tenant's IANA time zone (its business date); absent in events published before it was carried. */
+  'identity.tenant.created': { tenantId: string; slug: string; name: string; hostnames: string[]; status: string; timezone?: string };
+  'identity.tenant.updated': { tenantId: string; slug: string; changes: string[]; status: string; hostnames: string[]; timezone?: string };
   'identity.user.created': { userId: string; email: string; roles: string[] };
   'identity.user.updated': { userId: string; changes: string[]; /** The status after the change (revocation views disable or re-enable the user). */ status?: string };
   'identity.user.login_succeeded': { userId: string; email: string; ip: string | null; userAgent: string | null };

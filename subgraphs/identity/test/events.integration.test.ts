@@ -32,7 +32,7 @@ describe('identity: events through the outbox to JetStream', () => {
     await h.login('evented', 'jo@example.com', 'not-the-password', agent);
 
     const tenantCreated = await find('identity.tenant.created', (e) => e.tenantId === t.tenantId);
-    expect(tenantCreated.data).toEqual({ tenantId: t.tenantId, slug: 'evented', name: 'Tenant evented', hostnames: ['evented.example.test'], status: 'ACTIVE' });
+    expect(tenantCreated.data).toEqual({ tenantId: t.tenantId, slug: 'evented', name: 'Tenant evented', hostnames: ['evented.example.test'], status: 'ACTIVE', timezone: 'America/Mexico_City' });
     expect(tenantCreated.actor).toMatchObject({ kind: 'user', userId: h.seed.platformAdmin.id });
 
     const userCreated = await find('identity.user.created', (e) => (e.data as { userId: string }).userId === user.id);

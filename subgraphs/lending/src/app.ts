@@ -13,6 +13,7 @@ import { envInt } from '@imagy/platform/config';
 import { catalogueIn, inputTextPlugin } from '@imagy/platform/graphql';
 import { defineSubgraph, startSubgraphInstance, type RunningSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
 import { lendingMigrations } from '../migrations';
+import { systemClock, type Clock } from './common/dates';
 import type { LendingExtra, LendingServices } from './context';
 import { CreditsService } from './credits/credits.service';
 import { createCreditLoaders } from './credits/credits.loaders';
@@ -41,8 +42,10 @@ export { resolvers };
 
 /** Lending's own settings. */
 export interface LendingSettings {
-  /** Period of the delinquency timer (runs today's date for every active tenant); 0 disables it. Default 1 hour. */
+  /** Period of the delinquency timer (runs each active tenant's business date); 0 disables it. Default 1 hour. */
   delinquencyIntervalMs?: number;
+  /** The clock every business date is read from (tests inject a fixed instant). Default: the system clock. */
+  now?: Clock;
 }
 
 export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSettings>({
@@ -55,19 +58,19 @@ export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSett
   relay: true,
   messages: catalogueIn(messages, 'es'),
   optionsFromEnv: () => ({ delinquencyIntervalMs: envInt('DELINQUENCY_INTERVAL_MS', DEFAULT_DELINQUENCY_INTERVAL_MS) }),
-  services: ({ orm, outbox }) => {
-    const directory = new TenantDirectory(orm);
+  services: ({ orm, outbox, options }) => {
+    const directory = new TenantDirectory(orm, options.now ?? systemClock);
     const products = new ProductsService(orm, outbox);
     const users = new UserDirectory();
-    const credits = new CreditsService(orm, outbox, products, users);
+    const credits = new CreditsService(orm, outbox, products, users, directory);
     return {
       directory,
       users,
       products,
       simulator: new SimulatorService(orm, directory, products),
       credits,
-      payments: new PaymentsService(orm, outbox, credits),
-      delinquency: new DelinquencyService(orm, outbox),
+      payments: new PaymentsService(orm, outbox, credits, directory),
+      delinquency: new DelinquencyService(orm, outbox, directory),
     };
   },
   consumers: (_runtime, { directory, users }) => [
@@ -78,7 +81,7 @@ export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSett
     name: 'delinquency',
     start: ({ options, log }, { delinquency, directory }) => {
       const interval = options.delinquencyIntervalMs ?? DEFAULT_DELINQUENCY_INTERVAL_MS;
-      return interval > 0 ? scheduleDelinquency(delinquency, () => directory.active(), interval, log.child({ component: 'delinquency' })) : null;
+      return interval > 0 ? scheduleDelinquency(delinquency, directory, interval, log.child({ component: 'delinquency' })) : null;
     },
   }],
   resolvers,
@@ -99,6 +102,6 @@ export interface LendingOptions extends LendingSettings, SubgraphInstanceDepsBas
 export type RunningLending = RunningSubgraphInstance<LendingServices>;
 
 export function startLending(options: LendingOptions): Promise<RunningLending> {
-  const { delinquencyIntervalMs, ...deps } = options;
-  return startSubgraphInstance(lending, { ...deps, options: { delinquencyIntervalMs } });
+  const { delinquencyIntervalMs, now, ...deps } = options;
+  return startSubgraphInstance(lending, { ...deps, options: { delinquencyIntervalMs, now } });
 }

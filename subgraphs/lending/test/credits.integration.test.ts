@@ -81,9 +81,19 @@ describe('lending: credits, payments and delinquency through GraphQL', () => {
     expect(money(outstandingPrincipal)).toBe(1200000 - 94619 - 94619 - 200000 + (94619 - (106619 - 11054)));
     expect(sumOf(s.map((i: any) => i.principalDue))).toBe(1200000 - 200000);
 
-    const tooMuch = await pay(credit.id, (Number(outstandingPrincipal) + 0.01).toFixed(2), '2025-03-25');
+    // The payoff on 2025-03-25 is the principal plus 10 days (30E/360) of interest accrued since the
+    // last due date (2025-03-15): the payoff quote's total.
+    const QUOTE = `query($creditId: ID!, $date: Date!) { payoffQuote(creditId: $creditId, date: $date) { quote { principal accruedInterest accruedFrom total } userErrors { code } } }`;
+    const quote = (await h.call(QUOTE, { creditId: credit.id, date: '2025-03-25' }, staff)).data.payoffQuote.quote;
+    expect(quote.principal).toBe(outstandingPrincipal);
+    expect(quote.accruedFrom).toBe('2025-03-15');
+    expect(money(quote.accruedInterest)).toBe(Math.round(money(outstandingPrincipal) * 0.01 * 10 / 30));
+    expect(money(quote.total)).toBe(money(outstandingPrincipal) + money(quote.accruedInterest));
+    const principalOnly = await pay(credit.id, outstandingPrincipal, '2025-03-25');
+    expect(principalOnly.userErrors.map((e: any) => e.code)).toEqual(['PAYOFF_AMOUNT_REQUIRED']);
+    const tooMuch = await pay(credit.id, (Number(quote.total) + 0.01).toFixed(2), '2025-03-25');
     expect(tooMuch.userErrors.map((e: any) => e.code)).toEqual(['AMOUNT_EXCEEDS_PAYOFF']);
-    const payoff = await pay(credit.id, outstandingPrincipal, '2025-03-25');
+    const payoff = await pay(credit.id, quote.total, '2025-03-25');
     expect(payoff.userErrors).toEqual([]);
     expect(payoff.credit).toMatchObject({ status: 'PAID_OFF', outstanding: { principal: '0.00', total: '0.00' } });
     const after = await pay(credit.id, '10.00', '2025-03-26');

@@ -17,8 +17,8 @@ export interface Harness {
   lending: RunningLending;
   url: string;
   call<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
-  /** Announces a tenant as identity would and waits until lending's directory has it. */
-  tenant(slug: string): Promise<string>;
+  /** Announces a tenant as identity would and waits until lending's directory has it (with its time zone when given). */
+  tenant(slug: string, options?: { timezone?: string }): Promise<string>;
   /** Announces a user of the tenant as identity would (identity.user.created) and waits until lending knows it; returns its id. */
   user(tenantId: string, userId?: string): Promise<string>;
   token(tenantId: string, roles: string[], userId?: string): Promise<string>;
@@ -27,11 +27,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(label: string): Promise<Harness> {
+/** `now`: the clock lending reads business dates from (default: the system clock). */
+export async function startHarness(label: string, options: { now?: () => Date } = {}): Promise<Harness> {
   const db = await createTestDb(label);
   const bus = await createTestBus();
   const issuer = await createTestIssuer();
-  const lending = await startLending({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 12, delinquencyIntervalMs: 0 });
+  const lending = await startLending({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 12, delinquencyIntervalMs: 0, now: options.now });
   const adminSql: Harness['adminSql'] = async (sql, params = []) => {
     const client = new Client({ connectionString: db.adminUrl });
     await client.connect();
@@ -42,14 +43,14 @@ export async function startHarness(label: string): Promise<Harness> {
     db, bus, issuer, lending, url: lending.url, adminSql,
     call: (query, variables, token) => gql(lending.url, query, variables, { token }),
     token: (tenantId, roles, userId) => issuer.mint({ tenantId, roles, userId }),
-    async tenant(slug) {
+    async tenant(slug, options = {}) {
       const tenantId = crypto.randomUUID();
       const envelope = bus.signer.sign({
         id: crypto.randomUUID(), subject: 'identity.tenant.created', tenantId, occurredAt: new Date().toISOString(),
-        actor: { kind: 'system', userId: null }, requestId: null, data: { tenantId, slug, name: `Tenant ${slug}`, hostnames: [`${slug}.example.test`], status: 'ACTIVE' }, schemaVersion: 1,
+        actor: { kind: 'system', userId: null }, requestId: null, data: { tenantId, slug, name: `Tenant ${slug}`, hostnames: [`${slug}.example.test`], status: 'ACTIVE', ...(options.timezone ? { timezone: options.timezone } : {}) }, schemaVersion: 1,
       });
       await js.publish(wireSubject(bus.ns, envelope.subject), JSON.stringify(envelope), { msgID: envelope.id });
-      await waitFor(async () => (await adminSql('select 1 from lending.tenants where id = $1', [tenantId])).length > 0, 15_000);
+      await waitFor(async () => (await adminSql('select 1 from lending.tenants where id = $1 and timezone is not distinct from $2', [tenantId, options.timezone ?? null])).length > 0, 15_000);
       return tenantId;
     },
     async user(tenantId, userId = crypto.randomUUID()) {

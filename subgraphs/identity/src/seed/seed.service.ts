@@ -41,7 +41,7 @@ export async function seedDemo(orm: Orm, outbox: Outbox): Promise<SeedResult> {
 
   const seedTenant = async (spec: Parameters<TenantsService['ensure']>[1]) => inPlatformTx(orm, async (em) => {
     const { tenant, created } = await tenants.ensure(em, spec);
-    if (created) await outbox.publish(em, 'identity.tenant.created', { tenantId: tenant.id, slug: tenant.slug, name: tenant.name, hostnames: tenant.hostnames, status: tenant.status }, { tenantId: tenant.id, actor: system });
+    if (created) await outbox.publish(em, 'identity.tenant.created', { tenantId: tenant.id, slug: tenant.slug, name: tenant.name, hostnames: tenant.hostnames, status: tenant.status, timezone: tenant.timezone }, { tenantId: tenant.id, actor: system });
     return tenant;
   });
   const seedUser = async (tenantId: string, spec: Parameters<UsersService['ensure']>[2]) => inTenantTx(orm, { tenantId }, async (em) => {

@@ -93,7 +93,7 @@ export class TenantsService {
       const taken = await tenantsStore.firstTakenHostname(em, hostnames, null);
       if (taken) reject('HOSTNAME_TAKEN', { field: 'hostnames', params: { hostname: taken } });
       const tenant = await tenantsStore.insert(em, { id, slug, name, defaultLocale, currency, timezone, hostnames });
-      await this.outbox.publish(em, 'identity.tenant.created', { tenantId: id, slug, name, hostnames: tenant.hostnames, status: tenant.status }, { tenantId: id, actor: actorOf(caller), requestId: caller.requestId });
+      await this.outbox.publish(em, 'identity.tenant.created', { tenantId: id, slug, name, hostnames: tenant.hostnames, status: tenant.status, timezone: tenant.timezone }, { tenantId: id, actor: actorOf(caller), requestId: caller.requestId });
       return tenant;
     });
   }
@@ -142,7 +142,7 @@ export class TenantsService {
       }
       const tenant = await tenantsStore.update(em, record, next, hostnames);
       if (changes.length) {
-        await this.outbox.publish(em, 'identity.tenant.updated', { tenantId: tenant.id, slug: tenant.slug, changes, status: tenant.status, hostnames: tenant.hostnames }, { tenantId: tenant.id, actor: actorOf(caller), requestId: caller.requestId });
+        await this.outbox.publish(em, 'identity.tenant.updated', { tenantId: tenant.id, slug: tenant.slug, changes, status: tenant.status, hostnames: tenant.hostnames, timezone: tenant.timezone }, { tenantId: tenant.id, actor: actorOf(caller), requestId: caller.requestId });
       }
       return tenant;
     });

@@ -41,7 +41,7 @@ export const creditResolvers: Resolvers = {
     },
   },
   Installment: {
-    status: (i) => installmentStatus(i),
+    status: async (i, _a, ctx) => installmentStatus(i, ctx.auth.tenantId ? await ctx.loaders.businessDate.load(ctx.auth.tenantId) : undefined),
     totalDue: (i) => fmt(sum(i.principalDue, i.interestDue, i.feeDue, i.taxDue, i.penaltyDue), i.minorUnits),
     totalPaid: (i) => fmt(sum(i.principalPaid, i.interestPaid, i.feePaid, i.taxPaid, i.penaltyPaid), i.minorUnits),
   },

@@ -17,6 +17,7 @@ import { CREDIT_BOOKERS, PORTFOLIO_READERS } from '../common/roles';
 import { DATE_MAX, DATE_MIN, payload } from '@imagy/platform/graphql';
 import type { BookCreditInput, CreditFilter, ResolversParentTypes } from '../__generated__/graphql';
 import { addDays, isDate, todayUtc } from '../common/dates';
+import type { TenantDirectory } from '../tenants/tenants.service';
 import { fromLoanMath } from '../common/loan-math-errors';
 import { Rejected, reject, unsafeTextError, userError, type UserError } from '../common/user-errors';
 
@@ -64,7 +65,7 @@ export type { CreditFilter };
 export interface CreditConnection extends Connection<Credit> { tenantId: string; filter: CreditFilter }
 
 export class CreditsService {
-  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly products: ProductsService, private readonly users: UserDirectory) {}
+  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly products: ProductsService, private readonly users: UserDirectory, private readonly directory: TenantDirectory) {}
 
   /**
    * Creates an ACTIVE credit with its schedule inside `em`'s transaction (tenant already set) and
@@ -80,7 +81,7 @@ export class CreditsService {
     const product = (await this.products.productIn(em, version.productId))!;
     if (product.status !== 'ACTIVE' && p.source === 'PIPELINE') reject('PRODUCT_ARCHIVED', { field: 'productId' });
     const errors: UserError[] = [];
-    const today = todayUtc();
+    const today = await this.directory.todayIn(em, p.tenantId);
     if (!isUuid(p.borrowerId)) errors.push(userError('INVALID_BORROWER', { field: 'borrowerId' }));
     else if (!(await this.users.known(em, p.borrowerId))) errors.push(userError('BORROWER_NOT_FOUND', { field: 'borrowerId' }));
     if (!isDate(p.disbursementDate) || p.disbursementDate > today) errors.push(userError('INVALID_DATE', { field: 'disbursedAt', params: { min: DATE_MIN, max: today } }));
@@ -165,6 +166,11 @@ export class CreditsService {
       });
       return { credit, replayed: false };
     }), { credit: null, replayed: false }, { onUniqueViolation: 'retry' });
+  }
+
+  /** The tenant's business date (today in its time zone). */
+  businessDate(tenantId: string): Promise<string> {
+    return this.directory.today(tenantId);
   }
 
   async creditIn(em: Em, id: string, lock = false): Promise<Credit | null> {

@@ -1,8 +1,7 @@
 import type { Resolvers } from '../__generated__/graphql';
-import { todayUtc } from '../common/dates';
 
 export const delinquencyResolvers: Resolvers = {
   Mutation: {
-    runDelinquency: (_p, { input }, ctx) => ctx.services.delinquency.runForCaller(ctx.caller, input.businessDate ?? todayUtc()),
+    runDelinquency: (_p, { input }, ctx) => ctx.services.delinquency.runForCaller(ctx.caller, input.businessDate),
   },
 };

@@ -19,7 +19,8 @@ import { actorOf, requireRole, SYSTEM_ACTOR, type Caller } from '@imagy/platform
 import { fmt } from '../common/money';
 import { DELINQUENCY_RUNNERS } from '../common/roles';
 import { DATE_MIN } from '@imagy/platform/graphql';
-import { addDays, daysBetween, isDate, todayUtc } from '../common/dates';
+import { addDays, daysBetween, isDate } from '../common/dates';
+import type { TenantDirectory } from '../tenants/tenants.service';
 import { userError, type UserError } from '../common/user-errors';
 import type { ResolversParentTypes } from '../__generated__/graphql';
 import * as store from './delinquency.store';
@@ -31,15 +32,19 @@ export interface DelinquencyRun { businessDate: string; creditsEvaluated: number
 const MAX_CATCH_UP_DAYS = 400;
 
 export class DelinquencyService {
-  constructor(private readonly orm: Orm, private readonly outbox: Outbox) {}
+  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly directory: TenantDirectory) {}
 
-  async runForCaller(caller: Caller, businessDate: string, today = todayUtc()): Promise<RunDelinquencyPayload> {
+  /** runDelinquency: the date defaults to the tenant's business date (today in its time zone) and may not be after it. */
+  async runForCaller(caller: Caller, businessDate: string | null | undefined): Promise<RunDelinquencyPayload> {
     const user = requireRole(caller.auth, ...DELINQUENCY_RUNNERS);
-    return this.run(user.tenantId, businessDate, actorOf(caller), today);
+    const today = await this.directory.today(user.tenantId);
+    return this.run(user.tenantId, businessDate ?? today, actorOf(caller), today);
   }
 
-  async run(tenantId: string, businessDate: string, actor: EventActor = SYSTEM_ACTOR, today = todayUtc()): Promise<{ runs: DelinquencyRun[]; userErrors: UserError[] }> {
+  /** `today`: the tenant's business date (the latest date that may be run). */
+  async run(tenantId: string, businessDate: string, actor: EventActor = SYSTEM_ACTOR, today?: string): Promise<{ runs: DelinquencyRun[]; userErrors: UserError[] }> {
     if (!isUuid(tenantId)) return { runs: [], userErrors: [userError('INVALID_TENANT')] };
+    today ??= await this.directory.today(tenantId);
     if (!isDate(businessDate) || businessDate > today) return { runs: [], userErrors: [userError('INVALID_DATE', { field: 'businessDate', params: { min: DATE_MIN, max: today } })] };
     const lastDate = await inTenantTx(this.orm, { tenantId }, (em) => store.lastRunDate(em));
     let dates: string[];
@@ -89,14 +94,21 @@ export class DelinquencyService {
   }
 }
 
-/** The daily timer: every `intervalMs`, today's run for every active tenant of the directory (idempotent). */
-export function scheduleDelinquency(service: DelinquencyService, tenants: () => Promise<{ id: string }[]>, intervalMs: number, log: { warn(o: object, m: string): void }): () => void {
+/**
+ * The daily timer: every `intervalMs`, the run of each active tenant's business date (today in the
+ * tenant's time zone, so a tenant in Tokyo runs its new day while Mexico City is still on the
+ * previous one). Idempotent per date.
+ */
+export function scheduleDelinquency(service: DelinquencyService, directory: Pick<TenantDirectory, 'active' | 'todayOf'>, intervalMs: number, log: { warn(o: object, m: string): void }): () => void {
   let running = false;
   const tick = async () => {
     if (running) return;
     running = true;
     try {
-      for (const t of await tenants()) await service.run(t.id, todayUtc());
+      for (const t of await directory.active()) {
+        const today = directory.todayOf(t);
+        await service.run(t.id, today, SYSTEM_ACTOR, today);
+      }
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'delinquency run failed; will retry at the next tick');
     } finally {

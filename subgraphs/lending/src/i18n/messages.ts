@@ -56,6 +56,7 @@ export const messages = defineMessages({
   IDEMPOTENCY_KEY_REUSED: { en: 'This idempotency key was already used for a different request.', es: 'Esta llave de idempotencia ya se usó para otra solicitud distinta.' },
   CREDIT_PAID_OFF: { en: 'The credit is already paid off.', es: 'El crédito ya está liquidado.' },
   AMOUNT_EXCEEDS_PAYOFF: { en: 'The amount exceeds the payoff amount of {payoff} {currency} at {date}.', es: 'El monto excede el saldo para liquidar, {payoff} {currency} al {date}.' },
+  PAYOFF_AMOUNT_REQUIRED: { en: 'Repaying all the principal on {date} pays the credit off: the payoff amount is {payoff} {currency} (it includes the interest accrued since {from}).', es: 'Pagar todo el capital el {date} liquida el crédito: el saldo para liquidar es {payoff} {currency} (incluye el interés devengado desde el {from}).' },
   PAID_AT_BEFORE_LAST_PAYMENT: { en: 'The payment date must be on or after the last payment ({date}).', es: 'La fecha de pago debe ser igual o posterior al último pago ({date}).' },
   ALREADY_REVERSED: { en: 'The payment was already reversed.', es: 'El pago ya fue revertido.' },
   NOT_LATEST_PAYMENT: { en: 'Only the latest payment of a credit can be reversed; reverse the later ones first.', es: 'Solo puede revertirse el último pago del crédito; revierta antes los posteriores.' },

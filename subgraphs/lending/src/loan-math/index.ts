@@ -17,4 +17,4 @@ export {
   computeCat,
 } from './rates';
 export type { CashFlow, IrrOptions } from './rates';
-export { generateSchedule, rescheduleAfterPrepayment } from './schedule';
+export { generateSchedule, interestBetween, progressiveEmi, rescheduleAfterPrepayment } from './schedule';

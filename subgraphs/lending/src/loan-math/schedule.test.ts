@@ -186,7 +186,7 @@ describe('calendar and day counts', () => {
     expect(money(s.rows[17].balance)).toBe('0.00');
   });
 
-  it('splits a period across a year end by each year length under ACTUAL/ACTUAL', () => {
+  it('splits a period across a year end at December 31 by each year length under ACTUAL/ACTUAL (Fineract)', () => {
     const s = generateSchedule({
       ...fineractTerms,
       dayCount: 'ACTUAL_ACTUAL',
@@ -195,9 +195,11 @@ describe('calendar and day counts', () => {
       numberOfInstallments: 2,
       annualNominalRate: '10',
     });
-    // 15 days in 2023 (/365) + 16 days in 2024 (/366)
-    const expected = new Decimal(5000).mul('0.10').mul(new Decimal(15).div(365).plus(new Decimal(16).div(366)));
+    // Fineract's calculatePeriodFractions: Dec 17 -> Dec 31 = 14 days / 365, Dec 31 -> Jan 17 = 17 days / 366
+    // (ISDA would count 15 / 365 + 16 / 366 and give 42.41).
+    const expected = new Decimal(5000).mul('0.10').mul(new Decimal(14).div(365).plus(new Decimal(17).div(366)));
     expect(money(s.rows[0].interest)).toBe(expected.toFixed(2, Decimal.ROUND_HALF_EVEN));
+    expect(money(s.rows[0].interest)).toBe('42.40');
   });
 
   it('charges a broken first period proportionally when a later first due date is given', () => {

@@ -97,18 +97,34 @@ function days360(a: Ymd, b: Ymd): number {
   return (b.y - a.y) * 360 + (b.m - a.m) * 30 + (d2 - d1);
 }
 
-/** ACTUAL/ACTUAL (ISDA) year fraction: the days falling in each calendar year over that year's length. */
-function actualActualFraction(a: Ymd, b: Ymd): Decimal {
-  let fraction = ZERO;
+/**
+ * Apache Fineract's progressive schedule computes rate factors and the EMI with
+ * `MathContext(12, HALF_EVEN)`: every operation rounded to 12 significant digits. The ACTUAL day
+ * counts reproduce those rounding points (see `progressiveEmi`), so their installments match
+ * Fineract's to the cent.
+ */
+const Mc12 = Decimal.clone({ precision: 12, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -40, toExpPos: 40 });
+const mc12 = (v: Decimal | number): Decimal => new Mc12(v.toString());
+
+/**
+ * Year fraction of (from, to] under an ACTUAL day count, at Fineract's rounding points (each
+ * fraction at 12 significant digits, summed at 12):
+ *  - ACTUAL_365: days / 365.
+ *  - ACTUAL_ACTUAL: Fineract's DaysInYearType.ACTUAL (ProgressiveEMICalculator.calculatePeriodFractions):
+ *    a period within one year is days / that year's length; across a year end it is split at
+ *    December 31: the days from the start to Dec 31 over the start year's length, then from Dec 31
+ *    to the next Dec 31 (or the end) over the next year's length. The night of Dec 31 thus counts
+ *    in the new year, one day later than ISDA; kept so the installments match Fineract to the cent.
+ */
+function actualYearFraction(dayCount: 'ACTUAL_365' | 'ACTUAL_ACTUAL', a: Ymd, b: Ymd): Decimal {
+  if (dayCount === 'ACTUAL_365') return mc12(toDay(b) - toDay(a)).div(365);
+  if (a.y === b.y) return mc12(toDay(b) - toDay(a)).div(isLeap(a.y) ? 366 : 365);
+  let fraction = mc12(0);
   let start = toDay(a);
-  const end = toDay(b);
-  let year = a.y;
-  while (start < end) {
-    const nextYearStart = toDay({ y: year + 1, m: 1, d: 1 });
-    const segmentEnd = Math.min(end, nextYearStart);
-    fraction = fraction.plus(new LoanDecimal(segmentEnd - start).div(isLeap(year) ? 366 : 365));
+  for (let year = a.y; year <= b.y; year++) {
+    const segmentEnd = year === b.y ? toDay(b) : toDay({ y: year, m: 12, d: 31 });
+    fraction = fraction.plus(mc12(segmentEnd - start).div(isLeap(year) ? 366 : 365));
     start = segmentEnd;
-    year++;
   }
   return fraction;
 }
@@ -281,8 +297,13 @@ interface EngineInput {
   dueDates: string[];
   /** Interest rate (fraction) of each row's period. */
   periodRates: Decimal[];
-  /** Nominal periodic rate (fraction), used for the EMI and the regular flat interest. */
+  /** Nominal periodic rate (fraction), used for the EMI (30/360) and the regular flat interest. */
   nominalRate: Decimal;
+  /**
+   * NOMINAL: EMI = annuity of the nominal periodic rate (30/360: every period has that rate).
+   * PROGRESSIVE: Fineract's progressive EMI from each period's own rate (ACTUAL day counts).
+   */
+  emiRule: 'NOMINAL' | 'PROGRESSIVE';
   graceOnPrincipal: number;
   graceOnInterest: number;
   multiple?: Decimal;
@@ -301,6 +322,23 @@ interface EngineInput {
 interface EngineOutput {
   rows: ScheduleRow[];
   installment: Decimal;
+}
+
+/**
+ * Fineract's progressive EMI (ProgressiveEMICalculator.calculateEMIValue) over periods whose rates
+ * differ (actual days): with f_i = 1 + r_i, EMI = B x prod(f_1..f_m) / fn, where fn is built as
+ * fn = 1, then fn = 1 + fn x f_i for i = 2..m (= sum over k of prod(f_(k+1)..f_m)). Every step at
+ * 12 significant digits, HALF_EVEN, as Fineract's MathContext; the caller rounds to money. With
+ * equal rates it is the usual annuity B r / (1 - (1 + r)^-m).
+ */
+export function progressiveEmi(balance: Decimal, rates: Decimal[]): Decimal {
+  if (rates.length === 0) return balance;
+  const factors = rates.map((r) => mc12(1).plus(mc12(r)));
+  let product = mc12(1);
+  for (const f of factors) product = product.mul(f);
+  let fn = mc12(1);
+  for (let i = 1; i < factors.length; i++) fn = mc12(1).plus(fn.mul(factors[i]!));
+  return new LoanDecimal(product.mul(mc12(balance)).div(fn).toString());
 }
 
 /** Equal installment: B r / (1 - (1 + r)^-m); B / m when r = 0. */
@@ -344,7 +382,11 @@ function amortise(input: EngineInput): EngineOutput {
   if (method === 'DECLINING_EQUAL_INSTALLMENTS') {
     emi =
       input.fixedInstallment ??
-      roundInstallment(annuity(initial, input.nominalRate, amortisingPeriods), digits, multiple, (candidate) => {
+      roundInstallment(
+        input.emiRule === 'PROGRESSIVE'
+          ? progressiveEmi(initial, input.periodRates.slice(gp, count))
+          : annuity(initial, input.nominalRate, amortisingPeriods),
+        digits, multiple, (candidate) => {
         // Would `candidate` repay the loan before the last row, given the real period rates?
         let b = initial;
         for (let k = gp + 1; k < count; k++) {
@@ -456,15 +498,42 @@ function amortise(input: EngineInput): EngineOutput {
   return { rows, installment };
 }
 
+/**
+ * Fineract's EMI correction (ProgressiveEMICalculator.checkAndAdjustEmiIfNeededOnRelatedRepaymentPeriods):
+ * when the last installment (principal + interest) differs from the EMI by more than
+ * floor(m / 2) / 100 (m = amortising periods), the EMI is moved by that difference / m (rounded to
+ * the minor unit, then to the multiple) and the schedule recomputed; the new EMI is kept only if
+ * it leaves a smaller difference in the last installment (and does not repay the loan before its
+ * last row).
+ */
+function amortiseAdjusted(input: EngineInput): EngineOutput {
+  const first = amortise(input);
+  if (input.emiRule !== 'PROGRESSIVE' || input.method !== 'DECLINING_EQUAL_INSTALLMENTS' || input.fixedInstallment || input.stopWhenPaid) return first;
+  const m = input.count - input.graceOnPrincipal;
+  const half = Math.floor(m / 2);
+  const lastDifference = (out: EngineOutput) => {
+    const last = out.rows[out.rows.length - 1]!;
+    return new LoanDecimal(last.principal.toString()).plus(last.interest.toString()).minus(out.installment);
+  };
+  const difference = lastDifference(first);
+  if (difference.isZero() || half === 0 || !difference.abs().mul(HUNDRED).gt(half)) return first;
+  const adjusted = roundInstallment(first.installment.plus(round(difference.div(m), input.digits)), input.digits, input.multiple);
+  if (adjusted.eq(first.installment) || adjusted.lte(0)) return first;
+  const second = amortise({ ...input, fixedInstallment: adjusted });
+  // Never an EMI that repays the loan before its last row (a coarse multiple can round up that far).
+  if (second.rows.slice(0, -1).some((r) => r.balance.lte(0))) return first;
+  return lastDifference(second).abs().lt(difference.abs()) ? second : first;
+}
+
 /** Interest rate (fraction) of the period (from, to]; `regular` periods under 30/360 use the nominal periodic rate. */
 function periodRate(t: ParsedTerms, from: Ymd, to: Ymd, lengthInPeriods: Decimal): Decimal {
   switch (t.dayCount) {
     case 'THIRTY_360':
       return t.periodicRate.mul(lengthInPeriods);
     case 'ACTUAL_365':
-      return t.annualRate.mul(toDay(to) - toDay(from)).div(365);
     case 'ACTUAL_ACTUAL':
-      return t.annualRate.mul(actualActualFraction(from, to));
+      // Fineract's rate factor: annual rate x year fraction, at 12 significant digits.
+      return new LoanDecimal(mc12(t.annualRate).mul(actualYearFraction(t.dayCount, from, to)).toString());
   }
 }
 
@@ -511,7 +580,7 @@ export function generateSchedule(terms: LoanTerms): LoanSchedule {
   }
 
   const { fee, feeTax } = perInstallmentCharges(t);
-  const { rows, installment } = amortise({
+  const { rows, installment } = amortiseAdjusted({
     digits,
     method: t.method,
     balance: financedAmount,
@@ -520,6 +589,7 @@ export function generateSchedule(terms: LoanTerms): LoanSchedule {
     dueDates: dueDates.map(formatDate),
     periodRates,
     nominalRate: t.periodicRate,
+    emiRule: t.dayCount === 'THIRTY_360' ? 'NOMINAL' : 'PROGRESSIVE',
     graceOnPrincipal: t.graceOnPrincipal,
     graceOnInterest: t.graceOnInterest,
     multiple: t.multiple,
@@ -546,6 +616,13 @@ export function generateSchedule(terms: LoanTerms): LoanSchedule {
     flows.push({ time: t.firstPeriodLength.plus(i), amount: new LoanDecimal(row.total.toString()).neg() });
   });
   const cat = computeCat(flows, ppy, { guess: t.periodicRate });
+  // Banxico's basis ("CAT sin IVA"): the same flows without any VAT. The tax on financed fees is
+  // treated as lent to the borrower (it is paid for them and repaid within the principal).
+  const flowsWithoutVat: CashFlow[] = [{ time: 0, amount: netDisbursed.plus(upfrontTaxes).plus(financedTaxes) }];
+  rows.forEach((row, i) => {
+    flowsWithoutVat.push({ time: t.firstPeriodLength.plus(i), amount: new LoanDecimal(row.total.toString()).minus(row.tax.toString()).neg() });
+  });
+  const catWithoutVat = computeCat(flowsWithoutVat, ppy, { guess: t.periodicRate });
 
   return {
     currency: t.currency,
@@ -561,7 +638,28 @@ export function generateSchedule(terms: LoanTerms): LoanSchedule {
     periodicRate: toPublic(t.periodicRate.mul(HUNDRED)),
     effectiveAnnualRate: toPublic(ONE.plus(t.periodicRate).pow(ppy).minus(ONE).mul(HUNDRED).toDecimalPlaces(30)),
     cat,
+    catWithoutVat,
   };
+}
+
+/**
+ * Interest accrued on `balance` over (from, to] under the terms' day count, rounded to the minor
+ * unit: the rate the schedule would charge for a period of that length (30/360: the nominal
+ * periodic rate x 30E/360 days / 30 monthly, x days / 14 or 7 otherwise; ACTUAL_365 and
+ * ACTUAL_ACTUAL: the annual rate x the year fraction, as `periodRate`). Zero when to <= from.
+ * Used for payoff quotes between due dates.
+ */
+export function interestBetween(input: { terms: LoanTerms; balance: DecimalInput; from: string; to: string }): Decimal {
+  const t = parseTerms(input.terms);
+  const balance = toLoanDecimal(input.balance, 'balance', 'INVALID_AMOUNT');
+  const from = parseDate(input.from, 'from');
+  const to = parseDate(input.to, 'to');
+  if (toDay(to) <= toDay(from) || balance.lte(0)) return moneyOut(ZERO, t.digits);
+  const length =
+    t.frequency === 'MONTHLY'
+      ? new LoanDecimal(days360(from, to)).div(30)
+      : new LoanDecimal(toDay(to) - toDay(from)).div(t.frequency === 'BIWEEKLY' ? 14 : 7);
+  return moneyOut(round(balance.mul(periodRate(t, from, to, length)), t.digits), t.digits);
 }
 
 function totalsOf(rows: ScheduleRow[]) {
@@ -618,7 +716,7 @@ export function rescheduleAfterPrepayment(input: PrepaymentRescheduleInput): Res
   }
 
   const { fee, feeTax } = perInstallmentCharges(t);
-  const { rows, installment } = amortise({
+  const { rows, installment } = amortiseAdjusted({
     digits,
     method: t.method,
     balance: remaining,
@@ -627,6 +725,7 @@ export function rescheduleAfterPrepayment(input: PrepaymentRescheduleInput): Res
     dueDates: dueDates.map(formatDate),
     periodRates,
     nominalRate: t.periodicRate,
+    emiRule: t.dayCount === 'THIRTY_360' ? 'NOMINAL' : 'PROGRESSIVE',
     graceOnPrincipal: Math.max(0, t.graceOnPrincipal - paid),
     graceOnInterest: Math.max(0, t.graceOnInterest - paid),
     multiple: t.multiple,

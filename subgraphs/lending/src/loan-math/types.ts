@@ -128,7 +128,13 @@ export interface LoanSchedule {
   periodicRate: Decimal;
   /** Nominal-based effective annual rate in percent: ((1 + periodicRate)^periodsPerYear - 1) x 100. */
   effectiveAnnualRate: Decimal;
+  /** CAT of the borrower's real flows, VAT included (taxes on interest and fees are part of each payment). */
   cat: CatResult;
+  /**
+   * CAT "sin IVA", Banxico's basis (what Mexican disclosures quote): the same flows without VAT
+   * (tax on interest and fees left out; tax on financed fees treated as lent).
+   */
+  catWithoutVat: CatResult;
 }
 
 export type PrepaymentRule = 'REDUCE_TERM' | 'REDUCE_INSTALLMENT';

@@ -26,15 +26,19 @@ import { actorOf, NotFoundError, requireRole, type Caller } from '@imagy/platfor
 import { rescheduleAfterPrepayment } from '../loan-math';
 import { D, fmt, parseAmount, ZERO, type Dec } from '../common/money';
 import { PAYMENT_REGISTRARS } from '../common/roles';
-import { DATE_MIN, payload } from '@imagy/platform/graphql';
+import type { ScheduleRow } from '../loan-math';
+import { DATE_MAX, DATE_MIN, payload } from '@imagy/platform/graphql';
 import type { RegisterPaymentInput, ResolversParentTypes } from '../__generated__/graphql';
-import { isDate, todayUtc } from '../common/dates';
+import { requireUser } from '@imagy/platform/server';
+import { isDate } from '../common/dates';
+import type { TenantDirectory } from '../tenants/tenants.service';
 import { reject, unsafeTextError, userError, type UserError } from '../common/user-errors';
 import type { Credit, CreditsService, CreditStatus } from '../credits/credits.service';
 import * as credits from '../credits/credits.store';
 import type { InstallmentRow } from '../credits/credits.store';
 import type { Component } from '../products/terms';
-import { allocate, type OpenInstallment } from './allocation';
+import { allocate, emptySplit, type OpenInstallment } from './allocation';
+import { payoffParts } from './payoff';
 import * as store from './payments.store';
 
 export type { RegisterPaymentInput };
@@ -58,7 +62,7 @@ function requestHash(input: RegisterPaymentInput): string {
 }
 
 export class PaymentsService {
-  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly credits: CreditsService) {}
+  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly credits: CreditsService, private readonly directory: TenantDirectory) {}
 
   async byCreditIds(tenantId: string | null, ids: readonly string[]): Promise<Payment[][]> {
     const valid = ids.filter(isUuid);
@@ -71,9 +75,10 @@ export class PaymentsService {
     return ids.map((id) => m.get(id) ?? []);
   }
 
-  async register(caller: Caller, input: RegisterPaymentInput, today = todayUtc()): Promise<PaymentPayload> {
+  async register(caller: Caller, input: RegisterPaymentInput): Promise<PaymentPayload> {
     const user = requireRole(caller.auth, ...PAYMENT_REGISTRARS);
     if (!isUuid(input.creditId)) throw new NotFoundError('Credit not found');
+    const today = await this.directory.today(user.tenantId);
     const errors: UserError[] = [];
     const key = (input.idempotencyKey ?? '').trim();
     if (key.length < 1 || key.length > 200) errors.push(userError('INVALID_IDEMPOTENCY_KEY', { field: 'idempotencyKey' }));
@@ -97,7 +102,7 @@ export class PaymentsService {
       if (!credit) throw new NotFoundError('Credit not found');
       const replayed = await this.replay(em, key, hash);
       if (replayed) return replayed;
-      return this.apply(em, caller, credit, input, channel, key, hash);
+      return this.apply(em, caller, credit, input, channel, key, hash, today);
     }), EMPTY, { onUniqueViolation: 'retry' });
   }
 
@@ -108,63 +113,81 @@ export class PaymentsService {
     return { payment: stored.payment, credit: await this.credits.creditIn(em, stored.payment.creditId), replayed: true, userErrors: [] };
   }
 
-  private async apply(em: Em, caller: Caller, credit: Credit, input: RegisterPaymentInput, channel: string, key: string, hash: string): Promise<PaymentPayload> {
+  private async apply(em: Em, caller: Caller, credit: Credit, input: RegisterPaymentInput, channel: string, key: string, hash: string, today: string): Promise<PaymentPayload> {
     const tenantId = credit.tenantId;
     const parsed = parseAmount(input.amount, credit.currency);
     if ('problem' in parsed) return reject(parsed.problem, { field: 'amount' });
     const amount = parsed.value;
     if (credit.status === 'PAID_OFF') reject('CREDIT_PAID_OFF', { field: 'creditId' });
-    if (input.paidAt < credit.disbursedAt) reject('INVALID_DATE', { field: 'paidAt', params: { min: credit.disbursedAt, max: todayUtc() } });
+    if (input.paidAt < credit.disbursedAt) reject('INVALID_DATE', { field: 'paidAt', params: { min: credit.disbursedAt, max: today } });
     const history = await store.paymentHistory(em, credit.id);
     if (history.lastAppliedPaidAt && input.paidAt < history.lastAppliedPaidAt) reject('PAID_AT_BEFORE_LAST_PAYMENT', { field: 'paidAt', params: { date: history.lastAppliedPaidAt } });
 
     const rows = await credits.installmentRows(em, credit.id);
-    const due = rows.filter((r) => r.due_date <= input.paidAt && new D(r.outstanding).gt(0));
-    const future = rows.filter((r) => r.due_date > input.paidAt && new D(r.outstanding).gt(0));
+    const parts = payoffParts(credit, rows, input.paidAt);
+    const { due, future, futurePrincipal } = parts;
     const result = allocate(amount, due.map(open), credit.terms.product.allocationOrder);
-
-    const futurePrincipal = future.reduce<Dec>((s, r) => s.plus(r.principal_due).minus(r.principal_paid), ZERO);
-    const prepaid = result.remaining;
-    if (prepaid.gt(futurePrincipal)) {
-      const payoff = amount.minus(prepaid).plus(futurePrincipal);
-      reject('AMOUNT_EXCEEDS_PAYOFF', { field: 'amount', params: { payoff: fmt(payoff, credit.minorUnits), currency: credit.currency, date: input.paidAt } });
+    const u = credit.minorUnits;
+    const remaining = result.remaining;
+    if (remaining.gt(parts.rest)) {
+      reject('AMOUNT_EXCEEDS_PAYOFF', { field: 'amount', params: { payoff: fmt(parts.total, u), currency: credit.currency, date: input.paidAt } });
     }
+    // The payoff: what is left settles the installments not yet due with the interest accrued so far.
+    const settles = remaining.eq(parts.rest) && parts.rest.gt(futurePrincipal);
+    if (!settles && remaining.gte(futurePrincipal) && parts.rest.gt(futurePrincipal) && remaining.gt(0)) {
+      reject('PAYOFF_AMOUNT_REQUIRED', { field: 'amount', params: { payoff: fmt(parts.total, u), currency: credit.currency, date: input.paidAt, from: parts.accruedFrom } });
+    }
+    const prepaid = settles ? futurePrincipal : remaining;
 
     const paymentId = crypto.randomUUID();
     let replaced: store.ReplacedInstallments | null = null;
     let newInstallmentAmount = credit.installmentAmount;
+    const settlement = emptySplit();
     if (prepaid.gt(0)) {
-      // Prepayment: the not-yet-due rows are replaced by a regenerated schedule of the remaining principal.
+      // The not-yet-due rows are replaced: by one settlement row (payoff), or by a regenerated
+      // schedule of the remaining principal (prepayment). A reversal puts them back.
       replaced = { rows: future, installmentAmount: credit.installmentAmount, numberOfInstallments: credit.numberOfInstallments };
       await credits.deleteInstallments(em, future.map((r) => r.id));
-      const remainingPrincipal = futurePrincipal.minus(prepaid);
       const first = future[0];
-      if (remainingPrincipal.gt(0) && first) {
-        const rescheduled = rescheduleAfterPrepayment({
-          terms: credit.terms.loan, remainingPrincipal: remainingPrincipal.toString(), paidInstallments: first.number - 1,
-          nextDueDate: first.due_date, rule: credit.terms.product.prepaymentRule,
-        });
-        await credits.insertInstallments(em, tenantId, credit.id, rescheduled.rows, paymentId);
-        if (credit.terms.product.prepaymentRule === 'REDUCE_INSTALLMENT') newInstallmentAmount = rescheduled.installment.toString();
+      if (settles && first) {
+        const row: ScheduleRow = {
+          number: first.number, dueDate: first.due_date, principal: futurePrincipal, interest: parts.accruedInterest, fee: ZERO, tax: parts.accruedTax,
+          total: parts.rest, balance: ZERO,
+        };
+        await credits.insertInstallments(em, tenantId, credit.id, [row], paymentId);
+        settlement.PRINCIPAL = futurePrincipal;
+        settlement.INTEREST = parts.accruedInterest;
+        settlement.TAX = parts.accruedTax;
+      } else {
+        const remainingPrincipal = futurePrincipal.minus(prepaid);
+        if (remainingPrincipal.gt(0) && first) {
+          const rescheduled = rescheduleAfterPrepayment({
+            terms: credit.terms.loan, remainingPrincipal: remainingPrincipal.toString(), paidInstallments: first.number - 1,
+            nextDueDate: first.due_date, rule: credit.terms.product.prepaymentRule,
+          });
+          await credits.insertInstallments(em, tenantId, credit.id, rescheduled.rows, paymentId);
+          if (credit.terms.product.prepaymentRule === 'REDUCE_INSTALLMENT') newInstallmentAmount = rescheduled.installment.toString();
+        }
       }
     }
+    const allocations = result.perInstallment.map((a) => ({ number: a.number, split: a.split }));
+    if (settles && future[0]) allocations.push({ number: future[0].number, split: settlement });
 
     const t = result.totals;
     await store.insertPayment(em, {
       id: paymentId, tenantId, creditId: credit.id, seq: history.lastSeq + 1, amount: amount.toString(), currency: credit.currency, paidAt: input.paidAt, channel,
       externalReference: input.externalReference ?? null, idempotencyKey: key, requestHash: hash,
-      principal: t.PRINCIPAL.plus(prepaid).toString(), interest: t.INTEREST.toString(), fee: t.FEE.toString(), tax: t.TAX.toString(), penalty: t.PENALTY.toString(),
+      principal: t.PRINCIPAL.plus(prepaid).toString(), interest: t.INTEREST.plus(settlement.INTEREST).toString(), fee: t.FEE.toString(), tax: t.TAX.plus(settlement.TAX).toString(), penalty: t.PENALTY.toString(),
       prepaidPrincipal: prepaid.toString(), statusBefore: credit.status, replaced, createdBy: caller.auth.userId,
     });
-    await store.applyAllocations(em, tenantId, credit.id, paymentId, input.paidAt, result.perInstallment.map((a) => ({
+    await store.applyAllocations(em, tenantId, credit.id, paymentId, input.paidAt, allocations.map((a) => ({
       number: a.number, principal: a.split.PRINCIPAL.toString(), interest: a.split.INTEREST.toString(), fee: a.split.FEE.toString(), tax: a.split.TAX.toString(), penalty: a.split.PENALTY.toString(),
     })));
     const status = await credits.refreshBalances(em, credit.id, input.paidAt, newInstallmentAmount, credit.status);
     const meta = { tenantId, actor: actorOf(caller), requestId: caller.requestId };
-    const u = credit.minorUnits;
     await this.outbox.publish(em, 'lending.payment.received', {
       paymentId, creditId: credit.id, borrowerId: credit.borrowerId, amount: fmt(amount, u), currency: credit.currency, paidAt: input.paidAt, channel,
-      principal: fmt(t.PRINCIPAL.plus(prepaid), u), interest: fmt(t.INTEREST, u), fee: fmt(t.FEE, u), tax: fmt(t.TAX, u), penalty: fmt(t.PENALTY, u), prepaidPrincipal: fmt(prepaid, u), creditStatus: status,
+      principal: fmt(t.PRINCIPAL.plus(prepaid), u), interest: fmt(t.INTEREST.plus(settlement.INTEREST), u), fee: fmt(t.FEE, u), tax: fmt(t.TAX.plus(settlement.TAX), u), penalty: fmt(t.PENALTY, u), prepaidPrincipal: fmt(prepaid, u), creditStatus: status,
     }, meta);
     if (status === 'PAID_OFF') await this.outbox.publish(em, 'lending.credit.paid_off', { creditId: credit.id, borrowerId: credit.borrowerId, paidOffAt: input.paidAt }, meta);
     return this.answer(em, paymentId, credit.id);
@@ -200,10 +223,38 @@ export class PaymentsService {
       }
       await store.markReversed(em, paymentId, why, user.userId);
       const previous: CreditStatus = stored.statusBefore === 'PAID_OFF' ? 'ACTIVE' : stored.statusBefore;
-      const status = await credits.refreshBalances(em, credit.id, todayUtc(), installmentAmount, previous);
+      const status = await credits.refreshBalances(em, credit.id, await this.directory.todayIn(em, credit.tenantId), installmentAmount, previous);
       await this.outbox.publish(em, 'lending.payment.reversed', { paymentId, creditId: credit.id, amount: stored.payment.amount, currency: credit.currency, reason: why, creditStatus: status }, { tenantId: credit.tenantId, actor: actorOf(caller), requestId: caller.requestId });
       return this.answer(em, paymentId, credit.id);
     }), EMPTY);
+  }
+
+  /**
+   * payoffQuote: staff of the tenant or the credit's borrower; another tenant's credit (RLS hides
+   * it) or someone else's is NOT_FOUND. The date may not be before the disbursement nor before the
+   * last applied payment; a paid-off credit has nothing to quote.
+   */
+  async quote(auth: AuthContext, creditId: string, date: string): Promise<ResolversParentTypes['PayoffQuotePayload']> {
+    const user = requireUser(auth);
+    if (!isUuid(creditId)) throw new NotFoundError('Credit not found');
+    return inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
+      const credit = await this.credits.creditIn(em, creditId);
+      if (!credit || !this.credits.canRead(auth, credit)) throw new NotFoundError('Credit not found');
+      if (credit.status === 'PAID_OFF') return { quote: null, userErrors: [userError('CREDIT_PAID_OFF', { field: 'creditId' })] };
+      if (!isDate(date) || date < credit.disbursedAt) return { quote: null, userErrors: [userError('INVALID_DATE', { field: 'date', params: { min: credit.disbursedAt, max: DATE_MAX } })] };
+      const history = await store.paymentHistory(em, credit.id);
+      if (history.lastAppliedPaidAt && date < history.lastAppliedPaidAt) return { quote: null, userErrors: [userError('PAID_AT_BEFORE_LAST_PAYMENT', { field: 'date', params: { date: history.lastAppliedPaidAt } })] };
+      const p = payoffParts(credit, await credits.installmentRows(em, credit.id), date);
+      const u = credit.minorUnits;
+      return {
+        quote: {
+          creditId: credit.id, currency: credit.currency, date, accruedFrom: p.accruedFrom,
+          principal: fmt(p.dueOpen.principal.plus(p.futurePrincipal), u), interestDue: fmt(p.dueOpen.interest, u), accruedInterest: fmt(p.accruedInterest, u),
+          fee: fmt(p.dueOpen.fee, u), tax: fmt(p.dueOpen.tax.plus(p.accruedTax), u), penalty: fmt(p.dueOpen.penalty, u), total: fmt(p.total, u),
+        },
+        userErrors: [],
+      };
+    });
   }
 
   canRegister(auth: AuthContext): boolean {

@@ -7,12 +7,34 @@
  */
 import { inPlatformTx, type Em, type Orm } from '@imagy/platform/db';
 import type { EventEnvelope } from '@imagy/platform/events';
+import { dateInZone, systemClock, type Clock } from '../common/dates';
 import * as store from './tenants.store';
 
 export type { DirectoryTenant } from './tenants.store';
 
 export class TenantDirectory {
-  constructor(private readonly orm: Orm) {}
+  constructor(private readonly orm: Orm, private readonly clock: Clock = systemClock) {}
+
+  /** The current instant (the injected clock). */
+  now(): Date {
+    return this.clock();
+  }
+
+  /** The business date of a tenant: today in its time zone (America/Mexico_City until identity tells its zone). */
+  async today(tenantId: string): Promise<string> {
+    const zone = await inPlatformTx(this.orm, (em) => store.tenantTimezone(em, tenantId));
+    return dateInZone(zone, this.clock());
+  }
+
+  /** Same as today(), inside a transaction the caller already has. */
+  async todayIn(em: Em, tenantId: string): Promise<string> {
+    return dateInZone(await store.tenantTimezone(em, tenantId), this.clock());
+  }
+
+  /** Business date of a directory entry already read. */
+  todayOf(tenant: { timezone: string | null }): string {
+    return dateInZone(tenant.timezone, this.clock());
+  }
 
   async bySlug(slug: string): Promise<store.DirectoryTenant | null> {
     if (typeof slug !== 'string' || !/^[a-z0-9-]{1,40}$/i.test(slug.trim())) return null;
@@ -40,6 +62,18 @@ export class TenantDirectory {
   async apply(em: Em, e: EventEnvelope<'identity.tenant.created'> | EventEnvelope<'identity.tenant.updated'>): Promise<void> {
     const data = e.data;
     const hostnames = Array.isArray(data.hostnames) ? data.hostnames.filter((h): h is string => typeof h === 'string').map((h) => h.toLowerCase()) : null;
-    await store.upsertTenant(em, { id: data.tenantId, slug: data.slug, status: typeof data.status === 'string' ? data.status : null, hostnames, occurredAt: e.occurredAt });
+    const timezone = typeof data.timezone === 'string' && isTimeZone(data.timezone) ? data.timezone : null;
+    await store.upsertTenant(em, { id: data.tenantId, slug: data.slug, status: typeof data.status === 'string' ? data.status : null, hostnames, timezone, occurredAt: e.occurredAt });
+  }
+}
+
+/** An IANA zone the runtime knows (identity validates it too; an unknown one is ignored, not stored). */
+function isTimeZone(zone: string): boolean {
+  if (zone.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
   }
 }
