@@ -14,7 +14,8 @@ import { deriveKeys, loadOrCreateSecretKey } from './common/secrets';
 import type { NotificationsExtra, NotificationsServices } from './context';
 import { StatusCallbacks } from './delivery/callbacks';
 import { callbackRoutes } from './delivery/callbacks.route';
-import { DEFAULT_DISPATCH_POLICY, Dispatcher, type DispatchPolicy } from './delivery/dispatcher';
+import { DeliveryService } from './delivery/delivery.service';
+import { DEFAULT_DISPATCH_POLICY, Dispatcher, parseSchedule, type DispatchPolicy } from './delivery/dispatcher';
 import { onDomainEvent } from './events/on-domain-event';
 import { messages } from './i18n/messages';
 import { createLoaders } from './loaders';
@@ -54,6 +55,11 @@ export function notificationsOptionsFromEnv(): NotificationsOptions {
       maxDelayMs: envInt('NOTIFICATIONS_RETRY_MAX_MS', DEFAULT_DISPATCH_POLICY.maxDelayMs),
       breakerThreshold: envInt('NOTIFICATIONS_BREAKER_THRESHOLD', DEFAULT_DISPATCH_POLICY.breakerThreshold),
       halfOpenAfterMs: envInt('NOTIFICATIONS_BREAKER_HALF_OPEN_MS', DEFAULT_DISPATCH_POLICY.halfOpenAfterMs),
+      retryScheduleMs: process.env.NOTIFICATIONS_RETRY_SCHEDULE ? parseSchedule(process.env.NOTIFICATIONS_RETRY_SCHEDULE) : DEFAULT_DISPATCH_POLICY.retryScheduleMs,
+      retryJitter: envInt('NOTIFICATIONS_RETRY_JITTER_PERCENT', DEFAULT_DISPATCH_POLICY.retryJitter * 100) / 100,
+      leaseMs: envInt('NOTIFICATIONS_DELIVERY_LEASE_MS', DEFAULT_DISPATCH_POLICY.leaseMs),
+      sweepMs: envInt('NOTIFICATIONS_SWEEP_MS', DEFAULT_DISPATCH_POLICY.sweepMs),
+      sweepBatch: envInt('NOTIFICATIONS_SWEEP_BATCH', DEFAULT_DISPATCH_POLICY.sweepBatch),
     },
     otp: DEFAULT_OTP_POLICY,
   };
@@ -69,15 +75,17 @@ export const notifications = defineSubgraph<NotificationsServices, Notifications
   relay: true,
   messages: catalogueIn(messages, 'es'),
   optionsFromEnv: notificationsOptionsFromEnv,
-  services: ({ orm, outbox, options }) => {
+  services: ({ orm, outbox, options, log }) => {
     const keys = deriveKeys(options.secretKey);
     const templates = new TemplatesService(orm, outbox);
     const channels = new ChannelsService(orm, outbox, keys.encryption);
-    const dispatcher = new Dispatcher(options.dispatch, { allowPrivate: options.allowPrivateUrls, timeoutMs: options.outboundTimeoutMs });
-    const requests = new RequestsService(orm, outbox, templates, channels, dispatcher, keys.recipients);
+    const dispatcher = new Dispatcher(options.dispatch, { allowPrivate: options.allowPrivateUrls, timeoutMs: options.outboundTimeoutMs }, orm);
+    const delivery = new DeliveryService(orm, outbox, dispatcher, channels, keys.encryption, options.dispatch, log.child({ component: 'delivery' }));
+    const requests = new RequestsService(orm, templates, channels, delivery, keys.recipients);
     return {
       templates,
       requests,
+      delivery,
       channels,
       mailbox: new MailboxService(orm),
       preferences: new PreferencesService(orm, outbox, keys.recipients),
@@ -87,6 +95,8 @@ export const notifications = defineSubgraph<NotificationsServices, Notifications
     };
   },
   consumers: (_rt, { rules }) => [{ name: RULES_CONSUMER, domains: [...RULE_DOMAINS], handler: onDomainEvent(rules) }],
+  // Delivers due QUEUED requests: retries whose time came, rule sends, rounds cut short by a crash.
+  jobs: [{ name: 'delivery-sweeper', start: (_rt, { delivery }) => delivery.start() }],
   routes: (app, _rt, { callbacks }) => callbackRoutes(callbacks)(app),
   resolvers,
   context: (base, { caller, services }) => ({ caller, services, loaders: createLoaders(services.templates, services.requests, base.auth) }),
