@@ -14,6 +14,7 @@ import { deriveKeys, loadOrCreateSecretKey } from './common/secrets';
 import type { NotificationsExtra, NotificationsServices } from './context';
 import { StatusCallbacks } from './delivery/callbacks';
 import { callbackRoutes } from './delivery/callbacks.route';
+import { SnsVerifier } from './delivery/sns';
 import { DeliveryService } from './delivery/delivery.service';
 import { DEFAULT_DISPATCH_POLICY, Dispatcher, parseSchedule, type DispatchPolicy } from './delivery/dispatcher';
 import { onDomainEvent } from './events/on-domain-event';
@@ -40,6 +41,8 @@ export interface NotificationsOptions {
   outboundTimeoutMs: number;
   dispatch: DispatchPolicy;
   otp: OtpPolicy;
+  /** URL prefixes besides https://sns.<region>.amazonaws.com/ from which SNS signing certificates may be fetched (tests). */
+  snsCertUrlPrefixes: string[];
 }
 
 const flag = (name: string) => ['1', 'true', 'yes'].includes((process.env[name] ?? '').toLowerCase());
@@ -62,6 +65,7 @@ export function notificationsOptionsFromEnv(): NotificationsOptions {
       sweepBatch: envInt('NOTIFICATIONS_SWEEP_BATCH', DEFAULT_DISPATCH_POLICY.sweepBatch),
     },
     otp: DEFAULT_OTP_POLICY,
+    snsCertUrlPrefixes: (process.env.NOTIFICATIONS_SNS_CERT_URL_PREFIXES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
   };
 }
 
@@ -91,7 +95,7 @@ export const notifications = defineSubgraph<NotificationsServices, Notifications
       preferences: new PreferencesService(orm, outbox, keys.recipients),
       rules: new RulesService(orm, outbox, requests),
       otp: new OtpService(orm, outbox, templates, requests, keys.recipients, options.otp),
-      callbacks: new StatusCallbacks(orm, outbox, channels),
+      callbacks: new StatusCallbacks(orm, outbox, channels, new SnsVerifier(options.snsCertUrlPrefixes, options.outboundTimeoutMs)),
     };
   },
   consumers: (_rt, { rules }) => [{ name: RULES_CONSUMER, domains: [...RULE_DOMAINS], handler: onDomainEvent(rules) }],
@@ -115,6 +119,7 @@ export function startNotifications(deps: SubgraphInstanceDepsBase & { options?: 
       outboundTimeoutMs: options.outboundTimeoutMs ?? 5_000,
       dispatch: { ...DEFAULT_DISPATCH_POLICY, initialDelayMs: 20, maxDelayMs: 200, ...options.dispatch },
       otp: { ...DEFAULT_OTP_POLICY, ...options.otp },
+      snsCertUrlPrefixes: options.snsCertUrlPrefixes ?? [],
     },
   });
 }
