@@ -24,6 +24,8 @@ describe('notifications: queued delivery and the retry schedule', () => {
       allowPrivateUrls: true,
       // One try per route and round, so each round is one attempt; no jitter, so the schedule is exact.
       dispatch: { maxAttempts: 1, breakerThreshold: 100, retryScheduleMs: SCHEDULE, retryJitter: 0, sweepMs: 100, leaseMs: 10_000 },
+      // Codes that expire before the schedule's third round could start (300 + 600 ms > 800 ms).
+      otp: { ttlMs: 800, resendCooldownMs: 0 },
     });
     fake = await startFakeProvider();
   });
@@ -83,5 +85,18 @@ describe('notifications: queued delivery and the retry schedule', () => {
     const first = (await send(t.token, 'sched-400')).data.sendNotification.request;
     expect(first).toMatchObject({ status: 'FAILED', deliveryRounds: 1, nextAttemptAt: null });
     expect(await events(t.tenantId, first.id)).toEqual([{ subject: 'notifications.message.failed', data: expect.objectContaining({ attempts: 1 }) }]);
+  });
+
+  test('an OTP message is not retried past the expiry of its code', async () => {
+    const t = await tenantWithTwilio();
+    fake.fallback = { status: 503 };
+    const otp = await env.call(`mutation($input: RequestOtpInput!) { requestOtp(input: $input) { challenge { id } userErrors { code } } }`,
+      { input: { purpose: 'sign.document', destination: '+593991230009', channel: 'SMS' } }, t.token);
+    expect(otp.data.requestOtp.userErrors).toEqual([]);
+    const [row] = await env.sql<{ id: string }>(`select id from notifications.requests where tenant_id = $1 and source = 'OTP'`, [t.tenantId]);
+    const done = await waitFor(async () => { const r = await read(t.token, row!.id); return r.status === 'FAILED' ? r : null; }, 20_000);
+    // The schedule allows three rounds; the expiry cut it short.
+    expect(done.attempts.length).toBeLessThan(3);
+    expect(await events(t.tenantId, row!.id)).toEqual([{ subject: 'notifications.message.failed', data: expect.objectContaining({ attempts: done.attempts.length }) }]);
   });
 });

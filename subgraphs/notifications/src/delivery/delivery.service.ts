@@ -37,6 +37,8 @@ export interface SealedMessage {
   /** Whose send it was: the events of later rounds name the same actor and request id. */
   actor: EventActor;
   requestId: string | null;
+  /** ISO time after which the message is pointless (an OTP code's expiry): no round starts later. */
+  deliverBy?: string | null;
 }
 
 /** A round ready to run: the claimed request, its message and its channel's routes. */
@@ -113,7 +115,8 @@ export class DeliveryService {
         return request;
       }
       const delay = result.retryable ? retryDelay(this.policy, held.rounds) : null;
-      if (delay !== null) {
+      const deliverBy = round.message.deliverBy ? Date.parse(round.message.deliverBy) : null;
+      if (delay !== null && (deliverBy === null || Date.now() + delay < deliverBy)) {
         const request = await requestsStore.reschedule(em, round.id, delay, result.error);
         this.scheduleKick(delay);
         return request;
@@ -165,6 +168,7 @@ export class DeliveryService {
           bad.push({ row, error: 'queued message unreadable (secret key changed?)' });
           continue;
         }
+        if (message.deliverBy && Date.parse(message.deliverBy) <= Date.now()) { bad.push({ row, error: 'expired before it could be delivered' }); continue; }
         if (!routesOf.has(row.channel)) routesOf.set(row.channel, await this.channels.routesIn(em, tenantId, row.channel));
         ready.push({ tenantId, id: row.id, leaseToken: row.leaseToken, channel: row.channel, templateKey: row.templateKey, locale: row.locale ?? 'en', message, routes: routesOf.get(row.channel)! });
       }

@@ -90,7 +90,7 @@ export class OtpService {
       const queued = await this.requests.sendIn(em, {
         tenantId: auth.tenantId, actor: actorOf(caller), requestId: caller.requestId, createdBy: auth.userId, source: 'OTP', idempotencyKey: `otp:${challenge.id}`,
         channel: input.channel, recipient: destination.value, templateKey: OTP_TEMPLATE_KEY, locale: text.locale, variables: {}, critical: true, recipientUserId: auth.userId,
-        preRendered: { templateKey: OTP_TEMPLATE_KEY, ...text, variables: { code } }, deliverAfterCommit: true,
+        preRendered: { templateKey: OTP_TEMPLATE_KEY, ...text, variables: { code } }, deliverAfterCommit: true, deliverBy: new Date(Date.parse(challenge.expiresAt)),
       });
       first.round = queued.pending;
       return { challenge: view(challenge) };

@@ -57,6 +57,8 @@ export interface SendSpec {
    * the request is due at once and the sweeper delivers it.
    */
   deliverAfterCommit?: boolean;
+  /** No delivery round starts after this time (an OTP code's expiry). */
+  deliverBy?: Date | null;
 }
 
 /** What sendIn wrote: `pending` is the first round, to run after the transaction commits. */
@@ -136,15 +138,14 @@ export class RequestsService {
     const suppressed = !spec.critical && (await preferencesStore.optedOut(em, hash, spec.channel));
     const id = crypto.randomUUID();
     const masked = maskRecipient(spec.channel, spec.recipient);
-    const message = { recipient: spec.recipient, subject: rendered.subject, body: rendered.body, variables: rendered.values, actor: spec.actor, requestId: spec.requestId };
+    const message = { recipient: spec.recipient, subject: rendered.subject, body: rendered.body, variables: rendered.values, actor: spec.actor, requestId: spec.requestId, deliverBy: spec.deliverBy?.toISOString() ?? null };
     const leaseToken = spec.deliverAfterCommit ? DeliveryService.newLease() : null;
-    await requestsStore.insert(em, {
+    const request = await requestsStore.insert(em, {
       id, tenantId: spec.tenantId, idempotencyKey: spec.idempotencyKey, source: spec.source, templateId: rendered.templateId, templateKey: rendered.templateKey,
       templateVersion: rendered.version, locale: rendered.locale, channel: spec.channel, recipientMasked: masked, recipientHash: hash, contentHash: rendered.contentHash,
       status: suppressed ? 'SUPPRESSED' : 'QUEUED', createdBy: spec.createdBy, recipientUserId: spec.recipientUserId ?? null,
       delivery: suppressed ? null : { payloadEnc: this.delivery.seal(spec.tenantId, id, message), leaseToken, leaseMs: this.delivery.policy.leaseMs },
     });
-    const request = (await requestsStore.byId(em, id))!;
     if (suppressed || !leaseToken) return { request, replayed: false, pending: null };
     const routes = await this.channels.routesIn(em, spec.tenantId, spec.channel);
     return {

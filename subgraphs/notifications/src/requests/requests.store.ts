@@ -78,15 +78,17 @@ export const requestsStore = {
    * A QUEUED one carries its sealed message and is due now, or, when `leaseToken` is set (the caller
    * runs the first round right after commit), claimed by that round for `leaseMs`.
    */
-  async insert(em: Em, r: NewRequest): Promise<void> {
+  async insert(em: Em, r: NewRequest): Promise<NotificationRequest> {
     const d = r.delivery;
-    await em.execute(
+    const rows = await em.execute<Row[]>(
       `insert into requests (id, tenant_id, idempotency_key, source, template_id, template_key, template_version, locale, channel, recipient_masked, recipient_hash, recipient_user_id, content_hash, status, created_by,
          payload_enc, lease_token, delivery_rounds, next_attempt_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, case when ?::boolean then clock_timestamp() + ? * interval '1 millisecond' end)`,
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, case when ?::boolean then clock_timestamp() + ? * interval '1 millisecond' end)
+       returning ${COLUMNS}`,
       [r.id, r.tenantId, r.idempotencyKey, r.source, r.templateId, r.templateKey, r.templateVersion, r.locale, r.channel, r.recipientMasked, r.recipientHash, r.recipientUserId, r.contentHash, r.status, r.createdBy,
         d?.payloadEnc ?? null, d?.leaseToken ?? null, d?.leaseToken ? 1 : 0, d !== null, d?.leaseToken ? d.leaseMs : 0],
     );
+    return toRequest(rows[0]!);
   },
 
   /** Remembers that a tenant has queued messages (the sweeper's list of RLS scopes to visit). */
