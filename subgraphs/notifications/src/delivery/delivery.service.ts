@@ -17,7 +17,7 @@
  * the status; a stale round only adds its attempts to the log.
  */
 import crypto from 'node:crypto';
-import { inPlatformTx, inTenantTx, type Orm } from '@imagy/platform/db';
+import { inPlatformTx, inTenantTx, type Em, type Orm } from '@imagy/platform/db';
 import type { EventActor, Outbox } from '@imagy/platform/events';
 import type { Logger } from '@imagy/platform/logger';
 import { SYSTEM_ACTOR } from '@imagy/platform/server';
@@ -81,17 +81,18 @@ export class DeliveryService {
   }
 
   /**
-   * Puts the tenant on the sweeper's list (once per process; its own short transaction, so it
-   * holds whether or not the caller's transaction commits first).
+   * Puts the tenant on the sweeper's list inside the transaction that queues its message, so both
+   * commit together (and nothing is written when that transaction rolls back). Skipped once a
+   * committed registration was seen by this process.
    */
-  async registerTenant(tenantId: string): Promise<void> {
-    if (this.tenantsSeen.has(tenantId)) return;
-    await inPlatformTx(this.orm, (em) => requestsStore.registerDeliveryTenant(em, tenantId));
-    this.tenantsSeen.add(tenantId);
+  async registerIn(em: Em, tenantId: string): Promise<void> {
+    if (!this.tenantsSeen.has(tenantId)) await requestsStore.registerDeliveryTenant(em, tenantId);
   }
 
   /** Runs one claimed round (providers called with no transaction open) and records it; answers the request as recorded. */
   async run(round: PendingRound): Promise<NotificationRequest> {
+    // A round runs after its request committed, and the tenant's registration with it.
+    this.tenantsSeen.add(round.tenantId);
     const message: OutboundMessage = {
       requestId: round.id, tenantId: round.tenantId, channel: round.channel, recipient: round.message.recipient, subject: round.message.subject, body: round.message.body,
       templateKey: round.templateKey, locale: round.locale, variables: round.message.variables,

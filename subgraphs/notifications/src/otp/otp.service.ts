@@ -61,7 +61,6 @@ export class OtpService {
    */
   async request(caller: Caller, input: { purpose: string; destination: string; channel: Channel; locale?: string | null }) {
     const auth = requireUser(caller.auth);
-    await this.requests.registerTenant(auth.tenantId);
     const first: { round: PendingRound | null } = { round: null };
     const out = await payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
       const purpose = input.purpose.trim();

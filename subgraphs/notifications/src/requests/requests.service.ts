@@ -86,7 +86,6 @@ export class RequestsService {
    */
   async send(caller: Caller, input: SendInput) {
     const auth = requireRole(caller.auth, ...SENDERS);
-    await this.delivery.registerTenant(auth.tenantId);
     const out = await payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
       const key = input.idempotencyKey.trim();
       if (!key || key.length > MAX_IDEMPOTENCY_KEY || notPlainText(key)) reject('IDEMPOTENCY_KEY_INVALID', { field: 'idempotencyKey' });
@@ -123,10 +122,7 @@ export class RequestsService {
     return channels[0]!;
   }
 
-  /**
-   * Queues a send inside an open tenant transaction (API, rules and OTP); rejects with a userError on
-   * bad input. The caller must have called `registerTenant` for the tenant (the sweeper's list).
-   */
+  /** Queues a send inside an open tenant transaction (API, rules and OTP); rejects with a userError on bad input. */
   async sendIn(em: Em, spec: SendSpec): Promise<Queued> {
     const existing = await requestsStore.byIdempotencyKey(em, spec.idempotencyKey);
     if (existing) return { request: existing, replayed: true, pending: null };
@@ -146,17 +142,13 @@ export class RequestsService {
       status: suppressed ? 'SUPPRESSED' : 'QUEUED', createdBy: spec.createdBy, recipientUserId: spec.recipientUserId ?? null,
       delivery: suppressed ? null : { payloadEnc: this.delivery.seal(spec.tenantId, id, message), leaseToken, leaseMs: this.delivery.policy.leaseMs },
     });
+    if (!suppressed) await this.delivery.registerIn(em, spec.tenantId);
     if (suppressed || !leaseToken) return { request, replayed: false, pending: null };
     const routes = await this.channels.routesIn(em, spec.tenantId, spec.channel);
     return {
       request, replayed: false,
       pending: { tenantId: spec.tenantId, id, leaseToken, channel: spec.channel, templateKey: rendered.templateKey, locale: rendered.locale, message, routes },
     };
-  }
-
-  /** See DeliveryService.registerTenant. */
-  registerTenant(tenantId: string): Promise<void> {
-    return this.delivery.registerTenant(tenantId);
   }
 
   /** Wakes the sweeper for requests queued without a first round of their own (rules). */

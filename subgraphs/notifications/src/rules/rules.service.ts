@@ -98,7 +98,6 @@ export class RulesService {
     if (!event.tenantId) return;
     const rules = await rulesStore.forSubject(em, event.subject);
     if (rules.length === 0) return;
-    await this.requests.registerTenant(event.tenantId);
     let queued = false;
     for (const rule of rules) {
       const raw = at(event.data, rule.recipientPath);
