@@ -97,35 +97,42 @@ export class DeliveryService {
       requestId: round.id, tenantId: round.tenantId, channel: round.channel, recipient: round.message.recipient, subject: round.message.subject, body: round.message.body,
       templateKey: round.templateKey, locale: round.locale, variables: round.message.variables,
     };
+    if (round.routes.every((r) => r.provider.name === 'local')) {
+      // Only the built-in provider, which calls nothing outside the database: its mailbox row and the
+      // round's record commit in one short transaction (one commit less, and no window between them).
+      return inTenantTx(this.orm, { tenantId: round.tenantId }, async (em) => this.recordIn(em, round, await this.dispatcher.deliver(message, round.routes, (work) => work(em))));
+    }
     const result = await this.dispatcher.deliver(message, round.routes);
     return this.record(round, result);
   }
 
   private record(round: PendingRound, result: DeliveryResult): Promise<NotificationRequest> {
-    return inTenantTx(this.orm, { tenantId: round.tenantId }, async (em) => {
-      const held = await requestsStore.lockForRecord(em, round.id);
-      const total = await requestsStore.insertAttempts(em, round.tenantId, round.id, result.attempts);
-      if (!held || held.status !== 'QUEUED' || held.leaseToken !== round.leaseToken) {
-        this.log.warn({ request: round.id }, 'delivery round finished after losing its lease: attempts logged, status left to the current round');
-        return (await requestsStore.byId(em, round.id))!;
-      }
-      const meta = { tenantId: round.tenantId, actor: round.message.actor, requestId: round.message.requestId };
-      if (result.status === 'SENT') {
-        const request = await requestsStore.finish(em, round.id, result);
-        await this.outbox.publish(em, 'notifications.message.sent', { requestId: round.id, templateKey: request.templateKey, channel: round.channel, recipient: request.recipient, provider: result.provider!, providerMessageId: result.providerMessageId, attempts: total }, meta);
-        return request;
-      }
-      const delay = result.retryable ? retryDelay(this.policy, held.rounds) : null;
-      const deliverBy = round.message.deliverBy ? Date.parse(round.message.deliverBy) : null;
-      if (delay !== null && (deliverBy === null || Date.now() + delay < deliverBy)) {
-        const request = await requestsStore.reschedule(em, round.id, delay, result.error);
-        this.scheduleKick(delay);
-        return request;
-      }
+    return inTenantTx(this.orm, { tenantId: round.tenantId }, (em) => this.recordIn(em, round, result));
+  }
+
+  private async recordIn(em: Em, round: PendingRound, result: DeliveryResult): Promise<NotificationRequest> {
+    const held = await requestsStore.lockForRecord(em, round.id);
+    const total = await requestsStore.insertAttempts(em, round.tenantId, round.id, result.attempts);
+    if (!held || held.status !== 'QUEUED' || held.leaseToken !== round.leaseToken) {
+      this.log.warn({ request: round.id }, 'delivery round finished after losing its lease: attempts logged, status left to the current round');
+      return (await requestsStore.byId(em, round.id))!;
+    }
+    const meta = { tenantId: round.tenantId, actor: round.message.actor, requestId: round.message.requestId };
+    if (result.status === 'SENT') {
       const request = await requestsStore.finish(em, round.id, result);
-      await this.outbox.publish(em, 'notifications.message.failed', { requestId: round.id, templateKey: request.templateKey, channel: round.channel, recipient: request.recipient, error: result.error ?? 'failed', attempts: total }, meta);
+      await this.outbox.publish(em, 'notifications.message.sent', { requestId: round.id, templateKey: request.templateKey, channel: round.channel, recipient: request.recipient, provider: result.provider!, providerMessageId: result.providerMessageId, attempts: total }, meta);
       return request;
-    });
+    }
+    const delay = result.retryable ? retryDelay(this.policy, held.rounds) : null;
+    const deliverBy = round.message.deliverBy ? Date.parse(round.message.deliverBy) : null;
+    if (delay !== null && (deliverBy === null || Date.now() + delay < deliverBy)) {
+      const request = await requestsStore.reschedule(em, round.id, delay, result.error);
+      this.scheduleKick(delay);
+      return request;
+    }
+    const request = await requestsStore.finish(em, round.id, result);
+    await this.outbox.publish(em, 'notifications.message.failed', { requestId: round.id, templateKey: request.templateKey, channel: round.channel, recipient: request.recipient, error: result.error ?? 'failed', attempts: total }, meta);
+    return request;
   }
 
   /** A claimed row whose message cannot be read any more (schedule spent by crashed rounds, key changed): FAILED without a send. */

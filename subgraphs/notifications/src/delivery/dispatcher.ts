@@ -112,12 +112,14 @@ export class Dispatcher {
     return breaker;
   }
 
-  /** One round over the routes; no transaction is held (the local provider opens its own short one). */
-  async deliver(message: OutboundMessage, routes: readonly Route[]): Promise<DeliveryResult> {
+  /**
+   * One round over the routes; no transaction is held (the local provider opens its own short one,
+   * unless `tx` gives it the caller's: a round of the local provider alone).
+   */
+  async deliver(message: OutboundMessage, routes: readonly Route[], tx: ProviderContext['tx'] = (work) => inTenantTx(this.orm, { tenantId: message.tenantId }, work)): Promise<DeliveryResult> {
     const attempts: Attempt[] = [];
     let lastError: string | null = null;
     let retryable = false;
-    const tx: ProviderContext['tx'] = (work) => inTenantTx(this.orm, { tenantId: message.tenantId }, work);
     for (const route of routes) {
       const breaker = this.breakerOf(message.tenantId, route);
       for (let n = 1; n <= this.policy.maxAttempts; n++) {

@@ -11,6 +11,7 @@ import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { EventActor } from '@imagy/platform/events';
 import { notPlainText, payload } from '@imagy/platform/graphql';
+import { logger } from '@imagy/platform/logger';
 import { actorOf, BadInputError, pageSize, requireRole, toConnection, type Caller, type Connection } from '@imagy/platform/server';
 import type { ChannelsService } from '../channels/channels.service';
 import { keysetAfter, keysetOf } from '../common/cursor';
@@ -27,6 +28,8 @@ import { requestsStore, type AttemptRecord, type NotificationRequest, type Reque
 export type { AttemptRecord, NotificationRequest };
 
 export const MAX_IDEMPOTENCY_KEY = 200;
+
+const log = logger.child({ component: 'notification-requests' });
 
 /**
  * Content rendered by the caller (OTP): never stored, and its hash is left out of the log.
@@ -105,12 +108,22 @@ export class RequestsService {
       return result;
     }), { request: null, replayed: false, pending: null }, { onUniqueViolation: 'retry' });
     const { pending, ...answer } = out;
-    return pending ? { ...answer, request: await this.deliverQueued(pending) } : answer;
+    if (!pending) return answer;
+    return { ...answer, request: (await this.deliverQueued(pending)) ?? answer.request };
   }
 
-  /** The first round of a request queued with `deliverAfterCommit`, once its transaction has committed. */
-  deliverQueued(pending: PendingRound): Promise<NotificationRequest> {
-    return this.delivery.run(pending);
+  /**
+   * The first round of a request queued with `deliverAfterCommit`, once its transaction has
+   * committed: the request as the round left it, or null when the round could not be recorded (the
+   * request stays QUEUED and the sweeper runs it again when the lease ends).
+   */
+  async deliverQueued(pending: PendingRound): Promise<NotificationRequest | null> {
+    try {
+      return await this.delivery.run(pending);
+    } catch (err) {
+      log.warn({ err: (err as Error).message, request: pending.id }, 'first delivery round not recorded; the sweeper will run it again');
+      return null;
+    }
   }
 
   /** The channel of a key sent without one: its only live template's, else a userError. */
