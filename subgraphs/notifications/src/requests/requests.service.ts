@@ -32,7 +32,8 @@ export const MAX_IDEMPOTENCY_KEY = 200;
 const log = logger.child({ component: 'notification-requests' });
 
 /**
- * Content rendered by the caller (OTP): never stored, and its hash is left out of the log.
+ * Content rendered by the caller (OTP): never stored in clear (sealed in the queued request until its
+ * final status, like every message), and its hash is left out of the log.
  * `variables` reach adapters that send parameters rather than text (WhatsApp template messages).
  */
 export interface PreRendered { templateKey: string; locale: string; subject: string | null; body: string; variables: Record<string, string> }
