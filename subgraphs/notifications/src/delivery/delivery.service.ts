@@ -154,8 +154,12 @@ export class DeliveryService {
       do {
         this.again = false;
         const tenants = await inPlatformTx(this.orm, (em) => requestsStore.deliveryTenants(em));
-        for (const tenantId of tenants) await this.sweepTenant(tenantId);
-      } while (this.again);
+        for (const tenantId of tenants) {
+          if (this.stopped) return;
+          // One tenant's failure (e.g. a database error) does not hold up the others.
+          await this.sweepTenant(tenantId).catch((err) => this.log.warn({ err: (err as Error).message, tenant: tenantId }, 'delivery sweep of a tenant failed'));
+        }
+      } while (this.again && !this.stopped);
     })().finally(() => { this.sweeping = null; });
     return this.sweeping;
   }
