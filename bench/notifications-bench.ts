@@ -2,7 +2,8 @@
  * Notifications benchmark (not run by `npm test`): `npx tsx bench/notifications-bench.ts`.
  * Messages/s of `sendNotification` through the built-in `local` provider, with everything a real
  * send writes: the request row, its attempt, the local mailbox row and the outbox event (relayed to
- * JetStream), each send one tenant transaction. Measured twice on the platform the e2e harness
+ * JetStream): each send commits its request QUEUED in one short transaction, then its first delivery
+ * round (local mailbox row, attempt, SENT, event) in a second one. Measured twice on the platform the e2e harness
  * starts: straight to the notifications subgraph, and through the gateway; every request carries
  * its own valid token (../shared/perf "fair protocol"). Prints a markdown table.
  * Options: `--messages N` (default 2000 per run), `--concurrency C` (default 16).

@@ -14,7 +14,9 @@ import { deriveKeys, loadOrCreateSecretKey } from './common/secrets';
 import type { NotificationsExtra, NotificationsServices } from './context';
 import { StatusCallbacks } from './delivery/callbacks';
 import { callbackRoutes } from './delivery/callbacks.route';
-import { DEFAULT_DISPATCH_POLICY, Dispatcher, type DispatchPolicy } from './delivery/dispatcher';
+import { SnsVerifier } from './delivery/sns';
+import { DeliveryService } from './delivery/delivery.service';
+import { DEFAULT_DISPATCH_POLICY, Dispatcher, parseSchedule, type DispatchPolicy } from './delivery/dispatcher';
 import { onDomainEvent } from './events/on-domain-event';
 import { messages } from './i18n/messages';
 import { createLoaders } from './loaders';
@@ -40,6 +42,8 @@ export interface NotificationsOptions {
   outboundTimeoutMs: number;
   dispatch: DispatchPolicy;
   otp: OtpPolicy;
+  /** URL prefixes besides https://sns.<region>.amazonaws.com/ from which SNS signing certificates may be fetched (tests). */
+  snsCertUrlPrefixes: string[];
 }
 
 const flag = (name: string) => ['1', 'true', 'yes'].includes((process.env[name] ?? '').toLowerCase());
@@ -55,8 +59,14 @@ export function notificationsOptionsFromEnv(): NotificationsOptions {
       maxDelayMs: envInt('NOTIFICATIONS_RETRY_MAX_MS', DEFAULT_DISPATCH_POLICY.maxDelayMs),
       breakerThreshold: envInt('NOTIFICATIONS_BREAKER_THRESHOLD', DEFAULT_DISPATCH_POLICY.breakerThreshold),
       halfOpenAfterMs: envInt('NOTIFICATIONS_BREAKER_HALF_OPEN_MS', DEFAULT_DISPATCH_POLICY.halfOpenAfterMs),
+      retryScheduleMs: process.env.NOTIFICATIONS_RETRY_SCHEDULE ? parseSchedule(process.env.NOTIFICATIONS_RETRY_SCHEDULE) : DEFAULT_DISPATCH_POLICY.retryScheduleMs,
+      retryJitter: envInt('NOTIFICATIONS_RETRY_JITTER_PERCENT', DEFAULT_DISPATCH_POLICY.retryJitter * 100) / 100,
+      leaseMs: envInt('NOTIFICATIONS_DELIVERY_LEASE_MS', DEFAULT_DISPATCH_POLICY.leaseMs),
+      sweepMs: envInt('NOTIFICATIONS_SWEEP_MS', DEFAULT_DISPATCH_POLICY.sweepMs),
+      sweepBatch: envInt('NOTIFICATIONS_SWEEP_BATCH', DEFAULT_DISPATCH_POLICY.sweepBatch),
     },
     otp: DEFAULT_OTP_POLICY,
+    snsCertUrlPrefixes: (process.env.NOTIFICATIONS_SNS_CERT_URL_PREFIXES ?? '').split(',').map((p) => p.trim()).filter(Boolean),
   };
 }
 
@@ -70,25 +80,29 @@ export const notifications = defineSubgraph<NotificationsServices, Notifications
   relay: true,
   messages: catalogueIn(messages, 'es'),
   optionsFromEnv: notificationsOptionsFromEnv,
-  services: ({ orm, outbox, options }) => {
+  services: ({ orm, outbox, options, log }) => {
     const keys = deriveKeys(options.secretKey);
     const templates = new TemplatesService(orm, outbox);
     const channels = new ChannelsService(orm, outbox, keys.encryption);
-    const dispatcher = new Dispatcher(options.dispatch, { allowPrivate: options.allowPrivateUrls, timeoutMs: options.outboundTimeoutMs });
-    const requests = new RequestsService(orm, outbox, templates, channels, dispatcher, keys.recipients);
+    const dispatcher = new Dispatcher(options.dispatch, { allowPrivate: options.allowPrivateUrls, timeoutMs: options.outboundTimeoutMs }, orm);
+    const delivery = new DeliveryService(orm, outbox, dispatcher, channels, keys.encryption, options.dispatch, log.child({ component: 'delivery' }));
+    const requests = new RequestsService(orm, templates, channels, delivery, keys.recipients);
     return {
       templates,
       requests,
+      delivery,
       channels,
       mailbox: new MailboxService(orm),
       preferences: new PreferencesService(orm, outbox, keys.recipients),
       rules: new RulesService(orm, outbox, requests),
       otp: new OtpService(orm, outbox, templates, requests, keys.recipients, options.otp),
-      callbacks: new StatusCallbacks(orm, outbox, channels),
+      callbacks: new StatusCallbacks(orm, outbox, channels, new SnsVerifier(options.snsCertUrlPrefixes, options.outboundTimeoutMs)),
     };
   },
   consumers: (_rt, { rules }) => [{ name: RULES_CONSUMER, domains: [...RULE_DOMAINS], handler: onDomainEvent(rules) }],
   rpc: (_rt, { otp }) => otpRpc(otp),
+  // Delivers due QUEUED requests: retries whose time came, rule sends, rounds cut short by a crash.
+  jobs: [{ name: 'delivery-sweeper', start: (_rt, { delivery }) => delivery.start() }],
   routes: (app, _rt, { callbacks }) => callbackRoutes(callbacks)(app),
   resolvers,
   context: (base, { caller, services }) => ({ caller, services, loaders: createLoaders(services.templates, services.requests, base.auth) }),
@@ -107,6 +121,7 @@ export function startNotifications(deps: SubgraphInstanceDepsBase & { options?: 
       outboundTimeoutMs: options.outboundTimeoutMs ?? 5_000,
       dispatch: { ...DEFAULT_DISPATCH_POLICY, initialDelayMs: 20, maxDelayMs: 200, ...options.dispatch },
       otp: { ...DEFAULT_OTP_POLICY, ...options.otp },
+      snsCertUrlPrefixes: options.snsCertUrlPrefixes ?? [],
     },
   });
 }

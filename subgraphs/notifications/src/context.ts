@@ -3,6 +3,7 @@ import type { BaseContext, Caller } from '@imagy/platform/server';
 import type { LocaleContext } from '@imagy/platform/graphql';
 import type { ChannelsService } from './channels/channels.service';
 import type { StatusCallbacks } from './delivery/callbacks';
+import type { DeliveryService } from './delivery/delivery.service';
 import type { Loaders } from './loaders';
 import type { MailboxService } from './mailbox/mailbox.service';
 import type { OtpService } from './otp/otp.service';
@@ -14,6 +15,7 @@ import type { TemplatesService } from './templates/templates.service';
 export interface NotificationsServices {
   templates: TemplatesService;
   requests: RequestsService;
+  delivery: DeliveryService;
   channels: ChannelsService;
   mailbox: MailboxService;
   preferences: PreferencesService;

@@ -2,8 +2,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface Recorded { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
-export interface Answer { status: number; body?: unknown; headers?: Record<string, string> }
+/** `answered`: the status the fake answered, or null while a held request waits (a provider that never accepted it). */
+export interface Recorded { method: string; url: string; headers: http.IncomingHttpHeaders; body: string; answered: number | null }
+/** `hold`: record the request and never answer it (the connection stays open until the caller goes away). */
+export interface Answer { status: number; body?: unknown; headers?: Record<string, string>; hold?: boolean }
 
 export interface FakeProvider {
   url: string;
@@ -22,8 +24,10 @@ export async function startFakeProvider(fallback: Answer = { status: 200, body: 
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       const answer = queue.shift() ?? fake.fallback!;
+      const recorded: Recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), answered: answer.hold ? null : answer.status };
+      requests.push(recorded);
+      if (answer.hold) return;
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
     });

@@ -19,7 +19,8 @@ describe('notifications: automatic rules and opt-outs', () => {
       bodies: [{ locale: "es", subject: "Bienvenido", body: "Bienvenido {{email}}" }] }) { userErrors { code } } }`, {}, env.admin);
     await env.call(CREATE_RULE, { input: { subject: 'identity.user.created', templateKey: 'identity.user.hello', channel: 'EMAIL', recipientPath: 'email', locale: 'es-EC' } }, env.admin);
 
-    const event = signedEnvelope(env.bus.signer, 'identity.user.created', { userId: crypto.randomUUID(), email: 'new.user@example.com', roles: ['borrower'] }, { tenantId: env.tenantA });
+    const userId = crypto.randomUUID();
+    const event = signedEnvelope(env.bus.signer, 'identity.user.created', { userId, email: 'new.user@example.com', roles: ['borrower'] }, { tenantId: env.tenantA });
     await publishEnvelope(env.bus, event);
     // The same event again under another JetStream message id: a real redelivery, past the stream's dedupe.
     await publishEnvelope(env.bus, event, { msgId: `${event.id}-again` });
@@ -33,6 +34,10 @@ describe('notifications: automatic rules and opt-outs', () => {
     const log = await env.call(REQUESTS, { filter: { recipient: 'new.user@example.com' } }, env.staff);
     // The welcome rule's template needs a name the event lacks: skipped, not sent empty.
     expect(log.data.notificationRequests.edges.map((e: { node: { templateKey: string; status: string } }) => `${e.node.templateKey}:${e.node.status}`)).toEqual(['identity.user.hello:SENT']);
+    // The event names its user (userId): the rule's message is listed under that user's notifications.
+    const USER_NOTIFICATIONS = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on User { notifications(first: 5) { edges { node { templateKey source status recipient } } } } } }`;
+    const ofUser = await env.call(USER_NOTIFICATIONS, { reps: [{ __typename: 'User', id: userId }] }, env.staff);
+    expect(ofUser.data._entities[0].notifications.edges.map((e: { node: unknown }) => e.node)).toEqual([{ templateKey: 'identity.user.hello', source: 'RULE', status: 'SENT', recipient: 'n***@example.com' }]);
     // Tenant B has no rules: its events send nothing (B's own marker proves its event was handled).
     const bMarker = signedEnvelope(env.bus.signer, 'identity.user.created', { userId: crypto.randomUUID(), email: 'b@example.com', roles: [] }, { tenantId: env.tenantB });
     await publishEnvelope(env.bus, bMarker);

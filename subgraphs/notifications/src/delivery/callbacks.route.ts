@@ -29,6 +29,17 @@ export function callbackRoutes(callbacks: StatusCallbacks) {
         res.status(500).end();
       }
     });
+    // SNS posts JSON as text/plain; the signature covers fields of it (delivery/sns.ts).
+    app.post('/callbacks/ses/:tenantId/:configId', express.text({ type: '*/*', limit: '256kb' }), async (req, res) => {
+      try {
+        const body = typeof req.body === 'string' ? req.body : '';
+        const outcome = await callbacks.ses(String(req.params.tenantId), String(req.params.configId), body);
+        res.status(STATUS[outcome]).end();
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'status callback failed');
+        res.status(500).end();
+      }
+    });
     // The signature covers the raw body: it is read as bytes, not parsed first.
     app.post('/callbacks/whatsapp/:tenantId/:configId', express.raw({ type: '*/*', limit: '256kb' }), async (req, res) => {
       try {

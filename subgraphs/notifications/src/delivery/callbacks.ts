@@ -12,6 +12,11 @@
  * `entry[].changes[].value.statuses[] { id: wamid, status }`; header `X-Hub-Signature-256:
  * sha256=<hex HMAC-SHA256(app secret, raw body)>` with `credentials.appSecret`. `GET` on the same URL
  * answers Meta's subscription check (`hub.verify_token` = `settings.verifyToken`).
+ *
+ * Amazon SES (through SNS): `POST /callbacks/ses/<tenantId>/<configId>`, the HTTPS endpoint
+ * subscribed to the SNS topic the SES configuration set (or identity) publishes delivery and bounce
+ * events to. The message must come from the config's `settings.snsTopicArn` and its signature must
+ * verify (delivery/sns.ts); a SubscriptionConfirmation is confirmed by visiting its SubscribeURL.
  */
 import crypto from 'node:crypto';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
@@ -20,6 +25,7 @@ import { SYSTEM_ACTOR } from '@imagy/platform/server';
 import type { ChannelsService } from '../channels/channels.service';
 import { requestsStore } from '../requests/requests.store';
 import { str } from './providers/provider';
+import { parseSnsMessage, sesReportOf, type SnsVerifier } from './sns';
 
 export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
   const data = url + Object.keys(params).sort().map((k) => `${k}${params[k]}`).join('');
@@ -43,7 +49,23 @@ const sameText = (a: string, b: string | undefined) => {
 };
 
 export class StatusCallbacks {
-  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly channels: ChannelsService) {}
+  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly channels: ChannelsService, private readonly sns: SnsVerifier) {}
+
+  /** An SNS message for an SES config: topic checked, signature verified (outside any transaction), then recorded. */
+  async ses(tenantId: string, configId: string, rawBody: string): Promise<CallbackOutcome> {
+    if (!isUuid(tenantId)) return 'NOT_FOUND';
+    const message = parseSnsMessage(rawBody);
+    const topic = await inTenantTx(this.orm, { tenantId }, async (em) => {
+      const found = await this.channels.withCredentialsIn(em, tenantId, configId);
+      return found && found.config.provider === 'ses' ? str(found.config.settings.snsTopicArn) : null;
+    });
+    if (!topic) return 'NOT_FOUND';
+    if (!message || !sameText(topic, message.TopicArn) || !(await this.sns.verify(message))) return 'BAD_SIGNATURE';
+    if (message.Type === 'SubscriptionConfirmation') return (await this.sns.confirm(message)) ? 'ACCEPTED' : 'BAD_SIGNATURE';
+    const report = message.Type === 'Notification' ? sesReportOf(message.Message) : null;
+    if (report) await inTenantTx(this.orm, { tenantId }, (em) => this.record(em, tenantId, 'ses', report.messageId, report.status, report.detail));
+    return 'ACCEPTED';
+  }
 
   async twilio(tenantId: string, configId: string, signature: string | undefined, params: Record<string, string>): Promise<CallbackOutcome> {
     if (!isUuid(tenantId)) return 'NOT_FOUND';

@@ -10,10 +10,16 @@ interface Row { id: string; request_id: string | null; channel: Channel; recipie
 const toMessage = (r: Row): LocalMessage => ({ id: r.id, requestId: r.request_id, channel: r.channel, recipient: r.recipient, subject: r.subject, body: r.body, createdAt: r.created_at });
 
 export const mailboxStore = {
-  async insert(em: Em, m: { tenantId: string; requestId: string | null; channel: Channel; recipient: string; subject: string | null; body: string }): Promise<string> {
-    const id = crypto.randomUUID();
-    await em.execute('insert into local_mailbox (id, tenant_id, request_id, channel, recipient, subject, body) values (?, ?, ?, ?, ?, ?, ?)', [id, m.tenantId, m.requestId, m.channel, m.recipient, m.subject, m.body]);
-    return id;
+  /** The request's message, inserted once: a second delivery of the same request answers the first row's id. */
+  async deliverOnce(em: Em, m: { tenantId: string; requestId: string; channel: Channel; recipient: string; subject: string | null; body: string }): Promise<string> {
+    const inserted = await em.execute<{ id: string }[]>(
+      `insert into local_mailbox (id, tenant_id, request_id, channel, recipient, subject, body) values (?, ?, ?, ?, ?, ?, ?)
+       on conflict (request_id) where request_id is not null do nothing returning id`,
+      [crypto.randomUUID(), m.tenantId, m.requestId, m.channel, m.recipient, m.subject, m.body],
+    );
+    if (inserted[0]) return inserted[0].id;
+    const existing = await em.execute<{ id: string }[]>('select id from local_mailbox where request_id = ?', [m.requestId]);
+    return existing[0]!.id;
   },
 
   async page(em: Em, limit: number, after: Keyset | null, recipient: string | null): Promise<LocalMessage[]> {

@@ -13,6 +13,7 @@ import { payload } from '@imagy/platform/graphql';
 import { actorOf, requireUser, type Caller } from '@imagy/platform/server';
 import { maskRecipient, normaliseRecipient, recipientHash } from '../common/recipients';
 import { reject, userError } from '../i18n/messages';
+import type { PendingRound } from '../delivery/delivery.service';
 import type { RequestsService } from '../requests/requests.service';
 import { TEMPLATE_KEY, LOCALE, type Channel } from '../templates/render';
 import type { TemplatesService } from '../templates/templates.service';
@@ -64,11 +65,16 @@ export class OtpService {
     return this.issue({ tenantId: auth.tenantId, userId: auth.userId, ip: caller.ip, actor: actorOf(caller), requestId: caller.requestId }, input);
   }
 
-  /** requestOtp for a staff/borrower request or for another subgraph's call (otp.rpc.ts): one implementation. */
+  /**
+   * requestOtp for a signed-in caller or for another subgraph's call (otp.rpc.ts), one implementation:
+   * commits the challenge and its message (QUEUED) in one transaction, then runs the message's first
+   * delivery round outside it; a round that fails transiently is retried by the sweeper.
+   */
   async issue(who: OtpRequester, input: OtpRequestInput) {
     const auth = who;
     const caller = who;
-    return payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
+    const first: { round: PendingRound | null } = { round: null };
+    const out = await payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
       const purpose = input.purpose.trim();
       if (!TEMPLATE_KEY.test(purpose) || purpose.length > 80) reject('OTP_PURPOSE_INVALID', { field: 'purpose' });
       if (!OTP_CHANNELS.includes(input.channel)) reject('OTP_CHANNEL_UNSUPPORTED', { field: 'channel' });
@@ -92,13 +98,16 @@ export class OtpService {
         salt, codeHash: await hashCode(code, salt), maxAttempts: this.policy.maxAttempts, ttlMs: this.policy.ttlMs, ip: caller.ip,
       });
       const text = await this.textOf(em, input.channel, input.locale ?? null, code);
-      await this.requests.sendIn(em, {
+      const queued = await this.requests.sendIn(em, {
         tenantId: auth.tenantId, actor: who.actor, requestId: who.requestId, createdBy: auth.userId, source: 'OTP', idempotencyKey: `otp:${challenge.id}`,
         channel: input.channel, recipient: destination.value, templateKey: OTP_TEMPLATE_KEY, locale: text.locale, variables: {}, critical: true, recipientUserId: auth.userId,
-        preRendered: { templateKey: OTP_TEMPLATE_KEY, ...text, variables: { code } },
+        preRendered: { templateKey: OTP_TEMPLATE_KEY, ...text, variables: { code } }, deliverAfterCommit: true, deliverBy: new Date(Date.parse(challenge.expiresAt)),
       });
+      first.round = queued.pending;
       return { challenge: view(challenge) };
     }), { challenge: null });
+    if (first.round) await this.requests.deliverQueued(first.round);
+    return out;
   }
 
   /** The tenant's `notifications.otp` template for the channel if it has one, else the built-in text. */

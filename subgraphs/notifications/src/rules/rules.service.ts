@@ -36,6 +36,23 @@ function at(data: unknown, path: string): unknown {
   return cur;
 }
 
+/** Fields that name the Imagy user an event is about, most specific first. */
+const USER_FIELDS = ['recipientUserId', 'userId', 'borrowerId'];
+
+/**
+ * The user a rule's message is for (User.notifications): a user-id field next to the recipient
+ * (`signer.email` -> `signer.userId`), else one at the top of the event data; a UUID or nothing.
+ */
+export function recipientUserOf(data: unknown, recipientPath: string): string | null {
+  const parent = recipientPath.split('.').slice(0, -1).join('.');
+  const candidates = [...(parent ? USER_FIELDS.map((f) => `${parent}.${f}`) : []), ...USER_FIELDS];
+  for (const path of candidates) {
+    const value = at(data, path);
+    if (isUuid(value)) return value;
+  }
+  return null;
+}
+
 export class RulesService {
   constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly requests: RequestsService) {}
 
@@ -73,10 +90,16 @@ export class RulesService {
     return inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => rulesStore.list(em));
   }
 
-  /** One event, in its tenant's transaction: every enabled rule of its subject sends once. */
+  /**
+   * One event, in its tenant's transaction: every enabled rule of its subject queues one message
+   * (due at once); the sweeper delivers it after the consumer's transaction commits.
+   */
   async apply(em: Em, event: EventEnvelope): Promise<void> {
     if (!event.tenantId) return;
-    for (const rule of await rulesStore.forSubject(em, event.subject)) {
+    const rules = await rulesStore.forSubject(em, event.subject);
+    if (rules.length === 0) return;
+    let queued = false;
+    for (const rule of rules) {
       const raw = at(event.data, rule.recipientPath);
       const recipient = typeof raw === 'string' ? normaliseRecipient(rule.channel, raw) : null;
       if (!recipient || 'problem' in recipient) {
@@ -88,15 +111,18 @@ export class RulesService {
       // The template's declared variables are taken from the event data's fields of the same name.
       const variables = Object.fromEntries((version?.variables ?? []).map((name) => [name, at(event.data, name)]).filter(([, v]) => v !== undefined));
       try {
-        await this.requests.sendIn(em, {
+        const sent = await this.requests.sendIn(em, {
           tenantId: event.tenantId, actor: SYSTEM_ACTOR, requestId: event.requestId ?? null, createdBy: null, source: 'RULE', idempotencyKey: `rule:${rule.id}:${event.id}`,
           channel: rule.channel, recipient: recipient.value, templateKey: rule.templateKey, locale: rule.locale, variables,
+          recipientUserId: recipientUserOf(event.data, rule.recipientPath),
         });
+        queued ||= sent.request.status === 'QUEUED';
       } catch (e) {
         // A template that no longer fits the event (archived, missing variable): logged, not retried forever.
         if (!(e instanceof Rejected)) throw e;
         log.warn({ rule: rule.id, event: event.id, codes: e.userErrors.map((u) => u.code) }, 'rule skipped: template refused the event');
       }
     }
+    if (queued) this.requests.kickDelivery();
   }
 }

@@ -54,6 +54,8 @@ export const sesProvider: ProviderAdapter = {
   name: 'ses',
   channels: ['EMAIL'],
   check(settings, credentials) {
+    const topic = settings.snsTopicArn;
+    if (topic !== undefined && (typeof topic !== 'string' || !/^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(topic))) return 'settings.snsTopicArn must be an SNS topic ARN';
     return checkAws(settings, credentials) ?? (str(settings.from) ? null : 'settings.from is required');
   },
   async send(message, { settings, credentials, outbound }) {

@@ -20,8 +20,8 @@ export interface OutboundMessage {
 }
 
 export interface ProviderContext {
-  /** The tenant transaction of the send (the local provider writes its mailbox in it). */
-  em: Em;
+  /** Runs `work` in a short transaction of the message's tenant (the local provider writes its mailbox in one). */
+  tx<T>(work: (em: Em) => Promise<T>): Promise<T>;
   settings: Record<string, unknown>;
   credentials: Record<string, unknown>;
   outbound: OutboundPolicy;
