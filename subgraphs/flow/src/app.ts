@@ -9,6 +9,8 @@
  *   FLOW_PROVIDER_RETRIES, FLOW_BREAKER_FAILURES, FLOW_BREAKER_HALF_OPEN_MS   gateway limits (2, 5, 30000)
  *   FLOW_SESSION_BUCKET_TTL_MS       TTL of the NATS KV session bucket (30 days)
  *   FLOW_EXPIRY_SWEEP_MS             period of the job that marks untouched executions EXPIRED (60000; 0 disables it)
+ *   FLOW_RESUME_SWEEP_MS             period of the job that drives executions whose provider call's lease ran out, or never started (5000; 0 disables it)
+ *   FLOW_LEASE_MARGIN_MS             added to a provider step's worst-case duration to make its lease (5000)
  *   FLOW_FILES_DIR                   local storage folder (default <IMAGY_STATE_DIR>/flow-files)
  *   FLOW_FILES_BASE_URL              origin of signed storage URLs (default: the origin the request reached the subgraph on)
  *   FLOW_STORAGE_SECRET              base64 HMAC key of signed storage URLs (default generated into .imagy/keys/flow-storage.key)
@@ -38,6 +40,7 @@ import { DEFAULT_LIMITS, ProviderGateway, type GatewayLimits } from './providers
 import { MockProvider } from './providers/mock';
 import { OpenSanctionsProvider } from './providers/opensanctions';
 import { ProvidersService } from './providers/providers.service';
+import { onLendingVerificationRequested, VERIFICATIONS_CONSUMER } from './events/on-lending-verification-requested';
 
 export const resolvers = combineResolvers<Resolvers>(flowResolvers, executionResolvers, { DateTime: DateTimeScalar, JSON: JSONScalar }, userErrorResolvers(messages));
 
@@ -57,6 +60,8 @@ export interface FlowSettings {
   s3?: S3StorageOptions;
   /** Period of the expiry sweep (default 60 s; 0 disables it). */
   expirySweepMs?: number;
+  /** Period of the resume sweep (default 5 s; 0 disables it). */
+  resumeSweepMs?: number;
 }
 
 /** The document store: S3 when configured, else the local folder (whose signed URLs are routes of this subgraph). */
@@ -64,6 +69,21 @@ function storageOf(options: FlowSettings | undefined): { storage: StorageAdapter
   if (options?.s3) return { storage: new S3Storage(options.s3), local: null };
   const local = new LocalFileStorage(options?.filesDir ?? path.join(localStateDir(), 'flow-files'), installationSecret('FLOW_STORAGE_SECRET', 'flow-storage.key'));
   return { storage: local, local };
+}
+
+const DEFAULT_RESUME_SWEEP_MS = 5_000;
+
+/** Runs `work` every `ms` (never two at once); null when disabled (0). */
+function every(ms: number, work: () => Promise<unknown>, onError: (err: unknown) => void): (() => void) | null {
+  if (ms <= 0) return null;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    work().catch(onError).finally(() => { running = false; });
+  }, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undefined>({
@@ -81,11 +101,13 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
       retries: envInt('FLOW_PROVIDER_RETRIES', DEFAULT_LIMITS.retries),
       breakerFailures: envInt('FLOW_BREAKER_FAILURES', DEFAULT_LIMITS.breakerFailures),
       halfOpenAfterMs: envInt('FLOW_BREAKER_HALF_OPEN_MS', DEFAULT_LIMITS.halfOpenAfterMs),
+      leaseMarginMs: envInt('FLOW_LEASE_MARGIN_MS', DEFAULT_LIMITS.leaseMarginMs),
     },
     sessionBucketTtlMs: envInt('FLOW_SESSION_BUCKET_TTL_MS', DEFAULT_BUCKET_TTL_MS),
     filesDir: process.env.FLOW_FILES_DIR || undefined,
     filesBaseUrl: process.env.FLOW_FILES_BASE_URL || undefined,
     expirySweepMs: envInt('FLOW_EXPIRY_SWEEP_MS', 60_000),
+    resumeSweepMs: envInt('FLOW_RESUME_SWEEP_MS', DEFAULT_RESUME_SWEEP_MS),
     s3: env('FLOW_STORAGE', 'local') === 's3'
       ? { bucket: env('FLOW_S3_BUCKET'), region: env('FLOW_S3_REGION', 'us-east-1'), endpoint: process.env.FLOW_S3_ENDPOINT || undefined }
       : undefined,
@@ -100,7 +122,8 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
     const { storage, local } = storageOf(options);
     return {
       flows: new FlowsService(orm),
-      executions: new ExecutionsService(orm, outbox, new Engine(outbox, gateway, log.child({ component: 'engine' })), sessions, storage),
+      executions: new ExecutionsService(orm, outbox, new Engine(outbox, gateway, log.child({ component: 'engine' })), sessions, storage, log.child({ component: 'executions' })),
+      outbox,
       providers: new ProvidersService(orm, gateway, network),
       gateway,
       sessions,
@@ -110,20 +133,15 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
     };
   },
   setup: async (_rt, { sessions }) => { await sessions.ready(); },
+  consumers: (_rt, { executions, outbox }) => [
+    { name: VERIFICATIONS_CONSUMER, domains: ['lending'], filters: ['lending.verification.requested'], handler: onLendingVerificationRequested(executions, outbox) },
+  ],
   jobs: [{
     name: 'expiry-sweep',
-    start: ({ options, log }, { executions }) => {
-      const every = options?.expirySweepMs ?? 60_000;
-      if (every <= 0) return null;
-      let running = false;
-      const timer = setInterval(() => {
-        if (running) return;
-        running = true;
-        executions.sweepExpired().catch((err) => log.warn({ err }, 'expiry sweep failed')).finally(() => { running = false; });
-      }, every);
-      timer.unref();
-      return () => clearInterval(timer);
-    },
+    start: ({ options, log }, { executions }) => every(options?.expirySweepMs ?? 60_000, () => executions.sweepExpired(), (err) => log.warn({ err }, 'expiry sweep failed')),
+  }, {
+    name: 'resume-sweep',
+    start: ({ options, log }, { executions }) => every(options?.resumeSweepMs ?? DEFAULT_RESUME_SWEEP_MS, () => executions.resumeStalled(), (err) => log.warn({ err }, 'resume sweep failed')),
   }],
   resolvers,
   // NUL and lone surrogates in any String/ID argument: BAD_USER_INPUT naming it, before any resolver.
@@ -140,6 +158,6 @@ export interface FlowOptions extends FlowSettings, SubgraphInstanceDepsBase {}
 export type RunningFlow = RunningSubgraphInstance<FlowServices>;
 
 export function startFlow(options: FlowOptions): Promise<RunningFlow> {
-  const { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, expirySweepMs, ...deps } = options;
-  return startSubgraphInstance(flow, { ...deps, options: { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, expirySweepMs } });
+  const { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, expirySweepMs, resumeSweepMs, ...deps } = options;
+  return startSubgraphInstance(flow, { ...deps, options: { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, expirySweepMs, resumeSweepMs } });
 }

@@ -17,6 +17,7 @@ export const executionResolvers: Resolvers = {
   Mutation: {
     triggerExecution: (_p, { input }, ctx) => ctx.services.executions.triggerExecution(ctx.caller, input),
     cancelExecution: (_p, { input }, ctx) => ctx.services.executions.cancel(ctx.caller, input.requestId),
+    issueFlowAccessToken: (_p, { input }, ctx) => ctx.services.executions.issueAccessToken(ctx.caller, input.externalRef),
     submitFlowStep: (_p, { input }, ctx) => ctx.services.executions.submitStep(ctx.caller, input),
     requestFlowUpload: (_p, { input }, ctx) => ctx.services.executions.requestUpload(input, ctx.origin),
     setProviderConfig: (_p, { input }, ctx) => ctx.services.providers.set(ctx.caller, input),

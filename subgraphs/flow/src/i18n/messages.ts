@@ -60,6 +60,7 @@ export const messages = defineMessages({
   FLOW_NOT_ASSIGNED: { en: 'The flow {code} is not assigned to this organisation', es: 'El flujo {code} no está asignado a esta organización.' },
   SHA256_INVALID: { en: 'The SHA-256 must be 64 hexadecimal characters', es: 'El SHA-256 debe tener 64 caracteres hexadecimales.' },
   SHA256_REQUIRED: { en: "This installation's document store verifies uploads: send the document's SHA-256", es: 'El almacén de documentos de esta instalación verifica las cargas: envíe el SHA-256 del documento.' },
+  EXTERNAL_REF_INVALID: { en: 'The external reference must be 1 to 200 characters of plain text', es: 'La referencia externa debe tener de 1 a 200 caracteres de texto simple.' },
 });
 
 export type FlowErrorCode = CodeOf<typeof messages>;

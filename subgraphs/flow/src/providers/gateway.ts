@@ -25,9 +25,11 @@ export interface GatewayLimits {
   backoffMaxMs: number;
   breakerFailures: number;
   halfOpenAfterMs: number;
+  /** Added to a provider step's worst-case duration to make its lease (the process died mid-call: the resume sweep takes over after it). */
+  leaseMarginMs: number;
 }
 
-export const DEFAULT_LIMITS: GatewayLimits = { retries: 2, backoffInitialMs: 50, backoffMaxMs: 1_000, breakerFailures: 5, halfOpenAfterMs: 30_000 };
+export const DEFAULT_LIMITS: GatewayLimits = { retries: 2, backoffInitialMs: 50, backoffMaxMs: 1_000, breakerFailures: 5, halfOpenAfterMs: 30_000, leaseMarginMs: 5_000 };
 
 export type CallOutcome = 'SUCCESS' | 'FAILURE' | 'TIMEOUT' | 'SHORT_CIRCUITED';
 
@@ -59,6 +61,12 @@ export class ProviderGateway {
   /** Whether a provider of this name serves the capability (configuration checks). */
   serves(provider: string, capability: Capability): boolean {
     return this.adapters.get(provider)?.capabilities.includes(capability) ?? false;
+  }
+
+  /** The longest a call to `providers` providers with this timeout can take (every attempt times out, every backoff at its maximum), plus the lease margin. */
+  budgetMs(providers: number, timeoutMs: number): number {
+    const { retries, backoffMaxMs, leaseMarginMs } = this.limits;
+    return Math.max(1, providers) * ((retries + 1) * timeoutMs + retries * backoffMaxMs) + leaseMarginMs;
   }
 
   /** For tests and metrics: the breaker's state of one tenant's provider. */
