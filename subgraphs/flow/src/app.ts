@@ -3,7 +3,8 @@
  * startFlow(), the in-process starter of tests and the e2e harness.
  *
  * Process environment beyond the skeleton's (platform/src/server/process.ts):
- *   OPENSANCTIONS_API_KEY            key of the OpenSanctions adapter (unset: the adapter answers NOT_CONFIGURED and the router fails over)
+ *   OPENSANCTIONS_API_KEY            the installation's default key of the OpenSanctions adapter (a tenant's own key, setProviderSecret, comes first; neither: NOT_CONFIGURED and the router fails over)
+ *   FLOW_SECRET_KEY                  base64, 32 bytes: seals tenants' provider secrets (default generated into .imagy/keys/flow-secret.key)
  *   OPENSANCTIONS_URL                its base URL (default https://api.opensanctions.org)
  *   FLOW_ALLOW_PRIVATE_PROVIDER_URLS 1 lets tenant-configured provider URLs reach private/loopback addresses (default 0)
  *   FLOW_PROVIDER_RETRIES, FLOW_BREAKER_FAILURES, FLOW_BREAKER_HALF_OPEN_MS   gateway limits (2, 5, 30000)
@@ -40,6 +41,7 @@ import { DEFAULT_LIMITS, ProviderGateway, type GatewayLimits } from './providers
 import { MockProvider } from './providers/mock';
 import { OpenSanctionsProvider } from './providers/opensanctions';
 import { ProvidersService } from './providers/providers.service';
+import { SecretBox } from './providers/secrets';
 import { onLendingVerificationRequested, VERIFICATIONS_CONSUMER } from './events/on-lending-verification-requested';
 
 export const resolvers = combineResolvers<Resolvers>(flowResolvers, executionResolvers, { DateTime: DateTimeScalar, JSON: JSONScalar }, userErrorResolvers(messages));
@@ -118,13 +120,14 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
       new MockProvider(),
       new OpenSanctionsProvider({ apiKey: options?.openSanctionsApiKey ?? null, baseUrl: options?.openSanctionsUrl, ...network }),
     ], { ...DEFAULT_LIMITS, ...options?.gatewayLimits });
+    const box = SecretBox.installation();
     const sessions = new SessionStore(nc, ns, options?.sessionBucketTtlMs ?? DEFAULT_BUCKET_TTL_MS);
     const { storage, local } = storageOf(options);
     return {
       flows: new FlowsService(orm),
-      executions: new ExecutionsService(orm, outbox, new Engine(outbox, gateway, log.child({ component: 'engine' })), sessions, storage, log.child({ component: 'executions' })),
+      executions: new ExecutionsService(orm, outbox, new Engine(outbox, gateway, box, log.child({ component: 'engine' })), sessions, storage, log.child({ component: 'executions' })),
       outbox,
-      providers: new ProvidersService(orm, gateway, network),
+      providers: new ProvidersService(orm, outbox, gateway, network, box),
       gateway,
       sessions,
       storage,

@@ -28,7 +28,8 @@ import type { EventActor, Outbox } from '@imagy/platform/events';
 import type { Logger } from '@imagy/platform/logger';
 import type { FlowRule, FlowStep, FlowVersion, Flow, Outcome } from '../flows/flows.store';
 import type { GatewayAnswer, ProviderGateway } from '../providers/gateway';
-import { providersStore, type ProviderConfig } from '../providers/providers.store';
+import { providersStore, type ProviderConfig, type SealedSecret } from '../providers/providers.store';
+import type { ProviderSecret, SecretBox, SecretOf, UNREADABLE } from '../providers/secrets';
 import { DEFAULT_CHOICES } from '../providers/providers.service';
 import { maskDocument, type Capability, type ProviderChoice } from '../providers/types';
 import { evaluate, valueAt } from '../rules/rules';
@@ -46,6 +47,8 @@ export interface EngineInput {
   meta: { actor: EventActor; requestId: string | null };
   /** Filled on first use: the tenant's provider configuration. */
   configs?: ProviderConfig[];
+  /** Filled on first use: the tenant's sealed provider secrets. */
+  secrets?: SealedSecret[];
 }
 
 /** A provider step whose lease the run claimed: what the caller calls outside the transaction. */
@@ -58,12 +61,14 @@ export interface PendingCall {
   input: Record<string, unknown>;
   choices: readonly ProviderChoice[];
   timeoutMs: number;
+  /** The tenant's opened secrets of the chosen providers: in memory for this call only. */
+  secrets: SecretOf;
 }
 
 export type EngineResult = { request: FlowRequest; session: Session; pending: PendingCall | null };
 
 export class Engine {
-  constructor(private readonly outbox: Outbox, private readonly gateway: ProviderGateway, private readonly log?: Logger) {}
+  constructor(private readonly outbox: Outbox, private readonly gateway: ProviderGateway, private readonly box: SecretBox, private readonly log?: Logger) {}
 
   /** Records one step's end in the session, the results table and the outbox. */
   async recordStep(input: EngineInput, step: FlowStep, status: StepResultStatus, output: unknown, submission?: { key: string; hash: string }): Promise<void> {
@@ -124,17 +129,20 @@ export class Engine {
       if (v !== undefined) mapped[field] = v;
     }
     const choices = (await this.configOf(io, capability))?.providers ?? DEFAULT_CHOICES;
+    io.secrets ??= await providersStore.secrets(io.em);
+    const secrets = new Map<string, ProviderSecret | typeof UNREADABLE>();
+    for (const s of io.secrets) if (choices.some((c) => c.provider === s.provider)) secrets.set(s.provider, this.box.open(io.request.tenantId, s.provider, s.sealed));
     const leaseId = crypto.randomUUID();
     io.request = await executionsStore.claim(io.em, io.request.id, leaseId, step.key, this.gateway.budgetMs(choices.length, step.timeoutMs));
     return {
       request: io.request, session: io.session,
-      pending: { tenantId: io.request.tenantId, requestId: io.request.id, leaseId, stepKey: step.key, capability, input: mapped, choices, timeoutMs: step.timeoutMs },
+      pending: { tenantId: io.request.tenantId, requestId: io.request.id, leaseId, stepKey: step.key, capability, input: mapped, choices, timeoutMs: step.timeoutMs, secrets },
     };
   }
 
   /** Calls the providers of a pending step (no transaction may be open around this). */
   call(pending: PendingCall): Promise<GatewayAnswer> {
-    return this.gateway.call(pending.tenantId, pending.capability, pending.input, pending.choices, pending.timeoutMs);
+    return this.gateway.call(pending.tenantId, pending.capability, pending.input, pending.choices, pending.timeoutMs, pending.secrets);
   }
 
   /**

@@ -13,6 +13,7 @@ export const executionResolvers: Resolvers = {
     },
     flowSession: (_p, { accessToken }, ctx) => ctx.services.executions.session(accessToken),
     providerConfigs: (_p, _a, ctx) => ctx.services.providers.list(ctx.auth),
+    providerSecrets: (_p, _a, ctx) => ctx.services.providers.secrets(ctx.auth),
   },
   Mutation: {
     triggerExecution: (_p, { input }, ctx) => ctx.services.executions.triggerExecution(ctx.caller, input),
@@ -21,6 +22,8 @@ export const executionResolvers: Resolvers = {
     submitFlowStep: (_p, { input }, ctx) => ctx.services.executions.submitStep(ctx.caller, input),
     requestFlowUpload: (_p, { input }, ctx) => ctx.services.executions.requestUpload(input, ctx.origin),
     setProviderConfig: (_p, { input }, ctx) => ctx.services.providers.set(ctx.caller, input),
+    setProviderSecret: (_p, { input }, ctx) => ctx.services.providers.setSecret(ctx.caller, input),
+    removeProviderSecret: (_p, { input }, ctx) => ctx.services.providers.removeSecret(ctx.caller, input.provider),
   },
   FlowRequest: {
     __resolveReference: (ref, ctx) => (ctx.auth.kind === 'anonymous' ? null : ctx.loaders.requestById.load(ref.id)),

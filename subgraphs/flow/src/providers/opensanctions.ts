@@ -26,14 +26,17 @@ interface MatchResult { id?: unknown; caption?: unknown; score?: unknown; match?
 export class OpenSanctionsProvider implements ProviderAdapter {
   readonly name = 'opensanctions';
   readonly capabilities = ['AML_SCREENING'] as const;
+  readonly takesSecret = true;
 
   constructor(private readonly options: OpenSanctionsOptions) {}
 
-  async call({ input, choice, signal }: ProviderCallInput): Promise<ProviderResult> {
-    if (!this.options.apiKey) throw new ProviderError('NOT_CONFIGURED', false, 'OPENSANCTIONS_API_KEY is not set');
+  async call({ input, choice, secret, signal }: ProviderCallInput): Promise<ProviderResult> {
+    // The tenant's own account first; the installation's key and URL are the default.
+    const apiKey = secret?.apiKey ?? this.options.apiKey;
+    if (!apiKey) throw new ProviderError('NOT_CONFIGURED', false, 'no OpenSanctions API key (tenant secret or OPENSANCTIONS_API_KEY)');
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (!name) throw new ProviderError('INPUT_MISSING', false, 'AML screening needs a name');
-    const base = (choice.baseUrl ?? this.options.baseUrl ?? OPENSANCTIONS_DEFAULT_URL).replace(/\/+$/, '');
+    const base = (choice.baseUrl ?? secret?.baseUrl ?? this.options.baseUrl ?? OPENSANCTIONS_DEFAULT_URL).replace(/\/+$/, '');
     const problem = await urlProblem(base, this.options);
     if (problem) throw new ProviderError('URL_REFUSED', false, problem);
     const properties: Record<string, string[]> = { name: [name] };
@@ -44,7 +47,7 @@ export class OpenSanctionsProvider implements ProviderAdapter {
     try {
       res = await fetch(`${base}/match/${dataset}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `ApiKey ${this.options.apiKey}` },
+        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `ApiKey ${apiKey}` },
         body: JSON.stringify({ queries: { q1: { schema: 'Person', properties } } }),
         signal,
         redirect: 'error',
