@@ -123,4 +123,52 @@ describe('flow, end to end through the gateway', () => {
     expect((await p.call(SESSION, { t: forged })).data.flowSession.userErrors).toEqual([{ code: 'ACCESS_TOKEN_INVALID', field: 'accessToken' }]);
     expect((await p.call(SESSION, { t: token })).data.flowSession.session).toMatchObject({ status: 'IN_PROGRESS', completedStepKeys: [] });
   });
+
+  test('documents through the gateway: signed upload and download URLs on the public origin, checked by flow; nothing else of flow is reachable', async () => {
+    const platformAdmin = await p.login('platform', 'admin@platform.localhost', DEV_PASSWORD);
+    const t = await p.call(CREATE_TENANT, { input: { slug: 'papeles', name: 'Papeles', hostnames: ['papeles.example.test'], currency: 'MXN' } }, platformAdmin.accessToken);
+    const tenantId = t.data.createTenant.tenant.id;
+    await p.call(CREATE_USER, { input: { tenantId, email: 'admin@papeles.test', displayName: 'Admin', roles: ['tenant_admin'], password: 'admin-password-1' } }, platformAdmin.accessToken);
+    const admin = (await p.login('papeles', 'admin@papeles.test', 'admin-password-1')).accessToken;
+    const versionId = (await p.call(CREATE_FLOW, { input: { code: 'DOCS', name: 'Docs' } }, admin)).data.createFlow.flow.draftVersion.id;
+    expect((await p.call(ADD_STEP, { input: { versionId, key: 'id_card', name: 'ID card', type: 'DOCUMENT' } }, admin)).data.addFlowStep.userErrors).toEqual([]);
+    expect((await p.call(PUBLISH, { input: { versionId } }, admin)).data.publishFlowVersion.userErrors).toEqual([]);
+    const trig = await p.call(TRIGGER, { input: { flowCode: 'DOCS', subjectRef: 'lending:application:d1', context: {} } }, admin);
+    const token = trig.data.triggerExecution.accessToken as string;
+
+    const bytes = Buffer.from('%PDF-1.7 a small test document');
+    const up = await p.call(`mutation($input: RequestFlowUploadInput!) { requestFlowUpload(input: $input) { upload { fileId url method headers } userErrors { code field } } }`,
+      { input: { accessToken: token, stepKey: 'id_card', contentType: 'application/pdf', sizeBytes: bytes.length } });
+    const upload = up.data.requestFlowUpload.upload;
+    // The URL is on the gateway's origin, not the subgraph's.
+    expect(upload.url.startsWith(`${p.gatewayUrl.replace(/\/graphql$/, '')}/flow/files/${tenantId}/${upload.fileId}?`)).toBe(true);
+    expect(upload.url).not.toContain(new URL(p.flowUrl).port);
+
+    // A tampered signature is refused by flow (through the gateway), and no bytes are stored.
+    const tampered = upload.url.replace(/sig=([^&]{4})/, 'sig=AAAA');
+    expect((await fetch(tampered, { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body: bytes })).status).toBe(403);
+    const put = await fetch(upload.url, { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body: bytes });
+    expect(put.status).toBe(201);
+    const sha256 = (await import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+    expect(await put.json()).toEqual({ sha256, sizeBytes: bytes.length });
+    // Once only.
+    expect((await fetch(upload.url, { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body: bytes })).status).toBe(409);
+
+    const done = await p.call(SUBMIT, { input: { accessToken: token, stepKey: 'id_card', data: { fileIds: [upload.fileId] }, idempotencyKey: 'd1' } });
+    expect(done.data.submitFlowStep.session).toMatchObject({ status: 'COMPLETED', outcome: 'APPROVED' });
+    const files = (await p.call(`query($id: ID!) { flowRequest(id: $id) { files { sha256 downloadUrl } } }`, { id: trig.data.triggerExecution.request.id }, admin)).data.flowRequest.files;
+    expect(files).toEqual([{ sha256, downloadUrl: expect.stringContaining(`${p.gatewayUrl.replace(/\/graphql$/, '')}/flow/files/`) }]);
+    const got = await fetch(files[0].downloadUrl);
+    expect(got.status).toBe(200);
+    expect(got.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Buffer.from(await got.arrayBuffer())).toEqual(bytes);
+
+    // Only the file routes pass: other paths and methods under /flow/ answer 404 without flow's internals.
+    const base = p.gatewayUrl.replace(/\/graphql$/, '');
+    for (const [method, path] of [['GET', '/flow/files/x/y'], ['GET', `/flow/files/${tenantId}`], ['DELETE', new URL(files[0].downloadUrl).pathname], ['GET', '/flow/files/..%2Fgraphql'], ['GET', '/flow/health']]) {
+      const r = await fetch(`${base}${path}`, { method });
+      expect([method, path, r.status]).toEqual([method, path, 404]);
+      expect(await r.text()).not.toMatch(/127\.0\.0\.1|localhost|stack/i);
+    }
+  });
 });

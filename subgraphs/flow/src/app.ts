@@ -13,19 +13,20 @@
  *   FLOW_RESUME_SWEEP_MS             period of the job that drives executions whose provider call's lease ran out, or never started (5000; 0 disables it)
  *   FLOW_LEASE_MARGIN_MS             added to a provider step's worst-case duration to make its lease (5000)
  *   FLOW_FILES_DIR                   local storage folder (default <IMAGY_STATE_DIR>/flow-files)
- *   FLOW_FILES_BASE_URL              origin of signed storage URLs (default: the origin the request reached the subgraph on)
+ *   FLOW_FILES_BASE_URL              origin of signed storage URLs (default: the public origin the client reached through the gateway, which proxies /flow/files/; called directly, the subgraph's own)
  *   FLOW_STORAGE_SECRET              base64 HMAC key of signed storage URLs (default generated into .imagy/keys/flow-storage.key)
  *   FLOW_STORAGE                     local (default) or s3; s3 reads FLOW_S3_BUCKET, FLOW_S3_REGION (us-east-1), FLOW_S3_ENDPOINT
  *                                    (MinIO...) and the AWS default credential chain
  */
 import path from 'node:path';
+import type express from 'express';
 import { installationSecret, localStateDir } from '@imagy/platform/config';
 import { env, envInt } from '@imagy/platform/config';
 import { LocalFileStorage } from './storage/local';
 import { S3Storage, type S3StorageOptions } from './storage/s3';
 import type { StorageAdapter } from './storage/storage';
 import { catalogueIn, combineResolvers, DateTimeScalar, inputTextPlugin, JSONScalar, userErrorResolvers } from '@imagy/platform/graphql';
-import { defineSubgraph, startSubgraphInstance, type RunningSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
+import { defineSubgraph, isFromGateway, startSubgraphInstance, type RunningSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
 import { migrations } from '../migrations';
 import type { Resolvers } from './__generated__/graphql';
 import type { FlowExtra, FlowServices } from './context';
@@ -74,6 +75,22 @@ function storageOf(options: FlowSettings | undefined): { storage: StorageAdapter
 }
 
 const DEFAULT_RESUME_SWEEP_MS = 5_000;
+const FORWARDED_HOST = /^[A-Za-z0-9.\-[\]:]{1,300}$/;
+
+/**
+ * Where signed document URLs point without FLOW_FILES_BASE_URL: the public origin the client
+ * reached when the request came through our gateway (x-forwarded-host/proto, believed only with the
+ * gateway proof; the gateway passes /flow/files/ through to this subgraph), else the origin the
+ * request reached this subgraph on.
+ */
+function publicOrigin(req: express.Request | undefined): string {
+  if (!req) return 'http://localhost:4004';
+  const host = req.headers['x-forwarded-host'];
+  if (typeof host === 'string' && FORWARDED_HOST.test(host) && isFromGateway(req.headers)) {
+    return `${req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http'}://${host}`;
+  }
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+}
 
 /** Runs `work` every `ms` (never two at once); null when disabled (0). */
 function every(ms: number, work: () => Promise<unknown>, onError: (err: unknown) => void): (() => void) | null {
@@ -153,7 +170,7 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
   routes: (app, _rt, { localStorage, executions }) => localStorage?.routes(app, (facts) => executions.recordUpload(facts)),
   context: (base, { caller, services, req }) => ({
     caller, services, loaders: createFlowLoaders(services.flows, services.executions, base.auth),
-    origin: services.filesBaseUrl ?? (req ? `${req.protocol}://${req.get('host') ?? 'localhost'}` : 'http://localhost:4004'),
+    origin: services.filesBaseUrl ?? publicOrigin(req),
   }),
 });
 
