@@ -4,6 +4,7 @@
  *
  * Process environment beyond the skeleton's (platform/src/server/process.ts):
  *   OPENSANCTIONS_API_KEY            the installation's default key of the OpenSanctions adapter (a tenant's own key, setProviderSecret, comes first; neither: NOT_CONFIGURED and the router fails over)
+ *   TRUORA_API_KEY, TRUORA_URL       the installation's default Truora account (default URL https://api.checks.truora.com); a tenant's secret comes first
  *   FLOW_SECRET_KEY                  base64, 32 bytes: seals tenants' provider secrets (default generated into .imagy/keys/flow-secret.key)
  *   OPENSANCTIONS_URL                its base URL (default https://api.opensanctions.org)
  *   FLOW_ALLOW_PRIVATE_PROVIDER_URLS 1 lets tenant-configured provider URLs reach private/loopback addresses (default 0)
@@ -41,6 +42,7 @@ import { messages } from './i18n/messages';
 import { DEFAULT_LIMITS, ProviderGateway, type GatewayLimits } from './providers/gateway';
 import { MockProvider } from './providers/mock';
 import { OpenSanctionsProvider } from './providers/opensanctions';
+import { TRUORA_DEFAULT_URL, TruoraProvider } from './providers/truora';
 import { ProvidersService } from './providers/providers.service';
 import { SecretBox } from './providers/secrets';
 import { onLendingVerificationRequested, VERIFICATIONS_CONSUMER } from './events/on-lending-verification-requested';
@@ -51,6 +53,10 @@ export const resolvers = combineResolvers<Resolvers>(flowResolvers, executionRes
 export interface FlowSettings {
   openSanctionsApiKey?: string | null;
   openSanctionsUrl?: string;
+  truoraApiKey?: string | null;
+  truoraUrl?: string;
+  /** Between two reads of a running Truora check (default 1000 ms). */
+  truoraPollMs?: number;
   /** Tenant-configured provider URLs may reach private and loopback addresses (tests, on-premise providers). Default false. */
   allowPrivateProviderUrls?: boolean;
   gatewayLimits?: Partial<GatewayLimits>;
@@ -115,6 +121,8 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
   optionsFromEnv: () => ({
     openSanctionsApiKey: process.env.OPENSANCTIONS_API_KEY || null,
     openSanctionsUrl: env('OPENSANCTIONS_URL', 'https://api.opensanctions.org'),
+    truoraApiKey: process.env.TRUORA_API_KEY || null,
+    truoraUrl: env('TRUORA_URL', TRUORA_DEFAULT_URL),
     allowPrivateProviderUrls: env('FLOW_ALLOW_PRIVATE_PROVIDER_URLS', '0') === '1',
     gatewayLimits: {
       retries: envInt('FLOW_PROVIDER_RETRIES', DEFAULT_LIMITS.retries),
@@ -136,6 +144,7 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
     const gateway = new ProviderGateway([
       new MockProvider(),
       new OpenSanctionsProvider({ apiKey: options?.openSanctionsApiKey ?? null, baseUrl: options?.openSanctionsUrl, ...network }),
+      new TruoraProvider({ apiKey: options?.truoraApiKey ?? null, baseUrl: options?.truoraUrl, pollMs: options?.truoraPollMs, ...network }),
     ], { ...DEFAULT_LIMITS, ...options?.gatewayLimits });
     const box = SecretBox.installation();
     const sessions = new SessionStore(nc, ns, options?.sessionBucketTtlMs ?? DEFAULT_BUCKET_TTL_MS);
@@ -178,6 +187,6 @@ export interface FlowOptions extends FlowSettings, SubgraphInstanceDepsBase {}
 export type RunningFlow = RunningSubgraphInstance<FlowServices>;
 
 export function startFlow(options: FlowOptions): Promise<RunningFlow> {
-  const { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, expirySweepMs, resumeSweepMs, ...deps } = options;
-  return startSubgraphInstance(flow, { ...deps, options: { openSanctionsApiKey, openSanctionsUrl, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, expirySweepMs, resumeSweepMs } });
+  const { openSanctionsApiKey, openSanctionsUrl, truoraApiKey, truoraUrl, truoraPollMs, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, expirySweepMs, resumeSweepMs, ...deps } = options;
+  return startSubgraphInstance(flow, { ...deps, options: { openSanctionsApiKey, openSanctionsUrl, truoraApiKey, truoraUrl, truoraPollMs, allowPrivateProviderUrls, gatewayLimits, sessionBucketTtlMs, filesDir, filesBaseUrl, s3, expirySweepMs, resumeSweepMs } });
 }

@@ -193,7 +193,8 @@ export class ExecutionsService {
         const io: EngineInput = { em, request, ...loaded, meta };
         const result = answer && current ? await this.engine.recordAnswer(io, current, answer) : await this.engine.run(io);
         if (result.request !== request) await this.save(result.request, result.session, loaded.revision);
-        if (result.pending) await this.sessions.markWork(requestId, tenantId);
+        // Marked once: a round that follows a claim finds its mark still there (removed only when nothing is pending).
+        if (result.pending && !current) await this.sessions.markWork(requestId, tenantId);
         return { request: result.request, pending: result.pending };
       });
       if (!step) return null;

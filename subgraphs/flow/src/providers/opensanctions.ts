@@ -12,6 +12,7 @@
  * the database or logged.
  */
 import { ProviderError, type ProviderAdapter, type ProviderCallInput, type ProviderResult } from './types';
+import { providerJson } from './http';
 import { urlProblem, type NetworkPolicy } from './network';
 
 export const OPENSANCTIONS_DEFAULT_URL = 'https://api.opensanctions.org';
@@ -43,25 +44,12 @@ export class OpenSanctionsProvider implements ProviderAdapter {
     if (typeof input.birthDate === 'string' && input.birthDate) properties.birthDate = [input.birthDate];
     if (typeof input.nationality === 'string' && input.nationality) properties.nationality = [input.nationality];
     const dataset = encodeURIComponent(choice.dataset ?? 'default');
-    let res: Response;
-    try {
-      res = await fetch(`${base}/match/${dataset}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `ApiKey ${apiKey}` },
-        body: JSON.stringify({ queries: { q1: { schema: 'Person', properties } } }),
-        signal,
-        redirect: 'error',
-      });
-    } catch (e) {
-      if (signal.aborted) throw new ProviderError('TIMEOUT', true);
-      throw new ProviderError('NETWORK', true, (e as Error).message);
-    }
-    if (res.status === 429 || res.status >= 500) { await res.body?.cancel(); throw new ProviderError(`HTTP_${res.status}`, true); }
-    if (!res.ok) { await res.body?.cancel(); throw new ProviderError(`HTTP_${res.status}`, false); }
-    const text = await res.text();
-    if (text.length > 1_000_000) throw new ProviderError('RESPONSE_TOO_LARGE', false);
-    let body: { responses?: { q1?: { results?: MatchResult[] } } };
-    try { body = JSON.parse(text); } catch { throw new ProviderError('BAD_RESPONSE', true); }
+    const answer = await providerJson(`${base}/match/${dataset}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `ApiKey ${apiKey}` },
+      body: JSON.stringify({ queries: { q1: { schema: 'Person', properties } } }),
+    }, signal);
+    const body = (answer.body ?? {}) as { responses?: { q1?: { results?: MatchResult[] } } };
     const results = body.responses?.q1?.results;
     if (!Array.isArray(results)) throw new ProviderError('BAD_RESPONSE', true);
     const hits = results.slice(0, 5).map((r) => ({
@@ -71,7 +59,7 @@ export class OpenSanctionsProvider implements ProviderAdapter {
     }));
     return {
       output: { matched: hits.some((h) => h.match), score: hits.reduce((m, h) => Math.max(m, h.score), 0), hits },
-      costReference: res.headers.get('x-request-id') ? `opensanctions:${res.headers.get('x-request-id')}` : `opensanctions:${dataset}`,
+      costReference: answer.headers.get('x-request-id') ? `opensanctions:${answer.headers.get('x-request-id')}` : `opensanctions:${dataset}`,
     };
   }
 }
