@@ -42,12 +42,17 @@ describe('flow, end to end through the gateway', () => {
   });
   afterAll(async () => { await stopReading(); await p?.stop(); await os?.close(); });
 
-  test('build, publish, trigger, complete by token; failover, breaker and recovery; immutability and bad tokens', async () => {
+  /** A new tenant through the gateway, and its admin's access token. */
+  async function tenantWithAdmin(slug: string, name: string): Promise<{ tenantId: string; admin: string }> {
     const platformAdmin = await p.login('platform', 'admin@platform.localhost', DEV_PASSWORD);
-    const t = await p.call(CREATE_TENANT, { input: { slug: 'verifica', name: 'Verifica', hostnames: ['verifica.example.test'], currency: 'MXN' } }, platformAdmin.accessToken);
-    const tenantId = t.data.createTenant.tenant.id;
-    await p.call(CREATE_USER, { input: { tenantId, email: 'admin@verifica.test', displayName: 'Admin', roles: ['tenant_admin'], password: 'admin-password-1' } }, platformAdmin.accessToken);
-    const admin = (await p.login('verifica', 'admin@verifica.test', 'admin-password-1')).accessToken;
+    const t = await p.call(CREATE_TENANT, { input: { slug, name, hostnames: [`${slug}.example.test`], currency: 'MXN' } }, platformAdmin.accessToken);
+    const tenantId = t.data.createTenant.tenant.id as string;
+    await p.call(CREATE_USER, { input: { tenantId, email: `admin@${slug}.test`, displayName: 'Admin', roles: ['tenant_admin'], password: 'admin-password-1' } }, platformAdmin.accessToken);
+    return { tenantId, admin: (await p.login(slug, `admin@${slug}.test`, 'admin-password-1')).accessToken };
+  }
+
+  test('build, publish, trigger, complete by token; failover, breaker and recovery; immutability and bad tokens', async () => {
+    const { tenantId, admin } = await tenantWithAdmin('verifica', 'Verifica');
 
     // Build: three steps (form, bureau, AML) and two rules.
     const created = await p.call(CREATE_FLOW, { input: { code: 'ONBOARDING', name: 'Onboarding' } }, admin);
@@ -125,11 +130,7 @@ describe('flow, end to end through the gateway', () => {
   });
 
   test('documents through the gateway: signed upload and download URLs on the public origin, checked by flow; nothing else of flow is reachable', async () => {
-    const platformAdmin = await p.login('platform', 'admin@platform.localhost', DEV_PASSWORD);
-    const t = await p.call(CREATE_TENANT, { input: { slug: 'papeles', name: 'Papeles', hostnames: ['papeles.example.test'], currency: 'MXN' } }, platformAdmin.accessToken);
-    const tenantId = t.data.createTenant.tenant.id;
-    await p.call(CREATE_USER, { input: { tenantId, email: 'admin@papeles.test', displayName: 'Admin', roles: ['tenant_admin'], password: 'admin-password-1' } }, platformAdmin.accessToken);
-    const admin = (await p.login('papeles', 'admin@papeles.test', 'admin-password-1')).accessToken;
+    const { tenantId, admin } = await tenantWithAdmin('papeles', 'Papeles');
     const versionId = (await p.call(CREATE_FLOW, { input: { code: 'DOCS', name: 'Docs' } }, admin)).data.createFlow.flow.draftVersion.id;
     expect((await p.call(ADD_STEP, { input: { versionId, key: 'id_card', name: 'ID card', type: 'DOCUMENT' } }, admin)).data.addFlowStep.userErrors).toEqual([]);
     expect((await p.call(PUBLISH, { input: { versionId } }, admin)).data.publishFlowVersion.userErrors).toEqual([]);

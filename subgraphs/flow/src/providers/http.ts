@@ -3,7 +3,9 @@
  * redirects refused, 429 and 5xx retryable ProviderErrors, other non-2xx not, network errors
  * retryable, an abort a TIMEOUT, bodies over 1 MB refused, the JSON parsed (malformed: retryable).
  */
-import { ProviderError } from './types';
+import { urlProblem, type NetworkPolicy } from './network';
+import type { ProviderSecret } from './secrets';
+import { ProviderError, type ProviderChoice } from './types';
 
 export const MAX_RESPONSE_CHARS = 1_000_000;
 
@@ -24,4 +26,18 @@ export async function providerJson(url: string, init: RequestInit, signal: Abort
   } catch {
     throw new ProviderError('BAD_RESPONSE', true);
   }
+}
+
+/**
+ * The account a call uses: the tenant's own (its secret) first, the installation's as default; the
+ * base URL from the router configuration, else the secret, else the installation's, checked for
+ * public addresses (network.ts) before every call. NOT_CONFIGURED without a key, URL_REFUSED.
+ */
+export async function providerAccount(a: { secret: ProviderSecret | null; choice: ProviderChoice; installation: { apiKey: string | null; baseUrl?: string } & NetworkPolicy; defaultUrl: string; keyVariable: string }): Promise<{ apiKey: string; base: string }> {
+  const apiKey = a.secret?.apiKey ?? a.installation.apiKey;
+  if (!apiKey) throw new ProviderError('NOT_CONFIGURED', false, `no API key (tenant secret or ${a.keyVariable})`);
+  const base = (a.choice.baseUrl ?? a.secret?.baseUrl ?? a.installation.baseUrl ?? a.defaultUrl).replace(/\/+$/, '');
+  const problem = await urlProblem(base, a.installation);
+  if (problem) throw new ProviderError('URL_REFUSED', false, problem);
+  return { apiKey, base };
 }

@@ -12,8 +12,8 @@
  * the database or logged.
  */
 import { ProviderError, type ProviderAdapter, type ProviderCallInput, type ProviderResult } from './types';
-import { providerJson } from './http';
-import { urlProblem, type NetworkPolicy } from './network';
+import { providerAccount, providerJson } from './http';
+import type { NetworkPolicy } from './network';
 
 export const OPENSANCTIONS_DEFAULT_URL = 'https://api.opensanctions.org';
 
@@ -32,14 +32,10 @@ export class OpenSanctionsProvider implements ProviderAdapter {
   constructor(private readonly options: OpenSanctionsOptions) {}
 
   async call({ input, choice, secret, signal }: ProviderCallInput): Promise<ProviderResult> {
-    // The tenant's own account first; the installation's key and URL are the default.
-    const apiKey = secret?.apiKey ?? this.options.apiKey;
-    if (!apiKey) throw new ProviderError('NOT_CONFIGURED', false, 'no OpenSanctions API key (tenant secret or OPENSANCTIONS_API_KEY)');
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (!name) throw new ProviderError('INPUT_MISSING', false, 'AML screening needs a name');
-    const base = (choice.baseUrl ?? secret?.baseUrl ?? this.options.baseUrl ?? OPENSANCTIONS_DEFAULT_URL).replace(/\/+$/, '');
-    const problem = await urlProblem(base, this.options);
-    if (problem) throw new ProviderError('URL_REFUSED', false, problem);
+    // The tenant's own account first; the installation's key and URL are the default.
+    const { apiKey, base } = await providerAccount({ secret, choice, installation: this.options, defaultUrl: OPENSANCTIONS_DEFAULT_URL, keyVariable: 'OPENSANCTIONS_API_KEY' });
     const properties: Record<string, string[]> = { name: [name] };
     if (typeof input.birthDate === 'string' && input.birthDate) properties.birthDate = [input.birthDate];
     if (typeof input.nationality === 'string' && input.nationality) properties.nationality = [input.nationality];

@@ -19,8 +19,8 @@
  * installation's (TRUORA_API_KEY, TRUORA_URL, default https://api.checks.truora.com).
  */
 import { ProviderError, type ProviderAdapter, type ProviderCallInput, type ProviderResult } from './types';
-import { providerJson } from './http';
-import { urlProblem, type NetworkPolicy } from './network';
+import { providerAccount, providerJson } from './http';
+import type { NetworkPolicy } from './network';
 
 export const TRUORA_DEFAULT_URL = 'https://api.checks.truora.com';
 const COUNTRIES = ['ALL', 'BR', 'CL', 'CO', 'CR', 'EC', 'MX', 'PE', 'AR'];
@@ -43,16 +43,12 @@ export class TruoraProvider implements ProviderAdapter {
   constructor(private readonly options: TruoraOptions) {}
 
   async call({ input, choice, secret, signal }: ProviderCallInput): Promise<ProviderResult> {
-    const apiKey = secret?.apiKey ?? this.options.apiKey;
-    if (!apiKey) throw new ProviderError('NOT_CONFIGURED', false, 'no Truora API key (tenant secret or TRUORA_API_KEY)');
     const nationalId = typeof input.documentNumber === 'string' ? input.documentNumber.trim() : '';
     const country = typeof input.country === 'string' ? input.country.toUpperCase() : '';
     if (!nationalId || nationalId.length > 40) throw new ProviderError('INPUT_MISSING', false, 'a Truora check needs documentNumber');
     if (!COUNTRIES.includes(country)) throw new ProviderError('INPUT_MISSING', false, 'a Truora check needs a supported country');
     if (input.userAuthorized !== true) throw new ProviderError('CONSENT_MISSING', false, 'the person has not authorised the check (userAuthorized)');
-    const base = (choice.baseUrl ?? secret?.baseUrl ?? this.options.baseUrl ?? TRUORA_DEFAULT_URL).replace(/\/+$/, '');
-    const problem = await urlProblem(base, this.options);
-    if (problem) throw new ProviderError('URL_REFUSED', false, problem);
+    const { apiKey, base } = await providerAccount({ secret, choice, installation: this.options, defaultUrl: TRUORA_DEFAULT_URL, keyVariable: 'TRUORA_API_KEY' });
 
     const form = new URLSearchParams({ national_id: nationalId, country, type: 'person', user_authorized: 'true' });
     if (typeof input.birthDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(input.birthDate)) form.set('date_of_birth', input.birthDate);
