@@ -51,7 +51,9 @@ const STALE_MARK_MS = 60_000;
 
 /** What starts an execution (staff input or a service's event). */
 export interface StartInput { flowCode: string; subjectRef: string; context: unknown; idempotencyKey: string | null; organizationId: string | null; externalRef: string | null }
-export interface Started { request: FlowRequest; token: string | null; replayed: boolean; pending: PendingCall | null }
+type Definition = Pick<EngineInput, 'flow' | 'version' | 'steps' | 'rules'>;
+const definitionIn = (l: Definition): Definition => ({ flow: l.flow, version: l.version, steps: l.steps, rules: l.rules });
+export interface Started { request: FlowRequest; token: string | null; replayed: boolean; pending: PendingCall | null; /** The pinned version's definition, when this call read it. */ definition: Definition | null }
 const MAX_SUBJECT_REF = 200;
 const SYSTEM = { kind: 'system' as const, userId: null };
 
@@ -72,13 +74,19 @@ function toSession(request: FlowRequest, steps: FlowStep[], done: string[]): Flo
 export class ExecutionsService {
   constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly engine: Engine, private readonly sessions: SessionStore, private readonly storage: StorageAdapter, private readonly log?: Logger) {}
 
-  /** The version's definition and the session of a locked request (rebuilt from the results when KV lost it or is behind). */
-  private async load(em: Em, request: FlowRequest, fresh = false) {
+  /** The pinned version's definition (flow, version, steps, rules): immutable once published, so a drive reads it once. */
+  private async definitionOf(em: Em, request: FlowRequest): Promise<Definition> {
     const flow = await this.flowOf(em, request);
     const [version] = await flowsStore.versionsByIds(em, [request.versionId]);
     if (!version) throw new Error('flow version not found although a foreign key points at it');
     const steps = await flowsStore.stepsOf(em, [request.versionId]);
     const rules = await flowsStore.rulesOf(em, [request.versionId]);
+    return { flow, version, steps, rules };
+  }
+
+  /** The version's definition and the session of a locked request (rebuilt from the results when KV lost it or is behind). */
+  private async load(em: Em, request: FlowRequest, fresh = false, known: Definition | null = null) {
+    const { flow, version, steps, rules } = known ?? await this.definitionOf(em, request);
     const results = await executionsStore.results(em, [request.id]);
     // A request created in this transaction has no session yet: no KV round trip.
     const stored = fresh ? null : await this.sessions.get(request.id);
@@ -117,7 +125,7 @@ export class ExecutionsService {
         flowCode: input.flowCode, subjectRef: input.subjectRef, context: input.context, idempotencyKey: input.idempotencyKey ?? null, organizationId: input.organizationId ?? null, externalRef: null,
       }, meta, true));
       if (started.replayed) return { request: started.request, accessToken: null, replayed: true };
-      const request = started.pending ? await this.drive(auth.tenantId, started.request.id, meta, started.pending) : started.request;
+      const request = started.pending ? await this.drive(auth.tenantId, started.request.id, meta, started.pending, started.definition) : started.request;
       return { request: request ?? started.request, accessToken: started.token, replayed: false };
     }, { request: null, accessToken: null, replayed: false }, { onUniqueViolation: 'retry' });
   }
@@ -149,7 +157,7 @@ export class ExecutionsService {
       const earlier = await executionsStore.byIdempotencyKey(em, key);
       if (earlier) {
         if (earlier.flowId !== flow.id || earlier.subjectRef !== subjectRef || canonical(earlier.context) !== canonical(context)) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
-        return { request: earlier, token: null, replayed: true, pending: null };
+        return { request: earlier, token: null, replayed: true, pending: null, definition: null };
       }
     }
     const version = await flowsStore.publishedOf(em, flow.id);
@@ -164,12 +172,12 @@ export class ExecutionsService {
     }, { tenantId, ...meta });
     if (!runNow) {
       await this.sessions.markWork(created.id, tenantId);
-      return { request: created, token, replayed: false, pending: null };
+      return { request: created, token, replayed: false, pending: null, definition: null };
     }
     const { request, session, pending } = await this.engine.run({ em, request: created, ...loaded, meta });
     await this.save(request, session, null, false);
     if (pending) await this.sessions.markWork(request.id, tenantId);
-    return { request, token, replayed: false, pending };
+    return { request, token, replayed: false, pending, definition: definitionIn(loaded) };
   }
 
   /**
@@ -179,8 +187,9 @@ export class ExecutionsService {
    * execution or takes over a step whose lease ran out. Returns the request as it was left, or
    * null when the row is not visible (yet: its creating transaction has not committed).
    */
-  async drive(tenantId: string, requestId: string, meta: EngineInput['meta'], pending: PendingCall | null): Promise<FlowRequest | null> {
+  async drive(tenantId: string, requestId: string, meta: EngineInput['meta'], pending: PendingCall | null, known: Definition | null = null): Promise<FlowRequest | null> {
     let current = pending;
+    let definition = known;
     // Bounded: each round ends a step (a version has at most 30) or stops.
     for (let round = 0; round < 64; round++) {
       const answer = current ? await this.engine.call(current) : null;
@@ -189,7 +198,8 @@ export class ExecutionsService {
         if (!request) return null;
         const startable = OPEN_STATUSES.includes(request.status) && (request.status === 'CREATED' || (request.leaseId !== null && request.leaseExpired));
         if (!(answer && current) && !startable) return { request, pending: null };
-        const loaded = await this.load(em, request);
+        const loaded = await this.load(em, request, false, definition);
+        definition = definitionIn(loaded);
         const io: EngineInput = { em, request, ...loaded, meta };
         const result = answer && current ? await this.engine.recordAnswer(io, current, answer) : await this.engine.run(io);
         if (result.request !== request) await this.save(result.request, result.session, loaded.revision);
@@ -350,12 +360,12 @@ export class ExecutionsService {
         const { request: after, session, pending } = await this.engine.run(engineInput, step.key);
         await this.save(after, session, loaded.revision);
         if (pending) await this.sessions.markWork(after.id, after.tenantId);
-        return { request: after, steps: loaded.steps, session, pending };
+        return { request: after, steps: loaded.steps, session, pending, definition: definitionIn(loaded) };
       });
       if ('replay' in submitted) return { session: submitted.replay, replayed: true };
       if (!submitted.pending) return { session: toSession(submitted.request, submitted.steps, submitted.session.done), replayed: false };
       // The provider steps after the submission run outside the token's transaction; the answer shows where they left it.
-      const after = await this.drive(submitted.request.tenantId, submitted.request.id, meta, submitted.pending) ?? submitted.request;
+      const after = await this.drive(submitted.request.tenantId, submitted.request.id, meta, submitted.pending, submitted.definition) ?? submitted.request;
       const done = await inTenantTx(this.orm, { tenantId: after.tenantId }, (em) => executionsStore.results(em, [after.id]));
       return { session: toSession(after, submitted.steps, done.map((r) => r.stepKey)), replayed: false };
     }, { session: null, replayed: false });
