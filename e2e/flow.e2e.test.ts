@@ -3,12 +3,14 @@
  * publishes it, staff trigger an execution, the public side completes it with the access token
  * (no login), and the outcome and events come out; a failing provider makes the router fail over,
  * an open circuit short-circuits and recovers after the half-open probe; a published version
- * cannot be edited; foreign tokens and bad step data advance nothing.
+ * cannot be edited; foreign tokens and bad step data advance nothing; documents go through the
+ * gateway's /flow/files/ pass-through; lending.verification.requested starts a run whose token the
+ * requester gets by externalRef.
  */
 import { jetstream } from '@nats-io/jetstream';
 import type { EventEnvelope } from '@imagy/platform/events';
 import { logicalSubject, streamName } from '@imagy/platform/events';
-import { waitFor } from '@imagy/platform/testing';
+import { publishEvent, waitFor } from '@imagy/platform/testing';
 import { CREATE_TENANT, CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from './harness';
 import { startFakeOpenSanctions, type FakeOpenSanctions } from '../subgraphs/flow/test/opensanctions-server';
 
@@ -171,5 +173,31 @@ describe('flow, end to end through the gateway', () => {
       expect([method, path, r.status]).toEqual([method, path, 404]);
       expect(await r.text()).not.toMatch(/127\.0\.0\.1|localhost|stack/i);
     }
+  });
+
+  test('the origination contract through the gateway: lending.verification.requested starts a run, the requester gets its token by externalRef, the person completes it, the outcome carries the externalRef', async () => {
+    const { tenantId, admin } = await tenantWithAdmin('contrato', 'Contrato');
+    const versionId = (await p.call(CREATE_FLOW, { input: { code: 'KYC_EVENT', name: 'KYC' } }, admin)).data.createFlow.flow.draftVersion.id;
+    for (const step of [
+      { key: 'applicant', name: 'Applicant', type: 'FORM', inputSchema: { type: 'object', required: ['documentNumber'], properties: { documentNumber: { type: 'string', pattern: '^[0-9]{8}$' } } } },
+      { key: 'bureau', name: 'Bureau', type: 'PROVIDER', capability: 'CREDIT_BUREAU', inputMapping: { documentNumber: 'steps.applicant.documentNumber' } },
+    ]) expect((await p.call(ADD_STEP, { input: { versionId, ...step } }, admin)).data.addFlowStep.userErrors).toEqual([]);
+    expect((await p.call(PUBLISH, { input: { versionId } }, admin)).data.publishFlowVersion.userErrors).toEqual([]);
+
+    const externalRef = 'application:8d6f0a52-1111-4c3b-9c55-0b1f5e0c0e01:kyc';
+    await publishEvent(p.bus, 'lending.verification.requested', { applicationId: '8d6f0a52-1111-4c3b-9c55-0b1f5e0c0e01', stepKey: 'kyc', flowCode: 'KYC_EVENT', subjectRef: 'lending:application:e1', externalRef, context: { amount: 5000 } }, { tenantId });
+    const created = await waitFor(async () => events.find((e) => e.subject === 'flow.execution.created' && (e.data as { externalRef?: string }).externalRef === externalRef), 20_000, 25);
+    expect(created.data).toMatchObject({ flowCode: 'KYC_EVENT', publicSteps: true });
+    const ISSUE = `mutation($input: IssueFlowAccessTokenInput!) { issueFlowAccessToken(input: $input) { request { id status currentStepKey externalRef } accessToken userErrors { code field } } }`;
+    const issued = await waitFor(async () => {
+      const r = (await p.call(ISSUE, { input: { externalRef } }, admin)).data.issueFlowAccessToken;
+      return r.request?.currentStepKey === 'applicant' ? r : null;
+    }, 20_000, 50);
+    expect(issued).toMatchObject({ request: { status: 'IN_PROGRESS', externalRef }, accessToken: expect.stringMatching(/^flw_/), userErrors: [] });
+    const done = await p.call(SUBMIT, { input: { accessToken: issued.accessToken, stepKey: 'applicant', data: { documentNumber: '12345678' }, idempotencyKey: 'e1' } });
+    expect(done.data.submitFlowStep.session).toMatchObject({ status: 'COMPLETED', outcome: 'APPROVED' });
+    const completed = await waitFor(async () => events.find((e) => e.subject === 'flow.execution.completed' && (e.data as { externalRef?: string }).externalRef === externalRef), 20_000, 25);
+    expect(completed.tenantId).toBe(tenantId);
+    expect(completed.data).toMatchObject({ requestId: issued.request.id, outcome: 'APPROVED', subjectRef: 'lending:application:e1' });
   });
 });
