@@ -122,6 +122,15 @@ describe('provider gateway: OpenSanctions over HTTP, retry, failover, circuit br
     expect(stored[0]!.sealed).not.toContain('tenant-a-key');
     expect((await rig.call(`{ providerSecrets { provider fields } }`, {}, a.token)).data.providerSecrets).toEqual([{ provider: 'opensanctions', fields: ['apiKey', 'baseUrl'] }]);
     expect((await rig.call(`{ providerSecrets { provider fields } }`, {}, b.token)).data.providerSecrets).toEqual([]);
+    // Below the API, as the subgraph's own role with tenant B set: A's sealed secret is neither visible nor writable.
+    const touched = await rig.flow.orm.em.fork().transactional(async (tx) => {
+      await tx.execute("select set_config('app.tenant_id', ?, true)", [b.tenantId]);
+      const seen = await tx.execute<{ provider: string }[]>('select provider from provider_secrets');
+      const changed = await tx.execute<{ provider: string }[]>("update provider_secrets set sealed = 'x' where tenant_id = ? returning provider", [a.tenantId]);
+      const removed = await tx.execute<{ provider: string }[]>('delete from provider_secrets where tenant_id = ? returning provider', [a.tenantId]);
+      return seen.length + changed.length + removed.length;
+    });
+    expect(touched).toBe(0);
 
     // A's run goes to A's own base URL with A's key; B's (no secret) with the installation's key.
     const before = os.requests.length;
