@@ -161,4 +161,28 @@ describe('a process that dies mid-call: another replica takes the step over afte
       await db.drop();
     }
   });
+
+  test('an execution whose life ends while its provider call is in flight ends EXPIRED when the answer comes back (the call is recorded), with flow.execution.failed carrying the externalRef', async () => {
+    const provider = await startFakeOpenSanctions();
+    const rig = await startFlowRig('flowleaseexp', { allowPrivateProviderUrls: true, openSanctionsApiKey: 'test-key', resumeSweepMs: 0, gatewayLimits: { retries: 0, backoffInitialMs: 1, backoffMaxMs: 1 } });
+    try {
+      const t = await rig.tenant(['tenant_admin']);
+      await publishedFlow(rig, t.token, 'AML_SLOW', [{ key: 'aml', name: 'AML', type: 'PROVIDER', capability: 'AML_SCREENING', inputMapping: { name: 'context.name' }, timeoutMs: 1000 }]);
+      expect((await rig.call(`mutation($input: SetProviderConfigInput!) { setProviderConfig(input: $input) { userErrors { code } } }`, { input: { capability: 'AML_SCREENING', providers: [{ provider: 'opensanctions', baseUrl: provider.url }] } }, t.token)).data.setProviderConfig.userErrors).toEqual([]);
+      provider.stall = true;
+      const ref = `application:${crypto.randomUUID()}:aml`;
+      await publishEvent(rig.bus, 'lending.verification.requested', request(ref, 'AML_SLOW', { name: 'Ana' }), { tenantId: t.tenantId });
+      await waitFor(async () => provider.requests.length === 1);
+      // Its life ends while the call is in flight (a session of at least 60 s cannot end inside a test otherwise).
+      await rig.db.sql(`update flow.flow_requests set expires_at = clock_timestamp() - interval '1 second' where external_ref = $1`, [ref]);
+      const failed = await rig.event((e) => e.subject === 'flow.execution.failed' && (e.data as { externalRef?: string }).externalRef === ref);
+      expect(failed.data).toMatchObject({ reason: 'EXPIRED', stepKey: 'aml', externalRef: ref });
+      expect(await rig.db.sql(`select r.status, c.outcome from flow.flow_requests r join flow.provider_calls c on c.request_id = r.id where r.external_ref = $1`, [ref])).toEqual([{ status: 'EXPIRED', outcome: 'TIMEOUT' }]);
+      expect(await rig.db.sql(`select count(*)::int as n from flow.flow_step_results s join flow.flow_requests r on r.id = s.request_id where r.external_ref = $1`, [ref])).toEqual([{ n: 0 }]);
+    } finally {
+      provider.stall = false;
+      await rig.stop();
+      await provider.close();
+    }
+  });
 });

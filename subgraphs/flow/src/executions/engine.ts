@@ -150,6 +150,15 @@ export class Engine {
    * lease (lost to the sweep) or with the step already done, only the calls are recorded.
    */
   async recordAnswer(input: EngineInput, pending: PendingCall, answer: GatewayAnswer): Promise<EngineResult> {
+    const { request } = input;
+    await this.recordCalls(input, pending, answer);
+    const step = input.steps.find((s) => s.key === pending.stepKey);
+    if (request.leaseId !== pending.leaseId || !step || input.session.done.includes(step.key)) return { request, session: input.session, pending: null };
+    return this.recordStepAnswer(input, step, pending, answer);
+  }
+
+  /** Every provider a call tried: a provider_calls row and a flow.provider.called event each (they happened, whatever becomes of the answer). */
+  async recordCalls(input: Pick<EngineInput, 'em' | 'request' | 'meta'>, pending: PendingCall, answer: GatewayAnswer): Promise<void> {
     const { em, request, meta } = input;
     for (const call of answer.calls) {
       const id = crypto.randomUUID();
@@ -158,8 +167,10 @@ export class Engine {
         callId: id, requestId: request.id, stepKey: pending.stepKey, capability: pending.capability, provider: call.provider, outcome: call.outcome, attempts: call.attempts, latencyMs: call.latencyMs, costReference: call.costReference,
       }, { tenantId: request.tenantId, ...meta });
     }
-    const step = input.steps.find((s) => s.key === pending.stepKey);
-    if (request.leaseId !== pending.leaseId || !step || input.session.done.includes(step.key)) return { request, session: input.session, pending: null };
+  }
+
+  private async recordStepAnswer(input: EngineInput, step: FlowStep, pending: PendingCall, answer: GatewayAnswer): Promise<EngineResult> {
+    const { em, request } = input;
     await executionsStore.releaseLease(em, request.id);
     const io: EngineInput = { ...input, request: { ...request, leaseId: null, leaseStepKey: null, leaseExpired: false } };
     if (answer.ok) {

@@ -196,6 +196,14 @@ export class ExecutionsService {
       const step = await inTenantTx(this.orm, { tenantId }, async (em) => {
         const request = await executionsStore.forUpdate(em, requestId);
         if (!request) return null;
+        if (OPEN_STATUSES.includes(request.status) && request.expired) {
+          // Past its life (a long outage, a slow provider): the calls made are recorded, the execution ends EXPIRED.
+          if (answer && current) await this.engine.recordCalls({ em, request, meta }, current, answer);
+          const flow = definition?.flow ?? await this.flowOf(em, request);
+          const ended = await this.engine.fail({ em, request, flow, meta }, 'EXPIRED', request.leaseStepKey ?? request.currentStepKey);
+          await this.sessions.delete(request.id);
+          return { request: ended, pending: null };
+        }
         const startable = OPEN_STATUSES.includes(request.status) && (request.status === 'CREATED' || (request.leaseId !== null && request.leaseExpired));
         if (!(answer && current) && !startable) return { request, pending: null };
         const loaded = await this.load(em, request, false, definition);
