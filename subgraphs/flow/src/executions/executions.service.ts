@@ -85,11 +85,13 @@ export class ExecutionsService {
   }
 
   /** The version's definition and the session of a locked request (rebuilt from the results when KV lost it or is behind). */
-  private async load(em: Em, request: FlowRequest, fresh = false, known: Definition | null = null) {
+  private async load(em: Em, request: FlowRequest, fresh = false, known: Definition | null = null, written: { session: Session; revision: number } | null = null) {
     const { flow, version, steps, rules } = known ?? await this.definitionOf(em, request);
     const results = await executionsStore.results(em, [request.id]);
-    // A request created in this transaction has no session yet: no KV round trip.
-    const stored = fresh ? null : await this.sessions.get(request.id);
+    // A request created in this transaction has no session yet: no KV round trip. Nor has a drive
+    // that wrote the session itself in its previous round (under the lease nobody else writes it;
+    // the check against the results below still applies).
+    const stored = fresh ? null : written ?? await this.sessions.get(request.id);
     let session: Session;
     let revision: number | null = null;
     if (stored && stored.session.done.length === results.length && results.every((r) => stored.session.done.includes(r.stepKey))) {
@@ -111,9 +113,10 @@ export class ExecutionsService {
   }
 
   /** Writes the session back (before the transaction commits, so the next holder of the lock reads it); deletes it once the execution ended. */
-  private async save(request: FlowRequest, session: Session, revision: number | null, existed = true) {
-    if (OPEN_STATUSES.includes(request.status)) await this.sessions.put(session, revision);
-    else if (existed) await this.sessions.delete(request.id);
+  private async save(request: FlowRequest, session: Session, revision: number | null, existed = true): Promise<number | null> {
+    if (OPEN_STATUSES.includes(request.status)) return this.sessions.put(session, revision);
+    if (existed) await this.sessions.delete(request.id);
+    return null;
   }
 
   triggerExecution(caller: Caller, input: TriggerExecutionInput) {
@@ -190,6 +193,7 @@ export class ExecutionsService {
   async drive(tenantId: string, requestId: string, meta: EngineInput['meta'], pending: PendingCall | null, known: Definition | null = null): Promise<FlowRequest | null> {
     let current = pending;
     let definition = known;
+    let written: { session: Session; revision: number } | null = null;
     // Bounded: each round ends a step (a version has at most 30) or stops.
     for (let round = 0; round < 64; round++) {
       const answer = current ? await this.engine.call(current) : null;
@@ -206,11 +210,15 @@ export class ExecutionsService {
         }
         const startable = OPEN_STATUSES.includes(request.status) && (request.status === 'CREATED' || (request.leaseId !== null && request.leaseExpired));
         if (!(answer && current) && !startable) return { request, pending: null };
-        const loaded = await this.load(em, request, false, definition);
+        const loaded = await this.load(em, request, false, definition, written);
         definition = definitionIn(loaded);
+        written = null;
         const io: EngineInput = { em, request, ...loaded, meta };
         const result = answer && current ? await this.engine.recordAnswer(io, current, answer) : await this.engine.run(io);
-        if (result.request !== request) await this.save(result.request, result.session, loaded.revision);
+        if (result.request !== request) {
+          const revision = await this.save(result.request, result.session, loaded.revision);
+          if (revision !== null) written = { session: result.session, revision };
+        }
         // Marked once: a round that follows a claim finds its mark still there (removed only when nothing is pending).
         if (result.pending && !current) await this.sessions.markWork(requestId, tenantId);
         return { request: result.request, pending: result.pending };

@@ -44,12 +44,11 @@ export class SessionStore {
     return { session: entry.json<Session>(), revision: entry.revision };
   }
 
-  /** Writes the session; with `revision`, only if nobody wrote it since (else throws). */
-  async put(session: Session, revision: number | null): Promise<void> {
+  /** Writes the session; with `revision`, only if nobody wrote it since (else throws). Returns the new revision. */
+  async put(session: Session, revision: number | null): Promise<number> {
     const kv = await this.kv();
     const payload = JSON.stringify(session);
-    if (revision === null) await kv.put(session.requestId, payload);
-    else await kv.update(session.requestId, payload, revision);
+    return revision === null ? kv.put(session.requestId, payload) : kv.update(session.requestId, payload, revision);
   }
 
   async delete(requestId: string): Promise<void> {
