@@ -4,8 +4,10 @@
  *     over an execution's data, with the subgraph's own evaluator (pure, one core);
  *  2. executions/s: `triggerExecution` of a published three-step automatic flow (credit bureau, AML,
  *     phone lookup, all the mock providers) with two OUTCOME rules, straight at the flow subgraph
- *     in-process on the machine's PostgreSQL and NATS (every execution: row lock, three provider
- *     calls recorded, KV session, 3 + 3 + 1 outbox events). Default 400 executions, 8 in flight.
+ *     in-process on the machine's PostgreSQL and NATS (every execution: four short transactions
+ *     under the row lock, the three provider calls made between them with no transaction open,
+ *     KV session written per transaction, the work-list mark set and cleared, 1 + 3 + 3 + 1 outbox
+ *     events). Default 400 executions, 8 in flight.
  * Prints a markdown table.
  */
 import crypto from 'node:crypto';

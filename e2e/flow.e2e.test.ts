@@ -3,12 +3,14 @@
  * publishes it, staff trigger an execution, the public side completes it with the access token
  * (no login), and the outcome and events come out; a failing provider makes the router fail over,
  * an open circuit short-circuits and recovers after the half-open probe; a published version
- * cannot be edited; foreign tokens and bad step data advance nothing.
+ * cannot be edited; foreign tokens and bad step data advance nothing; documents go through the
+ * gateway's /flow/files/ pass-through; lending.verification.requested starts a run whose token the
+ * requester gets by externalRef.
  */
 import { jetstream } from '@nats-io/jetstream';
 import type { EventEnvelope } from '@imagy/platform/events';
 import { logicalSubject, streamName } from '@imagy/platform/events';
-import { waitFor } from '@imagy/platform/testing';
+import { publishEvent, waitFor } from '@imagy/platform/testing';
 import { CREATE_TENANT, CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from './harness';
 import { startFakeOpenSanctions, type FakeOpenSanctions } from '../subgraphs/flow/test/opensanctions-server';
 
@@ -42,12 +44,17 @@ describe('flow, end to end through the gateway', () => {
   });
   afterAll(async () => { await stopReading(); await p?.stop(); await os?.close(); });
 
-  test('build, publish, trigger, complete by token; failover, breaker and recovery; immutability and bad tokens', async () => {
+  /** A new tenant through the gateway, and its admin's access token. */
+  async function tenantWithAdmin(slug: string, name: string): Promise<{ tenantId: string; admin: string }> {
     const platformAdmin = await p.login('platform', 'admin@platform.localhost', DEV_PASSWORD);
-    const t = await p.call(CREATE_TENANT, { input: { slug: 'verifica', name: 'Verifica', hostnames: ['verifica.example.test'], currency: 'MXN' } }, platformAdmin.accessToken);
-    const tenantId = t.data.createTenant.tenant.id;
-    await p.call(CREATE_USER, { input: { tenantId, email: 'admin@verifica.test', displayName: 'Admin', roles: ['tenant_admin'], password: 'admin-password-1' } }, platformAdmin.accessToken);
-    const admin = (await p.login('verifica', 'admin@verifica.test', 'admin-password-1')).accessToken;
+    const t = await p.call(CREATE_TENANT, { input: { slug, name, hostnames: [`${slug}.example.test`], currency: 'MXN' } }, platformAdmin.accessToken);
+    const tenantId = t.data.createTenant.tenant.id as string;
+    await p.call(CREATE_USER, { input: { tenantId, email: `admin@${slug}.test`, displayName: 'Admin', roles: ['tenant_admin'], password: 'admin-password-1' } }, platformAdmin.accessToken);
+    return { tenantId, admin: (await p.login(slug, `admin@${slug}.test`, 'admin-password-1')).accessToken };
+  }
+
+  test('build, publish, trigger, complete by token; failover, breaker and recovery; immutability and bad tokens', async () => {
+    const { tenantId, admin } = await tenantWithAdmin('verifica', 'Verifica');
 
     // Build: three steps (form, bureau, AML) and two rules.
     const created = await p.call(CREATE_FLOW, { input: { code: 'ONBOARDING', name: 'Onboarding' } }, admin);
@@ -122,5 +129,75 @@ describe('flow, end to end through the gateway', () => {
     const forged = `${token.slice(0, 10)}${token[10] === 'A' ? 'B' : 'A'}${token.slice(11)}`;
     expect((await p.call(SESSION, { t: forged })).data.flowSession.userErrors).toEqual([{ code: 'ACCESS_TOKEN_INVALID', field: 'accessToken' }]);
     expect((await p.call(SESSION, { t: token })).data.flowSession.session).toMatchObject({ status: 'IN_PROGRESS', completedStepKeys: [] });
+  });
+
+  test('documents through the gateway: signed upload and download URLs on the public origin, checked by flow; nothing else of flow is reachable', async () => {
+    const { tenantId, admin } = await tenantWithAdmin('papeles', 'Papeles');
+    const versionId = (await p.call(CREATE_FLOW, { input: { code: 'DOCS', name: 'Docs' } }, admin)).data.createFlow.flow.draftVersion.id;
+    expect((await p.call(ADD_STEP, { input: { versionId, key: 'id_card', name: 'ID card', type: 'DOCUMENT' } }, admin)).data.addFlowStep.userErrors).toEqual([]);
+    expect((await p.call(PUBLISH, { input: { versionId } }, admin)).data.publishFlowVersion.userErrors).toEqual([]);
+    const trig = await p.call(TRIGGER, { input: { flowCode: 'DOCS', subjectRef: 'lending:application:d1', context: {} } }, admin);
+    const token = trig.data.triggerExecution.accessToken as string;
+
+    const bytes = Buffer.from('%PDF-1.7 a small test document');
+    const up = await p.call(`mutation($input: RequestFlowUploadInput!) { requestFlowUpload(input: $input) { upload { fileId url method headers } userErrors { code field } } }`,
+      { input: { accessToken: token, stepKey: 'id_card', contentType: 'application/pdf', sizeBytes: bytes.length } });
+    const upload = up.data.requestFlowUpload.upload;
+    // The URL is on the gateway's origin, not the subgraph's.
+    expect(upload.url.startsWith(`${p.gatewayUrl.replace(/\/graphql$/, '')}/flow/files/${tenantId}/${upload.fileId}?`)).toBe(true);
+    expect(upload.url).not.toContain(new URL(p.flowUrl).port);
+
+    // A tampered signature is refused by flow (through the gateway), and no bytes are stored.
+    const tampered = upload.url.replace(/sig=([^&]{4})/, 'sig=AAAA');
+    expect((await fetch(tampered, { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body: bytes })).status).toBe(403);
+    const put = await fetch(upload.url, { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body: bytes });
+    expect(put.status).toBe(201);
+    const sha256 = (await import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+    expect(await put.json()).toEqual({ sha256, sizeBytes: bytes.length });
+    // Once only.
+    expect((await fetch(upload.url, { method: 'PUT', headers: { 'content-type': 'application/pdf' }, body: bytes })).status).toBe(409);
+
+    const done = await p.call(SUBMIT, { input: { accessToken: token, stepKey: 'id_card', data: { fileIds: [upload.fileId] }, idempotencyKey: 'd1' } });
+    expect(done.data.submitFlowStep.session).toMatchObject({ status: 'COMPLETED', outcome: 'APPROVED' });
+    const files = (await p.call(`query($id: ID!) { flowRequest(id: $id) { files { sha256 downloadUrl } } }`, { id: trig.data.triggerExecution.request.id }, admin)).data.flowRequest.files;
+    expect(files).toEqual([{ sha256, downloadUrl: expect.stringContaining(`${p.gatewayUrl.replace(/\/graphql$/, '')}/flow/files/`) }]);
+    const got = await fetch(files[0].downloadUrl);
+    expect(got.status).toBe(200);
+    expect(got.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Buffer.from(await got.arrayBuffer())).toEqual(bytes);
+
+    // Only the file routes pass: other paths and methods under /flow/ answer 404 without flow's internals.
+    const base = p.gatewayUrl.replace(/\/graphql$/, '');
+    for (const [method, path] of [['GET', '/flow/files/x/y'], ['GET', `/flow/files/${tenantId}`], ['DELETE', new URL(files[0].downloadUrl).pathname], ['GET', '/flow/files/..%2Fgraphql'], ['GET', '/flow/health']]) {
+      const r = await fetch(`${base}${path}`, { method });
+      expect([method, path, r.status]).toEqual([method, path, 404]);
+      expect(await r.text()).not.toMatch(/127\.0\.0\.1|localhost|stack/i);
+    }
+  });
+
+  test('the origination contract through the gateway: lending.verification.requested starts a run, the requester gets its token by externalRef, the person completes it, the outcome carries the externalRef', async () => {
+    const { tenantId, admin } = await tenantWithAdmin('contrato', 'Contrato');
+    const versionId = (await p.call(CREATE_FLOW, { input: { code: 'KYC_EVENT', name: 'KYC' } }, admin)).data.createFlow.flow.draftVersion.id;
+    for (const step of [
+      { key: 'applicant', name: 'Applicant', type: 'FORM', inputSchema: { type: 'object', required: ['documentNumber'], properties: { documentNumber: { type: 'string', pattern: '^[0-9]{8}$' } } } },
+      { key: 'bureau', name: 'Bureau', type: 'PROVIDER', capability: 'CREDIT_BUREAU', inputMapping: { documentNumber: 'steps.applicant.documentNumber' } },
+    ]) expect((await p.call(ADD_STEP, { input: { versionId, ...step } }, admin)).data.addFlowStep.userErrors).toEqual([]);
+    expect((await p.call(PUBLISH, { input: { versionId } }, admin)).data.publishFlowVersion.userErrors).toEqual([]);
+
+    const externalRef = 'application:8d6f0a52-1111-4c3b-9c55-0b1f5e0c0e01:kyc';
+    await publishEvent(p.bus, 'lending.verification.requested', { applicationId: '8d6f0a52-1111-4c3b-9c55-0b1f5e0c0e01', stepKey: 'kyc', flowCode: 'KYC_EVENT', subjectRef: 'lending:application:e1', externalRef, context: { amount: 5000 } }, { tenantId });
+    const created = await waitFor(async () => events.find((e) => e.subject === 'flow.execution.created' && (e.data as { externalRef?: string }).externalRef === externalRef), 20_000, 25);
+    expect(created.data).toMatchObject({ flowCode: 'KYC_EVENT', publicSteps: true });
+    const ISSUE = `mutation($input: IssueFlowAccessTokenInput!) { issueFlowAccessToken(input: $input) { request { id status currentStepKey externalRef } accessToken userErrors { code field } } }`;
+    const issued = await waitFor(async () => {
+      const r = (await p.call(ISSUE, { input: { externalRef } }, admin)).data.issueFlowAccessToken;
+      return r.request?.currentStepKey === 'applicant' ? r : null;
+    }, 20_000, 50);
+    expect(issued).toMatchObject({ request: { status: 'IN_PROGRESS', externalRef }, accessToken: expect.stringMatching(/^flw_/), userErrors: [] });
+    const done = await p.call(SUBMIT, { input: { accessToken: issued.accessToken, stepKey: 'applicant', data: { documentNumber: '12345678' }, idempotencyKey: 'e1' } });
+    expect(done.data.submitFlowStep.session).toMatchObject({ status: 'COMPLETED', outcome: 'APPROVED' });
+    const completed = await waitFor(async () => events.find((e) => e.subject === 'flow.execution.completed' && (e.data as { externalRef?: string }).externalRef === externalRef), 20_000, 25);
+    expect(completed.tenantId).toBe(tenantId);
+    expect(completed.data).toMatchObject({ requestId: issued.request.id, outcome: 'APPROVED', subjectRef: 'lending:application:e1' });
   });
 });

@@ -32,6 +32,9 @@ export function keepAliveFetcher(agent: Agent): Fetcher {
   return ((url, init) => fetch(url, { ...init, dispatcher: agent })) as Fetcher;
 }
 
+/** A host[:port] fit to build a URL on (names, IPv4, bracketed IPv6). */
+const FORWARDABLE_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
 export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** `telemetry: false`: no fetch duration/error metrics (trace headers follow `context.trace`). */
   constructor(private readonly subgraph: string, url: string, fetcher: Fetcher, private readonly telemetry = true) {
@@ -49,6 +52,14 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     // The installation's gateway secret: subgraphs believe x-forwarded-for only with it (platform gateway-proof.ts).
     headers.set(GATEWAY_PROOF_HEADER, gatewayProof());
     if (client?.userAgent) headers.set('user-agent', client.userAgent);
+    // The public origin the client reached (flow mints its signed document URLs on it; subgraphs
+    // believe it only with the gateway proof above).
+    const incoming = options.incomingRequestContext.request.http?.headers;
+    const host = incoming?.get('host');
+    if (host && FORWARDABLE_HOST.test(host)) {
+      headers.set('x-forwarded-host', host);
+      headers.set('x-forwarded-proto', incoming?.get('x-forwarded-proto') === 'https' ? 'https' : 'http');
+    }
     // User-facing texts follow the client's language (platform/src/i18n).
     const language = options.incomingRequestContext.request.http?.headers.get('accept-language');
     if (language) headers.set('accept-language', language.slice(0, 200));

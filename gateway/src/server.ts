@@ -3,7 +3,8 @@
  *
  * Routes: POST/GET `/graphql`, `/health` (200 once the supergraph is loaded, 503 before and while
  * stopping), `/metrics` (Prometheus, platform registry; process metrics only with telemetry off),
- * `/.well-known/jwks.json` (identity's keys).
+ * `/.well-known/jwks.json` (identity's keys), `/flow/files/<tenant>/<file>` (PUT/GET of flow's signed
+ * document URLs, passed through to the flow subgraph: flow-files.ts).
  * The HTTP port opens before the supergraph is loaded so orchestrators can watch `/health`.
  */
 import fs from 'node:fs';
@@ -26,6 +27,7 @@ import { logger } from '@imagy/platform/logger';
 import { gatewayContext, type GatewayContext } from './auth';
 import { ForwardingDataSource, subgraphAgent } from './datasource';
 import { jwksProxy } from './jwks';
+import { flowFilesProxy } from './flow-files';
 import { gatewayRequestDuration, processMetrics, registry, telemetryFromEnv } from './metrics';
 import { jwksUrlOf, routingUrl, subgraphUrls } from './supergraph';
 import { IdentityTenantStatusChecker, type TenantStatusChecker } from './tenant-status';
@@ -179,6 +181,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     dispatcher: agent,
     log,
   }));
+  // Signed document URLs of flow's local storage, through the public origin (flow-files.ts).
+  app.use('/flow/files', flowFilesProxy({ flowUrl: urls.get('flow') ?? null, dispatcher: agent, log }));
   app.use('/graphql', (req, res, next) => {
     if (graphqlHandler) return graphqlHandler(req, res, next);
     res.status(503).json({ errors: [{ message: localizedMessage(localeFrom(req.headers['accept-language']), 'SERVICE_UNAVAILABLE', 'Gateway is starting'), extensions: { code: 'SERVICE_UNAVAILABLE' } }] });

@@ -52,6 +52,12 @@ export interface EventCatalogue {
   'flow.execution.failed': { requestId: string; flowId: string; flowCode: string; versionId: string; subjectRef: string; reason: 'PROVIDER_FAILED' | 'EXPIRED' | 'CANCELLED'; stepKey: string | null; externalRef?: string | null };
   /** One provider of the gateway was called (all its attempts): latency, outcome and the cost reference billing reads. */
   'flow.provider.called': { callId: string; requestId: string | null; stepKey: string | null; capability: string; provider: string; outcome: 'SUCCESS' | 'FAILURE' | 'TIMEOUT' | 'SHORT_CIRCUITED'; attempts: number; latencyMs: number; costReference: string | null };
+  /** An execution was created (by staff or a service's event); never carries the access token (the requester gets one with issueFlowAccessToken). `publicSteps`: it has FORM/DOCUMENT steps someone must fill through the public token API. */
+  'flow.execution.created': { requestId: string; flowId: string; flowCode: string; versionId: string; subjectRef: string; externalRef: string | null; publicSteps: boolean };
+  /** A `lending.verification.requested` flow could not start (unknown or unpublished flow, bad subject...): `code` is flow's error code, `field` the payload field at fault. */
+  'flow.execution.refused': { externalRef: string; flowCode: string; code: string; field: string | null };
+  /** A tenant admin set or removed a provider's secret configuration (never the secret itself: only which fields are set). */
+  'flow.provider_secret.changed': { provider: string; fields: string[]; change: 'SET' | 'REMOVED' };
   // ---- origination contracts between lending, flow and sign (issue 12) ----
   /** Lending asks flow to run `flowCode` for an application's step; flow answers with flow.execution.completed/failed carrying `externalRef`. */
   'lending.verification.requested': { applicationId: string; stepKey: string; flowCode: string; subjectRef: string; externalRef: string; context: Record<string, unknown> };

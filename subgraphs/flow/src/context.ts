@@ -1,5 +1,6 @@
 /** What flow's resolvers see per request (graphql-codegen's contextType points here). */
 import type { BaseContext, Caller } from '@imagy/platform/server';
+import type { Outbox } from '@imagy/platform/events';
 import type { LocaleContext } from '@imagy/platform/graphql';
 import type { ExecutionsService } from './executions/executions.service';
 import type { SessionStore } from './executions/session';
@@ -13,6 +14,7 @@ import type { StorageAdapter } from './storage/storage';
 export interface FlowServices {
   flows: FlowsService;
   executions: ExecutionsService;
+  outbox: Outbox;
   providers: ProvidersService;
   gateway: ProviderGateway;
   sessions: SessionStore;

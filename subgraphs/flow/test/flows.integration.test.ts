@@ -1,5 +1,7 @@
 import { ADD_RULE, ADD_STEP, CREATE_FLOW, PUBLISH, startFlowRig, type FlowRig } from './harness';
-import { FLOW_TABLES } from '../migrations/0001-init';
+import { FLOW_TABLES as INITIAL_TABLES } from '../migrations/0001-init';
+
+const FLOW_TABLES = [...INITIAL_TABLES, 'provider_secrets'];
 
 const VERSION = `query($id: ID!) { flow(id: $id) { id code versions { id number status steps { id key position } rules { id name } } publishedVersion { id number } draftVersion { id number } } }`;
 const REORDER = `mutation($input: ReorderFlowStepsInput!) { reorderFlowSteps(input: $input) { version { id steps { key position } } userErrors { code field } } }`;

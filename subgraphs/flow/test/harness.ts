@@ -64,7 +64,7 @@ export const SESSION = `query($t: String!) { flowSession(accessToken: $t) { sess
 export const SUBMIT = `mutation($input: SubmitFlowStepInput!) { submitFlowStep(input: $input) { session { status outcome currentStep { key } completedStepKeys } replayed userErrors { code message field } } }`;
 
 /** Builds and publishes a flow: `steps` and `rules` as AddFlowStepInput / AddFlowRuleInput without versionId. */
-export async function publishedFlow(rig: FlowRig, token: string, code: string, steps: Record<string, unknown>[], rules: Record<string, unknown>[] = []): Promise<{ flowId: string; versionId: string }> {
+export async function publishedFlow(rig: Pick<FlowRig, 'call'>, token: string, code: string, steps: Record<string, unknown>[], rules: Record<string, unknown>[] = []): Promise<{ flowId: string; versionId: string }> {
   const created = await rig.call(CREATE_FLOW, { input: { code, name: code } }, token);
   if (created.errors || created.data.createFlow.userErrors.length) throw new Error(JSON.stringify(created.errors ?? created.data.createFlow.userErrors));
   const versionId = created.data.createFlow.flow.draftVersion.id as string;

@@ -16,11 +16,13 @@ export interface FakeOpenSanctions {
   down: boolean;
   /** While true, requests never get an answer (the caller's timeout must act). */
   stall: boolean;
+  /** The API keys it accepts (`Authorization: ApiKey <key>`). */
+  keys: string[];
   close(): Promise<void>;
 }
 
 export async function startFakeOpenSanctions(): Promise<FakeOpenSanctions> {
-  const state: Omit<FakeOpenSanctions, 'url' | 'close'> = { requests: [], script: [], down: false, stall: false };
+  const state: Omit<FakeOpenSanctions, 'url' | 'close'> = { requests: [], script: [], down: false, stall: false, keys: ['test-key'] };
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c) => { raw += c; });
@@ -32,7 +34,7 @@ export async function startFakeOpenSanctions(): Promise<FakeOpenSanctions> {
       const scripted = state.script.shift();
       const status = state.down ? 503 : scripted ?? 200;
       if (status !== 200) { res.writeHead(status, { 'content-type': 'application/json' }).end('{"detail":"scripted"}'); return; }
-      if (req.method !== 'POST' || !/^\/match\/[A-Za-z0-9_-]+$/.test(req.url ?? '') || req.headers.authorization !== 'ApiKey test-key') { res.writeHead(401).end('{"detail":"no"}'); return; }
+      if (req.method !== 'POST' || !/^\/match\/[A-Za-z0-9_-]+$/.test(req.url ?? '') || !state.keys.some((k) => req.headers.authorization === `ApiKey ${k}`)) { res.writeHead(401).end('{"detail":"no"}'); return; }
       const name: string = body?.queries?.q1?.properties?.name?.[0] ?? '';
       const listed = /sanctioned/i.test(name);
       const results = listed

@@ -5,6 +5,8 @@ import { publishedFlow, startFlowRig, TRIGGER, type FlowRig } from './harness';
 import { startFakeOpenSanctions, type FakeOpenSanctions } from './opensanctions-server';
 
 const SET_CONFIG = `mutation($input: SetProviderConfigInput!) { setProviderConfig(input: $input) { config { capability providers { provider baseUrl dataset } } userErrors { code message field } } }`;
+const SET_SECRET = `mutation($input: SetProviderSecretInput!) { setProviderSecret(input: $input) { secret { provider fields updatedAt } userErrors { code message field } } }`;
+const REMOVE_SECRET = `mutation($input: RemoveProviderSecretInput!) { removeProviderSecret(input: $input) { removed userErrors { code message field } } }`;
 const AML_ONLY = [{ key: 'aml', name: 'AML', type: 'PROVIDER', capability: 'AML_SCREENING', timeoutMs: 300, inputMapping: { name: 'context.name', birthDate: 'context.birthDate', documentNumber: 'context.documentNumber' } }];
 const RULES = [{ name: 'listed', kind: 'OUTCOME', outcome: 'REJECTED', condition: { op: 'eq', path: 'steps.aml.matched', value: true } }];
 
@@ -101,6 +103,59 @@ describe('provider gateway: OpenSanctions over HTTP, retry, failover, circuit br
     expect(ev.data).toMatchObject({ reason: 'PROVIDER_FAILED', stepKey: 'aml' });
   });
 
+  test("a tenant's own provider secret: sealed at rest, never returned, audited, used by the router before the installation's key; other tenants keep the default", async () => {
+    const a = await rig.tenant(['tenant_admin']);
+    const b = await rig.tenant(['tenant_admin']);
+    os.keys.push('tenant-a-key');
+    // A's router configuration names no URL (its secret has one); B's names the provider's URL and has no secret.
+    for (const [t, choice] of [[a, { provider: 'opensanctions' }], [b, { provider: 'opensanctions', baseUrl: os.url }]] as const) {
+      expect((await rig.call(SET_CONFIG, { input: { capability: 'AML_SCREENING', providers: [choice] } }, t.token)).data.setProviderConfig.userErrors).toEqual([]);
+      await publishedFlow(rig, t.token, 'OWN_KEY', AML_ONLY, RULES);
+    }
+    const set = await rig.call(SET_SECRET, { input: { provider: 'opensanctions', apiKey: 'tenant-a-key', baseUrl: os.url } }, a.token);
+    expect(set.data.setProviderSecret).toEqual({ secret: { provider: 'opensanctions', fields: ['apiKey', 'baseUrl'], updatedAt: expect.any(String) }, userErrors: [] });
+    const audited = await rig.event((e) => e.subject === 'flow.provider_secret.changed' && e.tenantId === a.tenantId);
+    expect(audited.data).toEqual({ provider: 'opensanctions', fields: ['apiKey', 'baseUrl'], change: 'SET' });
+    expect(JSON.stringify(rig.events)).not.toContain('tenant-a-key');
+    const stored = await rig.db.sql<{ sealed: string }>('select sealed from flow.provider_secrets where tenant_id = $1', [a.tenantId]);
+    expect(stored[0]!.sealed).toMatch(/^v1\./);
+    expect(stored[0]!.sealed).not.toContain('tenant-a-key');
+    expect((await rig.call(`{ providerSecrets { provider fields } }`, {}, a.token)).data.providerSecrets).toEqual([{ provider: 'opensanctions', fields: ['apiKey', 'baseUrl'] }]);
+    expect((await rig.call(`{ providerSecrets { provider fields } }`, {}, b.token)).data.providerSecrets).toEqual([]);
+    // Below the API, as the subgraph's own role with tenant B set: A's sealed secret is neither visible nor writable.
+    const touched = await rig.flow.orm.em.fork().transactional(async (tx) => {
+      await tx.execute("select set_config('app.tenant_id', ?, true)", [b.tenantId]);
+      const seen = await tx.execute<{ provider: string }[]>('select provider from provider_secrets');
+      const changed = await tx.execute<{ provider: string }[]>("update provider_secrets set sealed = 'x' where tenant_id = ? returning provider", [a.tenantId]);
+      const removed = await tx.execute<{ provider: string }[]>('delete from provider_secrets where tenant_id = ? returning provider', [a.tenantId]);
+      return seen.length + changed.length + removed.length;
+    });
+    expect(touched).toBe(0);
+
+    // A's run goes to A's own base URL with A's key; B's (no secret) with the installation's key.
+    const before = os.requests.length;
+    const run = (t: { token: string }) => rig.call(TRIGGER, { input: { flowCode: 'OWN_KEY', subjectRef: 's', context: { name: 'Ordinary Person' } } }, t.token);
+    for (const t of [a, b]) expect((await run(t)).data.triggerExecution.request).toMatchObject({ status: 'COMPLETED', providerCalls: [{ provider: 'opensanctions', outcome: 'SUCCESS' }] });
+    expect(os.requests.slice(before).map((r) => r.authorization)).toEqual(['ApiKey tenant-a-key', 'ApiKey test-key']);
+
+    // Bad input, roles, removal.
+    const bad = [
+      [{ provider: 'mock', apiKey: 'x' }, 'PROVIDER_TAKES_NO_SECRET', 'provider'],
+      [{ provider: 'nobody', apiKey: 'x' }, 'PROVIDER_TAKES_NO_SECRET', 'provider'],
+      [{ provider: 'opensanctions', apiKey: 'has space' }, 'SECRET_INVALID', 'apiKey'],
+      [{ provider: 'opensanctions', apiKey: 'k'.repeat(501) }, 'SECRET_INVALID', 'apiKey'],
+      [{ provider: 'opensanctions' }, 'SECRET_EMPTY', 'apiKey'],
+      [{ provider: 'opensanctions', baseUrl: 'ftp://x' }, 'PROVIDER_URL_INVALID', 'baseUrl'],
+    ] as const;
+    for (const [input, code, field] of bad) expect((await rig.call(SET_SECRET, { input }, b.token)).data.setProviderSecret).toEqual({ secret: null, userErrors: [expect.objectContaining({ code, field })] });
+    const staff = await rig.issuer.mint({ tenantId: a.tenantId, roles: ['staff'] });
+    expect((await rig.call(SET_SECRET, { input: { provider: 'opensanctions', apiKey: 'x' } }, staff)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await rig.call(`{ providerSecrets { provider } }`, {}, staff)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await rig.call(REMOVE_SECRET, { input: { provider: 'opensanctions' } }, b.token)).data.removeProviderSecret).toEqual({ removed: false, userErrors: [expect.objectContaining({ code: 'SECRET_NOT_FOUND', field: 'provider' })] });
+    expect((await rig.call(REMOVE_SECRET, { input: { provider: 'opensanctions' } }, a.token)).data.removeProviderSecret).toEqual({ removed: true, userErrors: [] });
+    expect(await rig.db.sql('select count(*)::int as n from flow.provider_secrets')).toEqual([{ n: 0 }]);
+  });
+
   test('provider configuration is validated: unknown providers, bad datasets; and without the allowance private and loopback URLs are refused', async () => {
     const t = await rig.tenant(['tenant_admin']);
     const bad = [
@@ -125,6 +180,9 @@ describe('provider gateway: OpenSanctions over HTTP, retry, failover, circuit br
         expect(r.data.setProviderConfig.userErrors).toEqual([expect.objectContaining({ code: 'PROVIDER_URL_INVALID', field: 'providers[0].baseUrl' })]);
       }
       expect(await rig.db.sql('select count(*)::int as n from flow.provider_configs where tenant_id = $1', [t.tenantId])).toEqual([{ n: 0 }]);
+      const secret = await gql(strict.url, SET_SECRET, { input: { provider: 'opensanctions', apiKey: 'k', baseUrl: 'https://127.0.0.1' } }, { token: t.token });
+      expect(secret.data.setProviderSecret.userErrors).toEqual([expect.objectContaining({ code: 'PROVIDER_URL_INVALID', field: 'baseUrl' })]);
+      expect(await rig.db.sql('select count(*)::int as n from flow.provider_secrets where tenant_id = $1', [t.tenantId])).toEqual([{ n: 0 }]);
     } finally {
       await strict?.stop();
     }

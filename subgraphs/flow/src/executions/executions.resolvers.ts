@@ -13,13 +13,17 @@ export const executionResolvers: Resolvers = {
     },
     flowSession: (_p, { accessToken }, ctx) => ctx.services.executions.session(accessToken),
     providerConfigs: (_p, _a, ctx) => ctx.services.providers.list(ctx.auth),
+    providerSecrets: (_p, _a, ctx) => ctx.services.providers.secrets(ctx.auth),
   },
   Mutation: {
     triggerExecution: (_p, { input }, ctx) => ctx.services.executions.triggerExecution(ctx.caller, input),
     cancelExecution: (_p, { input }, ctx) => ctx.services.executions.cancel(ctx.caller, input.requestId),
+    issueFlowAccessToken: (_p, { input }, ctx) => ctx.services.executions.issueAccessToken(ctx.caller, input.externalRef),
     submitFlowStep: (_p, { input }, ctx) => ctx.services.executions.submitStep(ctx.caller, input),
     requestFlowUpload: (_p, { input }, ctx) => ctx.services.executions.requestUpload(input, ctx.origin),
     setProviderConfig: (_p, { input }, ctx) => ctx.services.providers.set(ctx.caller, input),
+    setProviderSecret: (_p, { input }, ctx) => ctx.services.providers.setSecret(ctx.caller, input),
+    removeProviderSecret: (_p, { input }, ctx) => ctx.services.providers.removeSecret(ctx.caller, input.provider),
   },
   FlowRequest: {
     __resolveReference: (ref, ctx) => (ctx.auth.kind === 'anonymous' ? null : ctx.loaders.requestById.load(ref.id)),

@@ -13,6 +13,7 @@ import type { AuthContext } from '@imagy/platform/auth';
 import { hasRole, hasScope } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import type { Outbox } from '@imagy/platform/events';
+import type { Logger } from '@imagy/platform/logger';
 import { notPlainText, payload } from '@imagy/platform/graphql';
 import { actorOf, ForbiddenError, requireRole, requireUser, toConnection, type Caller, type Connection } from '@imagy/platform/server';
 import { byKeys, cursorOf, groupedBy, newestFirstPage } from '../common/page';
@@ -22,7 +23,7 @@ import { FLOW_OPERATORS, FLOW_READERS, TRIGGER_SCOPE } from '../common/roles';
 import { flowsStore, type FlowStep } from '../flows/flows.store';
 import { reject } from '../i18n/messages';
 import { providersStore, type ProviderCall } from '../providers/providers.store';
-import { Engine, type EngineInput } from './engine';
+import { Engine, type EngineInput, type PendingCall } from './engine';
 import { executionsStore, OPEN_STATUSES, type FlowRequest, type RequestStatus, type StepResult } from './executions.store';
 import type { Session, SessionStore } from './session';
 import { hashToken, newAccessToken, tenantOfToken } from './token';
@@ -43,6 +44,16 @@ export interface FlowSession {
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{1,100}$/;
+/** How long after an event's commit the kick looks for the execution it created before leaving it to the resume sweep. */
+const KICK_WAITS_MS = [0, 20, 50, 100, 250, 500, 1_000, 2_000];
+/** A work mark whose execution is still not visible after this was rolled back. */
+const STALE_MARK_MS = 60_000;
+
+/** What starts an execution (staff input or a service's event). */
+export interface StartInput { flowCode: string; subjectRef: string; context: unknown; idempotencyKey: string | null; organizationId: string | null; externalRef: string | null }
+type Definition = Pick<EngineInput, 'flow' | 'version' | 'steps' | 'rules'>;
+const definitionIn = (l: Definition): Definition => ({ flow: l.flow, version: l.version, steps: l.steps, rules: l.rules });
+export interface Started { request: FlowRequest; token: string | null; replayed: boolean; pending: PendingCall | null; /** The pinned version's definition, when this call read it. */ definition: Definition | null }
 const MAX_SUBJECT_REF = 200;
 const SYSTEM = { kind: 'system' as const, userId: null };
 
@@ -61,18 +72,26 @@ function toSession(request: FlowRequest, steps: FlowStep[], done: string[]): Flo
 }
 
 export class ExecutionsService {
-  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly engine: Engine, private readonly sessions: SessionStore, private readonly storage: StorageAdapter) {}
+  constructor(private readonly orm: Orm, private readonly outbox: Outbox, private readonly engine: Engine, private readonly sessions: SessionStore, private readonly storage: StorageAdapter, private readonly log?: Logger) {}
 
-  /** The version's definition and the session of a locked request (rebuilt from the results when KV lost it or is behind). */
-  private async load(em: Em, request: FlowRequest, fresh = false) {
+  /** The pinned version's definition (flow, version, steps, rules): immutable once published, so a drive reads it once. */
+  private async definitionOf(em: Em, request: FlowRequest): Promise<Definition> {
     const flow = await this.flowOf(em, request);
     const [version] = await flowsStore.versionsByIds(em, [request.versionId]);
     if (!version) throw new Error('flow version not found although a foreign key points at it');
     const steps = await flowsStore.stepsOf(em, [request.versionId]);
     const rules = await flowsStore.rulesOf(em, [request.versionId]);
+    return { flow, version, steps, rules };
+  }
+
+  /** The version's definition and the session of a locked request (rebuilt from the results when KV lost it or is behind). */
+  private async load(em: Em, request: FlowRequest, fresh = false, known: Definition | null = null, written: { session: Session; revision: number } | null = null) {
+    const { flow, version, steps, rules } = known ?? await this.definitionOf(em, request);
     const results = await executionsStore.results(em, [request.id]);
-    // A request created in this transaction has no session yet: no KV round trip.
-    const stored = fresh ? null : await this.sessions.get(request.id);
+    // A request created in this transaction has no session yet: no KV round trip. Nor has a drive
+    // that wrote the session itself in its previous round (under the lease nobody else writes it;
+    // the check against the results below still applies).
+    const stored = fresh ? null : written ?? await this.sessions.get(request.id);
     let session: Session;
     let revision: number | null = null;
     if (stored && stored.session.done.length === results.length && results.every((r) => stored.session.done.includes(r.stepKey))) {
@@ -94,9 +113,10 @@ export class ExecutionsService {
   }
 
   /** Writes the session back (before the transaction commits, so the next holder of the lock reads it); deletes it once the execution ended. */
-  private async save(request: FlowRequest, session: Session, revision: number | null, existed = true) {
-    if (OPEN_STATUSES.includes(request.status)) await this.sessions.put(session, revision);
-    else if (existed) await this.sessions.delete(request.id);
+  private async save(request: FlowRequest, session: Session, revision: number | null, existed = true): Promise<number | null> {
+    if (OPEN_STATUSES.includes(request.status)) return this.sessions.put(session, revision);
+    if (existed) await this.sessions.delete(request.id);
+    return null;
   }
 
   triggerExecution(caller: Caller, input: TriggerExecutionInput) {
@@ -104,37 +124,180 @@ export class ExecutionsService {
     if (!hasRole(auth, ...FLOW_OPERATORS) && !hasScope(auth, TRIGGER_SCOPE)) throw new ForbiddenError(`Requires one of the roles ${FLOW_OPERATORS.join(', ')} or the scope ${TRIGGER_SCOPE}`);
     const meta = { actor: actorOf(caller), requestId: caller.requestId };
     return payload(async () => {
-      const subjectRef = input.subjectRef.trim();
-      if (!subjectRef || subjectRef.length > MAX_SUBJECT_REF || notPlainText(subjectRef)) reject('SUBJECT_REF_INVALID', { field: 'subjectRef' });
-      const context = input.context ?? {};
-      if (typeof context !== 'object' || context === null || Array.isArray(context)) reject('CONTEXT_INVALID', { field: 'context' });
-      const key = input.idempotencyKey ?? null;
-      if (key !== null && !IDEMPOTENCY_KEY.test(key)) reject('IDEMPOTENCY_KEY_INVALID', { field: 'idempotencyKey' });
-      return inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
-        const flow = await flowsStore.flowByCode(em, input.flowCode);
-        if (!flow) reject('FLOW_NOT_FOUND', { field: 'flowCode' });
-        // A flow assigned to organisations runs only for one of them (an unassigned flow: the whole tenant).
-        const organizationId = input.organizationId ?? null;
-        if (flow.organizationIds.length && (!organizationId || !flow.organizationIds.includes(organizationId))) reject('FLOW_NOT_ASSIGNED', { field: 'organizationId', params: { code: flow.code } });
-        if (key) {
-          const earlier = await executionsStore.byIdempotencyKey(em, key);
-          if (earlier) {
-            if (earlier.flowId !== flow.id || earlier.subjectRef !== subjectRef || canonical(earlier.context) !== canonical(context)) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
-            return { request: earlier, accessToken: null, replayed: true };
-          }
-        }
-        const version = await flowsStore.publishedOf(em, flow.id);
-        if (!version) reject('FLOW_NOT_PUBLISHED', { field: 'flowCode', params: { code: flow.code } });
-        const { token, hash } = newAccessToken(auth.tenantId);
-        const created = await executionsStore.insert(em, {
-          id: crypto.randomUUID(), tenantId: auth.tenantId, flowId: flow.id, versionId: version.id, subjectRef, context: context as Record<string, unknown>, tokenHash: hash, idempotencyKey: key, ttlSeconds: version.sessionTtlSeconds,
-        });
-        const loaded = await this.load(em, created, true);
-        const { request, session } = await this.engine.run({ em, request: created, ...loaded, meta });
-        await this.save(request, session, null, false);
-        return { request, accessToken: token, replayed: false };
-      });
+      const started = await inTenantTx(this.orm, { tenantId: auth.tenantId }, (em) => this.create(em, auth.tenantId, {
+        flowCode: input.flowCode, subjectRef: input.subjectRef, context: input.context, idempotencyKey: input.idempotencyKey ?? null, organizationId: input.organizationId ?? null, externalRef: null,
+      }, meta, true));
+      if (started.replayed) return { request: started.request, accessToken: null, replayed: true };
+      const request = started.pending ? await this.drive(auth.tenantId, started.request.id, meta, started.pending, started.definition) : started.request;
+      return { request: request ?? started.request, accessToken: started.token, replayed: false };
     }, { request: null, accessToken: null, replayed: false }, { onUniqueViolation: 'retry' });
+  }
+
+  /**
+   * The one path that starts an execution (seed 1.19), for staff (`triggerExecution`) and for a
+   * service's event (`lending.verification.requested`): validates, replays an idempotency key,
+   * inserts the request of the published version and announces it (`flow.execution.created`, never
+   * with the access token). With `runNow` the engine walks it in this transaction as far as it goes
+   * without a provider (a provider step is claimed: the caller drives it after the commit);
+   * without, it stays CREATED and is marked for the engine (the caller kicks it after the commit,
+   * the resume sweep otherwise). Throws Rejected (codes of i18n/messages.ts) for bad input.
+   */
+  async create(em: Em, tenantId: string, input: StartInput, meta: EngineInput['meta'], runNow: boolean): Promise<Started> {
+    const subjectRef = input.subjectRef.trim();
+    if (!subjectRef || subjectRef.length > MAX_SUBJECT_REF || notPlainText(subjectRef)) reject('SUBJECT_REF_INVALID', { field: 'subjectRef' });
+    const context = input.context ?? {};
+    if (typeof context !== 'object' || context === null || Array.isArray(context)) reject('CONTEXT_INVALID', { field: 'context' });
+    const key = input.idempotencyKey;
+    if (key !== null && !IDEMPOTENCY_KEY.test(key)) reject('IDEMPOTENCY_KEY_INVALID', { field: 'idempotencyKey' });
+    const externalRef = input.externalRef;
+    if (externalRef !== null && (!externalRef || externalRef.length > MAX_SUBJECT_REF || notPlainText(externalRef))) reject('EXTERNAL_REF_INVALID', { field: 'externalRef' });
+    const flow = await flowsStore.flowByCode(em, input.flowCode);
+    if (!flow) reject('FLOW_NOT_FOUND', { field: 'flowCode' });
+    // A flow assigned to organisations runs only for one of them (an unassigned flow: the whole tenant).
+    const organizationId = input.organizationId;
+    if (flow.organizationIds.length && (!organizationId || !flow.organizationIds.includes(organizationId))) reject('FLOW_NOT_ASSIGNED', { field: 'organizationId', params: { code: flow.code } });
+    if (key) {
+      const earlier = await executionsStore.byIdempotencyKey(em, key);
+      if (earlier) {
+        if (earlier.flowId !== flow.id || earlier.subjectRef !== subjectRef || canonical(earlier.context) !== canonical(context)) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
+        return { request: earlier, token: null, replayed: true, pending: null, definition: null };
+      }
+    }
+    const version = await flowsStore.publishedOf(em, flow.id);
+    if (!version) reject('FLOW_NOT_PUBLISHED', { field: 'flowCode', params: { code: flow.code } });
+    const { token, hash } = newAccessToken(tenantId);
+    const created = await executionsStore.insert(em, {
+      id: crypto.randomUUID(), tenantId, flowId: flow.id, versionId: version.id, subjectRef, context: context as Record<string, unknown>, tokenHash: hash, idempotencyKey: key, ttlSeconds: version.sessionTtlSeconds, externalRef,
+    });
+    const loaded = await this.load(em, created, true);
+    await this.outbox.publish(em, 'flow.execution.created', {
+      requestId: created.id, flowId: flow.id, flowCode: flow.code, versionId: version.id, subjectRef, externalRef, publicSteps: loaded.steps.some((s) => s.type !== 'PROVIDER'),
+    }, { tenantId, ...meta });
+    if (!runNow) {
+      await this.sessions.markWork(created.id, tenantId);
+      return { request: created, token, replayed: false, pending: null, definition: null };
+    }
+    const { request, session, pending } = await this.engine.run({ em, request: created, ...loaded, meta });
+    await this.save(request, session, null, false);
+    if (pending) await this.sessions.markWork(request.id, tenantId);
+    return { request, token, replayed: false, pending, definition: definitionIn(loaded) };
+  }
+
+  /**
+   * Drives an execution through its provider steps, each call outside any transaction: call (when
+   * a step is pending), then one short transaction under the row lock records the answer and walks
+   * on to the next provider step (claimed) or a stop. Without a pending call it starts a CREATED
+   * execution or takes over a step whose lease ran out. Returns the request as it was left, or
+   * null when the row is not visible (yet: its creating transaction has not committed).
+   */
+  async drive(tenantId: string, requestId: string, meta: EngineInput['meta'], pending: PendingCall | null, known: Definition | null = null): Promise<FlowRequest | null> {
+    let current = pending;
+    let definition = known;
+    let written: { session: Session; revision: number } | null = null;
+    // Bounded: each round ends a step (a version has at most 30) or stops.
+    for (let round = 0; round < 64; round++) {
+      const answer = current ? await this.engine.call(current) : null;
+      const step = await inTenantTx(this.orm, { tenantId }, async (em) => {
+        const request = await executionsStore.forUpdate(em, requestId);
+        if (!request) return null;
+        if (OPEN_STATUSES.includes(request.status) && request.expired) {
+          // Past its life (a long outage, a slow provider): the calls made are recorded, the execution ends EXPIRED.
+          if (answer && current) await this.engine.recordCalls({ em, request, meta }, current, answer);
+          const flow = definition?.flow ?? await this.flowOf(em, request);
+          const ended = await this.engine.fail({ em, request, flow, meta }, 'EXPIRED', request.leaseStepKey ?? request.currentStepKey);
+          await this.sessions.delete(request.id);
+          return { request: ended, pending: null };
+        }
+        const startable = OPEN_STATUSES.includes(request.status) && (request.status === 'CREATED' || (request.leaseId !== null && request.leaseExpired));
+        if (!(answer && current) && !startable) return { request, pending: null };
+        const loaded = await this.load(em, request, false, definition, written);
+        definition = definitionIn(loaded);
+        written = null;
+        const io: EngineInput = { em, request, ...loaded, meta };
+        const result = answer && current ? await this.engine.recordAnswer(io, current, answer) : await this.engine.run(io);
+        if (result.request !== request) {
+          const revision = await this.save(result.request, result.session, loaded.revision);
+          if (revision !== null) written = { session: result.session, revision };
+        }
+        // Marked once: a round that follows a claim finds its mark still there (removed only when nothing is pending).
+        if (result.pending && !current) await this.sessions.markWork(requestId, tenantId);
+        return { request: result.request, pending: result.pending };
+      });
+      if (!step) return null;
+      if (!step.pending) {
+        if (step.request.status !== 'CREATED' && step.request.leaseId === null) await this.sessions.clearWork(requestId);
+        return step.request;
+      }
+      current = step.pending;
+    }
+    throw new Error(`execution ${requestId} did not stop within 64 rounds`);
+  }
+
+  /** After an event's transaction commits: drives the execution it created (its row becomes visible with the commit). */
+  kick(tenantId: string, requestId: string): void {
+    void (async () => {
+      for (const wait of KICK_WAITS_MS) {
+        if (wait) await new Promise((r) => setTimeout(r, wait));
+        if (await this.drive(tenantId, requestId, { actor: SYSTEM, requestId: null }, null)) return;
+      }
+      // Still not visible: its transaction rolled back (nothing to do) or is slow (the resume sweep starts it).
+    })().catch((err) => this.log?.warn({ err, requestId }, 'driving an event-triggered execution failed; the resume sweep retries it'));
+  }
+
+  /**
+   * The resume sweep (job of app.ts, every FLOW_RESUME_SWEEP_MS): every execution marked for the
+   * engine whose lease ran out (its process died mid-call, or overran) or that was never started
+   * is driven on; stale marks are dropped. Returns how many executions it drove.
+   */
+  async resumeStalled(): Promise<number> {
+    let driven = 0;
+    for await (const { requestId, tenantId, markedAt } of this.sessions.pendingWork()) {
+      if (!isUuid(requestId) || !isUuid(tenantId)) { await this.sessions.clearWork(String(requestId)); continue; }
+      const [request] = await inTenantTx(this.orm, { tenantId }, (em) => executionsStore.byIds(em, [requestId]));
+      if (!request) {
+        // Not committed yet, or rolled back: dropped once it is clearly the latter.
+        if (Date.now() - markedAt > STALE_MARK_MS) await this.sessions.clearWork(requestId);
+        continue;
+      }
+      const open = OPEN_STATUSES.includes(request.status);
+      if (!open || (request.status !== 'CREATED' && request.leaseId === null)) { await this.sessions.clearWork(requestId); continue; }
+      if (request.status === 'CREATED' || request.leaseExpired) {
+        await this.drive(tenantId, requestId, { actor: SYSTEM, requestId: null }, null);
+        driven += 1;
+      }
+    }
+    return driven;
+  }
+
+  /**
+   * A fresh access token of the newest open execution a service correlated with `externalRef`
+   * (staff, or the service that requested it with scope flow:trigger, e.g. lending for the portal).
+   * Only the newest token issued opens the session: an earlier one stops working.
+   */
+  issueAccessToken(caller: Caller, externalRef: string) {
+    const auth = requireUser(caller.auth);
+    if (!hasRole(auth, ...FLOW_OPERATORS) && !hasScope(auth, TRIGGER_SCOPE)) throw new ForbiddenError(`Requires one of the roles ${FLOW_OPERATORS.join(', ')} or the scope ${TRIGGER_SCOPE}`);
+    return payload(async () => {
+      if (!externalRef || externalRef.length > MAX_SUBJECT_REF || notPlainText(externalRef)) reject('EXTERNAL_REF_INVALID', { field: 'externalRef' });
+      let ended: RequestStatus | null = null;
+      const issued = await inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
+        const request = await executionsStore.latestByExternalRef(em, externalRef);
+        if (!request) reject('REQUEST_NOT_FOUND', { field: 'externalRef' });
+        if (request.expired && OPEN_STATUSES.includes(request.status)) {
+          const flow = await this.flowOf(em, request);
+          await this.engine.fail({ em, request, flow, meta: { actor: SYSTEM, requestId: null } }, 'EXPIRED', request.currentStepKey);
+          await this.sessions.delete(request.id);
+          ended = 'EXPIRED';
+          return null;
+        }
+        if (!OPEN_STATUSES.includes(request.status)) { ended = request.status; return null; }
+        const { token, hash } = newAccessToken(auth.tenantId);
+        await executionsStore.replaceToken(em, request.id, hash);
+        return { request, accessToken: token };
+      });
+      if (!issued) reject('REQUEST_FINISHED', { field: 'externalRef', params: { status: ended ?? 'COMPLETED' } });
+      return issued;
+    }, { request: null, accessToken: null });
   }
 
   cancel(caller: Caller, requestId: string) {
@@ -191,12 +354,12 @@ export class ExecutionsService {
     return payload(async () => {
       if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) reject('IDEMPOTENCY_KEY_INVALID', { field: 'idempotencyKey' });
       const hash = sha256(canonical(input.data));
-      return this.withToken(input.accessToken, async (em, request) => {
+      const submitted = await this.withToken(input.accessToken, async (em, request) => {
         const loaded = await this.load(em, request);
         const earlier = loaded.results.find((r) => r.stepKey === input.stepKey);
         if (earlier?.submissionKey === input.idempotencyKey) {
           if (earlier.submissionHash !== hash) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
-          return { session: toSession(request, loaded.steps, loaded.session.done), replayed: true };
+          return { replay: toSession(request, loaded.steps, loaded.session.done) };
         }
         if (!OPEN_STATUSES.includes(request.status)) reject('REQUEST_FINISHED', { field: 'accessToken', params: { status: request.status } });
         const step = loaded.steps.find((s) => s.key === input.stepKey);
@@ -210,10 +373,17 @@ export class ExecutionsService {
         if (step.type === 'DOCUMENT') await this.checkDocuments(em, request.id, step.key, input.data);
         const engineInput: EngineInput = { em, request, ...loaded, meta };
         await this.engine.recordStep(engineInput, step, 'COMPLETED', input.data, { key: input.idempotencyKey, hash });
-        const { request: after, session } = await this.engine.run(engineInput);
+        const { request: after, session, pending } = await this.engine.run(engineInput, step.key);
         await this.save(after, session, loaded.revision);
-        return { session: toSession(after, loaded.steps, session.done), replayed: false };
+        if (pending) await this.sessions.markWork(after.id, after.tenantId);
+        return { request: after, steps: loaded.steps, session, pending, definition: definitionIn(loaded) };
       });
+      if ('replay' in submitted) return { session: submitted.replay, replayed: true };
+      if (!submitted.pending) return { session: toSession(submitted.request, submitted.steps, submitted.session.done), replayed: false };
+      // The provider steps after the submission run outside the token's transaction; the answer shows where they left it.
+      const after = await this.drive(submitted.request.tenantId, submitted.request.id, meta, submitted.pending, submitted.definition) ?? submitted.request;
+      const done = await inTenantTx(this.orm, { tenantId: after.tenantId }, (em) => executionsStore.results(em, [after.id]));
+      return { session: toSession(after, submitted.steps, done.map((r) => r.stepKey)), replayed: false };
     }, { session: null, replayed: false });
   }
 

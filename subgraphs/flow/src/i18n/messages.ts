@@ -60,6 +60,11 @@ export const messages = defineMessages({
   FLOW_NOT_ASSIGNED: { en: 'The flow {code} is not assigned to this organisation', es: 'El flujo {code} no está asignado a esta organización.' },
   SHA256_INVALID: { en: 'The SHA-256 must be 64 hexadecimal characters', es: 'El SHA-256 debe tener 64 caracteres hexadecimales.' },
   SHA256_REQUIRED: { en: "This installation's document store verifies uploads: send the document's SHA-256", es: 'El almacén de documentos de esta instalación verifica las cargas: envíe el SHA-256 del documento.' },
+  EXTERNAL_REF_INVALID: { en: 'The external reference must be 1 to 200 characters of plain text', es: 'La referencia externa debe tener de 1 a 200 caracteres de texto simple.' },
+  PROVIDER_TAKES_NO_SECRET: { en: 'Provider {provider} takes no tenant secret', es: 'El proveedor {provider} no admite un secreto del inquilino.' },
+  SECRET_INVALID: { en: 'The API key must be 1 to 500 printable characters without spaces', es: 'La clave de API debe tener de 1 a 500 caracteres imprimibles sin espacios.' },
+  SECRET_EMPTY: { en: 'Give at least an API key or a base URL', es: 'Indique al menos una clave de API o una URL base.' },
+  SECRET_NOT_FOUND: { en: 'The provider has no secret of this tenant', es: 'El proveedor no tiene un secreto de este inquilino.' },
 });
 
 export type FlowErrorCode = CodeOf<typeof messages>;

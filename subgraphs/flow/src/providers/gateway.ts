@@ -17,6 +17,7 @@
 import {
   BrokenCircuitError, circuitBreaker, CircuitBreakerPolicy, CircuitState, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, TaskCancelledError, timeout, TimeoutStrategy, wrap,
 } from 'cockatiel';
+import { UNREADABLE, type SecretOf } from './secrets';
 import { ProviderError, type Capability, type ProviderAdapter, type ProviderChoice, type ProviderResult } from './types';
 
 export interface GatewayLimits {
@@ -25,9 +26,11 @@ export interface GatewayLimits {
   backoffMaxMs: number;
   breakerFailures: number;
   halfOpenAfterMs: number;
+  /** Added to a provider step's worst-case duration to make its lease (the process died mid-call: the resume sweep takes over after it). */
+  leaseMarginMs: number;
 }
 
-export const DEFAULT_LIMITS: GatewayLimits = { retries: 2, backoffInitialMs: 50, backoffMaxMs: 1_000, breakerFailures: 5, halfOpenAfterMs: 30_000 };
+export const DEFAULT_LIMITS: GatewayLimits = { retries: 2, backoffInitialMs: 50, backoffMaxMs: 1_000, breakerFailures: 5, halfOpenAfterMs: 30_000, leaseMarginMs: 5_000 };
 
 export type CallOutcome = 'SUCCESS' | 'FAILURE' | 'TIMEOUT' | 'SHORT_CIRCUITED';
 
@@ -61,6 +64,12 @@ export class ProviderGateway {
     return this.adapters.get(provider)?.capabilities.includes(capability) ?? false;
   }
 
+  /** The longest a call to `providers` providers with this timeout can take (every attempt times out, every backoff at its maximum), plus the lease margin. */
+  budgetMs(providers: number, timeoutMs: number): number {
+    const { retries, backoffMaxMs, leaseMarginMs } = this.limits;
+    return Math.max(1, providers) * ((retries + 1) * timeoutMs + retries * backoffMaxMs) + leaseMarginMs;
+  }
+
   /** For tests and metrics: the breaker's state of one tenant's provider. */
   circuitState(tenantId: string, choice: ProviderChoice): CircuitState | null {
     return this.breakers.get(breakerKey(tenantId, choice))?.state ?? null;
@@ -77,12 +86,22 @@ export class ProviderGateway {
     return b;
   }
 
-  async call(tenantId: string, capability: Capability, input: Record<string, unknown>, choices: readonly ProviderChoice[], timeoutMs: number): Promise<GatewayAnswer> {
+  /** Whether a tenant may set its own secret for the provider. */
+  takesSecret(provider: string): boolean {
+    return this.adapters.get(provider)?.takesSecret ?? false;
+  }
+
+  async call(tenantId: string, capability: Capability, input: Record<string, unknown>, choices: readonly ProviderChoice[], timeoutMs: number, secrets: SecretOf = new Map()): Promise<GatewayAnswer> {
     const calls: CallRecord[] = [];
     for (const choice of choices) {
       const adapter = this.adapters.get(choice.provider);
       if (!adapter || !adapter.capabilities.includes(capability)) {
         calls.push({ provider: choice.provider, capability, outcome: 'FAILURE', attempts: 0, latencyMs: 0, costReference: null, errorCode: 'UNKNOWN_PROVIDER' });
+        continue;
+      }
+      const secret = secrets.get(choice.provider) ?? null;
+      if (secret === UNREADABLE) {
+        calls.push({ provider: choice.provider, capability, outcome: 'FAILURE', attempts: 0, latencyMs: 0, costReference: null, errorCode: 'SECRET_UNREADABLE' });
         continue;
       }
       const policy = wrap(
@@ -95,7 +114,7 @@ export class ProviderGateway {
       try {
         const result: ProviderResult = await policy.execute(({ signal }) => {
           attempts += 1;
-          return adapter.call({ capability, input, choice, signal });
+          return adapter.call({ capability, input, choice, secret, signal });
         });
         calls.push({ provider: choice.provider, capability, outcome: 'SUCCESS', attempts, latencyMs: elapsed(started), costReference: result.costReference, errorCode: null });
         return { ok: true, provider: choice.provider, output: result.output, calls };

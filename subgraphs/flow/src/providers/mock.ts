@@ -45,6 +45,7 @@ function outputOf(capability: Capability, persona: Persona): Record<string, unkn
 export class MockProvider implements ProviderAdapter {
   readonly name = 'mock';
   readonly capabilities = CAPABILITIES;
+  readonly takesSecret = false;
 
   async call({ capability, input, signal }: ProviderCallInput): Promise<ProviderResult> {
     if (signal.aborted) throw new ProviderError('TIMEOUT', true);

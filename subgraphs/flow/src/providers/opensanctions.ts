@@ -12,7 +12,8 @@
  * the database or logged.
  */
 import { ProviderError, type ProviderAdapter, type ProviderCallInput, type ProviderResult } from './types';
-import { urlProblem, type NetworkPolicy } from './network';
+import { providerAccount, providerJson } from './http';
+import type { NetworkPolicy } from './network';
 
 export const OPENSANCTIONS_DEFAULT_URL = 'https://api.opensanctions.org';
 
@@ -26,39 +27,25 @@ interface MatchResult { id?: unknown; caption?: unknown; score?: unknown; match?
 export class OpenSanctionsProvider implements ProviderAdapter {
   readonly name = 'opensanctions';
   readonly capabilities = ['AML_SCREENING'] as const;
+  readonly takesSecret = true;
 
   constructor(private readonly options: OpenSanctionsOptions) {}
 
-  async call({ input, choice, signal }: ProviderCallInput): Promise<ProviderResult> {
-    if (!this.options.apiKey) throw new ProviderError('NOT_CONFIGURED', false, 'OPENSANCTIONS_API_KEY is not set');
+  async call({ input, choice, secret, signal }: ProviderCallInput): Promise<ProviderResult> {
     const name = typeof input.name === 'string' ? input.name.trim() : '';
     if (!name) throw new ProviderError('INPUT_MISSING', false, 'AML screening needs a name');
-    const base = (choice.baseUrl ?? this.options.baseUrl ?? OPENSANCTIONS_DEFAULT_URL).replace(/\/+$/, '');
-    const problem = await urlProblem(base, this.options);
-    if (problem) throw new ProviderError('URL_REFUSED', false, problem);
+    // The tenant's own account first; the installation's key and URL are the default.
+    const { apiKey, base } = await providerAccount({ secret, choice, installation: this.options, defaultUrl: OPENSANCTIONS_DEFAULT_URL, keyVariable: 'OPENSANCTIONS_API_KEY' });
     const properties: Record<string, string[]> = { name: [name] };
     if (typeof input.birthDate === 'string' && input.birthDate) properties.birthDate = [input.birthDate];
     if (typeof input.nationality === 'string' && input.nationality) properties.nationality = [input.nationality];
     const dataset = encodeURIComponent(choice.dataset ?? 'default');
-    let res: Response;
-    try {
-      res = await fetch(`${base}/match/${dataset}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `ApiKey ${this.options.apiKey}` },
-        body: JSON.stringify({ queries: { q1: { schema: 'Person', properties } } }),
-        signal,
-        redirect: 'error',
-      });
-    } catch (e) {
-      if (signal.aborted) throw new ProviderError('TIMEOUT', true);
-      throw new ProviderError('NETWORK', true, (e as Error).message);
-    }
-    if (res.status === 429 || res.status >= 500) { await res.body?.cancel(); throw new ProviderError(`HTTP_${res.status}`, true); }
-    if (!res.ok) { await res.body?.cancel(); throw new ProviderError(`HTTP_${res.status}`, false); }
-    const text = await res.text();
-    if (text.length > 1_000_000) throw new ProviderError('RESPONSE_TOO_LARGE', false);
-    let body: { responses?: { q1?: { results?: MatchResult[] } } };
-    try { body = JSON.parse(text); } catch { throw new ProviderError('BAD_RESPONSE', true); }
+    const answer = await providerJson(`${base}/match/${dataset}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `ApiKey ${apiKey}` },
+      body: JSON.stringify({ queries: { q1: { schema: 'Person', properties } } }),
+    }, signal);
+    const body = (answer.body ?? {}) as { responses?: { q1?: { results?: MatchResult[] } } };
     const results = body.responses?.q1?.results;
     if (!Array.isArray(results)) throw new ProviderError('BAD_RESPONSE', true);
     const hits = results.slice(0, 5).map((r) => ({
@@ -68,7 +55,7 @@ export class OpenSanctionsProvider implements ProviderAdapter {
     }));
     return {
       output: { matched: hits.some((h) => h.match), score: hits.reduce((m, h) => Math.max(m, h.score), 0), hits },
-      costReference: res.headers.get('x-request-id') ? `opensanctions:${res.headers.get('x-request-id')}` : `opensanctions:${dataset}`,
+      costReference: answer.headers.get('x-request-id') ? `opensanctions:${answer.headers.get('x-request-id')}` : `opensanctions:${dataset}`,
     };
   }
 }

@@ -9,7 +9,23 @@ export interface ProviderCall extends CallRecord { id: string; requestId: string
 interface ConfigRow { capability: Capability; providers: ProviderChoice[] }
 interface CallRow { id: string; request_id: string | null; step_key: string | null; capability: Capability; provider: string; outcome: CallRecord['outcome']; attempts: number; latency_ms: number; cost_reference: string | null; error_code: string | null; created_at: string }
 
+export interface SealedSecret { provider: string; sealed: string; fields: string[]; updatedAt: string }
+interface SecretRow { provider: string; sealed: string; fields: string[]; updated_at: string }
+const toSecret = (r: SecretRow): SealedSecret => ({ provider: r.provider, sealed: r.sealed, fields: r.fields, updatedAt: r.updated_at });
+
 export const providersStore = {
+  async secrets(em: Em): Promise<SealedSecret[]> {
+    return (await em.execute<SecretRow[]>(`select provider, sealed, fields, ${iso('updated_at')} as updated_at from provider_secrets order by provider`)).map(toSecret);
+  },
+  async upsertSecret(em: Em, tenantId: string, s: { provider: string; sealed: string; fields: string[] }): Promise<SealedSecret> {
+    const rows = await em.execute<SecretRow[]>(`insert into provider_secrets (tenant_id, provider, sealed, fields) values (?, ?, ?, ?::text[])
+      on conflict (tenant_id, provider) do update set sealed = excluded.sealed, fields = excluded.fields, updated_at = clock_timestamp()
+      returning provider, sealed, fields, ${iso('updated_at')} as updated_at`, [tenantId, s.provider, s.sealed, `{${s.fields.join(',')}}`]);
+    return toSecret(rows[0]!);
+  },
+  async deleteSecret(em: Em, provider: string): Promise<boolean> {
+    return (await em.execute<{ provider: string }[]>('delete from provider_secrets where provider = ? returning provider', [provider])).length > 0;
+  },
   async configs(em: Em): Promise<ProviderConfig[]> {
     return (await em.execute<ConfigRow[]>('select capability, providers from provider_configs order by capability')).map((r) => ({ capability: r.capability, providers: r.providers }));
   },

@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import { SecretBox, UNREADABLE } from './secrets';
 import { isPublicAddress, urlProblem } from './network';
 import { MockProvider, personaOf } from './mock';
 import { maskDocument, ProviderError } from './types';
@@ -5,7 +7,7 @@ import { newAccessToken, tenantOfToken } from '../executions/token';
 
 describe('mock providers', () => {
   const mock = new MockProvider();
-  const call = (capability: Parameters<MockProvider['call']>[0]['capability'], input: Record<string, unknown>) => mock.call({ capability, input, choice: { provider: 'mock' }, signal: new AbortController().signal });
+  const call = (capability: Parameters<MockProvider['call']>[0]['capability'], input: Record<string, unknown>) => mock.call({ capability, input, choice: { provider: 'mock' }, secret: null, signal: new AbortController().signal });
 
   test('personas by document number are deterministic for every capability', async () => {
     expect([personaOf('12345678'), personaOf('12349001'), personaOf('12349002'), personaOf('12349003'), personaOf(undefined)]).toEqual(['clean', 'thin_file', 'sanctioned', 'fraud', 'clean']);
@@ -55,5 +57,18 @@ describe('outbound address policy', () => {
     expect(await urlProblem('https://10.0.0.1/x', { allowPrivateNetworks: false })).toBe('the host has a private or loopback address');
     expect(await urlProblem('https://8.8.8.8/x', { allowPrivateNetworks: false })).toBeNull();
     expect(await urlProblem('http://127.0.0.1:9', { allowPrivateNetworks: true })).toBeNull();
+  });
+});
+
+describe('provider secrets at rest', () => {
+  test('sealed per tenant and provider: another tenant, provider or key opens nothing', () => {
+    const box = new SecretBox(crypto.randomBytes(32));
+    const sealed = box.seal('tenant-a', 'opensanctions', { apiKey: 'k-123', baseUrl: 'https://x.example' });
+    expect(sealed).not.toContain('k-123');
+    expect(box.open('tenant-a', 'opensanctions', sealed)).toEqual({ apiKey: 'k-123', baseUrl: 'https://x.example' });
+    expect(box.open('tenant-b', 'opensanctions', sealed)).toBe(UNREADABLE);
+    expect(box.open('tenant-a', 'truora', sealed)).toBe(UNREADABLE);
+    expect(new SecretBox(crypto.randomBytes(32)).open('tenant-a', 'opensanctions', sealed)).toBe(UNREADABLE);
+    expect(box.open('tenant-a', 'opensanctions', sealed.slice(0, -2) + (sealed.endsWith('A') ? 'BB' : 'AA'))).toBe(UNREADABLE);
   });
 });

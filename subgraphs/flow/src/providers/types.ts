@@ -4,6 +4,7 @@
  * throws ProviderError (retryable or not) and honours the AbortSignal (the gateway's timeout).
  */
 import type { Capability } from '../flows/flows.store';
+import type { ProviderSecret } from './secrets';
 
 export type { Capability };
 export const CAPABILITIES: readonly Capability[] = ['CREDIT_BUREAU', 'AML_SCREENING', 'IDENTITY_DOCUMENT', 'LIVENESS', 'PHONE_LOOKUP'];
@@ -16,6 +17,8 @@ export interface ProviderCallInput {
   /** Mapped from the execution data by the step's input mapping. */
   input: Record<string, unknown>;
   choice: ProviderChoice;
+  /** The tenant's own secret for this provider (API key, base URL), else null: the installation's defaults apply. */
+  secret: ProviderSecret | null;
   signal: AbortSignal;
 }
 
@@ -29,6 +32,8 @@ export interface ProviderAdapter {
   /** Stable name tenants configure (`mock`, `opensanctions`). */
   readonly name: string;
   readonly capabilities: readonly Capability[];
+  /** Whether a tenant may set its own secret (API key, base URL) for it. */
+  readonly takesSecret: boolean;
   call(request: ProviderCallInput): Promise<ProviderResult>;
 }
 
