@@ -1,21 +1,91 @@
-/** The sample tenant table: RLS enabled and forced (tenantRlsSql), an index for the newest-first page. */
+/**
+ * Sign's tables, all tenant-owned under forced RLS (tenantRlsSql): requests, their documents (the PDF
+ * bytes live here until a shared storage adapter exists), signers, and the hash-chained trail.
+ */
 import { Migration, tenantRlsSql } from '@imagy/platform/db';
 import { eventTablesSql } from '@imagy/platform/events';
 
 export class InitSign extends Migration {
   override async up(): Promise<void> {
     for (const s of eventTablesSql()) this.addSql(s);
-    this.addSql(`create table items (
+    this.addSql(`create table requests (
       id uuid primary key,
       tenant_id uuid not null,
-      name text not null check (length(name) between 1 and 120),
+      title text not null check (length(title) between 1 and 200),
+      status text not null check (status in ('DRAFT', 'SENT', 'PARTIALLY_SIGNED', 'COMPLETED', 'REJECTED', 'CANCELLED', 'EXPIRED')),
+      signing_order text not null check (signing_order in ('SEQUENTIAL', 'PARALLEL')),
+      strategy text not null check (strategy in ('EVIDENCE_PACKAGE', 'SEQUENTIAL_COPIES')),
+      locale text not null,
+      external_ref text,
+      expires_at timestamptz not null,
+      created_by uuid,
+      created_at timestamptz not null default clock_timestamp(),
+      sent_at timestamptz,
+      completed_at timestamptz,
+      cancel_reason text,
+      sealed_document_id uuid
+    )`);
+    this.addSql('create index requests_newest on requests (tenant_id, created_at desc, id desc)');
+    this.addSql('create index requests_status on requests (tenant_id, status, created_at desc, id desc)');
+    this.addSql('create unique index requests_external_ref on requests (tenant_id, external_ref) where external_ref is not null');
+    this.addSql(`create table documents (
+      id uuid primary key,
+      tenant_id uuid not null,
+      request_id uuid not null references requests (id),
+      kind text not null check (kind in ('ORIGINAL', 'COPY', 'SEALED')),
+      position int not null,
+      signer_id uuid,
+      name text not null,
+      sha256 text not null check (sha256 ~ '^[0-9a-f]{64}$'),
+      size_bytes int not null,
+      content bytea not null,
       created_at timestamptz not null default clock_timestamp()
     )`);
-    this.addSql('create index items_newest on items (tenant_id, created_at desc, id desc)');
-    for (const s of tenantRlsSql('items')) this.addSql(s);
+    this.addSql('create index documents_request on documents (tenant_id, request_id, created_at)');
+    this.addSql('create index documents_sha256 on documents (tenant_id, sha256)');
+    this.addSql(`create table signers (
+      id uuid primary key,
+      tenant_id uuid not null,
+      request_id uuid not null references requests (id),
+      position int not null,
+      name text not null,
+      email text,
+      phone text,
+      role text not null check (role in ('SIGNER', 'APPROVER', 'VIEWER')),
+      user_id uuid,
+      status text not null check (status in ('WAITING', 'INVITED', 'SIGNED', 'REJECTED')),
+      token_generation int not null default 0,
+      invited_at timestamptz,
+      otp_challenge_id text,
+      signed_at timestamptz,
+      ip text,
+      user_agent text,
+      geolocation text,
+      signed_sha256 text,
+      reject_reason text,
+      unique (request_id, position)
+    )`);
+    this.addSql('create index signers_request on signers (tenant_id, request_id, position)');
+    this.addSql('create index signers_user on signers (tenant_id, user_id) where user_id is not null');
+    this.addSql(`create table trail (
+      tenant_id uuid not null,
+      request_id uuid not null references requests (id),
+      seq int not null,
+      action text not null,
+      signer_id uuid,
+      ip text,
+      user_agent text,
+      data jsonb not null,
+      at timestamptz not null,
+      prev_hash text not null,
+      hash text not null,
+      primary key (request_id, seq)
+    )`);
+    this.addSql('create index trail_tenant on trail (tenant_id, request_id, seq)');
+    for (const t of ['requests', 'documents', 'signers', 'trail']) for (const s of tenantRlsSql(t)) this.addSql(s);
   }
 
   override async down(): Promise<void> {
-    this.addSql('drop table if exists items');
+    for (const t of ['trail', 'signers', 'documents', 'requests']) this.addSql(`drop table if exists ${t}`);
   }
 }

@@ -1,21 +1,53 @@
 /**
  * The sign subgraph on the platform skeleton: its definition (main.ts runs it as a process) and
  * startSign(), the in-process starter of tests and the e2e harness.
+ *
+ * Process environment beyond the skeleton's (platform/src/server/process.ts):
+ *   SIGN_SIGNING_BASE_URL   base of signing links, `<base>/<token>` (default http://localhost:3000/sign, the portal's signing page)
+ *   SIGN_TOKEN_SECRET       base64 HMAC key of signing tokens (default generated into <state dir>/keys/sign-token.key)
+ *   SIGN_SEAL_P12, SIGN_SEAL_P12_PASSWORD   base64 PKCS#12 of the sealing certificate and its password
+ *                           (default: a self-signed dev certificate generated into <state dir>/keys/sign-seal.pem)
  */
 import path from 'node:path';
+import { env, installationSecret } from '@imagy/platform/config';
 import { catalogueIn, combineResolvers, DateTimeScalar, inputTextPlugin, userErrorResolvers } from '@imagy/platform/graphql';
-import { defineSubgraph, startSubgraphInstance, type SubgraphInstanceDeps } from '@imagy/platform/server';
+import { defineSubgraph, startSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
 import { migrations } from '../migrations';
 import type { Resolvers } from './__generated__/graphql';
+import { SigningTokens } from './common/token';
 import type { SignExtra, SignServices } from './context';
+import { onLendingContractIssued } from './events/on-lending-contract-issued';
 import { messages } from './i18n/messages';
-import { createItemLoaders } from './items/items.loaders';
-import { itemResolvers } from './items/items.resolvers';
-import { ItemsService } from './items/items.service';
+import { createSignLoaders } from './requests/requests.loaders';
+import { requestResolvers } from './requests/requests.resolvers';
+import { RequestsService } from './requests/requests.service';
+import { loadSealIdentity, type SealIdentity } from './seal/certificate';
+import { Sealer } from './seal/sealer';
+import { Notifier } from './signing/notifier';
+import { Progress } from './signing/progress';
+import { signingResolvers } from './signing/signing.resolvers';
+import { SigningService } from './signing/signing.service';
+import { Trail } from './trail/trail.service';
 
-export const resolvers = combineResolvers<Resolvers>(itemResolvers, { DateTime: DateTimeScalar }, userErrorResolvers(messages));
+export const resolvers = combineResolvers<Resolvers>(requestResolvers, signingResolvers, { DateTime: DateTimeScalar }, userErrorResolvers(messages));
 
-export const sign = defineSubgraph<SignServices, SignExtra>({
+export interface SignOptions {
+  signingBaseUrl: string;
+  tokenSecret: Buffer;
+  seal: SealIdentity;
+}
+
+export function signOptionsFromEnv(): SignOptions {
+  return {
+    signingBaseUrl: env('SIGN_SIGNING_BASE_URL', 'http://localhost:3000/sign').replace(/\/+$/, ''),
+    tokenSecret: installationSecret('SIGN_TOKEN_SECRET', 'sign-token.key'),
+    seal: loadSealIdentity(),
+  };
+}
+
+export const CONTRACTS_CONSUMER = 'sign-contracts';
+
+export const sign = defineSubgraph<SignServices, SignExtra, SignOptions>({
   name: 'sign',
   port: 4003,
   schemaFile: path.join(__dirname, '..', 'schema.graphql'),
@@ -25,11 +57,35 @@ export const sign = defineSubgraph<SignServices, SignExtra>({
   // NUL and lone surrogates in any String/ID argument are refused before a resolver runs (naming the
   // variable path): PostgreSQL cannot store them. Services still validate their own fields.
   plugins: [inputTextPlugin()],
-  services: ({ orm }) => ({ items: new ItemsService(orm) }),
+  optionsFromEnv: signOptionsFromEnv,
+  services: ({ orm, outbox, rpc, options }) => {
+    const trail = new Trail(outbox);
+    const tokens = new SigningTokens(options.tokenSecret);
+    const notifier = new Notifier(rpc);
+    const progress = new Progress(outbox, trail, notifier, tokens, new Sealer(options.seal), { signingBaseUrl: options.signingBaseUrl });
+    return {
+      requests: new RequestsService(orm, trail, progress),
+      signing: new SigningService(orm, outbox, tokens, notifier, trail, progress),
+    };
+  },
+  consumers: ({ log }, { requests }) => [{
+    name: CONTRACTS_CONSUMER, domains: ['lending'], filters: ['lending.contract.issued'], handler: onLendingContractIssued(requests, log.child({ component: 'contracts' })),
+  }],
   resolvers,
-  context: (base, { caller, services }) => ({ caller, services, loaders: createItemLoaders(services.items, base.auth) }),
+  context: (base, { caller, services }) => ({ caller, services, loaders: createSignLoaders(services.requests, base.auth) }),
 });
 
-export function startSign(deps: SubgraphInstanceDeps<undefined>) {
-  return startSubgraphInstance(sign, deps);
+/** In-process start (tests, e2e harness): the state folder's dev seal and token key unless given. */
+export function startSign(deps: SubgraphInstanceDepsBase & { options?: Partial<SignOptions> }) {
+  const { options = {}, ...rest } = deps;
+  return startSubgraphInstance(sign, {
+    ...rest,
+    options: {
+      signingBaseUrl: options.signingBaseUrl ?? 'http://localhost:3000/sign',
+      tokenSecret: options.tokenSecret ?? installationSecret('SIGN_TOKEN_SECRET', 'sign-token.key'),
+      seal: options.seal ?? loadSealIdentity(),
+    },
+  });
 }
+
+export type RunningSign = Awaited<ReturnType<typeof startSign>>;

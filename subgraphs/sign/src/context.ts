@@ -1,18 +1,19 @@
 /** What sign's resolvers see per request (graphql-codegen's contextType points here). */
-import type { BaseContext } from '@imagy/platform/server';
-import type { Caller } from '@imagy/platform/server';
+import type { BaseContext, Caller } from '@imagy/platform/server';
 import type { LocaleContext } from '@imagy/platform/graphql';
-import type { ItemsService } from './items/items.service';
-import type { ItemLoaders } from './items/items.loaders';
+import type { SignLoaders } from './requests/requests.loaders';
+import type { RequestsService } from './requests/requests.service';
+import type { SigningService } from './signing/signing.service';
 
 export interface SignServices {
-  items: ItemsService;
+  requests: RequestsService;
+  signing: SigningService;
 }
 
 export interface SignExtra {
   caller: Caller;
   services: SignServices;
-  loaders: ItemLoaders;
+  loaders: SignLoaders;
 }
 
 export type SignContext = BaseContext & SignExtra & LocaleContext;
