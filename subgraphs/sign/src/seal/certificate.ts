@@ -1,6 +1,6 @@
 /**
  * The certificate that seals completed documents. Production gives a PKCS#12 (SIGN_SEAL_P12, base64,
- * with SIGN_SEAL_P12_PASSWORD); a developer machine gets a self-signed dev certificate generated at
+ * with SIGN_SEAL_P12_PASSWORD), read once at start; a developer machine gets a self-signed dev certificate generated at
  * first start into `<state dir>/keys/sign-seal.pem` (git-ignored, mode 0600) and read back by every
  * later process. Written to a temporary file and linked into place, like platform's installationSecret,
  * so processes starting together agree on one certificate.
@@ -12,9 +12,10 @@ import forge from 'node-forge';
 import { localStateDir } from '@imagy/platform/config';
 
 export interface SealIdentity {
-  /** PKCS#12 (DER) holding the key and certificate. */
-  p12: Buffer;
-  passphrase: string;
+  /** The signing key (node crypto: RSA signing in native code). */
+  key: crypto.KeyObject;
+  /** The certificate embedded in every signature. */
+  certificate: forge.pki.Certificate;
   /** Subject common name, shown in the signature and the certificate page. */
   commonName: string;
   /** SHA-256 (hex) of the certificate's DER. */
@@ -60,25 +61,33 @@ function loadOrCreateDevPem(dir: string): string {
   return fs.readFileSync(target, 'utf8');
 }
 
-function describe(p12: Buffer, passphrase: string): SealIdentity {
+function identityOf(keyPem: string, certificate: forge.pki.Certificate): SealIdentity {
+  const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(), 'binary');
+  const cn = certificate.subject.getField('CN');
+  return { key: crypto.createPrivateKey(keyPem), certificate, commonName: typeof cn?.value === 'string' ? cn.value : 'Imagy', fingerprint: crypto.createHash('sha256').update(der).digest('hex') };
+}
+
+/** Key and certificate of a PKCS#12 (the certificate whose public key matches the key). */
+function fromP12(p12: Buffer, passphrase: string): SealIdentity {
   const parsed = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.createBuffer(p12.toString('binary'))), passphrase);
-  const bags = parsed.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? [];
-  const cert = bags[0]?.cert;
-  if (!cert) throw new Error('the seal PKCS#12 holds no certificate');
-  const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
-  const cn = cert.subject.getField('CN');
-  return { p12, passphrase, commonName: typeof cn?.value === 'string' ? cn.value : 'Imagy', fingerprint: crypto.createHash('sha256').update(der).digest('hex') };
+  const keyBag = (parsed.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag] ?? [])[0]
+    ?? (parsed.getBags({ bagType: forge.pki.oids.keyBag })[forge.pki.oids.keyBag] ?? [])[0];
+  const key = keyBag?.key as forge.pki.rsa.PrivateKey | undefined;
+  if (!key) throw new Error('the seal PKCS#12 holds no private key');
+  const certs = (parsed.getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag] ?? []).map((b) => b.cert).filter((c): c is forge.pki.Certificate => !!c);
+  const certificate = certs.find((c) => {
+    const pub = c.publicKey as forge.pki.rsa.PublicKey;
+    return pub.n.compareTo(key.n) === 0 && pub.e.compareTo(key.e) === 0;
+  });
+  if (!certificate) throw new Error('the seal PKCS#12 holds no certificate of its key');
+  return identityOf(forge.pki.privateKeyToPem(key), certificate);
 }
 
 /** The seal from the environment (production) or the dev certificate of the state folder. */
 export function loadSealIdentity(dir = path.join(localStateDir(), 'keys')): SealIdentity {
   const given = process.env.SIGN_SEAL_P12;
-  if (given) return describe(Buffer.from(given, 'base64'), process.env.SIGN_SEAL_P12_PASSWORD ?? '');
+  if (given) return fromP12(Buffer.from(given, 'base64'), process.env.SIGN_SEAL_P12_PASSWORD ?? '');
   const pem = loadOrCreateDevPem(dir);
-  const key = forge.pki.privateKeyFromPem(pem);
-  const cert = forge.pki.certificateFromPem(pem.slice(pem.indexOf('-----BEGIN CERTIFICATE-----')));
-  // A fresh in-memory passphrase: the PKCS#12 never leaves this process.
-  const passphrase = crypto.randomBytes(18).toString('base64url');
-  const asn1 = forge.pkcs12.toPkcs12Asn1(key, [cert], passphrase, { algorithm: '3des' });
-  return describe(Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary'), passphrase);
+  const keyPem = pem.slice(0, pem.indexOf('-----BEGIN CERTIFICATE-----'));
+  return identityOf(keyPem, forge.pki.certificateFromPem(pem.slice(pem.indexOf('-----BEGIN CERTIFICATE-----'))));
 }
