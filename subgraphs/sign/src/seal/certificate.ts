@@ -2,14 +2,12 @@
  * The certificate that seals completed documents. Production gives a PKCS#12 (SIGN_SEAL_P12, base64,
  * with SIGN_SEAL_P12_PASSWORD), read once at start; a developer machine gets a self-signed dev certificate generated at
  * first start into `<state dir>/keys/sign-seal.pem` (git-ignored, mode 0600) and read back by every
- * later process. Written to a temporary file and linked into place, like platform's installationSecret,
- * so processes starting together agree on one certificate.
+ * later process (platform config `createOnce`: processes starting together agree on one certificate).
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import forge from 'node-forge';
-import { localStateDir } from '@imagy/platform/config';
+import { createOnce, localStateDir } from '@imagy/platform/config';
 
 export interface SealIdentity {
   /** The signing key (node crypto: RSA signing in native code). */
@@ -44,23 +42,6 @@ function devPem(): string {
   return `${keyPem}${forge.pki.certificateToPem(cert)}`;
 }
 
-function loadOrCreateDevPem(dir: string): string {
-  const target = path.join(dir, 'sign-seal.pem');
-  if (!fs.existsSync(target)) {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const temporary = `${target}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
-    fs.writeFileSync(temporary, devPem(), { mode: 0o600, flag: 'wx' });
-    try {
-      fs.linkSync(temporary, target);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    } finally {
-      fs.rmSync(temporary, { force: true });
-    }
-  }
-  return fs.readFileSync(target, 'utf8');
-}
-
 function identityOf(keyPem: string, certificate: forge.pki.Certificate): SealIdentity {
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(), 'binary');
   const cn = certificate.subject.getField('CN');
@@ -87,7 +68,7 @@ function fromP12(p12: Buffer, passphrase: string): SealIdentity {
 export function loadSealIdentity(dir = path.join(localStateDir(), 'keys')): SealIdentity {
   const given = process.env.SIGN_SEAL_P12;
   if (given) return fromP12(Buffer.from(given, 'base64'), process.env.SIGN_SEAL_P12_PASSWORD ?? '');
-  const pem = loadOrCreateDevPem(dir);
+  const pem = createOnce(path.join(dir, 'sign-seal.pem'), devPem);
   const keyPem = pem.slice(0, pem.indexOf('-----BEGIN CERTIFICATE-----'));
   return identityOf(keyPem, forge.pki.certificateFromPem(pem.slice(pem.indexOf('-----BEGIN CERTIFICATE-----'))));
 }
