@@ -1,6 +1,7 @@
 /**
  * Sign's tables, all tenant-owned under forced RLS (tenantRlsSql): requests, their documents (the PDF
- * bytes live here until a shared storage adapter exists), signers, and the hash-chained trail.
+ * bytes live here until a shared storage adapter exists), signers, the hash-chained trail, and the
+ * external providers' callbacks already applied.
  */
 import { Migration, tenantRlsSql } from '@imagy/platform/db';
 import { eventTablesSql } from '@imagy/platform/events';
@@ -23,7 +24,9 @@ export class InitSign extends Migration {
       sent_at timestamptz,
       completed_at timestamptz,
       cancel_reason text,
-      sealed_document_id uuid
+      sealed_document_id uuid,
+      provider text not null default 'BUILT_IN' check (provider in ('BUILT_IN', 'DOCUSEAL')),
+      provider_ref text
     )`);
     this.addSql('create index requests_newest on requests (tenant_id, created_at desc, id desc)');
     this.addSql('create index requests_status on requests (tenant_id, status, created_at desc, id desc)');
@@ -63,6 +66,7 @@ export class InitSign extends Migration {
       geolocation text,
       signed_sha256 text,
       reject_reason text,
+      provider_ref text,
       unique (request_id, position)
     )`);
     this.addSql('create index signers_request on signers (tenant_id, request_id, position)');
@@ -82,10 +86,18 @@ export class InitSign extends Migration {
       primary key (request_id, seq)
     )`);
     this.addSql('create index trail_tenant on trail (tenant_id, request_id, seq)');
-    for (const t of ['requests', 'documents', 'signers', 'trail']) for (const s of tenantRlsSql(t)) this.addSql(s);
+    // Callbacks of external providers already applied (a provider retries: each event has its effect once).
+    this.addSql(`create table provider_events (
+      tenant_id uuid not null,
+      provider text not null,
+      event_key text not null,
+      received_at timestamptz not null default clock_timestamp(),
+      primary key (tenant_id, provider, event_key)
+    )`);
+    for (const t of ['requests', 'documents', 'signers', 'trail', 'provider_events']) for (const s of tenantRlsSql(t)) this.addSql(s);
   }
 
   override async down(): Promise<void> {
-    for (const t of ['trail', 'signers', 'documents', 'requests']) this.addSql(`drop table if exists ${t}`);
+    for (const t of ['provider_events', 'trail', 'signers', 'documents', 'requests']) this.addSql(`drop table if exists ${t}`);
   }
 }

@@ -7,6 +7,7 @@
  *   SIGN_TOKEN_SECRET       base64 HMAC key of signing tokens (default generated into <state dir>/keys/sign-token.key)
  *   SIGN_SEAL_P12, SIGN_SEAL_P12_PASSWORD   base64 PKCS#12 of the sealing certificate and its password
  *                           (default: a self-signed dev certificate generated into <state dir>/keys/sign-seal.pem)
+ *   SIGN_DOCUSEAL_URL, SIGN_DOCUSEAL_API_KEY, SIGN_DOCUSEAL_WEBHOOK_SECRET   the DocuSeal provider (all three, or it is off)
  */
 import path from 'node:path';
 import { env, installationSecret } from '@imagy/platform/config';
@@ -23,6 +24,9 @@ import { requestResolvers } from './requests/requests.resolvers';
 import { RequestsService } from './requests/requests.service';
 import { loadSealIdentity, type SealIdentity } from './seal/certificate';
 import { Sealer } from './seal/sealer';
+import { ProviderCallbacks } from './providers/callbacks';
+import { DocuSealProvider, type DocuSealSettings } from './providers/docuseal';
+import { providerRoutes } from './providers/webhook.route';
 import { Notifier } from './signing/notifier';
 import { Progress } from './signing/progress';
 import { signingResolvers } from './signing/signing.resolvers';
@@ -35,6 +39,8 @@ export interface SignOptions {
   signingBaseUrl: string;
   tokenSecret: Buffer;
   seal: SealIdentity;
+  /** The external provider DocuSeal; null leaves only the built-in signature. */
+  docuseal: DocuSealSettings | null;
 }
 
 export function signOptionsFromEnv(): SignOptions {
@@ -42,6 +48,9 @@ export function signOptionsFromEnv(): SignOptions {
     signingBaseUrl: env('SIGN_SIGNING_BASE_URL', 'http://localhost:3000/sign').replace(/\/+$/, ''),
     tokenSecret: installationSecret('SIGN_TOKEN_SECRET', 'sign-token.key'),
     seal: loadSealIdentity(),
+    docuseal: process.env.SIGN_DOCUSEAL_URL && process.env.SIGN_DOCUSEAL_API_KEY && process.env.SIGN_DOCUSEAL_WEBHOOK_SECRET
+      ? { baseUrl: process.env.SIGN_DOCUSEAL_URL, apiKey: process.env.SIGN_DOCUSEAL_API_KEY, webhookSecret: process.env.SIGN_DOCUSEAL_WEBHOOK_SECRET }
+      : null,
   };
 }
 
@@ -63,11 +72,14 @@ export const sign = defineSubgraph<SignServices, SignExtra, SignOptions>({
     const tokens = new SigningTokens(options.tokenSecret);
     const notifier = new Notifier(rpc);
     const progress = new Progress(outbox, trail, notifier, tokens, new Sealer(options.seal), { signingBaseUrl: options.signingBaseUrl });
+    const docuseal = options.docuseal ? new DocuSealProvider(options.docuseal) : null;
     return {
-      requests: new RequestsService(orm, trail, progress),
-      signing: new SigningService(orm, outbox, tokens, notifier, trail, progress),
+      requests: new RequestsService(orm, trail, progress, docuseal ? [docuseal] : []),
+      signing: new SigningService(orm, tokens, notifier, trail, progress),
+      callbacks: new ProviderCallbacks(orm, progress, docuseal),
     };
   },
+  routes: (app, _rt, { callbacks }) => providerRoutes(callbacks)(app),
   consumers: ({ log }, { requests }) => [{
     name: CONTRACTS_CONSUMER, domains: ['lending'], filters: ['lending.contract.issued'], handler: onLendingContractIssued(requests, log.child({ component: 'contracts' })),
   }],
@@ -84,6 +96,7 @@ export function startSign(deps: SubgraphInstanceDepsBase & { options?: Partial<S
       signingBaseUrl: options.signingBaseUrl ?? 'http://localhost:3000/sign',
       tokenSecret: options.tokenSecret ?? installationSecret('SIGN_TOKEN_SECRET', 'sign-token.key'),
       seal: options.seal ?? loadSealIdentity(),
+      docuseal: options.docuseal ?? null,
     },
   });
 }

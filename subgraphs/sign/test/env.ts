@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { createTestBus, createTestDb, createTestIssuer, gql, sqlRows, waitFor, type TestBus, type TestDb, type TestIssuer } from '@imagy/platform/testing';
 import { startNotifications, type RunningNotifications } from '../../notifications/src/app';
-import { startSign, type RunningSign } from '../src/app';
+import { startSign, type RunningSign, type SignOptions } from '../src/app';
 
 export interface Env {
   db: TestDb;
@@ -31,13 +31,13 @@ export interface Env {
 
 const MAILBOX = `query($recipient: String) { localMailbox(first: 50, recipient: $recipient) { edges { node { body } } } }`;
 
-export async function startEnv(label: string): Promise<Env> {
+export async function startEnv(label: string, signOptions: Partial<SignOptions> = {}): Promise<Env> {
   const db = await createTestDb(label);
   const bus = await createTestBus();
   const issuer = await createTestIssuer();
   const deps = { adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 5 };
   const notifications = await startNotifications({ ...deps, options: { otp: { resendCooldownMs: 0 } } });
-  const sign = await startSign({ ...deps, options: { signingBaseUrl: 'https://portal.test/sign' } });
+  const sign = await startSign({ ...deps, options: { signingBaseUrl: 'https://portal.test/sign', ...signOptions } });
   const tenantA = crypto.randomUUID();
   const tenantB = crypto.randomUUID();
   const borrowerId = crypto.randomUUID();

@@ -44,7 +44,10 @@ export const messages = defineMessages({
   GEOLOCATION_INVALID: { en: 'The geolocation must be "lat,lon" in degrees', es: 'La geolocalización debe ser "lat,lon" en grados.' },
   VERIFY_INPUT_REQUIRED: { en: 'Give exactly one of contentBase64 or sha256', es: 'Indique exactamente uno de contentBase64 o sha256.' },
   SHA256_INVALID: { en: 'The SHA-256 must be 64 hexadecimal characters', es: 'El SHA-256 debe tener 64 caracteres hexadecimales.' },
-  FILTER_INVALID: { en: 'The filter {field} is not valid', es: 'El filtro {field} no es válido.' },
+  SIGNED_AT_PROVIDER: { en: 'This request is signed at the external provider, not with this link', es: 'Esta solicitud se firma en el proveedor externo, no con este enlace.' },
+  PROVIDER_NOT_CONFIGURED: { en: 'The signature provider {provider} is not configured', es: 'El proveedor de firma {provider} no está configurado.' },
+  PROVIDER_STRATEGY: { en: 'An external provider signs one evidence package (EVIDENCE_PACKAGE)', es: 'Un proveedor externo firma un solo paquete de evidencia (EVIDENCE_PACKAGE).' },
+  PROVIDER_UNAVAILABLE: { en: 'The signature provider did not accept the request; try again shortly', es: 'El proveedor de firma no aceptó la solicitud; intente en un momento.' },
 });
 
 export type SignErrorCode = CodeOf<typeof messages>;

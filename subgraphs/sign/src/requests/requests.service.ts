@@ -11,6 +11,7 @@ import { actorOf, decodeCursor, pageSize, requireRole, toConnection, BadInputErr
 import type { CancelSignatureRequestInput, CreateSignatureRequestInput, SignatureRequestFilter } from '../__generated__/graphql';
 import { STAFF } from '../common/roles';
 import { reject, userError } from '../i18n/messages';
+import { ProviderError, type SignatureProvider } from '../providers/provider';
 import { sha256Hex } from '../seal/sealer';
 import type { Progress } from '../signing/progress';
 import type { ActionMeta, Trail, TrailEntry } from '../trail/trail.service';
@@ -32,12 +33,12 @@ const isStaff = (auth: AuthContext) => STAFF.some((r) => auth.roles.includes(r))
 export const metaOf = (caller: Caller, tenantId: string): ActionMeta => ({ tenantId, actor: actorOf(caller), requestId: caller.requestId, ip: caller.ip, userAgent: caller.userAgent });
 
 export class RequestsService {
-  constructor(private readonly orm: Orm, private readonly trail: Trail, private readonly progress: Progress) {}
+  constructor(private readonly orm: Orm, private readonly trail: Trail, private readonly progress: Progress, private readonly providers: SignatureProvider[] = []) {}
 
   async create(caller: Caller, input: CreateSignatureRequestInput) {
     const auth = requireRole(caller.auth, ...STAFF);
     return payload(async () => {
-      const clean = await cleanRequest(input);
+      const clean = await cleanRequest(input, this.providers.map((p) => p.kind));
       return inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => ({ signatureRequest: await this.createIn(em, clean, metaOf(caller, auth.tenantId), auth.userId) }));
     }, { signatureRequest: null }, { onUniqueViolation: () => userError('EXTERNAL_REF_TAKEN', { field: 'externalRef' }) });
   }
@@ -46,7 +47,7 @@ export class RequestsService {
   async createIn(em: Em, clean: CleanRequest, meta: ActionMeta, createdBy: string | null): Promise<SignatureRequest> {
     if (clean.externalRef && (await requestsStore.byExternalRef(em, clean.externalRef))) reject('EXTERNAL_REF_TAKEN', { field: 'externalRef' });
     const id = crypto.randomUUID();
-    await requestsStore.insert(em, { id, tenantId: meta.tenantId, title: clean.title, signingOrder: clean.signingOrder, strategy: clean.strategy, locale: clean.locale, externalRef: clean.externalRef, expiresInDays: clean.expiresInDays, createdBy });
+    await requestsStore.insert(em, { id, tenantId: meta.tenantId, title: clean.title, signingOrder: clean.signingOrder, strategy: clean.strategy, locale: clean.locale, externalRef: clean.externalRef, expiresInDays: clean.expiresInDays, createdBy, provider: clean.provider });
     const documents: Array<{ name: string; sha256: string }> = [];
     for (const [position, d] of clean.documents.entries()) {
       const sha256 = sha256Hex(d.content);
@@ -56,7 +57,7 @@ export class RequestsService {
     for (const [position, s] of clean.signers.entries()) {
       await requestsStore.insertSigner(em, { id: crypto.randomUUID(), tenantId: meta.tenantId, requestId: id, position: position + 1, ...s });
     }
-    await this.trail.record(em, meta, id, 'CREATED', null, { documents, signers: clean.signers.length, signingOrder: clean.signingOrder, strategy: clean.strategy });
+    await this.trail.record(em, meta, id, 'CREATED', null, { documents, signers: clean.signers.length, signingOrder: clean.signingOrder, strategy: clean.strategy, provider: clean.provider });
     return (await requestsStore.byId(em, id))!;
   }
 
@@ -72,9 +73,34 @@ export class RequestsService {
 
   async sendIn(em: Em, request: SignatureRequest, meta: ActionMeta): Promise<SignatureRequest> {
     await requestsStore.setStatus(em, request.id, 'SENT', { sent: true });
-    await this.trail.record(em, meta, request.id, 'SENT', null);
-    await this.progress.inviteDue(em, request, meta);
+    if (request.provider === 'BUILT_IN') {
+      await this.trail.record(em, meta, request.id, 'SENT', null);
+      await this.progress.inviteDue(em, request, meta);
+    } else {
+      const started = await this.startAtProvider(em, request);
+      await this.trail.record(em, meta, request.id, 'SENT', null, { provider: request.provider, providerRef: started.providerRef });
+    }
     return (await requestsStore.byId(em, request.id))!;
+  }
+
+  /** Hands the documents and signing signers to the request's external provider, which invites them itself. */
+  private async startAtProvider(em: Em, request: SignatureRequest) {
+    const provider = this.providers.find((p) => p.kind === request.provider);
+    if (!provider) return reject('PROVIDER_NOT_CONFIGURED', { field: 'id', params: { provider: request.provider } });
+    const docs = (await requestsStore.documentsOf(em, [request.id])).filter((d) => d.kind === 'ORIGINAL');
+    const contents = await requestsStore.contents(em, docs.map((d) => d.id));
+    const signers = (await requestsStore.signersOf(em, [request.id])).filter((s) => s.role !== 'VIEWER');
+    try {
+      const started = await provider.start({
+        tenantId: request.tenantId, requestId: request.id, title: request.title, signingOrder: request.signingOrder, locale: request.locale,
+        documents: docs.map((d) => ({ name: d.name, content: contents.get(d.id)! })), signers: signers.map((s) => ({ id: s.id, name: s.name, email: s.email, phone: s.phone })),
+      });
+      await requestsStore.setProviderRefs(em, request.id, started.providerRef, started.signers);
+      return started;
+    } catch (e) {
+      if (e instanceof ProviderError) return reject('PROVIDER_UNAVAILABLE', { field: 'id' });
+      throw e;
+    }
   }
 
   cancel(caller: Caller, input: CancelSignatureRequestInput) {
@@ -147,7 +173,7 @@ export class RequestsService {
   }
 
   signingUrl(auth: AuthContext, signer: Signer, request: SignatureRequest): string | null {
-    if (!isStaff(auth) || !auth.tenantId || signer.status === 'SIGNED' || signer.status === 'REJECTED') return null;
+    if (!isStaff(auth) || !auth.tenantId || request.provider !== 'BUILT_IN' || signer.status === 'SIGNED' || signer.status === 'REJECTED') return null;
     if (request.status !== 'DRAFT' && !OPEN_STATUSES.includes(request.status)) return null;
     return this.progress.signingUrl(auth.tenantId, signer);
   }

@@ -7,6 +7,7 @@ export type Strategy = 'EVIDENCE_PACKAGE' | 'SEQUENTIAL_COPIES';
 export type SignerRole = 'SIGNER' | 'APPROVER' | 'VIEWER';
 export type SignerStatus = 'WAITING' | 'INVITED' | 'SIGNED' | 'REJECTED';
 export type DocumentKind = 'ORIGINAL' | 'COPY' | 'SEALED';
+export type ProviderKind = 'BUILT_IN' | 'DOCUSEAL';
 
 export const OPEN_STATUSES: RequestStatus[] = ['SENT', 'PARTIALLY_SIGNED'];
 
@@ -25,6 +26,9 @@ export interface SignatureRequest {
   sentAt: string | null;
   completedAt: string | null;
   sealedDocumentId: string | null;
+  /** Who collects the signatures: the built-in OTP signature or an external provider. */
+  provider: ProviderKind;
+  providerRef: string | null;
   /** expires_at has passed (by the database clock). */
   expired: boolean;
 }
@@ -60,6 +64,7 @@ export interface Signer {
   geolocation: string | null;
   signedSha256: string | null;
   rejectReason: string | null;
+  providerRef: string | null;
 }
 
 export interface RequestFilter {
@@ -72,24 +77,24 @@ export interface RequestFilter {
 
 interface RequestRow {
   id: string; tenant_id: string; title: string; status: RequestStatus; signing_order: SigningOrder; strategy: Strategy; locale: string; external_ref: string | null;
-  expires_at: string; created_by: string | null; created_at: string; sent_at: string | null; completed_at: string | null; sealed_document_id: string | null; expired: boolean;
+  expires_at: string; created_by: string | null; created_at: string; sent_at: string | null; completed_at: string | null; sealed_document_id: string | null; provider: ProviderKind; provider_ref: string | null; expired: boolean;
 }
 interface DocumentRow { id: string; request_id: string; kind: DocumentKind; position: number; signer_id: string | null; name: string; sha256: string; size_bytes: number; created_at: string }
 interface SignerRow {
   id: string; request_id: string; position: number; name: string; email: string | null; phone: string | null; role: SignerRole; user_id: string | null; status: SignerStatus;
   token_generation: number; invited_at: string | null; otp_challenge_id: string | null; signed_at: string | null; ip: string | null; user_agent: string | null;
-  geolocation: string | null; signed_sha256: string | null; reject_reason: string | null;
+  geolocation: string | null; signed_sha256: string | null; reject_reason: string | null; provider_ref: string | null;
 }
 
 const REQUEST_COLUMNS = `r.id, r.tenant_id, r.title, r.status, r.signing_order, r.strategy, r.locale, r.external_ref, ${iso('r.expires_at')} as expires_at, r.created_by,
-  ${iso('r.created_at')} as created_at, ${iso('r.sent_at')} as sent_at, ${iso('r.completed_at')} as completed_at, r.sealed_document_id, r.expires_at <= clock_timestamp() as expired`;
+  ${iso('r.created_at')} as created_at, ${iso('r.sent_at')} as sent_at, ${iso('r.completed_at')} as completed_at, r.sealed_document_id, r.provider, r.provider_ref, r.expires_at <= clock_timestamp() as expired`;
 const DOCUMENT_COLUMNS = `id, request_id, kind, position, signer_id, name, sha256, size_bytes, ${iso('created_at')} as created_at`;
 const SIGNER_COLUMNS = `id, request_id, position, name, email, phone, role, user_id, status, token_generation, ${iso('invited_at')} as invited_at, otp_challenge_id,
-  ${iso('signed_at')} as signed_at, ip, user_agent, geolocation, signed_sha256, reject_reason`;
+  ${iso('signed_at')} as signed_at, ip, user_agent, geolocation, signed_sha256, reject_reason, provider_ref`;
 
 const toRequest = (r: RequestRow): SignatureRequest => ({
   id: r.id, tenantId: r.tenant_id, title: r.title, status: r.status, signingOrder: r.signing_order, strategy: r.strategy, locale: r.locale, externalRef: r.external_ref,
-  expiresAt: r.expires_at, createdBy: r.created_by, createdAt: r.created_at, sentAt: r.sent_at, completedAt: r.completed_at, sealedDocumentId: r.sealed_document_id, expired: r.expired,
+  expiresAt: r.expires_at, createdBy: r.created_by, createdAt: r.created_at, sentAt: r.sent_at, completedAt: r.completed_at, sealedDocumentId: r.sealed_document_id, provider: r.provider, providerRef: r.provider_ref, expired: r.expired,
 });
 const toDocument = (r: DocumentRow): SignatureDocument => ({
   id: r.id, requestId: r.request_id, kind: r.kind, position: r.position, signerId: r.signer_id, name: r.name, sha256: r.sha256, sizeBytes: r.size_bytes, createdAt: r.created_at,
@@ -97,14 +102,25 @@ const toDocument = (r: DocumentRow): SignatureDocument => ({
 const toSigner = (r: SignerRow): Signer => ({
   id: r.id, requestId: r.request_id, position: r.position, name: r.name, email: r.email, phone: r.phone, role: r.role, userId: r.user_id, status: r.status,
   tokenGeneration: r.token_generation, invitedAt: r.invited_at, otpChallengeId: r.otp_challenge_id, signedAt: r.signed_at, ip: r.ip, userAgent: r.user_agent,
-  geolocation: r.geolocation, signedSha256: r.signed_sha256, rejectReason: r.reject_reason,
+  geolocation: r.geolocation, signedSha256: r.signed_sha256, rejectReason: r.reject_reason, providerRef: r.provider_ref,
 });
 
 export const requestsStore = {
-  async insert(em: Em, r: { id: string; tenantId: string; title: string; signingOrder: SigningOrder; strategy: Strategy; locale: string; externalRef: string | null; expiresInDays: number; createdBy: string | null }): Promise<void> {
-    await em.execute(`insert into requests (id, tenant_id, title, status, signing_order, strategy, locale, external_ref, expires_at, created_by)
-      values (?, ?, ?, 'DRAFT', ?, ?, ?, ?, clock_timestamp() + make_interval(days => ?), ?)`,
-    [r.id, r.tenantId, r.title, r.signingOrder, r.strategy, r.locale, r.externalRef, r.expiresInDays, r.createdBy]);
+  async insert(em: Em, r: { id: string; tenantId: string; title: string; signingOrder: SigningOrder; strategy: Strategy; locale: string; externalRef: string | null; expiresInDays: number; createdBy: string | null; provider: ProviderKind }): Promise<void> {
+    await em.execute(`insert into requests (id, tenant_id, title, status, signing_order, strategy, locale, external_ref, expires_at, created_by, provider)
+      values (?, ?, ?, 'DRAFT', ?, ?, ?, ?, clock_timestamp() + make_interval(days => ?), ?, ?)`,
+    [r.id, r.tenantId, r.title, r.signingOrder, r.strategy, r.locale, r.externalRef, r.expiresInDays, r.createdBy, r.provider]);
+  },
+
+  async setProviderRefs(em: Em, requestId: string, providerRef: string, signers: Array<{ signerId: string; providerRef: string }>): Promise<void> {
+    await em.execute('update requests set provider_ref = ? where id = ?', [providerRef, requestId]);
+    for (const s of signers) await em.execute(`update signers set provider_ref = ?, status = 'INVITED', invited_at = clock_timestamp() where id = ? and request_id = ?`, [s.providerRef, s.signerId, requestId]);
+  },
+
+  /** Records a provider callback; false when it was already applied. */
+  async firstDelivery(em: Em, tenantId: string, provider: ProviderKind, eventKey: string): Promise<boolean> {
+    const rows = await em.execute<{ event_key: string }[]>(`insert into provider_events (tenant_id, provider, event_key) values (?, ?, ?) on conflict do nothing returning event_key`, [tenantId, provider, eventKey]);
+    return rows.length === 1;
   },
 
   async insertDocument(em: Em, d: { id: string; tenantId: string; requestId: string; kind: DocumentKind; position: number; signerId: string | null; name: string; sha256: string; content: Buffer }): Promise<void> {

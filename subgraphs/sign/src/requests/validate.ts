@@ -3,7 +3,7 @@ import { isUuid } from '@imagy/platform/db';
 import { notPlainText } from '@imagy/platform/graphql';
 import { reject } from '../i18n/messages';
 import { readPdf } from '../seal/pdf';
-import type { SignerRole, SigningOrder, Strategy } from './requests.store';
+import type { ProviderKind, SignerRole, SigningOrder, Strategy } from './requests.store';
 
 export const MAX_TITLE = 200;
 export const MAX_DOCUMENTS = 5;
@@ -20,12 +20,13 @@ const EXTERNAL_REF = /^[\x21-\x7e]{1,200}$/;
 export interface CleanSigner { name: string; email: string | null; phone: string | null; role: SignerRole; userId: string | null }
 export interface CleanDocument { name: string; content: Buffer }
 export interface CleanRequest {
-  title: string; signingOrder: SigningOrder; strategy: Strategy; expiresInDays: number; locale: string; externalRef: string | null;
+  title: string; signingOrder: SigningOrder; strategy: Strategy; expiresInDays: number; locale: string; externalRef: string | null; provider: ProviderKind;
   documents: CleanDocument[]; signers: CleanSigner[];
 }
 
 export interface RawRequest {
   title: string; signingOrder?: SigningOrder | null; strategy?: Strategy | null; expiresInDays?: number | null; locale?: string | null; externalRef?: string | null;
+  provider?: ProviderKind | null;
   documents: Array<{ name: string; contentBase64?: string; content?: Buffer }>;
   signers: Array<{ name: string; email?: string | null; phone?: string | null; role?: SignerRole | null; userId?: string | null }>;
 }
@@ -35,12 +36,16 @@ export const plainLine = (text: string, max: number): string | null => {
   return t && t.length <= max && !notPlainText(t) ? t : null;
 };
 
-export async function cleanRequest(input: RawRequest): Promise<CleanRequest> {
+/** `providers`: the external providers this installation configured. */
+export async function cleanRequest(input: RawRequest, providers: readonly ProviderKind[] = []): Promise<CleanRequest> {
   const title = plainLine(input.title, MAX_TITLE);
   if (!title) return reject('TITLE_INVALID', { field: 'title', params: { max: MAX_TITLE } });
   const signingOrder = input.signingOrder ?? 'SEQUENTIAL';
   const strategy = input.strategy ?? 'EVIDENCE_PACKAGE';
   if (strategy === 'SEQUENTIAL_COPIES' && signingOrder !== 'SEQUENTIAL') reject('STRATEGY_NEEDS_SEQUENTIAL', { field: 'strategy' });
+  const provider = input.provider ?? 'BUILT_IN';
+  if (provider !== 'BUILT_IN' && !providers.includes(provider)) reject('PROVIDER_NOT_CONFIGURED', { field: 'provider', params: { provider } });
+  if (provider !== 'BUILT_IN' && strategy !== 'EVIDENCE_PACKAGE') reject('PROVIDER_STRATEGY', { field: 'strategy' });
   const expiresInDays = input.expiresInDays ?? 14;
   if (!Number.isInteger(expiresInDays) || expiresInDays < EXPIRY_DAYS.min || expiresInDays > EXPIRY_DAYS.max) reject('EXPIRY_OUT_OF_RANGE', { field: 'expiresInDays', params: EXPIRY_DAYS });
   const locale = input.locale ?? 'es';
@@ -80,5 +85,5 @@ export async function cleanRequest(input: RawRequest): Promise<CleanRequest> {
     signers.push({ name, email, phone, role: s.role ?? 'SIGNER', userId });
   }
   if (!signers.some((s) => s.role !== 'VIEWER')) reject('NO_SIGNING_SIGNER', { field: 'signers' });
-  return { title, signingOrder, strategy, expiresInDays, locale, externalRef, documents, signers };
+  return { title, signingOrder, strategy, expiresInDays, locale, externalRef, provider, documents, signers };
 }

@@ -68,8 +68,9 @@ export class Progress {
     return `${this.settings.signingBaseUrl}/${this.tokens.issue({ tenantId, signerId: signer.id, generation: signer.tokenGeneration })}`;
   }
 
-  /** Invites (once) every signer whose turn it is: viewers and, by order, the signers who sign now. */
+  /** Invites (once) every signer whose turn it is: viewers and, by order, the signers who sign now (an external provider invites its own). */
   async inviteDue(em: Em, request: SignatureRequest, meta: ActionMeta): Promise<void> {
+    if (request.provider !== 'BUILT_IN') return;
     const signers = await requestsStore.signersOf(em, [request.id]);
     const current = currentSigner(signers);
     const due = signers.filter((s) => s.status === 'WAITING' && (!signsRole(s) || request.signingOrder === 'PARALLEL' || s.id === current?.id));
@@ -86,8 +87,26 @@ export class Progress {
     }
   }
 
+  /** A signature (built-in or reported by a provider): recorded on the signer, in the trail and as sign.signer.signed, then the request moves on. */
+  async recordSigned(em: Em, request: SignatureRequest, signer: Signer, meta: ActionMeta, evidence: { geolocation: string | null; signedSha256: string; data: Record<string, unknown> }): Promise<void> {
+    await requestsStore.markSigned(em, signer.id, { ip: meta.ip, userAgent: meta.userAgent?.slice(0, 400) ?? null, geolocation: evidence.geolocation, signedSha256: evidence.signedSha256 });
+    await this.trail.record(em, meta, request.id, 'SIGNED', signer.id, { signedSha256: evidence.signedSha256, geolocation: evidence.geolocation, ...evidence.data });
+    await this.outbox.publish(em, 'sign.signer.signed', { signatureRequestId: request.id, externalRef: request.externalRef, signerId: signer.id, order: signer.position },
+      { tenantId: request.tenantId, actor: meta.actor, requestId: meta.requestId });
+    await this.afterSignature(em, request, meta);
+  }
+
+  /** A signer declined (built-in or at a provider): the request ends REJECTED and sign.signature.rejected is published. */
+  async recordRejected(em: Em, request: SignatureRequest, signer: Signer, meta: ActionMeta, reason: string, data: Record<string, unknown> = {}): Promise<void> {
+    await requestsStore.markRejected(em, signer.id, { ip: meta.ip, userAgent: meta.userAgent?.slice(0, 400) ?? null, reason });
+    await requestsStore.setStatus(em, request.id, 'REJECTED');
+    await this.trail.record(em, meta, request.id, 'REJECTED', signer.id, { reason, ...data });
+    await this.outbox.publish(em, 'sign.signature.rejected', { signatureRequestId: request.id, externalRef: request.externalRef, signerId: signer.id, reason },
+      { tenantId: request.tenantId, actor: meta.actor, requestId: meta.requestId });
+  }
+
   /** After a signature: completes the request when every signing signer has signed, else invites whoever is next. */
-  async afterSignature(em: Em, request: SignatureRequest, meta: ActionMeta): Promise<void> {
+  private async afterSignature(em: Em, request: SignatureRequest, meta: ActionMeta): Promise<void> {
     const signers = await requestsStore.signersOf(em, [request.id]);
     if (signers.filter(signsRole).every((s) => s.status === 'SIGNED')) return this.complete(em, request, signers, meta);
     await requestsStore.setStatus(em, request.id, 'PARTIALLY_SIGNED');
@@ -120,6 +139,7 @@ export class Progress {
       ...signers.map((s) => `  ${s.position}. ${s.name} <${mask(s)}> ${s.role} ${s.status} ${s.signedAt ?? ''} IP ${s.ip ?? '-'} ${s.geolocation ? `geo ${s.geolocation}` : ''}`.trimEnd()),
       ...signers.filter((s) => s.signedSha256).map((s) => `     ${s.position}. SHA-256: ${s.signedSha256}`),
       ...signers.filter((s) => s.userAgent).map((s) => `     ${s.position}. ${s.userAgent!.slice(0, 160)}`),
+      ...(request.provider !== 'BUILT_IN' ? [`Provider: ${request.provider} ${request.providerRef ?? ''}`.trimEnd()] : []),
       `${c.seal}: ${this.sealer.identity.commonName} (SHA-256 ${this.sealer.identity.fingerprint})`,
       `${c.trail}: ${trail.at(-1)?.hash ?? '-'}`,
     ];

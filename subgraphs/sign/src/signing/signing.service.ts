@@ -6,7 +6,6 @@
  */
 import crypto from 'node:crypto';
 import { inTenantTx, type Em, type Orm } from '@imagy/platform/db';
-import type { Outbox } from '@imagy/platform/events';
 import { payload } from '@imagy/platform/graphql';
 import { actorOf, type Caller } from '@imagy/platform/server';
 import type { SignDocumentInput } from '../__generated__/graphql';
@@ -39,7 +38,6 @@ interface Opened { request: SignatureRequest; signer: Signer; signers: Signer[] 
 export class SigningService {
   constructor(
     private readonly orm: Orm,
-    private readonly outbox: Outbox,
     private readonly tokens: SigningTokens,
     private readonly notifier: Notifier,
     private readonly trail: Trail,
@@ -74,7 +72,7 @@ export class SigningService {
   }
 
   private canSign({ request, signer, signers }: Opened): boolean {
-    return OPEN_STATUSES.includes(request.status) && signsRole(signer) && signer.status !== 'SIGNED' && signer.status !== 'REJECTED'
+    return OPEN_STATUSES.includes(request.status) && request.provider === 'BUILT_IN' && signsRole(signer) && signer.status !== 'SIGNED' && signer.status !== 'REJECTED'
       && (request.signingOrder === 'PARALLEL' || currentSigner(signers)?.id === signer.id);
   }
 
@@ -82,6 +80,7 @@ export class SigningService {
   private mustSign(opened: Opened): void {
     const { request, signer, signers } = opened;
     if (!OPEN_STATUSES.includes(request.status)) reject('REQUEST_NOT_OPEN', { field: 'token', params: { status: request.status } });
+    if (request.provider !== 'BUILT_IN') reject('SIGNED_AT_PROVIDER', { field: 'token' });
     if (!signsRole(signer)) reject('SIGNER_CANNOT_SIGN', { field: 'token' });
     if (signer.status === 'SIGNED' || signer.status === 'REJECTED') reject('ALREADY_SIGNED', { field: 'token' });
     if (request.signingOrder === 'SEQUENTIAL' && currentSigner(signers)?.id !== signer.id) reject('SIGNER_NOT_CURRENT', { field: 'token' });
@@ -130,11 +129,7 @@ export class SigningService {
       // What this signer saw and signed; under SEQUENTIAL_COPIES their signature also produces the copy the next signer signs.
       const signedSha256 = docs.map((d) => d.sha256).join(',');
       const copies = request.strategy === 'SEQUENTIAL_COPIES' ? await this.copyFor(em, request, signer, docs.map((d) => d.id), new Date().toISOString(), caller.ip) : [];
-      await requestsStore.markSigned(em, signer.id, { ip: caller.ip, userAgent: caller.userAgent?.slice(0, 400) ?? null, geolocation, signedSha256 });
-      await this.trail.record(em, meta, request.id, 'SIGNED', signer.id, { signedSha256, copiesSha256: copies, geolocation, otp: true, accepted: true });
-      await this.outbox.publish(em, 'sign.signer.signed', { signatureRequestId: request.id, externalRef: request.externalRef, signerId: signer.id, order: signer.position },
-        { tenantId: request.tenantId, actor: meta.actor, requestId: meta.requestId });
-      await this.progress.afterSignature(em, request, meta);
+      await this.progress.recordSigned(em, request, signer, meta, { geolocation, signedSha256, data: { copiesSha256: copies, otp: true, accepted: true } });
       const after = (await requestsStore.byId(em, request.id))!;
       const signers = await requestsStore.signersOf(em, [request.id]);
       return { session: await this.view(em, { request: after, signer: signers.find((s) => s.id === signer.id)!, signers }) };
@@ -162,15 +157,12 @@ export class SigningService {
     return payload(() => this.withToken(caller, token, async (em, opened, meta) => {
       const { request, signer } = opened;
       if (!OPEN_STATUSES.includes(request.status)) reject('REQUEST_NOT_OPEN', { field: 'token', params: { status: request.status } });
+      if (request.provider !== 'BUILT_IN') reject('SIGNED_AT_PROVIDER', { field: 'token' });
       if (!signsRole(signer)) reject('SIGNER_CANNOT_SIGN', { field: 'token' });
       if (signer.status === 'SIGNED' || signer.status === 'REJECTED') reject('ALREADY_SIGNED', { field: 'token' });
       const reason = plainLine(reasonText, 500);
       if (!reason) return reject('REASON_INVALID', { field: 'reason' });
-      await requestsStore.markRejected(em, signer.id, { ip: caller.ip, userAgent: caller.userAgent?.slice(0, 400) ?? null, reason });
-      await requestsStore.setStatus(em, request.id, 'REJECTED');
-      await this.trail.record(em, meta, request.id, 'REJECTED', signer.id, { reason });
-      await this.outbox.publish(em, 'sign.signature.rejected', { signatureRequestId: request.id, externalRef: request.externalRef, signerId: signer.id, reason },
-        { tenantId: request.tenantId, actor: meta.actor, requestId: meta.requestId });
+      await this.progress.recordRejected(em, request, signer, meta, reason);
       const after = (await requestsStore.byId(em, request.id))!;
       const signers = await requestsStore.signersOf(em, [request.id]);
       return { session: await this.view(em, { request: after, signer: signers.find((s) => s.id === signer.id)!, signers }) };
