@@ -88,6 +88,12 @@ describe('sign, end to end through the gateway', () => {
     const ips = await p.sql(`select ip from sign.signers where request_id = $1 and ip is not null`, [id]);
     expect(ips).toHaveLength(2);
 
+    // Every trail entry reached audit through the outbox and the bus (this is the platform's only request).
+    const trailLength = done.trail.length as number;
+    const audited = async () => (await p.sql(`select subject, count(*)::int as n from audit.audit_events where subject like 'sign.%' group by subject order by subject`));
+    const expected = [{ subject: 'sign.signature.completed', n: 1 }, { subject: 'sign.signer.signed', n: 2 }, { subject: 'sign.trail.appended', n: trailLength }];
+    await waitFor(async () => JSON.stringify(await audited()) === JSON.stringify(expected) || null, 30_000);
+
     const me = await p.call('{ me { id signatureRequests { status documents { name } } } }', {}, borrower);
     expect(me.errors).toBeUndefined();
     expect(me.data.me.signatureRequests).toEqual([{ status: 'COMPLETED', documents: [{ name: 'pagare.pdf' }] }]);
