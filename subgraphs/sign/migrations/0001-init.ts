@@ -31,6 +31,7 @@ export class InitSign extends Migration {
     this.addSql('create index requests_newest on requests (tenant_id, created_at desc, id desc)');
     this.addSql('create index requests_status on requests (tenant_id, status, created_at desc, id desc)');
     this.addSql('create unique index requests_external_ref on requests (tenant_id, external_ref) where external_ref is not null');
+    this.addSql(`create index requests_expiry on requests (expires_at) where status in ('SENT', 'PARTIALLY_SIGNED')`);
     this.addSql(`create table documents (
       id uuid primary key,
       tenant_id uuid not null,
@@ -94,7 +95,9 @@ export class InitSign extends Migration {
       received_at timestamptz not null default clock_timestamp(),
       primary key (tenant_id, provider, event_key)
     )`);
-    for (const t of ['requests', 'documents', 'signers', 'trail', 'provider_events']) for (const s of tenantRlsSql(t)) this.addSql(s);
+    // requests: the expiry sweep alone reads across tenants (which requests are due), then expires each in its own tenant.
+    for (const s of tenantRlsSql('requests', { crossTenantRead: true })) this.addSql(s);
+    for (const t of ['documents', 'signers', 'trail', 'provider_events']) for (const s of tenantRlsSql(t)) this.addSql(s);
   }
 
   override async down(): Promise<void> {

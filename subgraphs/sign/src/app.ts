@@ -8,9 +8,10 @@
  *   SIGN_SEAL_P12, SIGN_SEAL_P12_PASSWORD   base64 PKCS#12 of the sealing certificate and its password
  *                           (default: a self-signed dev certificate generated into <state dir>/keys/sign-seal.pem)
  *   SIGN_DOCUSEAL_URL, SIGN_DOCUSEAL_API_KEY, SIGN_DOCUSEAL_WEBHOOK_SECRET   the DocuSeal provider (all three, or it is off)
+ *   SIGN_EXPIRY_SWEEP_MS    period of the job that marks open requests past their expiry EXPIRED (60000; 0 disables it)
  */
 import path from 'node:path';
-import { env, installationSecret } from '@imagy/platform/config';
+import { env, envInt, installationSecret } from '@imagy/platform/config';
 import { catalogueIn, combineResolvers, DateTimeScalar, inputTextPlugin, userErrorResolvers } from '@imagy/platform/graphql';
 import { defineSubgraph, startSubgraphInstance, type SubgraphInstanceDepsBase } from '@imagy/platform/server';
 import { migrations } from '../migrations';
@@ -41,6 +42,8 @@ export interface SignOptions {
   seal: SealIdentity;
   /** The external provider DocuSeal; null leaves only the built-in signature. */
   docuseal: DocuSealSettings | null;
+  /** Period of the job that marks open requests past their expiry EXPIRED (0 disables it). */
+  expirySweepMs: number;
 }
 
 export function signOptionsFromEnv(): SignOptions {
@@ -51,6 +54,7 @@ export function signOptionsFromEnv(): SignOptions {
     docuseal: process.env.SIGN_DOCUSEAL_URL && process.env.SIGN_DOCUSEAL_API_KEY && process.env.SIGN_DOCUSEAL_WEBHOOK_SECRET
       ? { baseUrl: process.env.SIGN_DOCUSEAL_URL, apiKey: process.env.SIGN_DOCUSEAL_API_KEY, webhookSecret: process.env.SIGN_DOCUSEAL_WEBHOOK_SECRET }
       : null,
+    expirySweepMs: envInt('SIGN_EXPIRY_SWEEP_MS', 60_000),
   };
 }
 
@@ -80,6 +84,23 @@ export const sign = defineSubgraph<SignServices, SignExtra, SignOptions>({
     };
   },
   routes: (app, _rt, { callbacks }) => providerRoutes(callbacks)(app),
+  jobs: [{
+    name: 'expiry-sweep',
+    start: ({ options, log }, { requests }) => {
+      if (options.expirySweepMs <= 0) return null;
+      let running = false;
+      const timer = setInterval(() => {
+        if (running) return;
+        running = true;
+        requests.sweepExpired()
+          .then((n) => { if (n) log.info({ expired: n }, 'signature requests expired'); })
+          .catch((err: Error) => log.error({ err: err.message }, 'expiry sweep failed'))
+          .finally(() => { running = false; });
+      }, options.expirySweepMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
+  }],
   consumers: ({ log }, { requests }) => [{
     name: CONTRACTS_CONSUMER, domains: ['lending'], filters: ['lending.contract.issued'], handler: onLendingContractIssued(requests, log.child({ component: 'contracts' })),
   }],
@@ -97,6 +118,7 @@ export function startSign(deps: SubgraphInstanceDepsBase & { options?: Partial<S
       tokenSecret: options.tokenSecret ?? installationSecret('SIGN_TOKEN_SECRET', 'sign-token.key'),
       seal: options.seal ?? loadSealIdentity(),
       docuseal: options.docuseal ?? null,
+      expirySweepMs: options.expirySweepMs ?? 0,
     },
   });
 }

@@ -8,12 +8,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { withSqlClient } from '@imagy/platform/testing';
+import { waitFor, withSqlClient } from '@imagy/platform/testing';
 import { CANCEL, CREATE, invitationToken, ONE, REJECT, REQUEST_CODE, SEND, SESSION, SIGN, signingCode, samplePdf, startEnv, VERIFY, type Env } from './env';
 
 describe('sign: signature requests', () => {
   let env: Env;
-  beforeAll(async () => { env = await startEnv('sign_flow'); });
+  beforeAll(async () => { env = await startEnv('sign_flow', { expirySweepMs: 250 }); });
   afterAll(async () => { await env?.stop(); });
 
   const create = async (suffix: string, over: Record<string, unknown> = {}) => {
@@ -158,6 +158,17 @@ describe('sign: signature requests', () => {
     await env.sql(`update sign.requests set expires_at = now() - interval '1 minute' where id = $1`, [e.id]);
     expect((await env.call(REQUEST_CODE, { token: tokenE })).data.requestSigningCode.userErrors[0]).toMatchObject({ code: 'TOKEN_EXPIRED', field: 'token' });
     expect((await env.call(ONE, { id: e.id }, env.staff)).data.signatureRequest.status).toBe('EXPIRED');
+
+    // Nobody uses the links of an expired request: the expiry job marks it EXPIRED, with a trail entry.
+    const quiet = await create('10007');
+    await send(quiet.id);
+    await env.sql(`update sign.requests set expires_at = now() - interval '1 minute' where id = $1`, [quiet.id]);
+    const swept = await waitFor(async () => {
+      const v = (await env.call(ONE, { id: quiet.id }, env.staff)).data.signatureRequest;
+      return v.status === 'EXPIRED' ? v : null;
+    });
+    expect(swept.trail.at(-1)).toMatchObject({ action: 'EXPIRED' });
+    expect(swept.trailVerified).toBe(true);
 
     // Rejected with a reason: the request ends REJECTED and publishes sign.signature.rejected.
     const j = await create('10004');

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import { payload } from '@imagy/platform/graphql';
-import { actorOf, decodeCursor, pageSize, requireRole, toConnection, BadInputError, type Caller, type Connection } from '@imagy/platform/server';
+import { actorOf, decodeCursor, pageSize, requireRole, toConnection, BadInputError, SYSTEM_ACTOR, type Caller, type Connection } from '@imagy/platform/server';
 import type { CancelSignatureRequestInput, CreateSignatureRequestInput, SignatureRequestFilter } from '../__generated__/graphql';
 import { STAFF } from '../common/roles';
 import { reject, userError } from '../i18n/messages';
@@ -101,6 +101,23 @@ export class RequestsService {
       if (e instanceof ProviderError) return reject('PROVIDER_UNAVAILABLE', { field: 'id' });
       throw e;
     }
+  }
+
+  /** Marks open requests past their expiry EXPIRED (trail entry EXPIRED), each in its own tenant transaction; returns how many. */
+  async sweepExpired(limit = 500): Promise<number> {
+    const due = await inTenantTx(this.orm, { tenantId: null, allTenants: true }, (em) => requestsStore.dueForExpiry(em, limit));
+    let expired = 0;
+    for (const { tenantId, id } of due) {
+      const done = await inTenantTx(this.orm, { tenantId }, async (em) => {
+        const request = await requestsStore.byId(em, id, true);
+        if (!request || !OPEN_STATUSES.includes(request.status) || !request.expired) return false;
+        await requestsStore.setStatus(em, id, 'EXPIRED');
+        await this.trail.record(em, { tenantId, actor: SYSTEM_ACTOR, requestId: null, ip: null, userAgent: null }, id, 'EXPIRED', null);
+        return true;
+      });
+      if (done) expired += 1;
+    }
+    return expired;
   }
 
   cancel(caller: Caller, input: CancelSignatureRequestInput) {

@@ -143,6 +143,12 @@ export const requestsStore = {
     return (await em.execute<RequestRow[]>(`select ${REQUEST_COLUMNS} from requests r where r.id = any(${UUID_ARRAY_PARAM})`, [jsonParam(ids)])).map(toRequest);
   },
 
+  /** Open requests past their expiry, across tenants (run with app.all_tenants on: the expiry sweep only). */
+  async dueForExpiry(em: Em, limit: number): Promise<Array<{ tenantId: string; id: string }>> {
+    const rows = await em.execute<{ tenant_id: string; id: string }[]>(`select tenant_id, id from requests where status in ('SENT', 'PARTIALLY_SIGNED') and expires_at <= clock_timestamp() order by expires_at limit ?`, [limit]);
+    return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id }));
+  },
+
   async byExternalRef(em: Em, externalRef: string): Promise<SignatureRequest | null> {
     const rows = await em.execute<RequestRow[]>(`select ${REQUEST_COLUMNS} from requests r where r.external_ref = ?`, [externalRef]);
     return rows[0] ? toRequest(rows[0]) : null;
