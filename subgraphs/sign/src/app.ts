@@ -71,7 +71,7 @@ export const sign = defineSubgraph<SignServices, SignExtra, SignOptions>({
   // variable path): PostgreSQL cannot store them. Services still validate their own fields.
   plugins: [inputTextPlugin()],
   optionsFromEnv: signOptionsFromEnv,
-  services: ({ orm, outbox, rpc, options }) => {
+  services: ({ orm, outbox, rpc, options, revocations }) => {
     const trail = new Trail(outbox);
     const tokens = new SigningTokens(options.tokenSecret);
     const notifier = new Notifier(rpc);
@@ -79,7 +79,7 @@ export const sign = defineSubgraph<SignServices, SignExtra, SignOptions>({
     const docuseal = options.docuseal ? new DocuSealProvider(options.docuseal) : null;
     return {
       requests: new RequestsService(orm, trail, progress, docuseal ? [docuseal] : []),
-      signing: new SigningService(orm, tokens, notifier, trail, progress),
+      signing: new SigningService(orm, tokens, notifier, trail, progress, revocations),
       callbacks: new ProviderCallbacks(orm, progress, docuseal),
     };
   },

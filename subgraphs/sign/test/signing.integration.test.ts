@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { RevocationWriter } from '@imagy/platform/auth';
 import { waitFor, withSqlClient } from '@imagy/platform/testing';
 import { CANCEL, CREATE, invitationToken, ONE, REJECT, REQUEST_CODE, SEND, SESSION, SIGN, signingCode, samplePdf, startEnv, VERIFY, type Env } from './env';
 
@@ -138,6 +139,13 @@ describe('sign: signature requests', () => {
     expect((await env.call(REQUEST_CODE, { token: token2 })).data.requestSigningCode.userErrors[0]).toMatchObject({ code: 'SIGNER_NOT_CURRENT', field: 'token' });
     expect((await signWith(token2, '123456')).data.signDocument.userErrors[0]).toMatchObject({ code: 'SIGNER_NOT_CURRENT' });
     expect((await env.call(SESSION, { token: token2 })).data.signingSession.session).toMatchObject({ canSign: false, order: 2 });
+
+    // A suspended tenant's links open nothing (identity's revocation view), and work again once it is active.
+    const revocations = new RevocationWriter(env.bus.nc, env.bus.ns.streamPrefix);
+    await revocations.tenantStatus(env.tenantA, 'SUSPENDED');
+    await waitFor(async () => (await env.call(SESSION, { token: token2 })).data.signingSession.userErrors[0]?.code === 'TENANT_SUSPENDED');
+    await revocations.tenantStatus(env.tenantA, 'ACTIVE');
+    await waitFor(async () => (await env.call(SESSION, { token: token2 })).data.signingSession.session !== null);
 
     // A forged or altered token opens nothing.
     const altered = `${token2.slice(0, -2)}${token2.endsWith('AA') ? 'BB' : 'AA'}`;

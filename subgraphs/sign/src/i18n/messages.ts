@@ -28,6 +28,7 @@ export const messages = defineMessages({
   REQUEST_NOT_OPEN: { en: 'The request is {status}: nothing more can be signed', es: 'La solicitud está en {status}: ya no se puede firmar.' },
   REASON_INVALID: { en: 'The reason must be 1 to 500 characters of plain text', es: 'El motivo debe tener de 1 a 500 caracteres de texto simple.' },
   TOKEN_INVALID: { en: 'The signing link is not valid', es: 'El enlace de firma no es válido.' },
+  TENANT_SUSPENDED: { en: 'This organisation is suspended: its signing links do not work', es: 'Esta organización está suspendida: sus enlaces de firma no funcionan.' },
   TOKEN_EXPIRED: { en: 'The signing link has expired', es: 'El enlace de firma expiró.' },
   SIGNER_NOT_CURRENT: { en: 'It is not your turn to sign yet', es: 'Todavía no es su turno de firmar.' },
   SIGNER_CANNOT_SIGN: { en: 'Viewers do not sign', es: 'Los observadores no firman.' },

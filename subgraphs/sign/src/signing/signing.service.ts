@@ -5,6 +5,7 @@
  * and an optional geolocation are captured with each signature; every action joins the trail.
  */
 import crypto from 'node:crypto';
+import type { RevocationView } from '@imagy/platform/auth';
 import { inTenantTx, type Em, type Orm } from '@imagy/platform/db';
 import { payload } from '@imagy/platform/graphql';
 import { actorOf, type Caller } from '@imagy/platform/server';
@@ -42,6 +43,7 @@ export class SigningService {
     private readonly notifier: Notifier,
     private readonly trail: Trail,
     private readonly progress: Progress,
+    private readonly revocations: Pick<RevocationView, 'check'>,
   ) {}
 
   /**
@@ -52,6 +54,8 @@ export class SigningService {
   private async withToken<T>(caller: Caller, token: string, work: (em: Em, opened: Opened, meta: ActionMeta) => Promise<T>): Promise<T> {
     const claims = this.tokens.read(token);
     if (!claims) return reject('TOKEN_INVALID', { field: 'token' });
+    // A suspended tenant's links open nothing, as its users' bearer tokens do not.
+    if (this.revocations.check({ tenantId: claims.tenantId, userId: null }) === 'TENANT_SUSPENDED') reject('TENANT_SUSPENDED', { field: 'token' });
     const meta: ActionMeta = { tenantId: claims.tenantId, actor: actorOf(caller), requestId: caller.requestId, ip: caller.ip, userAgent: caller.userAgent };
     const outcome = await inTenantTx(this.orm, { tenantId: claims.tenantId }, async (em) => {
       const signer = await requestsStore.signerById(em, claims.signerId);
