@@ -101,8 +101,8 @@ describe('sign: signature requests', () => {
     expect(leaked[0].n).toBe(0);
 
     // The borrower signer sees it in the portal.
-    const mine = await env.call(`query($id: ID!) { signatureRequest(id: $id) { id status documents { name } } }`, { id: draft.id }, env.borrower);
-    expect(mine.data.signatureRequest).toMatchObject({ id: draft.id, status: 'COMPLETED' });
+    const mine = await env.call(`query($id: ID!) { signatureRequest(id: $id) { id status documents { name } trail { seq } trailVerified } }`, { id: draft.id }, env.borrower);
+    expect(mine.data.signatureRequest).toEqual({ id: draft.id, status: 'COMPLETED', documents: [{ name: 'contrato.pdf' }], trail: [], trailVerified: true });
 
     // Changing one trail entry breaks the chain.
     await env.sql(`update sign.trail set ip = '198.51.100.1' where request_id = $1 and seq = 5`, [draft.id]);

@@ -25,7 +25,7 @@ export const requestResolvers: Resolvers = {
       return doc ? { doc, tenantId: r.tenantId } : null;
     },
     signers: (r, _args, ctx) => ctx.loaders.signersByRequest.load(r.id),
-    trail: (r, _args, ctx) => ctx.loaders.trailByRequest.load(r.id),
+    trail: async (r, _args, ctx) => (ctx.services.requests.isStaff(ctx.auth) ? ctx.loaders.trailByRequest.load(r.id) : []),
     trailVerified: async (r, _args, ctx) => ctx.services.requests.trailVerified(await ctx.loaders.trailByRequest.load(r.id)),
   },
   SignatureDocument: {

@@ -185,6 +185,11 @@ export class RequestsService {
     return documentIds.map((id) => found.get(id) ?? null);
   }
 
+  /** Whether the caller manages the tenant's requests (the trail, with every signer's address, is theirs to read). */
+  isStaff(auth: AuthContext): boolean {
+    return isStaff(auth);
+  }
+
   trailVerified(entries: TrailEntry[]): boolean {
     return this.trail.verified(entries);
   }
