@@ -12,6 +12,8 @@ import { createOnce, localStateDir } from '@imagy/platform/config';
 export interface SealIdentity {
   /** The signing key (node crypto: RSA signing in native code). */
   key: crypto.KeyObject;
+  /** The same key as node-forge holds it (forge builds the CMS; the sealer lends it node's RSA). */
+  forgeKey: forge.pki.rsa.PrivateKey;
   /** The certificate embedded in every signature. */
   certificate: forge.pki.Certificate;
   /** Subject common name, shown in the signature and the certificate page. */
@@ -45,7 +47,7 @@ function devPem(): string {
 function identityOf(keyPem: string, certificate: forge.pki.Certificate): SealIdentity {
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(certificate)).getBytes(), 'binary');
   const cn = certificate.subject.getField('CN');
-  return { key: crypto.createPrivateKey(keyPem), certificate, commonName: typeof cn?.value === 'string' ? cn.value : 'Imagy', fingerprint: crypto.createHash('sha256').update(der).digest('hex') };
+  return { key: crypto.createPrivateKey(keyPem), forgeKey: forge.pki.privateKeyFromPem(keyPem), certificate, commonName: typeof cn?.value === 'string' ? cn.value : 'Imagy', fingerprint: crypto.createHash('sha256').update(der).digest('hex') };
 }
 
 /** Key and certificate of a PKCS#12 (the certificate whose public key matches the key). */

@@ -26,17 +26,20 @@ class SealSigner extends Signer {
     const p7 = forge.pkcs7.createSignedData();
     p7.content = forge.util.createBuffer(pdfBuffer.toString('binary'));
     p7.addCertificate(this.identity.certificate);
+    // forge asks the key to sign the digest of the signed attributes: PKCS#1 v1.5 over its DigestInfo, done by node's crypto.
     const key = this.identity.key;
-    // forge asks the key to sign the digest of the signed attributes: PKCS#1 v1.5 over its DigestInfo.
-    const nativeKey = { sign: (md: forge.md.MessageDigest) => crypto.privateEncrypt({ key, padding: crypto.constants.RSA_PKCS1_PADDING },
-      Buffer.concat([SHA256_DIGEST_INFO, Buffer.from(md.digest().getBytes(), 'binary')])).toString('binary') };
+    const signingKey: forge.pki.rsa.PrivateKey = {
+      ...this.identity.forgeKey,
+      sign: (md: forge.md.MessageDigest | forge.Bytes) => crypto.privateEncrypt({ key, padding: crypto.constants.RSA_PKCS1_PADDING },
+        Buffer.concat([SHA256_DIGEST_INFO, Buffer.from(typeof md === 'string' ? md : md.digest().getBytes(), 'binary')])).toString('binary'),
+    };
     p7.addSigner({
-      key: nativeKey as unknown as forge.pki.rsa.PrivateKey,
+      key: signingKey,
       certificate: this.identity.certificate,
       digestAlgorithm: forge.pki.oids.sha256!,
       authenticatedAttributes: [
         { type: forge.pki.oids.contentType!, value: forge.pki.oids.data },
-        { type: forge.pki.oids.signingTime!, value: (signingTime ?? new Date()) as unknown as string },
+        { type: forge.pki.oids.signingTime!, value: (signingTime ?? new Date()).toISOString() },
         { type: forge.pki.oids.messageDigest! },
       ],
     });
