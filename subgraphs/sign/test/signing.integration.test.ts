@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { PDFDocument } from 'pdf-lib';
 import os from 'node:os';
 import path from 'node:path';
 import { RevocationWriter } from '@imagy/platform/auth';
@@ -233,6 +234,33 @@ describe('sign: signature requests', () => {
     const signed = await env.sql(`select signed_sha256 from sign.signers where request_id = $1 order by position`, [r.id]);
     expect(signed[0].signed_sha256).toBe(r.documents[0].sha256);
     expect(signed[1].signed_sha256).toBe(copy.sha256);
+  });
+
+  test('PARALLEL: every signer is invited at once and signs in any order; a viewer is invited but cannot sign; two documents seal as one package', async () => {
+    const r = await create('10008', {
+      signingOrder: 'PARALLEL',
+      documents: [{ name: 'contrato.pdf', contentBase64: await samplePdf('Contrato') }, { name: 'pagare.pdf', contentBase64: await samplePdf('Pagaré') }],
+      signers: [{ name: 'Ana', email: 'ana.10008@example.com' }, { name: 'Luis', phone: '+593991110008' }, { name: 'Auditora', email: 'viewer.10008@example.com', role: 'VIEWER' }],
+    });
+    const sent = await send(r.id);
+    expect(sent.signers.map((s: { status: string }) => s.status)).toEqual(['INVITED', 'INVITED', 'INVITED']);
+    const viewer = await invitationToken(env, 'viewer.10008@example.com');
+    expect((await env.call(SESSION, { token: viewer })).data.signingSession.session).toMatchObject({ canSign: false, signerStatus: 'INVITED' });
+    expect((await env.call(REQUEST_CODE, { token: viewer })).data.requestSigningCode.userErrors[0]).toMatchObject({ code: 'SIGNER_CANNOT_SIGN' });
+
+    const t2 = await invitationToken(env, '+593991110008');
+    expect((await signWith(t2, await signingCode(env, t2, '+593991110008'))).data.signDocument.session.requestStatus).toBe('PARTIALLY_SIGNED');
+    const t1 = await invitationToken(env, 'ana.10008@example.com');
+    expect((await signWith(t1, await signingCode(env, t1, 'ana.10008@example.com'))).data.signDocument.session.requestStatus).toBe('COMPLETED');
+
+    const done = (await env.call(ONE, { id: r.id }, env.staff)).data.signatureRequest;
+    const sealed = await PDFDocument.load(Buffer.from(done.sealedDocument.contentBase64, 'base64'));
+    // Both one-page documents plus the certificate of completion.
+    expect(sealed.getPageCount()).toBe(3);
+    // The viewer's link now shows the sealed document.
+    const after = (await env.call(SESSION, { token: viewer })).data.signingSession.session;
+    expect(after).toMatchObject({ requestStatus: 'COMPLETED', canSign: false });
+    expect(after.documents.map((d: { sha256: string }) => d.sha256)).toEqual([done.sealedDocument.sha256]);
   });
 
   test('staff list with filters and pagination; the portal lists the borrower\'s requests', async () => {
