@@ -263,6 +263,25 @@ describe('sign: signature requests', () => {
     expect(after.documents.map((d: { sha256: string }) => d.sha256)).toEqual([done.sealedDocument.sha256]);
   });
 
+  test('a resent invitation replaces the link: the earlier one stops working; only a signer whose turn it is gets one', async () => {
+    const RESEND = `mutation($id: ID!) { resendSigningInvitation(input: { signerId: $id }) { signatureRequest { id } userErrors { code field } } }`;
+    const r = await create('10009');
+    const sent = await send(r.id);
+    const [first, second] = sent.signers as { id: string }[];
+    const oldToken = await invitationToken(env, 'ana.10009@example.com');
+    expect((await env.call(RESEND, { id: second!.id }, env.staff)).data.resendSigningInvitation.userErrors).toEqual([{ code: 'SIGNER_NOT_CURRENT', field: 'signerId' }]);
+    expect((await env.call(RESEND, { id: first!.id }, env.staffB)).data.resendSigningInvitation.userErrors).toEqual([{ code: 'SIGNER_NOT_FOUND', field: 'signerId' }]);
+    expect((await env.call(RESEND, { id: 'nope' }, env.staff)).data.resendSigningInvitation.userErrors).toEqual([{ code: 'SIGNER_NOT_FOUND', field: 'signerId' }]);
+    expect((await env.call(RESEND, { id: first!.id }, env.staff)).data.resendSigningInvitation).toEqual({ signatureRequest: { id: r.id }, userErrors: [] });
+    const newToken = await waitFor(async () => {
+      const t = await invitationToken(env, 'ana.10009@example.com');
+      return t !== oldToken ? t : null;
+    });
+    expect((await env.call(SESSION, { token: oldToken })).data.signingSession.userErrors[0]).toMatchObject({ code: 'TOKEN_INVALID' });
+    expect((await env.call(SESSION, { token: newToken })).data.signingSession.session).toMatchObject({ canSign: true, order: 1 });
+    expect((await signWith(newToken, await signingCode(env, newToken, 'ana.10009@example.com'))).data.signDocument.session.requestStatus).toBe('PARTIALLY_SIGNED');
+  });
+
   test('staff list with filters and pagination; the portal lists the borrower\'s requests', async () => {
     const LIST = `query($first: Int, $after: String, $filter: SignatureRequestFilter) { signatureRequests(first: $first, after: $after, filter: $filter) { edges { node { id title status } } pageInfo { hasNextPage endCursor } } }`;
     const page1 = await env.call(LIST, { first: 2 }, env.staff);

@@ -24,6 +24,7 @@ export const messages = defineMessages({
   NO_SIGNING_SIGNER: { en: 'At least one signer must have the role SIGNER or APPROVER', es: 'Al menos un firmante debe tener el rol SIGNER o APPROVER.' },
   STRATEGY_NEEDS_SEQUENTIAL: { en: 'SEQUENTIAL_COPIES needs the SEQUENTIAL signing order', es: 'SEQUENTIAL_COPIES necesita el orden de firma SEQUENTIAL.' },
   REQUEST_NOT_FOUND: { en: 'No such signature request', es: 'No existe esa solicitud de firma.' },
+  SIGNER_NOT_FOUND: { en: 'No such signer', es: 'No existe ese firmante.' },
   REQUEST_NOT_DRAFT: { en: 'Only a DRAFT request can be sent (it is {status})', es: 'Solo se puede enviar una solicitud en BORRADOR (está en {status}).' },
   REQUEST_NOT_OPEN: { en: 'The request is {status}: nothing more can be signed', es: 'La solicitud está en {status}: ya no se puede firmar.' },
   REASON_INVALID: { en: 'The reason must be 1 to 500 characters of plain text', es: 'El motivo debe tener de 1 a 500 caracteres de texto simple.' },

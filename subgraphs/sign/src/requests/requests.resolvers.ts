@@ -16,6 +16,7 @@ export const requestResolvers: Resolvers = {
     createSignatureRequest: (_parent, { input }, ctx) => ctx.services.requests.create(ctx.caller, input),
     sendSignatureRequest: (_parent, { input }, ctx) => ctx.services.requests.send(ctx.caller, input.id),
     cancelSignatureRequest: (_parent, { input }, ctx) => ctx.services.requests.cancel(ctx.caller, input),
+    resendSigningInvitation: (_parent, { input }, ctx) => ctx.services.requests.resendInvitation(ctx.caller, input.signerId),
   },
   SignatureRequest: {
     __resolveReference: (ref, ctx) => (ctx.auth.kind === 'anonymous' ? null : ctx.loaders.requestById.load(ref.id)),

@@ -120,6 +120,23 @@ export class RequestsService {
     return expired;
   }
 
+  /** Sends a signer a new link (the earlier one stops working): lost e-mail, changed phone, expired code. */
+  resendInvitation(caller: Caller, signerId: string) {
+    const auth = requireRole(caller.auth, ...STAFF);
+    return payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
+      const signer = isUuid(signerId) ? await requestsStore.signerById(em, signerId) : null;
+      if (!signer) return reject('SIGNER_NOT_FOUND', { field: 'signerId' });
+      const request = (await requestsStore.byId(em, signer.requestId, true))!;
+      if (!OPEN_STATUSES.includes(request.status) || request.expired) reject('REQUEST_NOT_OPEN', { field: 'signerId', params: { status: request.expired ? 'EXPIRED' : request.status } });
+      if (request.provider !== 'BUILT_IN') reject('SIGNED_AT_PROVIDER', { field: 'signerId' });
+      if (signer.status === 'SIGNED' || signer.status === 'REJECTED') reject('ALREADY_SIGNED', { field: 'signerId' });
+      const signers = await requestsStore.signersOf(em, [request.id]);
+      if (!this.progress.isDue(request, signers, signer)) reject('SIGNER_NOT_CURRENT', { field: 'signerId' });
+      await this.progress.invite(em, request, signers.find((s) => s.id === signer.id)!, metaOf(caller, auth.tenantId), true);
+      return { signatureRequest: (await requestsStore.byId(em, request.id))! };
+    }), { signatureRequest: null });
+  }
+
   cancel(caller: Caller, input: CancelSignatureRequestInput) {
     const auth = requireRole(caller.auth, ...STAFF);
     return payload(() => inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {

@@ -210,6 +210,12 @@ export const requestsStore = {
     await em.execute(`update signers set status = 'INVITED', invited_at = clock_timestamp() where id = ?`, [signerId]);
   },
 
+  /** A new token generation: every earlier link of the signer stops working, and their pending code too. */
+  async nextGeneration(em: Em, signerId: string): Promise<number> {
+    const rows = await em.execute<{ token_generation: number }[]>('update signers set token_generation = token_generation + 1, otp_challenge_id = null where id = ? returning token_generation', [signerId]);
+    return rows[0]!.token_generation;
+  },
+
   async setChallenge(em: Em, signerId: string, challengeId: string | null): Promise<void> {
     await em.execute('update signers set otp_challenge_id = ? where id = ?', [challengeId, signerId]);
   },

@@ -72,19 +72,28 @@ export class Progress {
   async inviteDue(em: Em, request: SignatureRequest, meta: ActionMeta): Promise<void> {
     if (request.provider !== 'BUILT_IN') return;
     const signers = await requestsStore.signersOf(em, [request.id]);
-    const current = currentSigner(signers);
-    const due = signers.filter((s) => s.status === 'WAITING' && (!signsRole(s) || request.signingOrder === 'PARALLEL' || s.id === current?.id));
-    for (const s of due) {
-      const text = INVITATION[request.locale === 'en' ? 'en' : 'es'];
-      const { channel, destination } = channelOf(s);
-      await this.notifier.send(meta, {
-        channel, recipient: destination, subject: channel === 'EMAIL' ? text.subject(request.title) : null,
-        body: text.body(s.name, request.title, this.signingUrl(request.tenantId, s), request.expiresAt.slice(0, 10)),
-        locale: request.locale, idempotencyKey: `sign:${s.id}:invite:${s.tokenGeneration}`, recipientUserId: s.userId, signerName: s.name,
-      });
-      await requestsStore.invite(em, s.id);
-      await this.trail.record(em, meta, request.id, 'INVITED', s.id, { channel, destination: mask(s) });
-    }
+    const due = signers.filter((s) => s.status === 'WAITING' && this.isDue(request, signers, s));
+    for (const s of due) await this.invite(em, request, s, meta, false);
+  }
+
+  /** Whether it is this signer's turn to be invited (viewers, PARALLEL, or the current SEQUENTIAL signer). */
+  isDue(request: SignatureRequest, signers: Signer[], signer: Signer): boolean {
+    return !signsRole(signer) || request.signingOrder === 'PARALLEL' || currentSigner(signers)?.id === signer.id;
+  }
+
+  /** Sends the signer their link (a resend first makes the earlier link worthless: a new token generation). */
+  async invite(em: Em, request: SignatureRequest, signer: Signer, meta: ActionMeta, resend: boolean): Promise<void> {
+    const generation = resend ? await requestsStore.nextGeneration(em, signer.id) : signer.tokenGeneration;
+    const s = { ...signer, tokenGeneration: generation };
+    const text = INVITATION[request.locale === 'en' ? 'en' : 'es'];
+    const { channel, destination } = channelOf(s);
+    await this.notifier.send(meta, {
+      channel, recipient: destination, subject: channel === 'EMAIL' ? text.subject(request.title) : null,
+      body: text.body(s.name, request.title, this.signingUrl(request.tenantId, s), request.expiresAt.slice(0, 10)),
+      locale: request.locale, idempotencyKey: `sign:${s.id}:invite:${generation}`, recipientUserId: s.userId, signerName: s.name,
+    });
+    await requestsStore.invite(em, s.id);
+    await this.trail.record(em, meta, request.id, 'INVITED', s.id, { channel, destination: mask(s), ...(resend ? { resent: true, generation } : {}) });
   }
 
   /** A signature (built-in or reported by a provider): recorded on the signer, in the trail and as sign.signer.signed, then the request moves on. */
