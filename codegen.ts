@@ -89,6 +89,18 @@ const MAPPERS: Record<string, Record<string, string>> = {
   },
   // ---- end flow ------------------------------------------------------------------------------
 
+  // ---- sign ----------------------------------------------------------------------------------
+  sign: {
+    SignatureRequest: '../requests/requests.store#SignatureRequest',
+    SignatureDocument: '../requests/requests.service#DocumentView',
+    Signer: '../requests/requests.store#Signer',
+    SignatureTrailEntry: '../trail/trail.store#TrailEntry',
+    SigningSession: '../signing/signing.service#SigningSessionView',
+    DocumentVerification: '../requests/requests.service#Verification',
+    User: '@imagy/platform/graphql#EntityRef',
+  },
+  // ---- end sign ------------------------------------------------------------------------------
+
   // ---- platform's own self-test (platform/src/graphql/fixture) -------------------------------
   fixture: {
     Note: '../notes#Note',

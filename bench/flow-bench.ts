@@ -14,16 +14,11 @@ import crypto from 'node:crypto';
 import { createTestBus, createTestDb, createTestIssuer, gql } from '@imagy/platform/testing';
 import { startFlow } from '../subgraphs/flow/src/app';
 import { evaluate, validateCondition, type Condition } from '../subgraphs/flow/src/rules/rules';
+import { arg } from './args';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
-  return v;
-}
 const EXECUTIONS = arg('executions', 400);
 const CONCURRENCY = arg('concurrency', 8);
 const SECONDS = arg('seconds', 3);

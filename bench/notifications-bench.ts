@@ -11,17 +11,11 @@
 import crypto from 'node:crypto';
 import { gql } from '@imagy/platform/testing';
 import { startPlatform } from '../e2e/harness';
+import { arg } from './args';
 
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 process.env.LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const raw = i >= 0 ? process.argv[i + 1] : process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const n = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
-  return n;
-}
 const MESSAGES = arg('messages', 2000);
 const CONCURRENCY = arg('concurrency', 16);
 

@@ -39,7 +39,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 /** A request without an answer after this long is a hang (a defect), reported with its arguments. */
 const HANG_MS = 30_000;
-const SUBGRAPH_SCHEMAS = ['identity', 'lending', 'audit', 'notifications', 'flow'] as const;
+const SUBGRAPH_SCHEMAS = ['identity', 'lending', 'audit', 'notifications', 'flow', 'sign'] as const;
 const CONSUMERS = [AUDIT_CONSUMER, TENANTS_CONSUMER, USERS_CONSUMER, 'identity-revocations'];
 
 // Generous: FUZZ_RUNS scales the run; a stuck request is reported by HANG_MS, not by this.

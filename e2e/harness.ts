@@ -1,5 +1,5 @@
 /**
- * The whole platform for end-to-end tests: identity, audit, lending, notifications and flow in-process on a fresh database and a
+ * The whole platform for end-to-end tests: identity, audit, lending, notifications, flow and sign in-process on a fresh database and a
  * private NATS namespace, composed into a supergraph with their real URLs, behind the real gateway.
  * Only the token issuer's key is made in memory (the identity subgraph signs with it).
  */
@@ -12,6 +12,7 @@ import { startAudit } from '../subgraphs/audit/src/app';
 import { startLending, type RunningLending } from '../subgraphs/lending/src/app';
 import { startNotifications, type NotificationsTestOptions, type RunningNotifications } from '../subgraphs/notifications/src/app';
 import { startFlow, type FlowSettings, type RunningFlow } from '../subgraphs/flow/src/app';
+import { startSign, type RunningSign, type SignOptions } from '../subgraphs/sign/src/app';
 import { startGateway, type RunningGateway } from '../gateway/src/server';
 import { composeSupergraph } from '../schema/compose';
 
@@ -35,6 +36,8 @@ export interface Platform {
   notifications: RunningNotifications;
   flowUrl: string;
   flow: RunningFlow;
+  signUrl: string;
+  sign: RunningSign;
   /** The gateway as startGateway assembled it (its API-key auth and rate-limit health, for fault tests). */
   gateway: RunningGateway;
   call<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GqlResult<T>>;
@@ -58,6 +61,8 @@ export interface PlatformOptions {
   notifications?: NotificationsTestOptions;
   /** Flow's settings (provider keys, private provider URLs for a local fake provider...); default: mock providers only. */
   flow?: FlowSettings;
+  /** Sign's options (signing link base, token key, seal); default: the state folder's dev seal and key. */
+  sign?: Partial<SignOptions>;
 }
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
@@ -75,7 +80,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const lending = await startLending({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 12, delinquencyIntervalMs: 0 });
   const notifications = await startNotifications({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 5, options: options.notifications });
   const flow = await startFlow({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 5, ...options.flow });
-  const supergraphSdl = composeSupergraph(path.resolve(__dirname, '..', 'rover.yaml'), { identity: identity.url, audit: auditUrl, lending: lending.url, notifications: notifications.url, flow: flow.url });
+  const sign = await startSign({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 5, options: options.sign });
+  const supergraphSdl = composeSupergraph(path.resolve(__dirname, '..', 'rover.yaml'), { identity: identity.url, audit: auditUrl, lending: lending.url, notifications: notifications.url, flow: flow.url, sign: sign.url });
   // API keys: revocations and rate-limit counters on the test bus's namespace.
   const apiKeys = { nats: bus.nc, namespace: bus.ns, signer: bus.signer };
   // The same assembly as gateway/src/main.ts: startGateway attaches graphql-ws itself.
@@ -94,6 +100,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     notifications,
     flowUrl: flow.url,
     flow,
+    signUrl: sign.url,
+    sign,
     gateway,
     call,
     async login(tenantSlug, email, password) {
@@ -116,6 +124,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       for (const r of replicas) await r.stop();
       await gateway.stop();
       await audit?.stop();
+      await sign.stop();
       await notifications.stop();
       await lending.stop();
       await flow.stop();

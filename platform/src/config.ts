@@ -55,11 +55,19 @@ export const listenHost = () => env('HOST', '127.0.0.1');
 export function installationSecret(envVar: string, file: string, dir = path.join(localStateDir(), 'keys')): Buffer {
   const fromEnv = process.env[envVar];
   if (fromEnv) return Buffer.from(fromEnv, 'base64');
-  const target = path.join(dir, file);
+  return Buffer.from(createOnce(path.join(dir, file), () => crypto.randomBytes(32).toString('base64')).trim(), 'base64');
+}
+
+/**
+ * The content of `target`, written first from `make()` when the file does not exist (mode 0600, its
+ * folder 0700). Written to a temporary file and linked into place, so processes starting together
+ * agree on one content and none reads a half-written file. For generated dev keys and certificates.
+ */
+export function createOnce(target: string, make: () => string): string {
   if (!fs.existsSync(target)) {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
     const temporary = `${target}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
-    fs.writeFileSync(temporary, crypto.randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    fs.writeFileSync(temporary, make(), { mode: 0o600, flag: 'wx' });
     try {
       fs.linkSync(temporary, target);
     } catch (e) {
@@ -68,5 +76,5 @@ export function installationSecret(envVar: string, file: string, dir = path.join
       fs.rmSync(temporary, { force: true });
     }
   }
-  return Buffer.from(fs.readFileSync(target, 'utf8').trim(), 'base64');
+  return fs.readFileSync(target, 'utf8');
 }

@@ -66,6 +66,8 @@ export interface EventCatalogue {
   'sign.signer.signed': { signatureRequestId: string; externalRef: string | null; signerId: string; order: number };
   'sign.signature.completed': { signatureRequestId: string; externalRef: string | null; documentSha256: string; completedAt: string };
   'sign.signature.rejected': { signatureRequestId: string; externalRef: string | null; signerId: string; reason: string };
+  /** One entry of a request's hash-chained signature trail (CREATED, SENT, INVITED, CODE_SENT, SIGNED, REJECTED, COMPLETED, CANCELLED, EXPIRED); never carries a signing link or code. */
+  'sign.trail.appended': { signatureRequestId: string; seq: number; action: string; signerId: string | null; hash: string };
   'audit.event.recorded': { eventId: string; classUid: number; activityId: number; time: string };
 }
 

@@ -16,6 +16,16 @@ export interface RpcCatalogue {
     response: { verified: boolean; attemptsLeft: number | null };
     errors: string;
   };
+  /**
+   * notifications sends a message the caller rendered (critical transactional: opt-outs do not apply),
+   * e.g. sign's invitation carrying a signing link, which must never travel on the event bus.
+   * A replayed `idempotencyKey` returns the first message and sends nothing.
+   */
+  'notifications.message.send': {
+    request: { templateKey: string; channel: 'SMS' | 'EMAIL' | 'WHATSAPP'; recipient: string; subject: string | null; body: string; locale: string | null; idempotencyKey: string; recipientUserId: string | null };
+    response: { requestId: string; status: string; replayed: boolean };
+    errors: string;
+  };
 }
 
 export type RpcMethod = keyof RpcCatalogue;

@@ -12,6 +12,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type express from 'express';
 import type { EntitySchema, MigrationObject } from '@mikro-orm/core';
+import type { RevocationView } from '../auth/revocation';
 import type { TokenVerifier } from '../auth/verifier';
 import type { Orm } from '../db/orm';
 import type { ConsumerOptions } from '../events/consumer';
@@ -50,6 +51,12 @@ export interface SubgraphRuntime<TOptions = undefined> {
   hub: NatsSubscriptionHub | null;
   /** Signed request-reply to another subgraph's `rpc` methods (events/rpc.ts). */
   rpc: RpcClient;
+  /**
+   * Tenant suspensions, disabled users and revoked sessions as identity publishes them: bearer tokens
+   * are checked against it by the skeleton; a subgraph checks it itself for credentials of its own
+   * (e.g. sign's signing links of a suspended tenant).
+   */
+  revocations: Pick<RevocationView, 'check'>;
 }
 
 /** Per-request facts handed to the definition's `context` hook. */

@@ -93,7 +93,7 @@ export async function startInstance<TServices, TExtra extends object, TOptions>(
     const runtime: SubgraphRuntime<TOptions> = {
       name: definition.name, schema, adminUrl: deps.adminUrl, orm, outbox: new Outbox(deps.signer),
       nc: deps.nc, ns: deps.ns, signer: deps.signer, verifier: deps.verifier, options, log, hub,
-      rpc: new RpcClient(deps.nc, deps.ns, rpcSigner),
+      rpc: new RpcClient(deps.nc, deps.ns, rpcSigner), revocations,
     };
     const services = definition.services(runtime);
     await definition.setup?.(runtime, services);

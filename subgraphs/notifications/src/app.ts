@@ -26,6 +26,7 @@ import { otpResolvers } from './otp/otp.resolvers';
 import { otpRpc } from './otp/otp.rpc';
 import { PreferencesService } from './preferences/preferences.service';
 import { requestResolvers } from './requests/requests.resolvers';
+import { requestsRpc } from './requests/requests.rpc';
 import { RequestsService } from './requests/requests.service';
 import { ruleResolvers } from './rules/rules.resolvers';
 import { RULE_DOMAINS, RulesService } from './rules/rules.service';
@@ -100,7 +101,7 @@ export const notifications = defineSubgraph<NotificationsServices, Notifications
     };
   },
   consumers: (_rt, { rules }) => [{ name: RULES_CONSUMER, domains: [...RULE_DOMAINS], handler: onDomainEvent(rules) }],
-  rpc: (_rt, { otp }) => otpRpc(otp),
+  rpc: ({ orm }, { otp, requests }) => [...otpRpc(otp), ...requestsRpc(orm, requests)],
   // Delivers due QUEUED requests: retries whose time came, rule sends, rounds cut short by a crash.
   jobs: [{ name: 'delivery-sweeper', start: (_rt, { delivery }) => delivery.start() }],
   routes: (app, _rt, { callbacks }) => callbackRoutes(callbacks)(app),

@@ -1,0 +1,2 @@
+/** Roles that manage signature requests of their tenant. */
+export const STAFF = ['tenant_admin', 'staff'];
