@@ -5,6 +5,7 @@ import { Migration20260401000000TenantHosts } from './Migration20260401000000Ten
 import { Migration20260601000000DelinquencyHot } from './Migration20260601000000DelinquencyHot';
 import { Migration20260701000000PenaltyTotals } from './Migration20260701000000PenaltyTotals';
 import { Migration20260801000000UsersAndBookingKeys } from './Migration20260801000000UsersAndBookingKeys';
+import { Migration0200Origination } from './0200-origination';
 import { OutboxProtectionMigration } from '@imagy/platform/events';
 
 export const lendingMigrations: MigrationObject[] = [
@@ -15,4 +16,5 @@ export const lendingMigrations: MigrationObject[] = [
   { name: 'Migration20260801000000UsersAndBookingKeys', class: Migration20260801000000UsersAndBookingKeys },
   // Forced RLS on the outbox (only the relay reads it) for schemas made before the platform added it.
   { name: 'Migration20261201000000OutboxRls', class: OutboxProtectionMigration },
+  { name: '0200-origination', class: Migration0200Origination },
 ];
