@@ -25,7 +25,8 @@ export class Migration0200Origination extends Migration {
       updated_at timestamptz not null default date_trunc('milliseconds', clock_timestamp())
     )`);
     for (const s of tenantRlsSql('pipeline_configs')) this.addSql(s);
-    this.addSql(`create or replace function pipeline_configs_draft_only() returns trigger language plpgsql as $$
+    // `set search_path from current`: the function finds product_versions whoever's session runs the write.
+    this.addSql(`create or replace function pipeline_configs_draft_only() returns trigger language plpgsql set search_path from current as $$
       declare v_status text;
       begin
         select status into v_status from product_versions where id = case when tg_op = 'DELETE' then old.version_id else new.version_id end;
