@@ -45,7 +45,7 @@ export class Migration0200Origination extends Migration {
       version int not null check (version > 0),
       locale text not null check (locale in ('es', 'en')),
       title text not null check (length(title) between 1 and 200),
-      body text not null check (length(body) between 1 and 200000),
+      body text not null check (length(body) between 1 and 50000),
       sha256 text not null,
       created_by uuid,
       created_at timestamptz not null default date_trunc('milliseconds', clock_timestamp()),

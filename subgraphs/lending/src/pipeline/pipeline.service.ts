@@ -73,7 +73,7 @@ export class PipelineService {
     if (input.locale !== 'es' && input.locale !== 'en') errors.push(userError('LEGAL_DOCUMENT_INVALID', { field: 'locale' }));
     if (title.length < 1 || title.length > 200) errors.push(userError('LEGAL_DOCUMENT_INVALID', { field: 'title' }));
     else if (unsafeTextError(title, 'title')) errors.push(unsafeTextError(title, 'title')!);
-    if (typeof input.body !== 'string' || input.body.trim().length < 1 || input.body.length > 200_000) errors.push(userError('LEGAL_DOCUMENT_INVALID', { field: 'body' }));
+    if (typeof input.body !== 'string' || input.body.trim().length < 1 || input.body.length > 50_000) errors.push(userError('LEGAL_DOCUMENT_INVALID', { field: 'body' }));
     else if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(input.body)) errors.push(userError('INVALID_TEXT', { field: 'body' }));
     if (errors.length) return { document: null, userErrors: errors };
     return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => ({
