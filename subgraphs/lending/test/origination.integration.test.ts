@@ -81,7 +81,7 @@ describe('lending: origination pipeline', () => {
       { key: 'pay', type: 'DISBURSEMENT', enabled: true, config: { channel: 'CASH' } },
       { key: 'review', type: 'MANUAL_REVIEW', enabled: true, config: {} },
     ] } }, maker);
-    expect(order.data.updateDraftPipeline.userErrors.map((e: any) => [e.code, e.field])).toEqual([['PIPELINE_ORDER', 'steps.1'], ['PIPELINE_ORDER', 'steps.0']]);
+    expect(order.data.updateDraftPipeline.userErrors.map((e: any) => [e.code, e.field])).toEqual([['PIPELINE_DISBURSEMENT_LAST', 'steps.1'], ['PIPELINE_IDENTITY_AFTER_REVIEW', 'steps.0']]);
 
     const ok = await o.call(UPDATE_PIPELINE, { input: { versionId: draftId, steps: [
       { key: 'review', type: 'MANUAL_REVIEW', enabled: true, config: { autoApproveMaxAmount: '5000' }, runWhen: { minAmount: '1000' } },

@@ -1,12 +1,11 @@
 /** Thin resolvers of credit applications over ApplicationsService (the subscription: applications.live.ts). */
 import { isUuid } from '@imagy/platform/db';
-import type { JsonValue } from '@imagy/platform/graphql';
 import { requireUser, type NatsSubscriptionHub } from '@imagy/platform/server';
 import type { Resolvers } from '../__generated__/graphql';
+import { toJson as json } from '../common/json';
 import { loaded } from '../common/loaded';
 import { liveApplicationProgress, type ProgressView } from './applications.live';
 
-const json = (v: unknown): JsonValue => JSON.parse(JSON.stringify(v ?? null)) as JsonValue;
 
 /** `hub` feeds `Subscription.applicationProgress` (absent: the subscription answers an error). */
 export function applicationResolvers(hub: NatsSubscriptionHub | null): Resolvers {

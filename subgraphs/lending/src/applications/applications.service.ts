@@ -17,6 +17,7 @@ import { actorOf, BadInputError, decodeCursor, NotFoundError, pageSize, requireR
 import type { Logger } from '@imagy/platform/logger';
 import type { CancelApplicationInput, ResolversParentTypes, ReviewApplicationInput, StartApplicationInput, SubmitApplicationStepInput, WithdrawApplicationInput } from '../__generated__/graphql';
 import { isEmail, isPhone, normaliseContact } from '../common/contact';
+import { unsafeMultilineText } from '../common/json';
 import { D, fmt } from '../common/money';
 import { LENDING_ROLES, PORTFOLIO_READERS } from '../common/roles';
 import { reject, Rejected, unsafeTextError, userError, type UserError } from '../common/user-errors';
@@ -297,7 +298,7 @@ export class ApplicationsService {
       case 'MANUAL_REVIEW': {
         const info = d.info;
         if (typeof info !== 'string' || info.trim().length < 1 || info.length > 2000 || Object.keys(d).length !== 1) return reject('INVALID_STEP_INPUT', { field: 'data.info' });
-        if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(info)) return reject('INVALID_TEXT', { field: 'data.info' });
+        if (unsafeMultilineText(info)) return reject('INVALID_TEXT', { field: 'data.info' });
         await this.engine.setStep(run, step, 'WAITING_REVIEW', { input: { info }, output: { info } });
         return;
       }

@@ -66,7 +66,9 @@ export const messages = defineMessages({
   // ---- origination pipeline (src/pipeline, src/applications) ----
   INVALID_PIPELINE: { en: 'A pipeline has 1 to {max} steps with distinct keys (lower-case letters, digits, underscores).', es: 'Un flujo tiene de 1 a {max} pasos con claves distintas (minúsculas, dígitos, guiones bajos).' },
   INVALID_STEP_CONFIG: { en: 'The step configuration is not valid at the field indicated (see the step type in the lending README).', es: 'La configuración del paso no es válida en el campo indicado (vea el tipo de paso en el README de lending).' },
-  PIPELINE_ORDER: { en: 'Step {key} is out of order: {rule}.', es: 'El paso {key} está fuera de orden: {rule}.' },
+  PIPELINE_DISBURSEMENT_LAST: { en: 'Step {key}: a pipeline disburses once, in its last enabled step.', es: 'Paso {key}: un flujo desembolsa una sola vez, en su último paso activo.' },
+  PIPELINE_IDENTITY_AFTER_REVIEW: { en: 'Step {key}: identity validation runs only after an enabled manual review.', es: 'Paso {key}: la validación de identidad solo se ejecuta después de una revisión manual activa.' },
+  PIPELINE_LANDING_FIRST: { en: 'Step {key}: the landing must be the first step.', es: 'Paso {key}: la página de aterrizaje debe ser el primer paso.' },
   LEGAL_DOCUMENT_INVALID: { en: 'A legal document needs a code, a locale (es or en), a title of 1 to 200 characters and a body of 1 to 50000.', es: 'Un documento legal requiere código, idioma (es o en), título de 1 a 200 caracteres y texto de 1 a 50000.' },
   LEGAL_DOCUMENT_MISSING: { en: 'The legal document {code} has no published version.', es: 'El documento legal {code} no tiene una versión publicada.' },
   CONSENT_MISMATCH: { en: 'Accept the current version {version} of {code}.', es: 'Acepte la versión vigente {version} de {code}.' },

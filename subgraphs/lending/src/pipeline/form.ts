@@ -3,6 +3,7 @@
  * (`visibleWhen` not met) must be absent and are never required; every problem is a userError
  * naming `data.values.<key>` with a message in the request's language (src/i18n/messages.ts).
  */
+import { unsafeDisplayText } from '@imagy/platform/graphql';
 import { isEmail, isPhone } from '../common/contact';
 import { isDate } from '../common/dates';
 import { D } from '../common/money';
@@ -57,7 +58,7 @@ export function validateForm(fields: readonly FormField[], raw: unknown): { valu
       default: {
         if (typeof v !== 'string') { errors.push(userError('FIELD_TYPE', { field, params: { type: 'text' } })); continue; }
         const s = v.trim();
-        if (/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069\u200b-\u200f\ufeff]/.test(s)) { errors.push(userError('INVALID_TEXT', { field })); continue; }
+        if (unsafeDisplayText(s)) { errors.push(userError('INVALID_TEXT', { field })); continue; }
         const min = f.minLength ?? (f.required ? 1 : 0);
         const max = f.maxLength ?? 1000;
         if (s.length < min || s.length > max) { errors.push(userError('FIELD_LENGTH', { field, params: { min, max } })); continue; }

@@ -1,9 +1,7 @@
 /** Thin resolvers of pipeline configuration, legal documents and the public landing. */
-import type { JsonValue } from '@imagy/platform/graphql';
 import type { Resolvers } from '../__generated__/graphql';
+import { toJson as json } from '../common/json';
 
-/** Step configurations are JSON-shaped by construction (steps.ts normalises them). */
-const json = (v: unknown): JsonValue => JSON.parse(JSON.stringify(v ?? null)) as JsonValue;
 
 export const pipelineResolvers: Resolvers = {
   Query: {

@@ -7,13 +7,14 @@
  * the pipeline of its product's latest earlier version, else the default pipeline (steps.ts).
  */
 import crypto from 'node:crypto';
-import { hasRole, type AuthContext } from '@imagy/platform/auth';
+import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import { payload } from '@imagy/platform/graphql';
 import { NotFoundError, requireRole, requireUser, type Caller } from '@imagy/platform/server';
 import type { PublishLegalDocumentInput, ResolversParentTypes, UpdateDraftPipelineInput } from '../__generated__/graphql';
+import { unsafeMultilineText } from '../common/json';
 import { fmt } from '../common/money';
-import { reject, Rejected, unsafeTextError, userError } from '../common/user-errors';
+import { reject, unsafeTextError, userError } from '../common/user-errors';
 import { PRODUCT_MAKERS } from '../common/roles';
 import { minorUnits } from '../loan-math';
 import type { ProductsService } from '../products/products.service';
@@ -74,7 +75,7 @@ export class PipelineService {
     if (title.length < 1 || title.length > 200) errors.push(userError('LEGAL_DOCUMENT_INVALID', { field: 'title' }));
     else if (unsafeTextError(title, 'title')) errors.push(unsafeTextError(title, 'title')!);
     if (typeof input.body !== 'string' || input.body.trim().length < 1 || input.body.length > 50_000) errors.push(userError('LEGAL_DOCUMENT_INVALID', { field: 'body' }));
-    else if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(input.body)) errors.push(userError('INVALID_TEXT', { field: 'body' }));
+    else if (unsafeMultilineText(input.body)) errors.push(userError('INVALID_TEXT', { field: 'body' }));
     if (errors.length) return { document: null, userErrors: errors };
     return payload(() => inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => ({
       document: toDoc(await store.insertLegalDocument(em, { id: crypto.randomUUID(), tenantId: user.tenantId, code, locale: input.locale, title, body: input.body, sha256: sha256Hex(input.body), userId: user.userId })),
@@ -122,9 +123,4 @@ export class PipelineService {
     });
   }
 
-  canConfigure(auth: AuthContext): boolean {
-    return hasRole(auth, ...PRODUCT_MAKERS);
-  }
 }
-
-export { Rejected };

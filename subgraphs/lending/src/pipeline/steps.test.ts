@@ -25,11 +25,11 @@ describe('pipeline step configuration schemas', () => {
 
   test('order rules: one disbursement, last; identity validation after a manual review; landing first', () => {
     const codes = (steps: Parameters<typeof checkPipeline>[0]) => checkPipeline(steps).userErrors.map((e) => [e.code, e.field]);
-    expect(codes([{ key: 'a', type: 'DISBURSEMENT', enabled: true, config: { channel: 'CASH' } }, { key: 'b', type: 'FORM', enabled: true, config: { fields: [{ key: 'x', type: 'TEXT', label: { es: 'x', en: 'x' } }] } }])).toEqual([['PIPELINE_ORDER', 'steps.0']]);
-    expect(codes([{ key: 'a', type: 'IDENTITY_VALIDATION', enabled: true, config: { flowCode: 'KYC' } }])).toEqual([['PIPELINE_ORDER', 'steps.0']]);
+    expect(codes([{ key: 'a', type: 'DISBURSEMENT', enabled: true, config: { channel: 'CASH' } }, { key: 'b', type: 'FORM', enabled: true, config: { fields: [{ key: 'x', type: 'TEXT', label: { es: 'x', en: 'x' } }] } }])).toEqual([['PIPELINE_DISBURSEMENT_LAST', 'steps.0']]);
+    expect(codes([{ key: 'a', type: 'IDENTITY_VALIDATION', enabled: true, config: { flowCode: 'KYC' } }])).toEqual([['PIPELINE_IDENTITY_AFTER_REVIEW', 'steps.0']]);
     // A disabled review does not count.
-    expect(codes([{ key: 'r', type: 'MANUAL_REVIEW', enabled: false, config: {} }, { key: 'a', type: 'IDENTITY_VALIDATION', enabled: true, config: { flowCode: 'KYC' } }])).toEqual([['PIPELINE_ORDER', 'steps.1']]);
-    expect(codes([{ key: 'r', type: 'MANUAL_REVIEW', enabled: true, config: {} }, { key: 'l', type: 'LANDING', enabled: true, config: { title: 'x' } }])).toEqual([['PIPELINE_ORDER', 'steps.1']]);
+    expect(codes([{ key: 'r', type: 'MANUAL_REVIEW', enabled: false, config: {} }, { key: 'a', type: 'IDENTITY_VALIDATION', enabled: true, config: { flowCode: 'KYC' } }])).toEqual([['PIPELINE_IDENTITY_AFTER_REVIEW', 'steps.1']]);
+    expect(codes([{ key: 'r', type: 'MANUAL_REVIEW', enabled: true, config: {} }, { key: 'l', type: 'LANDING', enabled: true, config: { title: 'x' } }])).toEqual([['PIPELINE_LANDING_FIRST', 'steps.1']]);
     expect(codes([])).toEqual([['INVALID_PIPELINE', 'steps']]);
     expect(codes([{ key: 'Bad Key', type: 'FORM', enabled: true }])).toEqual([['INVALID_PIPELINE', 'steps.0.key']]);
   });

@@ -5,6 +5,7 @@
  * each type; this module only says what a valid configuration is and what the default pipeline is.
  */
 import { unsafeDisplayText } from '@imagy/platform/graphql';
+import { unsafeMultilineText } from '../common/json';
 import { D } from '../common/money';
 import { userError, type UserError } from '../common/user-errors';
 
@@ -96,7 +97,7 @@ type Json = unknown;
 const isObj = (v: Json): v is Record<string, Json> => !!v && typeof v === 'object' && !Array.isArray(v);
 const isStr = (v: Json, min: number, max: number): v is string => typeof v === 'string' && v.trim().length >= min && v.length <= max;
 const isSafeStr = (v: Json, min: number, max: number, multiline = false): v is string =>
-  isStr(v, min, max) && (multiline ? !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(v) : !unsafeDisplayText(v));
+  isStr(v, min, max) && (multiline ? !unsafeMultilineText(v) : !unsafeDisplayText(v));
 const optDecimal = (v: Json): boolean => v === null || v === undefined || (typeof v === 'string' && DECIMAL.test(v));
 const httpsUrl = (v: Json): v is string => {
   if (typeof v !== 'string' || v.length > 2000) return false;
@@ -268,14 +269,15 @@ export function checkPipeline(steps: readonly StepInput[]): { steps: PipelineSte
   if (p.list.length) return { steps: null, userErrors: p.list };
   const enabled = out.filter((s) => s.enabled);
   if (!enabled.length) return { steps: null, userErrors: [userError('INVALID_PIPELINE', { field: 'steps', params: { max: MAX_STEPS } })] };
-  const order = (key: string, rule: string) => userError('PIPELINE_ORDER', { field: `steps.${out.findIndex((s) => s.key === key)}`, params: { key, rule } });
+  const order = (code: 'PIPELINE_DISBURSEMENT_LAST' | 'PIPELINE_IDENTITY_AFTER_REVIEW' | 'PIPELINE_LANDING_FIRST', key: string) =>
+    userError(code, { field: `steps.${out.findIndex((s) => s.key === key)}`, params: { key } });
   const disb = enabled.filter((s) => s.type === 'DISBURSEMENT');
-  if (disb.length > 1) p.list.push(order(disb[1]!.key, 'a pipeline disburses once'));
-  else if (disb.length === 1 && enabled[enabled.length - 1]!.type !== 'DISBURSEMENT') p.list.push(order(disb[0]!.key, 'disbursement must be the last enabled step'));
+  if (disb.length > 1) p.list.push(order('PIPELINE_DISBURSEMENT_LAST', disb[1]!.key));
+  else if (disb.length === 1 && enabled[enabled.length - 1]!.type !== 'DISBURSEMENT') p.list.push(order('PIPELINE_DISBURSEMENT_LAST', disb[0]!.key));
   const firstReview = enabled.findIndex((s) => s.type === 'MANUAL_REVIEW');
   enabled.forEach((s, i) => {
-    if (s.type === 'IDENTITY_VALIDATION' && (firstReview < 0 || i < firstReview)) p.list.push(order(s.key, 'identity validation runs only after a manual review'));
-    if (s.type === 'LANDING' && i !== 0) p.list.push(order(s.key, 'the landing is the first step'));
+    if (s.type === 'IDENTITY_VALIDATION' && (firstReview < 0 || i < firstReview)) p.list.push(order('PIPELINE_IDENTITY_AFTER_REVIEW', s.key));
+    if (s.type === 'LANDING' && i !== 0) p.list.push(order('PIPELINE_LANDING_FIRST', s.key));
   });
   return p.list.length ? { steps: null, userErrors: p.list } : { steps: out, userErrors: [] };
 }
