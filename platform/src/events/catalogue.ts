@@ -67,7 +67,7 @@ export interface EventCatalogue {
   /** Every change of an application's steps or status (feeds the applicationProgress subscription). */
   'lending.application.progressed': { applicationId: string; borrowerId: string; status: string; currentStep: string | null; stepKey: string | null; stepState: string | null };
   /** An application was decided: approved (review passed), rejected, cancelled by staff, withdrawn by the borrower, or expired. */
-  'lending.application.decided': { applicationId: string; borrowerId: string; decision: 'APPROVED' | 'REJECTED' | 'CANCELLED' | 'WITHDRAWN' | 'EXPIRED'; reason: string | null; stepKey: string | null };
+  'lending.application.decided': { applicationId: string; borrowerId: string; decision: 'APPROVED' | 'REJECTED' | 'CANCELLED' | 'WITHDRAWN' | 'EXPIRED'; reason: string | null; stepKey: string | null; productCode: string; amount: string; currency: string; term: number; /** The contact the borrower verified (CONTACT_VERIFICATION), for notifications' rules (recipientPath contactEmail / contactPhone). */ contactEmail: string | null; contactPhone: string | null };
   /** subject (Subject 360) put a subject on a block list; `subjectRef` is the reference requesters gave it (lending: `user:<borrowerId>`). */
   'subject.profile.blacklisted': { profileId: string; subjectRef: string; reason: string; listCode: string | null };
   'audit.event.recorded': { eventId: string; classUid: number; activityId: number; time: string };

@@ -5,7 +5,7 @@
  * flow's events, review queue with maker-checker, contract issued to sign and its completion,
  * disbursement creating the credit and its schedule), idempotent submissions, and tenant isolation.
  */
-import { waitFor } from '@imagy/platform/testing';
+import { gql, waitFor } from '@imagy/platform/testing';
 import { uuid } from './harness';
 import {
   FULL_PIPELINE, legalDocuments, productWithPipeline, REVIEW, START, startOrigination, SUBMIT, UPDATE_PIPELINE, WITHDRAW, CANCEL, type Origination,
@@ -29,6 +29,16 @@ describe('lending: origination pipeline', () => {
     ({ productId, versionId } = await productWithPipeline(o, tenantA, 'PERSONAL', FULL_PIPELINE));
     staff = await o.token(tenantA, ['staff']);
     analyst = await o.token(tenantA, ['credit_analyst']);
+    // Seed 3.32: the tenant's notification rule on lending.application.decided (notifications' own API).
+    const admin = await o.token(tenantA, ['tenant_admin']);
+    const template = await gql(o.notifications.url, `mutation($input: CreateNotificationTemplateInput!) { createNotificationTemplate(input: $input) { userErrors { code } } }`, { input: {
+      key: 'lending.application_decided', channel: 'SMS', variables: ['decision', 'amount', 'currency'],
+      bodies: [{ locale: 'es', subject: null, body: 'Su solicitud por {{amount}} {{currency}}: {{decision}}' }, { locale: 'en', subject: null, body: 'Your application for {{amount}} {{currency}}: {{decision}}' }],
+    } }, { token: admin });
+    expect(template.data.createNotificationTemplate.userErrors).toEqual([]);
+    const rule = await gql(o.notifications.url, `mutation($input: CreateNotificationRuleInput!) { createNotificationRule(input: $input) { userErrors { code } } }`,
+      { input: { subject: 'lending.application.decided', templateKey: 'lending.application_decided', channel: 'SMS', recipientPath: 'contactPhone', locale: 'es' } }, { token: admin });
+    expect(rule.data.createNotificationRule.userErrors).toEqual([]);
   });
   afterAll(async () => { await o?.close(); });
 
@@ -251,7 +261,14 @@ describe('lending: origination pipeline', () => {
     expect((await submit(b.token, id, 'review', { info: 'Adjunto en el portal' })).application.steps.find((s: any) => s.key === 'review').state).toBe('WAITING_REVIEW');
     const no = await o.call(REVIEW, { input: { applicationId: id, decision: 'REJECT', reason: 'Capacidad de pago insuficiente' } }, analyst);
     expect(no.data.reviewApplication.application).toMatchObject({ status: 'REJECTED', decisionReason: 'Capacidad de pago insuficiente' });
-    expect((await o.outbox('lending.application.decided', id)).map((d) => [d.decision, d.stepKey])).toEqual([['REJECTED', 'review']]);
+    const [decided] = await o.outbox('lending.application.decided', id);
+    expect(decided).toMatchObject({ decision: 'REJECTED', stepKey: 'review', productCode: 'PERSONAL', amount: '20000.00', currency: 'MXN', contactPhone: '+525512340003', contactEmail: null });
+    // The tenant's rule on lending.application.decided tells the borrower (notifications' local provider).
+    const sms = await waitFor(async () => {
+      const r = await gql(o.notifications.url, 'query($r: String) { localMailbox(first: 5, recipient: $r) { edges { node { body } } } }', { r: '+525512340003' }, { token: staff });
+      return r.data?.localMailbox.edges.map((e: any) => e.node.body).find((b: string) => b.includes('REJECTED'));
+    }, 20_000);
+    expect(sms).toBe('Su solicitud por 20000.00 MXN: REJECTED');
   });
 
   test('the borrower withdraws, staff cancel with a reason; both end the application once', async () => {
