@@ -302,9 +302,20 @@ describe('lending: origination pipeline', () => {
     expect((await o.call(`query { creditApplications(first: 5) { edges { node { id } } } }`, undefined, b.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
-  test('staff list applications with filters and pages (keyset), a constant number of statements per page', async () => {
+  test('staff list applications with filters and pages (keyset); a page costs one batch per relation', async () => {
     const b = await borrower();
     for (let i = 0; i < 3; i++) await start(b.token);
+    const spies = [
+      jest.spyOn(o.lending.services.applications, 'stepsByIds'),
+      jest.spyOn(o.lending.services.applications, 'consentsByIds'),
+      jest.spyOn(o.lending.services.products, 'productsByIds'),
+      jest.spyOn(o.lending.services.products, 'versionsByIds'),
+      jest.spyOn(o.lending.services.pipeline, 'byVersionIds'),
+    ];
+    const wide = await o.call(`query { creditApplications(first: 50) { edges { node { id steps { key } consents { documentCode } product { code } version { number pipeline { isDefault } } } } } }`, undefined, staff);
+    expect(wide.errors).toBeUndefined();
+    expect(wide.data.creditApplications.edges.length).toBeGreaterThanOrEqual(3);
+    for (const s of spies) { expect(s).toHaveBeenCalledTimes(1); s.mockRestore(); }
     const page1 = await o.call(`query($f: CreditApplicationFilter) { creditApplications(filter: $f, first: 2) { edges { node { id borrower { id } status } } pageInfo { hasNextPage endCursor } } }`, { f: { borrowerId: b.id, status: 'IN_PROGRESS' } }, staff);
     expect(page1.data.creditApplications.edges).toHaveLength(2);
     expect(page1.data.creditApplications.pageInfo.hasNextPage).toBe(true);
