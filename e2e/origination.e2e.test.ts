@@ -1,6 +1,6 @@
 /**
  * Origination through the gateway (seed 3.34): the public landing of a product, a borrower who
- * applies, consents, verifies an OTP delivered by notifications' local provider, fills the form;
+ * registers (identity creates the account over lending's internal call), signs in, applies, consents, verifies an OTP delivered by notifications' local provider, fills the form;
  * compliance answered by a flow.execution.completed event on the bus (until flow consumes
  * lending.verification.requested), staff approve from the review queue, identity validation after
  * approval, the contract to sign (sign.signature.completed on the bus), disbursement: the credit
@@ -51,13 +51,12 @@ describe('origination, end to end through the gateway', () => {
     const tenantId = t.data.createTenant.tenant.id;
     await p.call(CREATE_USER, { input: { tenantId, email: 'maker@presto.test', displayName: 'Maker', roles: ['tenant_admin'], password: 'maker-password-1' } }, admin.accessToken);
     const maker = (await p.login('presto', 'maker@presto.test', 'maker-password-1')).accessToken;
-    for (const [email, roles] of [['checker@presto.test', ['tenant_admin']], ['staff@presto.test', ['staff']], ['ana@presto.test', ['borrower']]] as const) {
+    for (const [email, roles] of [['checker@presto.test', ['tenant_admin']], ['staff@presto.test', ['staff']]] as const) {
       const r = await p.call(CREATE_USER, { input: { email, displayName: email.split('@')[0], roles, password: 'user-password-1' } }, maker);
       expect(r.data.createUser.userErrors).toEqual([]);
     }
     const checker = (await p.login('presto', 'checker@presto.test', 'user-password-1')).accessToken;
     const staff = (await p.login('presto', 'staff@presto.test', 'user-password-1')).accessToken;
-    const ana = await p.login('presto', 'ana@presto.test', 'user-password-1');
 
     // The product, its pipeline and its legal document; maker-checker publication.
     const created = await p.call(`mutation($input: CreateCreditProductInput!) { createCreditProduct(input: $input) { product { id } version { id } userErrors { code } } }`, { input: { code: 'PRESTO', name: 'Presto', currency: 'MXN', terms: TERMS } }, maker);
@@ -72,6 +71,17 @@ describe('origination, end to end through the gateway', () => {
     // Anonymous landing.
     const landing = await waitFor(async () => (await p.call(`{ originationLanding(productCode: "PRESTO", host: "presto.example.test") { title legalFooter legalDocuments { code version } } }`)).data?.originationLanding, 20_000, 200);
     expect(landing).toEqual({ title: 'Crédito Presto', legalFooter: 'Presto S.A.', legalDocuments: [{ code: 'TERMS', version: 1 }] });
+
+    // The applicant registers from the portal (anonymous; identity creates the account over lending's
+    // internal call) and signs in with the credentials they chose.
+    const REGISTER = `mutation($input: RegisterApplicantInput!) { registerApplicant(input: $input) { userId email userErrors { code field } } }`;
+    const registered = await p.call(REGISTER, { input: { host: 'presto.example.test', email: 'Ana@Presto.test', displayName: 'Ana Pérez', password: 'ana-password-1', phone: '+525598765432' } });
+    expect(registered.errors).toBeUndefined();
+    expect(registered.data.registerApplicant).toMatchObject({ email: 'ana@presto.test', userErrors: [] });
+    const again = await p.call(REGISTER, { input: { host: 'presto.example.test', email: 'ana@presto.test', displayName: 'Ana', password: 'ana-password-2' } });
+    expect(again.data.registerApplicant.userErrors).toEqual([{ code: 'APPLICANT_EMAIL_TAKEN', field: 'email' }]);
+    const ana = await p.login('presto', 'ana@presto.test', 'ana-password-1');
+    expect(ana.user.id).toBe(registered.data.registerApplicant.userId);
 
     // Apply (lending learns the borrower from identity's event: retry with the same key until it has).
     const started = await waitFor(async () => {
@@ -108,7 +118,7 @@ describe('origination, end to end through the gateway', () => {
       const r = await p.call(`{ creditApplications(filter: { currentStepState: WAITING_REVIEW }) { edges { node { id currentStep borrower { id displayName } } } } }`, {}, staff);
       return r.data?.creditApplications.edges.find((e: any) => e.node.id === id)?.node;
     }, 20_000);
-    expect(queue).toEqual({ id, currentStep: 'review', borrower: { id: ana.user.id, displayName: 'ana' } });
+    expect(queue).toEqual({ id, currentStep: 'review', borrower: { id: ana.user.id, displayName: 'Ana Pérez' } });
     const approved = await p.call(`mutation($input: ReviewApplicationInput!) { reviewApplication(input: $input) { application { status currentStep } userErrors { code } } }`, { input: { applicationId: id, decision: 'APPROVE', reason: 'Perfil adecuado' } }, staff);
     expect(approved.data.reviewApplication).toEqual({ application: { status: 'APPROVED', currentStep: 'identity' }, userErrors: [] });
     await answer('identity', 'KYC');

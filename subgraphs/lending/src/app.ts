@@ -86,7 +86,7 @@ export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSett
     const ttlMs = (options.applicationTtlHours ?? DEFAULT_APPLICATION_TTL_HOURS) * 3_600_000;
     return {
       pipeline,
-      applications: new ApplicationsService(orm, engine, products, pipeline, users, rpc, { ttlMs }),
+      applications: new ApplicationsService(orm, engine, products, pipeline, users, rpc, { ttlMs }, directory),
       directory,
       users,
       products,

@@ -19,6 +19,7 @@ export function applicationResolvers(hub: NatsSubscriptionHub | null): Resolvers
       creditApplications: (_p, args, ctx) => ctx.services.applications.list(ctx.auth, args),
     },
     Mutation: {
+      registerApplicant: (_p, { input }, ctx) => ctx.services.applications.registerApplicant(ctx.caller, input),
       startApplication: (_p, { input }, ctx) => ctx.services.applications.start(ctx.caller, input),
       submitApplicationStep: (_p, { input }, ctx) => ctx.services.applications.submit(ctx.caller, input),
       reviewApplication: (_p, { input }, ctx) => ctx.services.applications.review(ctx.caller, input),

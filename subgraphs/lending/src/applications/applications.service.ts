@@ -15,7 +15,8 @@ import { RpcUnavailableError, type EventEnvelope, type RpcClient } from '@imagy/
 import { payload } from '@imagy/platform/graphql';
 import { actorOf, BadInputError, decodeCursor, NotFoundError, pageSize, requireRole, requireUser, SYSTEM_ACTOR, toConnection, type Caller } from '@imagy/platform/server';
 import type { Logger } from '@imagy/platform/logger';
-import type { CancelApplicationInput, ResolversParentTypes, ReviewApplicationInput, StartApplicationInput, SubmitApplicationStepInput, WithdrawApplicationInput } from '../__generated__/graphql';
+import type { CancelApplicationInput, RegisterApplicantInput, ResolversParentTypes, ReviewApplicationInput, StartApplicationInput, SubmitApplicationStepInput, WithdrawApplicationInput } from '../__generated__/graphql';
+import type { TenantDirectory } from '../tenants/tenants.service';
 import { isEmail, isPhone, normaliseContact } from '../common/contact';
 import { unsafeMultilineText } from '../common/json';
 import { D, fmt } from '../common/money';
@@ -71,6 +72,7 @@ export class ApplicationsService {
     private readonly users: UserDirectory,
     private readonly rpc: RpcClient,
     private readonly settings: ApplicationSettings,
+    private readonly directory: TenantDirectory,
   ) {}
 
   private meta(caller: Caller, tenantId: string): EngineMeta {
@@ -130,6 +132,32 @@ export class ApplicationsService {
     const app = isUuid(id) ? (await this.byIds(user.tenantId, [id]))[0] ?? null : null;
     if (!app || !this.canRead(auth, app)) throw new NotFoundError('Application not found');
     return app;
+  }
+
+  // ---- applicant (public) ----
+  /**
+   * USER_REGISTRATION: the applicant's borrower account is created by identity over the signed
+   * internal call `identity.borrower.register` (lending never writes identity's tables, and never
+   * stores or logs the password). The applicant then signs in with identity's `login`.
+   */
+  async registerApplicant(caller: Caller, input: RegisterApplicantInput): Promise<ResolversParentTypes['RegisterApplicantPayload']> {
+    const empty = { userId: null, email: null };
+    if (!input.tenantSlug && !input.host) return { ...empty, userErrors: [userError('TENANT_REQUIRED', { field: 'tenantSlug' })] };
+    const tenant = await this.directory.resolve(input);
+    if (!tenant || tenant.status !== 'ACTIVE') return { ...empty, userErrors: [userError('INVALID_TENANT', { field: input.tenantSlug ? 'tenantSlug' : 'host' })] };
+    const field = (f: string | null) => (f === 'email' || f === 'phone' || f === 'displayName' || f === 'password' ? f : 'email');
+    try {
+      const r = await this.rpc.call('identity.borrower.register', { email: input.email, displayName: input.displayName, password: input.password, phone: input.phone ?? null },
+        { tenantId: tenant.id, actor: actorOf(caller), requestId: caller.requestId });
+      if (r.ok) return { userId: r.data.userId, email: r.data.email, userErrors: [] };
+      if (r.code === 'EMAIL_TAKEN') return { ...empty, userErrors: [userError('APPLICANT_EMAIL_TAKEN', { field: 'email' })] };
+      if (r.code === 'TENANT_INACTIVE') return { ...empty, userErrors: [userError('INVALID_TENANT', { field: 'tenantSlug' })] };
+      if (r.code === 'INTERNAL') return { ...empty, userErrors: [userError('REGISTRATION_UNAVAILABLE', {})] };
+      return { ...empty, userErrors: [userError('APPLICANT_INVALID', { field: field(r.field) })] };
+    } catch (e) {
+      if (e instanceof RpcUnavailableError) return { ...empty, userErrors: [userError('REGISTRATION_UNAVAILABLE', {})] };
+      throw e;
+    }
   }
 
   // ---- borrower ----

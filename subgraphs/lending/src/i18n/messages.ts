@@ -89,6 +89,9 @@ export const messages = defineMessages({
   OTP_NOT_REQUESTED: { en: 'Ask for a code first.', es: 'Solicite primero un código.' },
   NOT_IN_REVIEW: { en: 'The application is not waiting for a review.', es: 'La solicitud no está en espera de revisión.' },
   SECOND_REVIEWER_REQUIRED: { en: 'Above {limit} {currency} a second, different reviewer must approve.', es: 'Por encima de {limit} {currency} debe aprobar un segundo revisor distinto.' },
+  APPLICANT_EMAIL_TAKEN: { en: 'An account with this e-mail already exists: sign in to apply.', es: 'Ya existe una cuenta con este correo: inicie sesión para solicitar.' },
+  APPLICANT_INVALID: { en: 'The field is not valid (e-mail, E.164 phone, name of 1 to 120 characters, password of 10 to 1024 characters).', es: 'El campo no es válido (correo, teléfono E.164, nombre de 1 a 120 caracteres, contraseña de 10 a 1024 caracteres).' },
+  REGISTRATION_UNAVAILABLE: { en: 'Registration is not available right now; try again in a moment.', es: 'El registro no está disponible en este momento; intente de nuevo en unos instantes.' },
   INVALID_DECISION: { en: 'The decision must be APPROVE, REJECT or REQUEST_INFO.', es: 'La decisión debe ser APPROVE, REJECT o REQUEST_INFO.' },
 });
 
