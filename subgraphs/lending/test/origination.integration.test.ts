@@ -222,6 +222,17 @@ describe('lending: origination pipeline', () => {
     expect(y).toMatchObject({ replayed: true, userErrors: [] });
     expect(await o.adminSql('select count(*)::int as n from lending.consent_evidence where application_id = $1', [id])).toEqual([{ n: 2 }]);
     expect((await submit(b.token, id, 'consent', { accepted: [] }, { idempotencyKey: submitKey })).userErrors).toEqual([expect.objectContaining({ code: 'IDEMPOTENCY_KEY_REUSED' })]);
+    // Concurrent first requests with one key: one application, one consent set; the others replay it.
+    const parallelKey = uuid();
+    const starts = await Promise.all(Array.from({ length: 5 }, () => start(b.token, { idempotencyKey: parallelKey })));
+    expect(new Set(starts.map((x) => x.application.id)).size).toBe(1);
+    expect(starts.filter((x) => !x.replayed)).toHaveLength(1);
+    const parallelApp = starts[0].application.id;
+    const consentKey = uuid();
+    const submits = await Promise.all(Array.from({ length: 5 }, () => submit(b.token, parallelApp, 'consent', data, { idempotencyKey: consentKey })));
+    expect(submits.every((x) => x.userErrors.length === 0)).toBe(true);
+    expect(submits.filter((x) => !x.replayed)).toHaveLength(1);
+    expect(await o.adminSql('select count(*)::int as n from lending.consent_evidence where application_id = $1', [parallelApp])).toEqual([{ n: 2 }]);
     // A step that does not wait for input is refused, naming the field.
     expect((await submit(b.token, id, 'compliance', {})).userErrors).toEqual([expect.objectContaining({ code: 'STEP_NOT_WAITING', field: 'stepKey' })]);
     // Out-of-range amount and unknown product: userErrors, nothing written.

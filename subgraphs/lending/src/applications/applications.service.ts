@@ -192,7 +192,12 @@ export class ApplicationsService {
           amount, currency: product.currency, minorUnits: units, term: input.term, locale, idempotencyKey: key, requestHash,
           expiresAt: new Date(Date.now() + this.settings.ttlMs).toISOString(),
         });
-        if (!inserted) throw new Error('idempotency key raced'); // the unique index: payload() runs the work again as a replay
+        if (!inserted) {
+          // A concurrent first request with this key committed meanwhile: this one is its replay.
+          const first = (await store.applicationByKey(em, user.userId, key))!;
+          if (first.requestHash !== requestHash) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
+          return { application: first, replayed: true };
+        }
         await store.insertSteps(em, user.tenantId, id, steps.map((s, i) => ({ key: s.key, position: i + 1, type: s.type, config: s.config, runWhen: s.runWhen })));
         const meta = this.meta(caller, user.tenantId);
         await this.engine.announceCreated(em, { applicationId: id, productId: product.id, versionId: version.id, borrowerId: user.userId, amount, currency: product.currency, term: input.term }, meta);
@@ -237,10 +242,14 @@ export class ApplicationsService {
       return inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
         const run = await this.engine.load(em, pre.app.id, this.meta(caller, user.tenantId));
         if (!run) throw new NotFoundError('Application not found');
-        const current = this.waitingStep(run.app, run.steps, input.stepKey);
-        if (!(await store.insertSubmission(em, { applicationId: run.app.id, tenantId: user.tenantId, key, stepKey: current.key, requestHash }))) {
-          throw new Error('submission key raced'); // not reached: the lock serialises submissions of one application
+        // Under the application's lock: a concurrent submission with this key committed first -> replay.
+        const raced = await store.submissionHash(em, run.app.id, key);
+        if (raced !== null) {
+          if (raced !== requestHash) reject('IDEMPOTENCY_KEY_REUSED', { field: 'idempotencyKey' });
+          return { application: run.app, replayed: true };
         }
+        const current = this.waitingStep(run.app, run.steps, input.stepKey);
+        await store.insertSubmission(em, { applicationId: run.app.id, tenantId: user.tenantId, key, stepKey: current.key, requestHash });
         await this.apply(run, current, d, otp, caller, fingerprint);
         await this.engine.advance(run);
         return { application: run.app, replayed: false };
