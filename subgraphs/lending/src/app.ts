@@ -49,6 +49,7 @@ export const BLACKLIST_CONSUMER = 'lending-blacklist';
 const DEFAULT_DELINQUENCY_INTERVAL_MS = 3_600_000;
 const DEFAULT_APPLICATION_TTL_HOURS = 720;
 const DEFAULT_ORIGINATION_JOB_MS = 5_000;
+const DEFAULT_EXTERNAL_STEP_TIMEOUT_HOURS = 24;
 
 export { resolvers };
 
@@ -60,6 +61,8 @@ export interface LendingSettings {
   applicationTtlHours?: number;
   /** Period of the origination job (retries due applications, expires overdue ones); 0 disables it. Default 5 s. */
   originationJobMs?: number;
+  /** How long a step waits on flow or sign before it goes to the review queue (hours, default 24). */
+  externalStepTimeoutHours?: number;
 }
 
 export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSettings>({
@@ -75,6 +78,7 @@ export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSett
     delinquencyIntervalMs: envInt('DELINQUENCY_INTERVAL_MS', DEFAULT_DELINQUENCY_INTERVAL_MS),
     applicationTtlHours: envInt('APPLICATION_TTL_HOURS', DEFAULT_APPLICATION_TTL_HOURS),
     originationJobMs: envInt('ORIGINATION_JOB_MS', DEFAULT_ORIGINATION_JOB_MS),
+    externalStepTimeoutHours: envInt('EXTERNAL_STEP_TIMEOUT_HOURS', DEFAULT_EXTERNAL_STEP_TIMEOUT_HOURS),
   }),
   services: ({ orm, outbox, rpc, options }) => {
     const directory = new TenantDirectory(orm);
@@ -82,7 +86,7 @@ export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSett
     const users = new UserDirectory();
     const credits = new CreditsService(orm, outbox, products, users);
     const pipeline = new PipelineService(orm, products, directory);
-    const engine = new PipelineEngine(outbox, products, credits, pipeline);
+    const engine = new PipelineEngine(outbox, products, credits, pipeline, (options.externalStepTimeoutHours ?? DEFAULT_EXTERNAL_STEP_TIMEOUT_HOURS) * 3_600_000);
     const ttlMs = (options.applicationTtlHours ?? DEFAULT_APPLICATION_TTL_HOURS) * 3_600_000;
     return {
       pipeline,
@@ -138,6 +142,6 @@ export interface LendingOptions extends LendingSettings, SubgraphInstanceDepsBas
 export type RunningLending = RunningSubgraphInstance<LendingServices>;
 
 export function startLending(options: LendingOptions): Promise<RunningLending> {
-  const { delinquencyIntervalMs, applicationTtlHours, originationJobMs, ...deps } = options;
-  return startSubgraphInstance(lending, { ...deps, options: { delinquencyIntervalMs, applicationTtlHours, originationJobMs } });
+  const { delinquencyIntervalMs, applicationTtlHours, originationJobMs, externalStepTimeoutHours, ...deps } = options;
+  return startSubgraphInstance(lending, { ...deps, options: { delinquencyIntervalMs, applicationTtlHours, originationJobMs, externalStepTimeoutHours } });
 }

@@ -86,6 +86,22 @@ describe('lending: origination engine', () => {
     expect((await o.outbox('lending.application.decided', late)).map((d) => d.decision)).toEqual(['EXPIRED']);
   });
 
+  test('a step that waits on flow past the timeout goes to the review queue, and staff approve it', async () => {
+    const b = await borrower();
+    const id = await start(b.token, byScore);
+    await fill(b.token, id);
+    const [row] = await o.adminSql(`select next_run_at > now() + interval '23 hours' as later from lending.credit_applications where id = $1`, [id]);
+    expect(row.later).toBe(true);
+    await o.adminSql(`update lending.credit_applications set next_run_at = now() - interval '1 second' where id = $1`, [id]);
+    const waiting = await o.waitStep(id, b.token, 'compliance', 'WAITING_REVIEW');
+    expect(waiting.steps.find((s: any) => s.key === 'compliance').output).toMatchObject({ timedOut: true });
+    const staff = await o.token(tenant, ['staff']);
+    const approved = await o.call(`mutation($input: ReviewApplicationInput!) { reviewApplication(input: $input) { application { currentStep steps { key state } } userErrors { code } } }`, { input: { applicationId: id, decision: 'APPROVE', reason: 'Sin respuesta del buró; revisado a mano' } }, staff);
+    expect(approved.data.reviewApplication.userErrors).toEqual([]);
+    // No score reached the review: it waits for a reviewer rather than auto-approving.
+    expect(approved.data.reviewApplication.application.currentStep).toBe('review');
+  });
+
   test('an application disburses under the version it pinned, even after a newer version is published', async () => {
     const b = await borrower();
     const id = await start(b.token, byScore);

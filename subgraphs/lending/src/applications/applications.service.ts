@@ -466,6 +466,7 @@ export class ApplicationsService {
         const run = await this.engine.load(em, d.id, { tenantId, actor: SYSTEM_ACTOR, requestId: null });
         if (!run || !run.open) continue;
         if (d.expired) await this.engine.end(run, 'EXPIRED', null);
+        else if (run.current?.state === 'WAITING_EVENT') await this.engine.timeOut(run);
         await this.engine.advance(run);
       }
       if (due.length) log?.info({ tenant_id: tenantId, count: due.length }, 'origination job advanced applications');

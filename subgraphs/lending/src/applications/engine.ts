@@ -59,12 +59,20 @@ export class PipelineEngine {
     private readonly products: ProductsService,
     private readonly credits: CreditsService,
     private readonly pipeline: PipelineService,
+    /** How long a step may wait on another subgraph (flow, sign) before it goes to the review queue. */
+    private readonly eventTimeoutMs = 24 * 3_600_000,
   ) {}
 
   async load(em: Em, applicationId: string, meta: EngineMeta): Promise<Run | null> {
     const app = await store.applicationById(em, applicationId, true);
     if (!app) return null;
     return new Run(em, app, await store.stepsOf(em, [app.id]), meta);
+  }
+
+  /** The current step waited on flow or sign past the timeout: a person decides (review queue). */
+  async timeOut(run: Run): Promise<void> {
+    const step = run.current;
+    if (step?.state === 'WAITING_EVENT') await this.setStep(run, step, 'WAITING_REVIEW', { output: { timedOut: true, timedOutAt: new Date().toISOString() } });
   }
 
   async announceCreated(em: Em, data: { applicationId: string; productId: string; versionId: string; borrowerId: string; amount: string; currency: string; term: number }, meta: EngineMeta): Promise<void> {
@@ -79,6 +87,8 @@ export class PipelineEngine {
     if (patch.output) step.output = { ...step.output, ...patch.output };
     if (!step.startedAt && state !== 'PENDING') step.startedAt = now;
     if (FINAL_STEP_STATES.includes(state)) step.completedAt = now;
+    // The job wakes the application when the answer is overdue (timeOut).
+    if (state === 'WAITING_EVENT') run.nextRunAt = new Date(Date.now() + this.eventTimeoutMs).toISOString();
     await store.updateStep(run.em, step);
     run.changes.push({ stepKey: step.key, stepState: state });
     if (FINAL_STEP_STATES.includes(state)) {
