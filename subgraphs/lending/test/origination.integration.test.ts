@@ -152,7 +152,9 @@ describe('lending: origination pipeline', () => {
     expect((await submit(b.token, id, 'contact', { code })).application.currentStep).toBe('form');
 
     // Form: server-side rules with the borrower's language; a conditional field becomes required.
-    const invalid = await o.call(SUBMIT, { input: { applicationId: id, stepKey: 'form', idempotencyKey: uuid(), data: { values: { fullName: 'Al', income: '50', employment: 'EMPLOYED', rfc: 'nope', extra: 1 } } } }, b.token);
+    const invalid = await gql(o.url, SUBMIT, { input: { applicationId: id, stepKey: 'form', idempotencyKey: uuid(), data: { values: { fullName: 'Al', income: '50', employment: 'EMPLOYED', rfc: 'nope', extra: 1 } } } }, { token: b.token, headers: { 'accept-language': 'es-MX,es;q=0.9' } });
+    expect(invalid.data.submitApplicationStep.userErrors.find((e: any) => e.field === 'data.values.company').message).toBe('Este campo es obligatorio.');
+    expect(invalid.data.submitApplicationStep.userErrors.find((e: any) => e.field === 'data.values.income').message).toBe('Este campo debe estar entre 1000 y 1000000.');
     expect(invalid.data.submitApplicationStep.userErrors.map((e: any) => [e.code, e.field])).toEqual([
       ['FIELD_UNKNOWN', 'data.values.extra'], ['FIELD_LENGTH', 'data.values.fullName'], ['FIELD_RANGE', 'data.values.income'], ['FIELD_REQUIRED', 'data.values.company'], ['FIELD_PATTERN', 'data.values.rfc'],
     ]);
