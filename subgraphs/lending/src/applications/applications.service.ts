@@ -458,20 +458,32 @@ export class ApplicationsService {
   }
 
   // ---- the job ----
-  /** Advances due retries and expires overdue applications of one tenant; returns how many it touched. */
+  /**
+   * Advances due retries, times out steps waiting too long on flow or sign, and expires overdue
+   * applications of one tenant; each application in its own transaction (one that fails does not
+   * hold back the others). Returns how many it touched.
+   */
   async runDue(tenantId: string, log?: Logger): Promise<number> {
-    return inTenantTx(this.orm, { tenantId }, async (em) => {
-      const due = await store.dueApplications(em, 100);
-      for (const d of due) {
-        const run = await this.engine.load(em, d.id, { tenantId, actor: SYSTEM_ACTOR, requestId: null });
-        if (!run || !run.open) continue;
-        if (d.expired) await this.engine.end(run, 'EXPIRED', null);
-        else if (run.current?.state === 'WAITING_EVENT') await this.engine.timeOut(run);
-        await this.engine.advance(run);
+    const due = await inTenantTx(this.orm, { tenantId }, (em) => store.dueApplications(em, 100));
+    let touched = 0;
+    for (const d of due) {
+      try {
+        const done = await inTenantTx(this.orm, { tenantId }, async (em) => {
+          const run = await this.engine.load(em, d.id, { tenantId, actor: SYSTEM_ACTOR, requestId: null });
+          if (!run || !run.open) return false;
+          const now = Date.now();
+          if (Date.parse(run.app.expiresAt) <= now) await this.engine.end(run, 'EXPIRED', null);
+          else if (run.current?.state === 'WAITING_EVENT') await this.engine.timeOut(run);
+          await this.engine.advance(run);
+          return true;
+        });
+        if (done) touched++;
+      } catch (err) {
+        log?.warn({ tenant_id: tenantId, application_id: d.id, err: (err as Error).message }, 'origination job could not advance an application; will retry');
       }
-      if (due.length) log?.info({ tenant_id: tenantId, count: due.length }, 'origination job advanced applications');
-      return due.length;
-    });
+    }
+    if (touched) log?.info({ tenant_id: tenantId, count: touched }, 'origination job advanced applications');
+    return touched;
   }
 }
 

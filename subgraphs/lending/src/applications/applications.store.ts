@@ -153,11 +153,10 @@ export async function openApplicationsOfSubject(em: Em, subjectRef: string): Pro
   return rows.map((r) => r.id);
 }
 
-/** Ids of the tenant's open applications the job should advance (due retries) or expire. */
-export async function dueApplications(em: Em, limit: number): Promise<{ id: string; expired: boolean }[]> {
+/** Ids of the tenant's open applications the job should advance (due retries and timeouts) or expire, most overdue first. */
+export async function dueApplications(em: Em, limit: number): Promise<{ id: string }[]> {
   return em.execute(
-    `select id, expires_at <= now() as expired from credit_applications
+    `select id from credit_applications
       where status in ('IN_PROGRESS', 'APPROVED') and (next_run_at <= now() or expires_at <= now())
-      order by coalesce(least(next_run_at, expires_at), expires_at) limit ? for update skip locked`, [limit]);
+      order by least(coalesce(next_run_at, expires_at), expires_at) limit ?`, [limit]);
 }
-
