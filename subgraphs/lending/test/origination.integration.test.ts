@@ -5,7 +5,9 @@
  * flow's events, review queue with maker-checker, contract issued to sign and its completion,
  * disbursement creating the credit and its schedule), idempotent submissions, and tenant isolation.
  */
+import { inTenantTx } from '@imagy/platform/db';
 import { gql, waitFor } from '@imagy/platform/testing';
+import * as store from '../src/applications/applications.store';
 import { uuid } from './harness';
 import {
   FULL_PIPELINE, legalDocuments, productWithPipeline, REVIEW, START, startOrigination, SUBMIT, UPDATE_PIPELINE, WITHDRAW, CANCEL, type Origination,
@@ -313,6 +315,27 @@ describe('lending: origination pipeline', () => {
     const list = await o.call(`query { creditApplications(first: 100) { edges { node { id } } } }`, undefined, staffB);
     expect(list.data.creditApplications.edges).toEqual([]);
     expect((await o.call(`query { creditApplications(first: 5) { edges { node { id } } } }`, undefined, b.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  test('RLS on the origination tables: tenant B\'s transaction reads none of tenant A\'s rows and cannot write or change them', async () => {
+    const b = await borrower();
+    const id = (await start(b.token)).application.id;
+    await submit(b.token, id, 'consent', { accepted: [{ code: 'TERMS', version: docs.TERMS }, { code: 'PRIVACY', version: docs.PRIVACY }] });
+    const orm = o.lending.orm;
+    expect(await inTenantTx(orm, { tenantId: tenantA }, (em) => store.applicationsByIds(em, [id]))).toHaveLength(1);
+    expect(await inTenantTx(orm, { tenantId: tenantB }, (em) => store.applicationsByIds(em, [id]))).toEqual([]);
+    expect(await inTenantTx(orm, { tenantId: tenantB }, (em) => store.stepsOf(em, [id]))).toEqual([]);
+    expect(await inTenantTx(orm, { tenantId: tenantB }, (em) => store.consentsOf(em, [id]))).toEqual([]);
+    expect(await inTenantTx(orm, { tenantId: null }, (em) => store.listApplications(em, {}, null, 100))).toEqual([]);
+    for (const table of ['credit_applications', 'application_steps', 'consent_evidence', 'step_submissions', 'legal_documents', 'pipeline_configs']) {
+      const n = await inTenantTx(orm, { tenantId: tenantB }, (em) => em.execute<{ n: number }[]>(`select count(*)::int as n from ${table}`));
+      expect(n).toEqual([{ n: 0 }]);
+    }
+    // An update of tenant A's application from tenant B's transaction touches nothing; a row claiming tenant A is refused.
+    await inTenantTx(orm, { tenantId: tenantB }, (em) => em.execute(`update credit_applications set status = 'CANCELLED' where id = ?`, [id]));
+    expect((await o.app(id, staff)).status).toBe('IN_PROGRESS');
+    await expect(inTenantTx(orm, { tenantId: tenantB }, (em) => store.insertSubmission(em, { applicationId: id, tenantId: tenantA, key: 'plant', stepKey: 'contact', requestHash: 'x' })))
+      .rejects.toThrow(/row-level security/);
   });
 
   test('staff list applications with filters and pages (keyset); a page costs one batch per relation', async () => {
