@@ -261,7 +261,8 @@ export class ApplicationsService {
   private waitingStep(app: Application, steps: AppStep[], key: string): AppStep {
     if (!OPEN_STATUSES.includes(app.status)) reject('APPLICATION_NOT_ACTIVE', { field: 'applicationId', params: { status: app.status } });
     const current = steps.find((s) => s.state !== 'COMPLETED' && s.state !== 'SKIPPED');
-    if (!current || current.key !== key || current.state !== 'WAITING_INPUT') reject('STEP_NOT_WAITING', { field: 'stepKey', params: { step: String(key).slice(0, 40), current: current?.key ?? '-' } });
+    // The key is echoed in the message only when it is a well-formed step key (never arbitrary caller text).
+    if (!current || current.key !== key || current.state !== 'WAITING_INPUT') reject('STEP_NOT_WAITING', { field: 'stepKey', params: { step: /^[a-z][a-z0-9_]{0,39}$/.test(key) ? key : '?', current: current?.key ?? '-' } });
     return current!;
   }
 
