@@ -139,10 +139,13 @@ export class PipelineEngine {
     const current = run.open ? run.current : undefined;
     if (run.open) run.app.currentStep = current?.key ?? null;
     await store.updateApplication(run.em, run.app.id, run.app, run.open ? run.nextRunAt : null);
-    for (const c of run.changes) {
-      await this.outbox.publish(run.em, 'lending.application.progressed', {
+    if (run.changes.length) {
+      // One insert for all of this transaction's changes. The relay sends in (created_at, id) order and
+      // rows of one insert may share a created_at: ascending ids keep them in the order they happened.
+      const ids = run.changes.map(() => crypto.randomUUID()).sort();
+      await this.outbox.publishMany(run.em, 'lending.application.progressed', run.changes.map((c, i) => ({ id: ids[i]!, data: {
         applicationId: run.app.id, borrowerId: run.app.borrowerId, status: run.app.status, currentStep: run.app.currentStep, stepKey: c.stepKey, stepState: c.stepState,
-      }, run.meta);
+      } })), run.meta);
     }
     run.changes.length = 0;
   }
