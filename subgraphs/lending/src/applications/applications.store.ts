@@ -13,16 +13,18 @@ interface ApplicationRow {
   id: string; tenant_id: string; product_id: string; version_id: string; borrower_id: string; subject_ref: string; amount: string; currency: string;
   minor_units: number; term: number; locale: string; status: ApplicationStatus; current_step: string | null; decision_reason: string | null;
   approved_at: string | null; decided_at: string | null; credit_id: string | null; expires_at: string; created_at: string; attempts: number; request_hash: string;
+  product_code: string;
 }
 const APP_COLUMNS = `a.id, a.tenant_id, a.product_id, a.version_id, a.borrower_id, a.subject_ref, a.amount::text as amount, trim(a.currency) as currency, a.minor_units,
   a.term, a.locale, a.status, a.current_step, a.decision_reason, ${iso('a.approved_at')} as approved_at, ${iso('a.decided_at')} as decided_at, a.credit_id,
-  ${iso('a.expires_at')} as expires_at, ${iso('a.created_at')} as created_at, a.attempts, a.request_hash`;
+  ${iso('a.expires_at')} as expires_at, ${iso('a.created_at')} as created_at, a.attempts, a.request_hash,
+  (select p.code from credit_products p where p.id = a.product_id) as product_code`;
 const APP_SELECT = `select ${APP_COLUMNS} from credit_applications a`;
 const toApp = (r: ApplicationRow): Application => ({
   id: r.id, tenantId: r.tenant_id, productId: r.product_id, versionId: r.version_id, borrowerId: r.borrower_id, subjectRef: r.subject_ref,
   amount: fmt(r.amount, r.minor_units), currency: r.currency, minorUnits: r.minor_units, term: r.term, locale: r.locale, status: r.status,
   currentStep: r.current_step, decisionReason: r.decision_reason, approvedAt: r.approved_at, decidedAt: r.decided_at, creditId: r.credit_id,
-  expiresAt: r.expires_at, createdAt: r.created_at, attempts: r.attempts, requestHash: r.request_hash,
+  expiresAt: r.expires_at, createdAt: r.created_at, attempts: r.attempts, requestHash: r.request_hash, productCode: r.product_code,
 });
 
 interface StepRow {

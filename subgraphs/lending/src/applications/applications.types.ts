@@ -14,6 +14,8 @@ export interface Application {
   amount: string; currency: string; minorUnits: number; term: number; locale: string; status: ApplicationStatus; currentStep: string | null;
   decisionReason: string | null; approvedAt: string | null; decidedAt: string | null; creditId: string | null; expiresAt: string; createdAt: string;
   attempts: number; requestHash: string;
+  /** The product's code (for events and notifications' templates). */
+  productCode: string;
 }
 
 export interface AppStep {

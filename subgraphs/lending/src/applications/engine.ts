@@ -111,9 +111,8 @@ export class PipelineEngine {
     }
     run.changes.push({ stepKey: null, stepState: null });
     const contact = this.contact(run);
-    const product = await this.products.productIn(run.em, run.app.productId);
     await this.outbox.publish(run.em, 'lending.application.decided', {
-      applicationId: run.app.id, borrowerId: run.app.borrowerId, decision, reason, stepKey, productCode: product?.code ?? '', amount: run.app.amount, currency: run.app.currency, term: run.app.term,
+      applicationId: run.app.id, borrowerId: run.app.borrowerId, decision, reason, stepKey, productCode: run.app.productCode, amount: run.app.amount, currency: run.app.currency, term: run.app.term,
       contactEmail: contact?.channel === 'EMAIL' ? contact.destination : null, contactPhone: contact && contact.channel !== 'EMAIL' ? contact.destination : null,
     }, run.meta);
   }
