@@ -48,6 +48,15 @@ const MAPPERS: Record<string, Record<string, string>> = {
     DelinquencyRun: '../delinquency/delinquency.service#DelinquencyRun',
     // The User entity is identity's: lending only receives and returns its key.
     User: '@imagy/platform/graphql#EntityRef',
+    // Origination pipeline (issue 12).
+    Pipeline: '../pipeline/pipeline.service#PipelineView',
+    PipelineStep: '../pipeline/steps#PipelineStep',
+    LegalDocument: '../pipeline/pipeline.service#LegalDocument',
+    CreditApplication: '../applications/applications.types#Application',
+    CreditApplicationConnection: '../applications/applications.types#ApplicationConnection',
+    ApplicationStep: '../applications/applications.types#AppStep',
+    ConsentEvidence: '../applications/applications.types#Consent',
+    ApplicationProgress: '../applications/applications.live#ProgressView',
   },
   // ---- end lending ---------------------------------------------------------------------------
 

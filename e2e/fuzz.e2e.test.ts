@@ -306,10 +306,18 @@ async function seedEntities(platform: Platform, tenantId: string, token: string)
   if (booked.userErrors.length) throw new Error(`fuzz seed refused: ${JSON.stringify(booked.userErrors)}`);
   const payment = await call(`mutation($input: RegisterPaymentInput!) { registerPayment(input: $input) { payment { id } userErrors { code } } }`,
     { creditId: booked.credit.id, amount: '500', paidAt: '2026-02-15', channel: 'CASH', idempotencyKey: 'fuzz-payment' });
+  // An origination application (default pipeline: it waits on its LEGAL_CONSENT step) and a legal document.
+  const doc = await call(`mutation($input: PublishLegalDocumentInput!) { publishLegalDocument(input: $input) { document { id } userErrors { code } } }`, { code: 'TERMS', locale: 'es', title: 'Términos', body: 'Términos.' });
+  const application = await waitFor(async () => {
+    const r = await platform.call(`mutation($input: StartApplicationInput!) { startApplication(input: $input) { application { id } userErrors { code } } }`,
+      { input: { productId: product.product.id, amount: '5000', term: 12, idempotencyKey: 'fuzz-application' } }, token);
+    return r.data?.startApplication.userErrors[0]?.code === 'BORROWER_NOT_FOUND' ? null : r.data.startApplication;
+  }, 20_000);
+  if (application.userErrors.length) throw new Error(`fuzz seed refused: ${JSON.stringify(application.userErrors)}`);
   const key = await call(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { apiKey { id } userErrors { code } } }`, { name: 'Fuzz key', scopes: ['audit:read'] });
   const events = await platform.sql<{ id: string }>(`select id::text from audit.audit_events where tenant_id = $1 limit 2`, [tenantId]);
   return [product.product.id, product.version.id, draft.version.id, publication.changeRequest.id, pending.changeRequest.id,
-    borrower.user.id, booked.credit.id, payment.payment.id, key.apiKey.id, ...events.map((e) => e.id)];
+    borrower.user.id, booked.credit.id, payment.payment.id, key.apiKey.id, application.application.id, doc.document.id, ...events.map((e) => e.id)];
 }
 
 describe('hostile input through the gateway writes nothing and never fails internally', () => {

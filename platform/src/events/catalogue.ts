@@ -68,6 +68,17 @@ export interface EventCatalogue {
   'sign.signature.rejected': { signatureRequestId: string; externalRef: string | null; signerId: string; reason: string };
   /** One entry of a request's hash-chained signature trail (CREATED, SENT, INVITED, CODE_SENT, SIGNED, REJECTED, COMPLETED, CANCELLED, EXPIRED); never carries a signing link or code. */
   'sign.trail.appended': { signatureRequestId: string; seq: number; action: string; signerId: string | null; hash: string };
+  // ---- origination pipeline (lending, issue 12) ----
+  /** A borrower started an application for a product's published version (amounts at the currency's minor unit). */
+  'lending.application.created': { applicationId: string; productId: string; versionId: string; borrowerId: string; amount: string; currency: string; term: number };
+  /** A step of an application's pipeline reached a final state. */
+  'lending.pipeline.step_completed': { applicationId: string; borrowerId: string; stepKey: string; stepType: string; state: 'COMPLETED' | 'SKIPPED' | 'REJECTED' | 'FAILED' };
+  /** Every change of an application's steps or status (feeds the applicationProgress subscription). */
+  'lending.application.progressed': { applicationId: string; borrowerId: string; status: string; currentStep: string | null; stepKey: string | null; stepState: string | null };
+  /** An application was decided: approved (review passed), rejected, cancelled by staff, withdrawn by the borrower, or expired. */
+  'lending.application.decided': { applicationId: string; borrowerId: string; decision: 'APPROVED' | 'REJECTED' | 'CANCELLED' | 'WITHDRAWN' | 'EXPIRED'; reason: string | null; stepKey: string | null; productCode: string; amount: string; currency: string; term: number; /** The contact the borrower verified (CONTACT_VERIFICATION), for notifications' rules (recipientPath contactEmail / contactPhone). */ contactEmail: string | null; contactPhone: string | null };
+  /** subject (Subject 360) put a subject on a block list; `subjectRef` is the reference requesters gave it (lending: `user:<borrowerId>`). */
+  'subject.profile.blacklisted': { profileId: string; subjectRef: string; reason: string; listCode: string | null };
   'audit.event.recorded': { eventId: string; classUid: number; activityId: number; time: string };
 }
 

@@ -26,6 +26,17 @@ export interface RpcCatalogue {
     response: { requestId: string; status: string; replayed: boolean };
     errors: string;
   };
+  /**
+   * identity creates a borrower (role `borrower` only) in the call's tenant, for origination's
+   * user_registration (lending cannot write identity's tables). Refusals: TENANT_INACTIVE,
+   * EMAIL_TAKEN, INVALID_EMAIL, INVALID_PHONE, INVALID_DISPLAY_NAME, WEAK_PASSWORD, INVALID_PASSWORD
+   * (with the field). The borrower signs in with identity's `login` afterwards.
+   */
+  'identity.borrower.register': {
+    request: { email: string; displayName: string; password: string; phone: string | null };
+    response: { userId: string; email: string };
+    errors: string;
+  };
 }
 
 export type RpcMethod = keyof RpcCatalogue;

@@ -9,6 +9,7 @@
  * (http://localhost:4000), IMAGY_AUDIENCE (imagy), IDENTITY_SEED (1 = seed the demo tenants),
  * DEMO_ADMIN_PASSWORD, PLATFORM_ADMIN_PASSWORD, IMAGY_STATE_DIR (where the dev signing key is made).
  */
+import { borrowerRegistrationRpc } from './borrowers/borrower-registration.rpc';
 import path from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { jwksOf, loadOrCreateSigningKey, RevocationWriter, TokenVerifier, trustedIssuersFromEnv, type SigningKey, type TrustedIssuer } from '@imagy/platform/auth';
@@ -86,6 +87,7 @@ export const identity = defineSubgraph<IdentityServices, IdentityExtra, Identity
     name: 'identity-revocations', domains: ['identity'], filters: REVOCATION_SUBJECTS,
     handler: onRevocationEvent(new RevocationWriter(nc, ns.streamPrefix)),
   }],
+  rpc: ({ orm, outbox }, { tenants }) => borrowerRegistrationRpc(orm, outbox, tenants),
   setup: async ({ orm, outbox, options }) => {
     if (options.seed) await seedDemo(orm, outbox);
   },

@@ -6,6 +6,7 @@ import { Migration20260601000000DelinquencyHot } from './Migration20260601000000
 import { Migration20260701000000PenaltyTotals } from './Migration20260701000000PenaltyTotals';
 import { Migration20260801000000UsersAndBookingKeys } from './Migration20260801000000UsersAndBookingKeys';
 import { Migration0100TenantTimezone } from './0100-tenant-timezone';
+import { Migration0200Origination } from './0200-origination';
 import { OutboxProtectionMigration } from '@imagy/platform/events';
 
 export const lendingMigrations: MigrationObject[] = [
@@ -17,4 +18,5 @@ export const lendingMigrations: MigrationObject[] = [
   // Forced RLS on the outbox (only the relay reads it) for schemas made before the platform added it.
   { name: 'Migration20261201000000OutboxRls', class: OutboxProtectionMigration },
   { name: '0100-tenant-timezone', class: Migration0100TenantTimezone },
+  { name: '0200-origination', class: Migration0200Origination },
 ];

@@ -10,6 +10,9 @@ import type { ProductsService } from './products/products.service';
 import type { SimulatorService } from './simulator/simulator.service';
 import type { TenantDirectory } from './tenants/tenants.service';
 import type { UserDirectory } from './users/users.service';
+import type { ApplicationsService } from './applications/applications.service';
+import type { ApplicationLoaders } from './applications/applications.loaders';
+import type { PipelineService } from './pipeline/pipeline.service';
 
 export interface LendingServices {
   products: ProductsService;
@@ -20,12 +23,16 @@ export interface LendingServices {
   directory: TenantDirectory;
   /** Borrowers known from identity's events (bookCredit refuses an unknown one). */
   users: UserDirectory;
+  /** Pipeline configuration per product version, legal documents, the public landing. */
+  pipeline: PipelineService;
+  /** Credit applications through their pipelines (src/applications). */
+  applications: ApplicationsService;
 }
 
 export interface LendingExtra {
   caller: Caller;
   services: LendingServices;
-  loaders: ProductLoaders & CreditLoaders & PaymentLoaders;
+  loaders: ProductLoaders & CreditLoaders & PaymentLoaders & ApplicationLoaders;
 }
 
 export type LendingContext = BaseContext & LendingExtra;

@@ -1,8 +1,11 @@
 /**
- * Lending's resolver map: the features' maps (each typed by the generated `Resolvers`), the
+ * Lending's resolver map (a factory: the subscription needs the process's NATS hub): the features' maps (each typed by the generated `Resolvers`), the
  * platform scalars its SDL declares, and `UserError.message` in the request's locale.
  */
-import { combineResolvers, DateScalar, DateTimeScalar, DecimalScalar, userErrorResolvers } from '@imagy/platform/graphql';
+import { combineResolvers, DateScalar, DateTimeScalar, DecimalScalar, JSONScalar, userErrorResolvers } from '@imagy/platform/graphql';
+import type { NatsSubscriptionHub } from '@imagy/platform/server';
+import { applicationResolvers } from './applications/applications.resolvers';
+import { pipelineResolvers } from './pipeline/pipeline.resolvers';
 import type { Resolvers } from './__generated__/graphql';
 import { creditResolvers } from './credits/credits.resolvers';
 import { delinquencyResolvers } from './delinquency/delinquency.resolvers';
@@ -11,8 +14,14 @@ import { paymentResolvers } from './payments/payments.resolvers';
 import { productResolvers } from './products/products.resolvers';
 import { simulatorResolvers } from './simulator/simulator.resolvers';
 
-export const resolvers: Resolvers = combineResolvers<Resolvers>(
-  productResolvers, simulatorResolvers, creditResolvers, paymentResolvers, delinquencyResolvers,
-  { DateTime: DateTimeScalar, Date: DateScalar, Decimal: DecimalScalar },
-  userErrorResolvers(messages),
-);
+export function lendingResolvers(hub: NatsSubscriptionHub | null): Resolvers {
+  return combineResolvers<Resolvers>(
+    productResolvers, simulatorResolvers, creditResolvers, paymentResolvers, delinquencyResolvers,
+    pipelineResolvers, applicationResolvers(hub),
+    { DateTime: DateTimeScalar, Date: DateScalar, Decimal: DecimalScalar, JSON: JSONScalar },
+    userErrorResolvers(messages),
+  );
+}
+
+/** The map without a subscription hub (applicationProgress then answers an error). */
+export const resolvers: Resolvers = lendingResolvers(null);

@@ -28,11 +28,11 @@ export interface Harness {
 }
 
 /** `now`: the clock lending reads business dates from (default: the system clock). */
-export async function startHarness(label: string, options: { now?: () => Date } = {}): Promise<Harness> {
+export async function startHarness(label: string, options: { now?: () => Date; originationJobMs?: number; applicationTtlHours?: number } = {}): Promise<Harness> {
   const db = await createTestDb(label);
   const bus = await createTestBus();
   const issuer = await createTestIssuer();
-  const lending = await startLending({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 12, delinquencyIntervalMs: 0, now: options.now });
+  const lending = await startLending({ adminUrl: db.adminUrl, port: 0, host: '127.0.0.1', nc: bus.nc, ns: bus.ns, signer: bus.signer, verifier: issuer.verifier, poolMax: 12, delinquencyIntervalMs: 0, now: options.now, originationJobMs: options.originationJobMs ?? 0, applicationTtlHours: options.applicationTtlHours });
   const adminSql: Harness['adminSql'] = async (sql, params = []) => {
     const client = new Client({ connectionString: db.adminUrl });
     await client.connect();

@@ -9,6 +9,8 @@ export const LENDING_ROLES = {
   productManager: 'product_manager',
   productChecker: 'product_checker',
   portfolioManager: 'portfolio_manager',
+  /** Decides applications in the origination review queue. */
+  creditAnalyst: 'credit_analyst',
 } as const;
 
 export const PRODUCT_MAKERS: readonly string[] = [ROLES.tenantAdmin, LENDING_ROLES.productManager];

@@ -70,13 +70,14 @@ export class CreditsService {
   /**
    * Creates an ACTIVE credit with its schedule inside `em`'s transaction (tenant already set) and
    * announces lending.credit.disbursed. Throws Rejected with userErrors for bad input.
-   * PIPELINE credits need the product's PUBLISHED version; BOOKED credits (portfolio migration) may
+   * PIPELINE credits need the product's PUBLISHED version (or the version their application pinned); BOOKED credits (portfolio migration) may
    * pin an ARCHIVED version too, as the loans being migrated were made under it.
    */
   async disburse(em: Em, p: DisburseParams): Promise<Credit> {
     const version = await this.products.versionIn(em, p.versionId);
     if (!version) return reject('VERSION_NOT_FOUND', { field: 'versionId' });
-    const allowed = p.source === 'BOOKED' ? ['PUBLISHED', 'ARCHIVED'] : ['PUBLISHED'];
+    // An application pinned its version when it started: it disburses under it even if a newer one was published since.
+    const allowed = p.source === 'BOOKED' || p.applicationId ? ['PUBLISHED', 'ARCHIVED'] : ['PUBLISHED'];
     if (!allowed.includes(version.status)) reject('VERSION_NOT_PUBLISHED', { field: 'versionId' });
     const product = (await this.products.productIn(em, version.productId))!;
     if (product.status !== 'ACTIVE' && p.source === 'PIPELINE') reject('PRODUCT_ARCHIVED', { field: 'productId' });

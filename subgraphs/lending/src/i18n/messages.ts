@@ -63,6 +63,37 @@ export const messages = defineMessages({
 
   // ---- delinquency ----
   CATCH_UP_TOO_LONG: { en: 'The last run was {lastRun}; catch up at most {maxDays} days per call.', es: 'La última ejecución fue el {lastRun}; recupere a lo sumo {maxDays} días por llamada.' },
+
+  // ---- origination pipeline (src/pipeline, src/applications) ----
+  INVALID_PIPELINE: { en: 'A pipeline has 1 to {max} steps with distinct keys (lower-case letters, digits, underscores).', es: 'Un flujo tiene de 1 a {max} pasos con claves distintas (minúsculas, dígitos, guiones bajos).' },
+  INVALID_STEP_CONFIG: { en: 'The step configuration is not valid at the field indicated (see the step type in the lending README).', es: 'La configuración del paso no es válida en el campo indicado (vea el tipo de paso en el README de lending).' },
+  PIPELINE_DISBURSEMENT_LAST: { en: 'Step {key}: a pipeline disburses once, in its last enabled step.', es: 'Paso {key}: un flujo desembolsa una sola vez, en su último paso activo.' },
+  PIPELINE_IDENTITY_AFTER_REVIEW: { en: 'Step {key}: identity validation runs only after an enabled manual review.', es: 'Paso {key}: la validación de identidad solo se ejecuta después de una revisión manual activa.' },
+  PIPELINE_LANDING_FIRST: { en: 'Step {key}: the landing must be the first step.', es: 'Paso {key}: la página de aterrizaje debe ser el primer paso.' },
+  LEGAL_DOCUMENT_INVALID: { en: 'A legal document needs a code, a locale (es or en), a title of 1 to 200 characters and a body of 1 to 50000.', es: 'Un documento legal requiere código, idioma (es o en), título de 1 a 200 caracteres y texto de 1 a 50000.' },
+  LEGAL_DOCUMENT_MISSING: { en: 'The legal document {code} has no published version.', es: 'El documento legal {code} no tiene una versión publicada.' },
+  CONSENT_MISMATCH: { en: 'Accept the current version {version} of {code}.', es: 'Acepte la versión vigente {version} de {code}.' },
+  APPLICATION_NOT_ACTIVE: { en: 'The application is {status} and can no longer change.', es: 'La solicitud está en estado {status} y ya no puede cambiar.' },
+  STEP_NOT_WAITING: { en: 'Step {step} is not waiting for this (the application is at {current}).', es: 'El paso {step} no espera esto (la solicitud está en {current}).' },
+  INVALID_STEP_INPUT: { en: 'The step input is not valid at the field indicated.', es: 'Los datos del paso no son válidos en el campo indicado.' },
+  FIELD_REQUIRED: { en: 'This field is required.', es: 'Este campo es obligatorio.' },
+  FIELD_TYPE: { en: 'This field must be of type {type}.', es: 'Este campo debe ser de tipo {type}.' },
+  FIELD_RANGE: { en: 'This field must be from {min} to {max}.', es: 'Este campo debe estar entre {min} y {max}.' },
+  FIELD_LENGTH: { en: 'This field must have from {min} to {max} characters.', es: 'Este campo debe tener de {min} a {max} caracteres.' },
+  FIELD_PATTERN: { en: 'This field does not have the expected format.', es: 'Este campo no tiene el formato esperado.' },
+  FIELD_OPTION: { en: 'This field must be one of: {options}.', es: 'Este campo debe ser uno de: {options}.' },
+  FIELD_UNKNOWN: { en: 'The form has no such field (or it is hidden).', es: 'El formulario no tiene ese campo (o está oculto).' },
+  INVALID_DESTINATION: { en: 'The phone number or e-mail address is not valid for this channel.', es: 'El teléfono o correo no es válido para este canal.' },
+  CONTACT_TAKEN: { en: 'Another applicant of this institution already verified this contact.', es: 'Otro solicitante de esta institución ya verificó este contacto.' },
+  OTP_NOT_SENT: { en: 'The code could not be sent now; try again in a moment.', es: 'No se pudo enviar el código en este momento; intente de nuevo en unos instantes.' },
+  OTP_INVALID: { en: 'The code is wrong, expired or already used.', es: 'El código es incorrecto, venció o ya se usó.' },
+  OTP_NOT_REQUESTED: { en: 'Ask for a code first.', es: 'Solicite primero un código.' },
+  NOT_IN_REVIEW: { en: 'The application is not waiting for a review.', es: 'La solicitud no está en espera de revisión.' },
+  SECOND_REVIEWER_REQUIRED: { en: 'Above {limit} {currency} a second, different reviewer must approve.', es: 'Por encima de {limit} {currency} debe aprobar un segundo revisor distinto.' },
+  APPLICANT_EMAIL_TAKEN: { en: 'An account with this e-mail already exists: sign in to apply.', es: 'Ya existe una cuenta con este correo: inicie sesión para solicitar.' },
+  APPLICANT_INVALID: { en: 'The field is not valid (e-mail, E.164 phone, name of 1 to 120 characters, password of 10 to 1024 characters).', es: 'El campo no es válido (correo, teléfono E.164, nombre de 1 a 120 caracteres, contraseña de 10 a 1024 caracteres).' },
+  REGISTRATION_UNAVAILABLE: { en: 'Registration is not available right now; try again in a moment.', es: 'El registro no está disponible en este momento; intente de nuevo en unos instantes.' },
+  INVALID_DECISION: { en: 'The decision must be APPROVE, REJECT or REQUEST_INFO.', es: 'La decisión debe ser APPROVE, REJECT o REQUEST_INFO.' },
 });
 
 export type LendingErrorCode = CodeOf<typeof messages>;

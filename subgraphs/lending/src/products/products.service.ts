@@ -262,6 +262,11 @@ export class ProductsService {
     return cr;
   }
 
+  /** Whether a publication request of the version is pending (its draft, terms and pipeline, is then frozen). */
+  async pendingPublication(em: Em, versionId: string): Promise<boolean> {
+    return store.hasPendingRequestFor(em, versionId);
+  }
+
   private async refuseIfPending(em: Em, versionId: string): Promise<void> {
     if (await store.hasPendingRequestFor(em, versionId)) reject('VERSION_PENDING_APPROVAL', { field: 'versionId' });
   }
