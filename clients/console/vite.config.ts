@@ -1,0 +1,26 @@
+/**
+ * Vite: `npm run dev:console` (hot reload, proxying /graphql and its WebSocket to a running gateway)
+ * and `npm run build:console` (dist/, served by the gateway at /console/).
+ */
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+const gateway = process.env.IMAGY_GATEWAY_URL ?? `http://127.0.0.1:${process.env.IMAGY_PORT_BASE ?? '4000'}`;
+
+export default defineConfig({
+  base: '/console/',
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: false,
+    chunkSizeWarningLimit: 900,
+    // One vendor chunk cached across releases; each module's page is its own lazy chunk.
+    rollupOptions: { output: { manualChunks: { vendor: ['react', 'react-dom', '@apollo/client', 'graphql', 'graphql-ws', 'rxjs'] } } },
+  },
+  server: {
+    port: Number(process.env.CONSOLE_DEV_PORT ?? 5173),
+    strictPort: false,
+    proxy: { '/graphql': { target: gateway, ws: true, changeOrigin: false } },
+  },
+});
