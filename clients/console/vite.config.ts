@@ -4,12 +4,17 @@
  */
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { babelOptimizerPlugin } from '@graphql-codegen/client-preset';
 
 const gateway = process.env.IMAGY_GATEWAY_URL ?? `http://127.0.0.1:${process.env.IMAGY_PORT_BASE ?? '4000'}`;
 
 export default defineConfig({
   base: '/console/',
-  plugins: [react()],
+  plugins: [react({
+    // graphql(`...`) calls become imports of their one document (tree-shaken), instead of the
+    // preset's lookup table that would pull every module's documents into the first page.
+    babel: { plugins: [[babelOptimizerPlugin, { artifactDirectory: './src/__generated__', gqlTagName: 'graphql' }]] },
+  })],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -42,7 +42,9 @@ export function consoleRouter(dir: string): Router {
   const index = path.join(dir, 'index.html');
   if (!fs.existsSync(index)) throw new Error(`console build not found: ${index} (run \`npm run build:console\`)`);
   const router = express.Router();
-  router.use((_req, res, next) => {
+  router.use((req, res, next) => {
+    // `/console` itself: relative asset URLs need the trailing slash.
+    if (req.originalUrl.split('?')[0] === CONSOLE_PATH) return res.redirect(301, `${CONSOLE_PATH}/`);
     res.setHeader('content-security-policy', CONSOLE_CSP);
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');

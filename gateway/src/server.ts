@@ -193,7 +193,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }));
   const consoleDir = options.console === false ? null : (options.console ?? consoleDirFromEnv());
   if (consoleDir) {
-    app.get(CONSOLE_PATH, (_req, res) => res.redirect(301, `${CONSOLE_PATH}/`));
     app.use(CONSOLE_PATH, consoleRouter(consoleDir));
   }
   app.use('/graphql', (req, res, next) => {

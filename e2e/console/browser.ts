@@ -1,0 +1,67 @@
+/**
+ * Browser tests of the console: the build (made when missing or older than its sources), Debian's
+ * chromium driven by playwright-core, axe-core on each page, and screenshots as test artifacts
+ * (e2e/artifacts/console/, git-ignored).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const root = path.resolve(__dirname, '..', '..');
+export const CONSOLE_DIR = path.join(root, 'clients', 'console');
+export const CONSOLE_DIST = path.join(CONSOLE_DIR, 'dist');
+export const ARTIFACTS = path.join(root, 'e2e', 'artifacts', 'console');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function newestMtime(entry: string): number {
+  const stat = fs.statSync(entry);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...fs.readdirSync(entry).map((e) => newestMtime(path.join(entry, e))));
+}
+
+/** `vite build` of clients/console unless dist/ is newer than src/, index.html and vite.config.ts. */
+export function ensureConsoleBuild(): string {
+  const built = path.join(CONSOLE_DIST, 'index.html');
+  const sources = Math.max(...['src', 'index.html', 'vite.config.ts', 'package.json'].map((f) => newestMtime(path.join(CONSOLE_DIR, f))));
+  if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < sources) {
+    const r = spawnSync('npm', ['run', 'build', '--workspace', '@imagy/console', '--loglevel=warn'], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`console build failed (exit ${r.status})`);
+  }
+  return CONSOLE_DIST;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+}
+
+/** Every problem the page reports: console errors (CSP violations among them) and uncaught exceptions. */
+export function watchPage(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  return problems;
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
+
+/** axe-core on the page as it is (evaluated through the DevTools protocol: the page's CSP stays on). */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
