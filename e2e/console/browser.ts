@@ -58,10 +58,10 @@ export interface AxeViolation { id: string; impact: string | null; help: string;
 /** axe-core on the page as it is (evaluated through the DevTools protocol: the page's CSP stays on). */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'] });
+  // Runs in the page (a string: the test's tsconfig has no DOM types).
+  const violations = await page.evaluate<AxeViolation[]>(`(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  });
+  })()`);
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

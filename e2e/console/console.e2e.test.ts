@@ -119,4 +119,164 @@ describe('console in the browser', () => {
     await checker.getByRole('link', { name: 'Products', exact: true }).click();
     await checker.getByRole('cell', { name: 'v1' }).waitFor();
   });
+
+  test('portfolio: staff register a payment on a booked credit and reverse it; the chart shows the outstanding principal', async () => {
+    // A published product (the previous journey) and a borrower lending has learnt of (identity's event).
+    const products = await p.call(`{ creditProducts(first: 5) { edges { node { id code } } } }`, {}, admin.accessToken);
+    const productId = products.data.creditProducts.edges.find((e: { node: { code: string } }) => e.node.code === 'CONSUMO').node.id;
+    const borrower = await p.call(CREATE_USER, { input: { email: 'ana@demo.test', displayName: 'Ana Borrower', roles: ['borrower'], password: PASSWORD } }, admin.accessToken);
+    const borrowerId = borrower.data.createUser.user.id;
+    const booked = await waitFor(async () => {
+      const r = await p.call(`mutation($input: BookCreditInput!) { bookCredit(input: $input) { credit { id } userErrors { code message } } }`,
+        { input: { productId, borrowerId, principal: '1200', term: 6, disbursedAt: '2026-01-15', idempotencyKey: 'console-book-1' } }, admin.accessToken);
+      return r.data?.bookCredit.userErrors[0]?.code === 'BORROWER_NOT_FOUND' ? null : r;
+    }, 20_000, 200);
+    expect(booked.data.bookCredit.userErrors).toEqual([]);
+
+    const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
+    await page.getByRole('link', { name: 'Portfolio' }).click();
+    await page.getByRole('link', { name: 'Ana Borrower' }).waitFor();
+    await page.getByRole('img', { name: /Outstanding principal by currency: USD 1,200.00/ }).waitFor();
+    await check(page, '20-portfolio-list');
+    await page.getByRole('link', { name: 'Ana Borrower' }).click();
+    await page.getByRole('heading', { name: 'Credit of Ana Borrower' }).waitFor();
+    await page.getByText('No payments yet.').waitFor();
+    await page.getByRole('button', { name: 'Register payment' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Amount').fill('150.00');
+    await dialog.getByLabel('Paid on').fill('2026-02-15');
+    await check(page, '21-portfolio-register-payment');
+    await dialog.getByRole('button', { name: 'Register' }).click();
+    await page.getByText('Payment registered.').waitFor();
+    const row = page.getByRole('row', { name: /USD 150.00/ });
+    await row.getByText('APPLIED').waitFor();
+    await check(page, '22-portfolio-credit-detail');
+    await row.getByRole('button', { name: 'Reverse' }).click();
+    await page.getByRole('dialog').getByLabel('Reason').fill('Duplicated deposit');
+    await page.getByRole('dialog').getByRole('button', { name: 'Reverse' }).click();
+    await page.getByText('Payment reversed.').waitFor();
+    await page.getByRole('row', { name: /USD 150.00/ }).getByText('REVERSED').waitFor();
+    const credit = await p.call(`query($id: ID!) { credit(id: $id) { payments { amount status reversalReason } } }`, { id: booked.data.bookCredit.credit.id }, admin.accessToken);
+    expect(credit.data.credit.payments).toEqual([{ amount: '150.00', status: 'REVERSED', reversalReason: 'Duplicated deposit' }]);
+  });
+
+  test('audit: an event recorded elsewhere arrives in the live tail (graphql-ws through the gateway) and opens its OCSF record', async () => {
+    const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('link', { name: 'Live tail' }).click();
+    await page.getByText('Listening: new events appear here').waitFor();
+    await page.getByText('Connected').waitFor();
+    await check(page, '30-audit-live-waiting');
+    // The subscription is open once the gateway has it: record events until one shows (each distinct).
+    let n = 0;
+    await waitFor(async () => {
+      n += 1;
+      const r = await p.call(`mutation($input: RecordAuditEventInput!) { recordAuditEvent(input: $input) { event { id } userErrors { code } } }`,
+        { input: { kind: 'API_ACTIVITY', activity: 'READ', operation: 'consoleLiveTail', resourceType: 'console_probe', message: `Console live tail probe ${n}` } }, admin.accessToken);
+      expect(r.data.recordAuditEvent.userErrors).toEqual([]);
+      return (await page.getByRole('link', { name: /Console live tail probe/ }).count()) > 0 ? true : null;
+    }, 30_000, 1_000);
+    await check(page, '31-audit-live-event');
+    await page.getByRole('link', { name: /Console live tail probe/ }).first().click();
+    await page.getByRole('heading', { name: 'OCSF record' }).waitFor();
+    await check(page, '32-audit-event-detail');
+    await page.getByRole('button', { name: 'Back' }).or(page.getByRole('link', { name: 'Back' })).click();
+    await page.getByLabel('Words').fill('probe');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('link', { name: /Console live tail probe/ }).first().waitFor();
+    await check(page, '33-audit-search');
+  });
+
+  test('notifications: a template is created with a body per language, previewed in English and Spanish, sent, and seen in the log and the local mailbox', async () => {
+    const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await page.getByText('No templates yet').waitFor();
+    await page.getByRole('link', { name: 'New template' }).click();
+    await page.getByLabel('Key').fill('welcome');
+    await page.getByLabel('Subject in Spanish').fill('Bienvenida');
+    await page.getByLabel('Subject in English').fill('Welcome');
+    await page.getByLabel('Body in Spanish').fill('Hola {{name}}, bienvenida.');
+    await page.getByLabel('Body in English').fill('Hello {{name}}, welcome.');
+    await page.getByRole('button', { name: 'Create template' }).click();
+    await page.getByRole('heading', { name: 'Template welcome' }).waitFor();
+    await page.getByLabel('Language').last().selectOption('en');
+    await page.getByRole('button', { name: 'Render preview' }).click();
+    await page.getByTestId('preview').getByText('Hello Ana, welcome.').waitFor();
+    await page.getByLabel('Language').last().selectOption('es');
+    await page.getByRole('button', { name: 'Render preview' }).click();
+    await page.getByTestId('preview').getByText('Hola Ana, bienvenida.').waitFor();
+    await check(page, '40-notifications-template-preview');
+
+    const sent = await p.call(`mutation($input: SendNotificationInput!) { sendNotification(input: $input) { request { id } userErrors { code message } } }`,
+      { input: { templateKey: 'welcome', channel: 'EMAIL', recipient: 'ana@demo.test', locale: 'es', variables: { name: 'Ana' }, idempotencyKey: 'console-send-1' } }, admin.accessToken);
+    expect(sent.data.sendNotification.userErrors).toEqual([]);
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    await page.getByRole('link', { name: 'Delivery log' }).click();
+    await page.getByRole('link', { name: 'welcome' }).waitFor();
+    await check(page, '41-notifications-log');
+    await page.getByRole('link', { name: 'welcome' }).click();
+    await page.getByRole('heading', { name: 'Attempts' }).waitFor();
+    await waitFor(async () => ((await page.getByRole('cell', { name: 'local' }).count()) > 0 ? true : (await page.reload(), null)), 20_000, 500);
+    await check(page, '42-notifications-attempts');
+    await page.getByRole('link', { name: 'Back' }).click();
+    await page.getByRole('link', { name: 'Local mailbox' }).click();
+    await page.getByRole('cell', { name: 'Hola Ana, bienvenida.' }).waitFor();
+    await check(page, '43-notifications-mailbox');
+    await page.getByRole('link', { name: 'Channels' }).click();
+    await page.getByText('No channel configured').waitFor();
+    await check(page, '44-notifications-channels');
+  });
+
+  test('users and API keys: an admin creates a key (the secret shown once), revokes it, and creates a user; an auditor sees neither control', async () => {
+    const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
+    await page.getByRole('link', { name: 'Users and API keys' }).click();
+    await page.getByRole('cell', { name: 'maker@demo.test' }).waitFor();
+    await check(page, '50-users');
+    await page.getByRole('link', { name: 'API keys', exact: true }).click();
+    await page.getByText('No API keys yet').waitFor();
+    await page.getByRole('button', { name: 'New API key' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('ERP');
+    await page.getByRole('dialog').getByLabel('lending:read').check();
+    await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    const secret = (await page.getByTestId('api-key-secret').textContent())!;
+    expect(secret).toMatch(/^imk_/);
+    await check(page, '51-api-key-secret-once');
+    await page.getByRole('dialog', { name: 'Copy the secret now' }).getByRole('button', { name: 'Close' }).last().click();
+    expect(await page.getByText(secret).count()).toBe(0);
+    await page.getByRole('button', { name: 'Revoke ERP' }).click();
+    await page.getByText('API key revoked.').waitFor();
+    await page.getByRole('row', { name: /ERP/ }).getByText('REVOKED').waitFor();
+    await check(page, '52-api-keys');
+
+    const reader = await signIn('reader@demo.test', PASSWORD);
+    await reader.getByRole('link', { name: 'Users and API keys' }).click();
+    await reader.getByRole('cell', { name: 'maker@demo.test' }).waitFor();
+    expect(await reader.getByRole('button', { name: 'New user' }).count()).toBe(0);
+    expect(await reader.getByRole('link', { name: 'API keys', exact: true }).count()).toBe(0);
+    await reader.getByRole('link', { name: 'Credit products' }).click();
+    await reader.getByRole('cell', { name: 'CONSUMO' }).waitFor();
+    expect(await reader.getByRole('link', { name: 'New product' }).count()).toBe(0);
+    // The server refuses what the UI hides.
+    const token = await p.login('demo', 'reader@demo.test', PASSWORD);
+    const refused = await p.call(`mutation { createApiKey(input: { name: "x", scopes: ["lending:read"] }) { secret userErrors { code } } }`, {}, token.accessToken);
+    expect(JSON.stringify(refused)).toMatch(/FORBIDDEN/);
+  });
+
+  test('flows: a designer creates a flow and sees its draft version; executions show their empty state', async () => {
+    const page = await signIn('admin@demo.localhost', DEV_PASSWORD, 'es-EC');
+    await page.getByRole('link', { name: 'Flujos de verificación' }).click();
+    await page.getByText('Todavía no hay flujos').waitFor();
+    await check(page, '60-flows-empty-es');
+    await page.getByRole('button', { name: 'Nuevo flujo' }).click();
+    await page.getByRole('dialog').getByLabel('Código').fill('KYC_BASIC');
+    await page.getByRole('dialog').getByLabel('Nombre').fill('KYC básico');
+    await page.getByRole('dialog').getByRole('button', { name: 'Crear flujo' }).click();
+    await page.getByRole('heading', { name: 'KYC_BASIC · KYC básico' }).waitFor();
+    await page.getByText('Esta versión no tiene pasos.').waitFor();
+    await check(page, '61-flows-detail-es');
+    await page.getByRole('link', { name: 'Volver' }).click();
+    await page.getByRole('link', { name: 'Ejecuciones' }).click();
+    await page.getByText('Todavía no hay ejecuciones').waitFor();
+    await check(page, '62-flows-executions-es');
+  });
 });
