@@ -5,31 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const root = path.resolve(__dirname, '..', '..');
-export const CONSOLE_DIR = path.join(root, 'clients', 'console');
-export const CONSOLE_DIST = path.join(CONSOLE_DIR, 'dist');
 export const ARTIFACTS = path.join(root, 'e2e', 'artifacts', 'console');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-function newestMtime(entry: string): number {
-  const stat = fs.statSync(entry);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...fs.readdirSync(entry).map((e) => newestMtime(path.join(entry, e))));
-}
-
-/** `vite build` of clients/console unless dist/ is newer than src/, index.html and vite.config.ts. */
-export function ensureConsoleBuild(): string {
-  const built = path.join(CONSOLE_DIST, 'index.html');
-  const sources = Math.max(...['src', 'index.html', 'vite.config.ts', 'package.json'].map((f) => newestMtime(path.join(CONSOLE_DIR, f))));
-  if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < sources) {
-    const r = spawnSync('npm', ['run', 'build', '--workspace', '@imagy/console', '--loglevel=warn'], { cwd: root, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error(`console build failed (exit ${r.status})`);
-  }
-  return CONSOLE_DIST;
-}
+export { ensureConsoleBuild } from '../../scripts/console-build';
 
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);

@@ -20,7 +20,7 @@ describe('console in the browser', () => {
   const PASSWORD = 'console-password-1';
 
   beforeAll(async () => {
-    const dist = ensureConsoleBuild();
+    const dist = ensureConsoleBuild()!;
     p = await startPlatform({ label: 'e2econsole', console: dist });
     base = p.gatewayUrl.replace(/\/graphql$/, '/console/');
     admin = await p.login('demo', 'admin@demo.localhost', DEV_PASSWORD);
