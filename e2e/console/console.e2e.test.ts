@@ -232,6 +232,14 @@ describe('console in the browser', () => {
     await page.getByRole('link', { name: 'Users and API keys' }).click();
     await page.getByRole('cell', { name: 'maker@demo.test' }).waitFor();
     await check(page, '50-users');
+    await page.getByRole('button', { name: 'New user' }).click();
+    const form = page.getByRole('dialog', { name: 'New user' });
+    await form.getByLabel('Name').fill('Pilar Staff');
+    await form.getByLabel('E-mail').fill('pilar@demo.test');
+    await form.getByLabel('Initial password').fill('pilar-password-1');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('User created.').waitFor();
+    await page.getByRole('cell', { name: 'pilar@demo.test' }).waitFor();
     await page.getByRole('link', { name: 'API keys', exact: true }).click();
     await page.getByText('No API keys yet').waitFor();
     await page.getByRole('button', { name: 'New API key' }).click();
@@ -254,7 +262,7 @@ describe('console in the browser', () => {
     expect(await reader.getByRole('button', { name: 'New user' }).count()).toBe(0);
     expect(await reader.getByRole('link', { name: 'API keys', exact: true }).count()).toBe(0);
     await reader.getByRole('link', { name: 'Credit products' }).click();
-    await reader.getByRole('cell', { name: 'CONSUMO' }).waitFor();
+    await reader.getByRole('link', { name: 'CONSUMO' }).waitFor();
     expect(await reader.getByRole('link', { name: 'New product' }).count()).toBe(0);
     // The server refuses what the UI hides.
     const token = await p.login('demo', 'reader@demo.test', PASSWORD);

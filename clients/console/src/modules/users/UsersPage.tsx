@@ -201,24 +201,24 @@ function ApiKeys() {
               ))}</tbody>
             </table></div>
             <Pager pager={pager} pageInfo={d.apiKeys.pageInfo} label={t('pager')} />
-            <Dialog open={creating} title={t('newKey')} onClose={() => setCreating(false)}>
-              <form onSubmit={async (e) => {
-                e.preventDefault();
-                const payload = (await create({ variables: { input: { name, scopes } } })).data?.createApiKey;
-                showSecret(payload);
-                if (payload?.secret) { setCreating(false); setName(''); setScopes([]); }
-              }}>
-                <UserErrors errors={errors} />
-                <TextInput label={t('name')} value={name} onChange={(e) => setName(e.target.value)} required />
-                <fieldset><legend>{t('scopes')}</legend>
-                  {d.apiKeyScopes.map((s) => <label key={s} className="checkbox"><input type="checkbox" checked={scopes.includes(s)} onChange={(e) => setScopes(e.target.checked ? [...scopes, s] : scopes.filter((x) => x !== s))} /> {s}</label>)}
-                </fieldset>
-                <button type="submit" className="button primary" disabled={c.loading}>{t('create')}</button>
-              </form>
-            </Dialog>
           </>
         )}
       </QueryView>
+      <Dialog open={creating} title={t('newKey')} onClose={() => setCreating(false)}>
+        <form onSubmit={async (e) => {
+          e.preventDefault();
+          const payload = (await create({ variables: { input: { name, scopes } } })).data?.createApiKey;
+          showSecret(payload);
+          if (payload?.secret) { setCreating(false); setName(''); setScopes([]); }
+        }}>
+          <UserErrors errors={errors} />
+          <TextInput label={t('name')} value={name} onChange={(e) => setName(e.target.value)} required />
+          <fieldset><legend>{t('scopes')}</legend>
+            {(q.data?.apiKeyScopes ?? []).map((s) => <label key={s} className="checkbox"><input type="checkbox" checked={scopes.includes(s)} onChange={(e) => setScopes(e.target.checked ? [...scopes, s] : scopes.filter((x) => x !== s))} /> {s}</label>)}
+          </fieldset>
+          <button type="submit" className="button primary" disabled={c.loading}>{t('create')}</button>
+        </form>
+      </Dialog>
       <Dialog open={secret !== null} title={t('secretTitle')} onClose={() => setSecret(null)}>
         <p>{t('secretHint')}</p>
         <p className="secret" data-testid="api-key-secret">{secret}</p>
