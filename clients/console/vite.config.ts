@@ -21,7 +21,17 @@ export default defineConfig({
     sourcemap: false,
     chunkSizeWarningLimit: 900,
     // One vendor chunk cached across releases; each module's page is its own lazy chunk.
-    rollupOptions: { output: { manualChunks: { vendor: ['react', 'react-dom', '@apollo/client', 'graphql', 'graphql-ws', 'rxjs'] } } },
+    rollupOptions: {
+      output: {
+        manualChunks(id) {
+          // The charts' library is only in the pages that draw charts.
+          if (/node_modules\/(recharts|d3-|victory-vendor|decimal\.js-light|es-toolkit|immer|redux|reselect|@reduxjs|react-redux|eventemitter3|tiny-invariant|clsx|use-sync-external-store)/.test(id)) return 'charts';
+          if (id.includes('node_modules')) return 'vendor';
+          if (id.includes('__generated__')) return 'documents';
+          return undefined;
+        },
+      },
+    },
   },
   server: {
     port: Number(process.env.CONSOLE_DEV_PORT ?? 5173),
