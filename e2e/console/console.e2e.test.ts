@@ -287,4 +287,27 @@ describe('console in the browser', () => {
     await page.getByText('Todavía no hay ejecuciones').waitFor();
     await check(page, '62-flows-executions-es');
   });
+
+  test('session: no token in storage, a reload resumes through refresh-token rotation, sign-out ends the session', async () => {
+    const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
+    const storage = await page.evaluate<string>('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie })');
+    expect(storage).not.toMatch(/eyJ/); // the access token (a JWT) lives in memory only
+    const first = await page.evaluate<string | null>("sessionStorage.getItem('imagy.console.refresh')");
+    expect(first).toBeTruthy();
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Modules' }).waitFor();
+    const second = await page.evaluate<string | null>("sessionStorage.getItem('imagy.console.refresh')");
+    expect(second).toBeTruthy();
+    expect(second).not.toBe(first);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('imagy.console.refresh')")).toBeNull();
+    // Server side: the rotated-away token and the signed-out one are both dead.
+    const REFRESH = `mutation($input: RefreshTokenInput!) { refreshToken(input: $input) { accessToken userErrors { code } } }`;
+    for (const token of [first, second]) {
+      const r = await p.call(REFRESH, { input: { refreshToken: token } });
+      expect(r.data.refreshToken.accessToken).toBeNull();
+      expect(r.data.refreshToken.userErrors).not.toEqual([]);
+    }
+  });
 });
