@@ -76,7 +76,7 @@ describe('console in the browser', () => {
     problems[problems.length - 1]!.length = 0;
   });
 
-  test('products: a maker creates a product and requests publication; a checker sees the diff and approves it', async () => {
+  test('products: a maker creates a product and requests publication; a checker sees the diff and approves it; a v2 change is diffed against v1 and rejected with a reason', async () => {
     const maker = await signIn('maker@demo.test', PASSWORD);
     // A maker sees products but not the audit module (its roles do not open it).
     await expect(maker.getByRole('link', { name: 'Credit products' }).isVisible()).resolves.toBe(true);
@@ -118,6 +118,37 @@ describe('console in the browser', () => {
     expect(published.data.creditProducts.edges.map((e: { node: unknown }) => e.node)).toEqual([{ code: 'CONSUMO', status: 'ACTIVE', publishedVersion: { number: 1 } }]);
     await checker.getByRole('link', { name: 'Products', exact: true }).click();
     await checker.getByRole('cell', { name: 'v1' }).waitFor();
+
+    // A change to the published product: the maker drafts v2 with another maximum; the checker sees
+    // exactly that term highlighted against v1 and rejects it with a reason the maker then reads.
+    await maker.getByRole('link', { name: 'Products', exact: true }).click();
+    await maker.getByRole('link', { name: 'CONSUMO' }).click();
+    await maker.getByRole('button', { name: 'New draft from published' }).click();
+    await maker.getByRole('heading', { name: 'Draft · v2' }).waitFor();
+    await maker.getByLabel('Maximum amount').fill('15000.00');
+    await maker.getByRole('button', { name: 'Save draft' }).click();
+    await maker.getByText('Draft saved.').waitFor();
+    await maker.getByRole('button', { name: 'Request publication' }).click();
+    await maker.getByText('Publication requested').waitFor();
+    await checker.getByRole('link', { name: 'Maker-checker inbox' }).click();
+    await checker.getByRole('cell', { name: 'v2' }).waitFor();
+    await checker.getByRole('button', { name: 'Changes' }).click();
+    const diff = checker.getByRole('dialog');
+    const changed = diff.locator('tr[data-changed="true"]');
+    await changed.first().waitFor();
+    expect(await changed.count()).toBe(1);
+    expect(await changed.textContent()).toMatch(/Maximum amount.*12,000\.00.*15,000\.00/);
+    await check(checker, '15-products-inbox-diff-v2');
+    await diff.getByRole('button', { name: 'Close' }).click();
+    await checker.getByRole('button', { name: 'Reject' }).click();
+    await checker.getByRole('dialog', { name: 'Reject the request' }).getByLabel('Reason (the maker sees it)').fill('Maximum too high for this segment');
+    await checker.getByRole('dialog', { name: 'Reject the request' }).getByRole('button', { name: 'Reject' }).click();
+    await checker.getByText('Rejected.').waitFor();
+    await maker.getByRole('link', { name: 'Credit products' }).click();
+    await maker.getByRole('link', { name: 'Maker-checker inbox' }).click();
+    await maker.getByLabel('Status').selectOption('REJECTED');
+    await maker.getByText('Reason: Maximum too high for this segment').waitFor();
+    await check(maker, '16-products-inbox-rejected');
   });
 
   test('portfolio: staff register a payment on a booked credit and reverse it; the chart shows the outstanding principal', async () => {
