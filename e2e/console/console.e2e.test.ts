@@ -216,6 +216,10 @@ describe('console in the browser', () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByRole('link', { name: /Console live tail probe/ }).first().waitFor();
     await check(page, '33-audit-search');
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.getByRole('img', { name: /^Events per day, last 30 days\. \d{4}-\d{2}-\d{2}: \d+/ }).waitFor();
+    await page.getByRole('img', { name: /Most active actors, last 30 days\..*Demo Admin: \d+/ }).waitFor();
+    await check(page, '34-audit-reports');
   });
 
   test('notifications: a template is created with a body per language, previewed in English and Spanish, sent, and seen in the log and the local mailbox', async () => {

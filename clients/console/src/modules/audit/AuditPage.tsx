@@ -10,19 +10,23 @@ import { Link, useSearchParam } from '../../lib/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Details, PageHeader, Section, TextInput } from '../../ui/common';
 import { Pager, PAGE_SIZE, useCursorPager } from '../../ui/pager';
-import { EmptyState, ErrorState, QueryView } from '../../ui/states';
+import { EmptyState, ErrorState, Loading, QueryView } from '../../ui/states';
 import { common } from '../../ui/messages';
+import { lazy, Suspense } from 'react';
+
+// Recharts loads only with the reports tab.
+const AuditReports = lazy(() => import('./Reports').then((mod) => ({ default: mod.AuditReports })));
 
 const m = defineMessages({
   en: {
-    title: 'Audit', subtitle: 'Every action on the platform, as OCSF events.', tabSearch: 'Search', tabLive: 'Live tail',
+    title: 'Audit', subtitle: 'Every action on the platform, as OCSF events.', tabSearch: 'Search', tabLive: 'Live tail', tabReports: 'Reports',
     text: 'Words', resourceType: 'Resource type', time: 'Time', message: 'Event', actor: 'Actor', resource: 'Resource', status: 'Status',
     empty: 'No events match', emptyHint: 'Widen the search, or clear the filters.', liveTitle: 'Live tail', liveWaiting: 'Listening: new events appear here as they happen.',
     connected: 'Connected', pager: 'Audit event pages', className: 'Class', activity: 'Activity', severity: 'Severity', correlation: 'Correlation id', ocsf: 'OCSF record',
     system: 'system',
   },
   es: {
-    title: 'Auditoría', subtitle: 'Cada acción en la plataforma, como eventos OCSF.', tabSearch: 'Búsqueda', tabLive: 'En vivo',
+    title: 'Auditoría', subtitle: 'Cada acción en la plataforma, como eventos OCSF.', tabSearch: 'Búsqueda', tabLive: 'En vivo', tabReports: 'Reportes',
     text: 'Palabras', resourceType: 'Tipo de recurso', time: 'Hora', message: 'Evento', actor: 'Actor', resource: 'Recurso', status: 'Estado',
     empty: 'Ningún evento coincide', emptyHint: 'Amplíe la búsqueda o limpie los filtros.', liveTitle: 'En vivo', liveWaiting: 'Escuchando: los eventos nuevos aparecen aquí al ocurrir.',
     connected: 'Conectado', pager: 'Páginas de eventos de auditoría', className: 'Clase', activity: 'Actividad', severity: 'Severidad', correlation: 'Id de correlación', ocsf: 'Registro OCSF',
@@ -33,15 +37,16 @@ const m = defineMessages({
 export default function AuditPage({ path }: { path: string[] }) {
   const t = useT(m);
   const [first] = path;
-  if (first && first !== 'live') return <AuditDetail id={first} />;
+  if (first && first !== 'live' && first !== 'reports') return <AuditDetail id={first} />;
   return (
     <>
       <PageHeader title={t('title')} subtitle={t('subtitle')} />
       <nav className="tabs" aria-label={t('title')}>
         <Link to="/audit" aria-current={!first ? 'page' : undefined}>{t('tabSearch')}</Link>
         <Link to="/audit/live" aria-current={first === 'live' ? 'page' : undefined}>{t('tabLive')}</Link>
+        <Link to="/audit/reports" aria-current={first === 'reports' ? 'page' : undefined}>{t('tabReports')}</Link>
       </nav>
-      {first === 'live' ? <LiveTail /> : <AuditSearch />}
+      {first === 'live' ? <LiveTail /> : first === 'reports' ? <Suspense fallback={<Loading />}><AuditReports /></Suspense> : <AuditSearch />}
     </>
   );
 }
