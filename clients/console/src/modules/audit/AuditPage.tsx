@@ -9,7 +9,8 @@ import { defineMessages, useT } from '../../lib/i18n';
 import { Link, useSearchParam } from '../../lib/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Details, PageHeader, Section, TextInput } from '../../ui/common';
-import { Pager, PAGE_SIZE, useCursorPager } from '../../ui/pager';
+import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
+import { ConnectionList, DataTable } from '../../ui/list';
 import { EmptyState, ErrorState, Loading, QueryView } from '../../ui/states';
 import { common } from '../../ui/messages';
 import { lazy, Suspense } from 'react';
@@ -73,17 +74,10 @@ function AuditRow({ event: ref }: { event: FragmentType<typeof AuditRowFragment>
   );
 }
 
-function EventTable({ children }: { children: React.ReactNode }) {
+const useEventColumns = () => {
   const t = useT(m);
-  return (
-    <div className="table-wrap">
-      <table>
-        <thead><tr><th scope="col">{t('time')}</th><th scope="col">{t('message')}</th><th scope="col">{t('actor')}</th><th scope="col">{t('resource')}</th><th scope="col">{t('status')}</th></tr></thead>
-        <tbody>{children}</tbody>
-      </table>
-    </div>
-  );
-}
+  return [t('time'), t('message'), t('actor'), t('resource'), t('status')];
+};
 
 const AuditSearchQuery = graphql(`
   query ConsoleAuditEvents($filter: AuditEventFilter, $first: Int, $after: String) {
@@ -103,6 +97,7 @@ function AuditSearch() {
   const filter = { ...(text && { text }), ...(resourceType && { resourceType }) };
   const pager = useCursorPager(JSON.stringify(filter));
   const q = useQuery(AuditSearchQuery, { variables: { filter, first: PAGE_SIZE, after: pager.after } });
+  const columns = useEventColumns();
   return (
     <>
       <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); setText(draft.trim()); }}>
@@ -110,14 +105,9 @@ function AuditSearch() {
         <TextInput label={t('resourceType')} value={resourceType} onChange={(e) => setResourceType(e.target.value)} />
         <button type="submit" className="button primary">{tc('filter')}</button>
       </form>
-      <QueryView {...q} isEmpty={(d) => d.auditEvents.edges.length === 0} empty={<EmptyState title={t('empty')} hint={t('emptyHint')} />}>
-        {(d) => (
-          <>
-            <EventTable>{d.auditEvents.edges.map((e) => <AuditRow key={e.node.id} event={e.node} />)}</EventTable>
-            <Pager pager={pager} pageInfo={d.auditEvents.pageInfo} label={t('pager')} />
-          </>
-        )}
-      </QueryView>
+      <ConnectionList result={q} connection={(d) => d.auditEvents} pager={pager} pagerLabel={t('pager')} caption={t('title')} columns={columns}
+        empty={<EmptyState title={t('empty')} hint={t('emptyHint')} />}
+        row={(e) => <AuditRow key={e.node.id} event={e.node} />} />
     </>
   );
 }
@@ -129,6 +119,7 @@ const AuditTail = graphql(`
 /** Newest first, at most 200 kept. */
 function LiveTail() {
   const t = useT(m);
+  const columns = useEventColumns();
   const [events, setEvents] = useState<{ id: string; ref: FragmentType<typeof AuditRowFragment> }[]>([]);
   const { error } = useSubscription(AuditTail, {
     variables: { filter: null },
@@ -141,7 +132,7 @@ function LiveTail() {
     <Section title={t('liveTitle')} actions={<span><span className={`live-dot${error ? ' live-off' : ''}`} aria-hidden="true" />{error ? '' : t('connected')}</span>}>
       {error && <ErrorState error={error} />}
       <div aria-live="polite">
-        {!events.length ? <EmptyState title={t('liveWaiting')} /> : <EventTable>{events.map((e) => <AuditRow key={e.id} event={e.ref} />)}</EventTable>}
+        {!events.length ? <EmptyState title={t('liveWaiting')} /> : <DataTable columns={columns} caption={t('liveTitle')}>{events.map((e) => <AuditRow key={e.id} event={e.ref} />)}</DataTable>}
       </div>
     </Section>
   );

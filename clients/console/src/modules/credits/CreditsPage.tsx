@@ -14,7 +14,8 @@ import { CAN } from '../../lib/roles';
 import { Link, useSearchParam } from '../../lib/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Details, Dialog, newIdempotencyKey, Notice, PageHeader, Section, Select, TextArea, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
-import { Pager, PAGE_SIZE, useCursorPager } from '../../ui/pager';
+import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
+import { ConnectionList, DataTable } from '../../ui/list';
 import { EmptyState, QueryView } from '../../ui/states';
 import { common } from '../../ui/messages';
 
@@ -100,36 +101,28 @@ function CreditList() {
         <Select label={t('status')} value={status} onChange={(e) => setStatus(e.target.value)} options={[{ value: '', label: tc('any') }, ...STATUSES.map((s) => ({ value: s, label: t(s) }))]} />
         <TextInput label={t('bucket')} value={bucket} onChange={(e) => setBucket(e.target.value)} />
       </form>
-      <QueryView {...q} isEmpty={(d) => d.credits.edges.length === 0} empty={<EmptyState title={t('empty')} hint={t('emptyHint')} />}>
-        {(d) => (
-          <>
-            <div className="grid-2">
-              <Section title={t('chartTitle')}>
-                <p>{t('count')}: {f.number(d.credits.totals.count)}</p>
-                <div className="chart" role="img" aria-label={`${t('chartTitle')}: ${d.credits.totals.outstandingPrincipal.map((a) => f.money(a.amount, a.currency)).join(', ')}`}>
-                  <ResponsiveContainer width="100%" height="100%">
-                    <BarChart data={d.credits.totals.outstandingPrincipal.map((a) => ({ currency: a.currency, amount: Number(a.amount) }))}>
-                      <CartesianGrid strokeDasharray="3 3" />
-                      <XAxis dataKey="currency" />
-                      <YAxis />
-                      <Tooltip />
-                      <Bar dataKey="amount" fill="#1746a2" name={t('outstanding')} />
-                    </BarChart>
-                  </ResponsiveContainer>
-                </div>
-              </Section>
+      <ConnectionList result={q} connection={(d) => d.credits} pager={pager} pagerLabel={t('pager')} caption={t('title')}
+        columns={[t('borrower'), t('product'), t('status'), { label: t('principal'), numeric: true }, { label: t('outstanding'), numeric: true }, { label: t('dpd'), numeric: true }, t('bucket'), t('disbursed')]}
+        empty={<EmptyState title={t('empty')} hint={t('emptyHint')} />}
+        row={(e) => <CreditRow key={e.node.id} credit={e.node} />}
+        before={(d) => (
+        <div className="grid-2">
+          <Section title={t('chartTitle')}>
+            <p>{t('count')}: {f.number(d.credits.totals.count)}</p>
+            <div className="chart" role="img" aria-label={`${t('chartTitle')}: ${d.credits.totals.outstandingPrincipal.map((a) => f.money(a.amount, a.currency)).join(', ')}`}>
+              <ResponsiveContainer width="100%" height="100%">
+                <BarChart data={d.credits.totals.outstandingPrincipal.map((a) => ({ currency: a.currency, amount: Number(a.amount) }))}>
+                  <CartesianGrid strokeDasharray="3 3" />
+                  <XAxis dataKey="currency" />
+                  <YAxis />
+                  <Tooltip />
+                  <Bar dataKey="amount" fill="#1746a2" name={t('outstanding')} />
+                </BarChart>
+              </ResponsiveContainer>
             </div>
-            <div className="table-wrap">
-              <table>
-                <caption className="visually-hidden">{t('title')}</caption>
-                <thead><tr><th scope="col">{t('borrower')}</th><th scope="col">{t('product')}</th><th scope="col">{t('status')}</th><th scope="col" className="num">{t('principal')}</th><th scope="col" className="num">{t('outstanding')}</th><th scope="col" className="num">{t('dpd')}</th><th scope="col">{t('bucket')}</th><th scope="col">{t('disbursed')}</th></tr></thead>
-                <tbody>{d.credits.edges.map((e) => <CreditRow key={e.node.id} credit={e.node} />)}</tbody>
-              </table>
-            </div>
-            <Pager pager={pager} pageInfo={d.credits.pageInfo} label={t('pager')} />
-          </>
-        )}
-      </QueryView>
+          </Section>
+        </div>
+        )} />
     </>
   );
 }
@@ -200,28 +193,22 @@ function CreditDetail({ id }: { id: string }) {
               ]} />
             </Section>
             <Section title={t('schedule')}>
-              <div className="table-wrap">
-                <table>
-                  <thead><tr><th scope="col">{t('number')}</th><th scope="col">{t('due')}</th><th scope="col">{t('status')}</th><th scope="col" className="num">{t('totalDue')}</th><th scope="col" className="num">{t('paid')}</th><th scope="col" className="num">{t('balance')}</th></tr></thead>
-                  <tbody>{c.schedule.map((i) => <tr key={i.id}><td>{i.number}</td><td>{f.date(i.dueDate)}</td><td><Badge value={i.status} /></td><td className="num">{f.money(i.totalDue, c.currency)}</td><td className="num">{f.money(i.totalPaid, c.currency)}</td><td className="num">{f.money(i.outstanding, c.currency)}</td></tr>)}</tbody>
-                </table>
-              </div>
+              <DataTable columns={[t('number'), t('due'), t('status'), { label: t('totalDue'), numeric: true }, { label: t('paid'), numeric: true }, { label: t('balance'), numeric: true }]}>
+                {c.schedule.map((i) => <tr key={i.id}><td>{i.number}</td><td>{f.date(i.dueDate)}</td><td><Badge value={i.status} /></td><td className="num">{f.money(i.totalDue, c.currency)}</td><td className="num">{f.money(i.totalPaid, c.currency)}</td><td className="num">{f.money(i.outstanding, c.currency)}</td></tr>)}
+              </DataTable>
             </Section>
             <Section title={t('payments')}>
               {!c.payments.length ? <EmptyState title={t('noPayments')} /> : (
-                <div className="table-wrap">
-                  <table>
-                    <thead><tr><th scope="col">{t('paidAt')}</th><th scope="col" className="num">{t('amount')}</th><th scope="col">{t('channel')}</th><th scope="col">{t('status')}</th><th scope="col">{t('allocated')}</th><th scope="col">{tc('actions')}</th></tr></thead>
-                    <tbody>{c.payments.map((p) => (
+                <DataTable columns={[t('paidAt'), { label: t('amount'), numeric: true }, t('channel'), t('status'), t('allocated'), tc('actions')]}>
+                    {c.payments.map((p) => (
                       <tr key={p.id}>
                         <td>{f.date(p.paidAt)}</td><td className="num">{f.money(p.amount, p.currency)}</td><td>{p.channel}</td>
                         <td><Badge value={p.status} />{p.reversalReason ? <div><small>{p.reversalReason}</small></div> : null}</td>
                         <td><small>{t('principal')} {f.money(p.principal, p.currency)} · {f.money(p.interest, p.currency)}</small></td>
                         <td>{p.id === latest?.id && <Can roles={CAN.reversePayments}><button type="button" className="button danger" onClick={() => setReversing(true)}>{t('reverse')}</button></Can>}</td>
                       </tr>
-                    ))}</tbody>
-                  </table>
-                </div>
+                    ))}
+                </DataTable>
               )}
             </Section>
             <Dialog open={paying} title={t('registerPayment')} onClose={() => setPaying(false)}>

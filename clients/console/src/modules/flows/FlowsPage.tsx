@@ -11,7 +11,8 @@ import { CAN } from '../../lib/roles';
 import { Link, useRouter } from '../../lib/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Details, Dialog, PageHeader, Section, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
-import { Pager, PAGE_SIZE, useCursorPager } from '../../ui/pager';
+import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
+import { ConnectionList, DataTable } from '../../ui/list';
 import { EmptyState, QueryView } from '../../ui/states';
 import { common } from '../../ui/messages';
 
@@ -61,17 +62,10 @@ function Flows() {
   const pager = useCursorPager();
   const q = useQuery(FlowsQuery, { variables: { first: PAGE_SIZE, after: pager.after } });
   return (
-    <QueryView {...q} isEmpty={(d) => !d.flows.edges.length} empty={<EmptyState title={t('emptyFlows')} hint={t('emptyFlowsHint')} />}>
-      {(d) => (
-        <>
-          <div className="table-wrap"><table>
-            <thead><tr><th scope="col">{t('code')}</th><th scope="col">{t('name')}</th><th scope="col">{t('published')}</th><th scope="col">{t('draft')}</th><th scope="col">{t('created')}</th></tr></thead>
-            <tbody>{d.flows.edges.map(({ node: fl }) => <tr key={fl.id}><td><Link to={`/flows/${fl.id}`}>{fl.code}</Link></td><td>{fl.name}</td><td>{fl.publishedVersion ? `v${fl.publishedVersion.number}` : '—'}</td><td>{fl.draftVersion ? `v${fl.draftVersion.number}` : '—'}</td><td>{f.dateTime(fl.createdAt)}</td></tr>)}</tbody>
-          </table></div>
-          <Pager pager={pager} pageInfo={d.flows.pageInfo} label={t('pager')} />
-        </>
-      )}
-    </QueryView>
+    <ConnectionList result={q} connection={(d) => d.flows} pager={pager} pagerLabel={t('pager')}
+      columns={[t('code'), t('name'), t('published'), t('draft'), t('created')]}
+      empty={<EmptyState title={t('emptyFlows')} hint={t('emptyFlowsHint')} />}
+      row={({ node: fl }) => <tr key={fl.id}><td><Link to={`/flows/${fl.id}`}>{fl.code}</Link></td><td>{fl.name}</td><td>{fl.publishedVersion ? `v${fl.publishedVersion.number}` : '—'}</td><td>{fl.draftVersion ? `v${fl.draftVersion.number}` : '—'}</td><td>{f.dateTime(fl.createdAt)}</td></tr>} />
   );
 }
 
@@ -130,11 +124,9 @@ function FlowDetail({ id }: { id: string }) {
               <Section key={v.id} title={`${t('version')} ${v.number}`} actions={<Badge value={v.status} />}>
                 <p>{t('created')}: {f.dateTime(v.createdAt)}{v.publishedAt ? ` · ${t('published')}: ${f.dateTime(v.publishedAt)}` : ''}</p>
                 {!v.steps.length ? <EmptyState title={t('noSteps')} /> : (
-                  <div className="table-wrap"><table>
-                    <caption>{t('steps')}</caption>
-                    <thead><tr><th scope="col">#</th><th scope="col">{t('key')}</th><th scope="col">{t('name')}</th><th scope="col">{t('type')}</th><th scope="col">{t('capability')}</th></tr></thead>
-                    <tbody>{v.steps.map((s) => <tr key={s.id}><td>{s.position}</td><td><code>{s.key}</code></td><td>{s.name}</td><td>{s.type}</td><td>{s.capability ?? '—'}</td></tr>)}</tbody>
-                  </table></div>
+                  <DataTable columns={['#', t('key'), t('name'), t('type'), t('capability')]} caption={t('steps')} hiddenCaption={false}>
+                    {v.steps.map((s) => <tr key={s.id}><td>{s.position}</td><td><code>{s.key}</code></td><td>{s.name}</td><td>{s.type}</td><td>{s.capability ?? '—'}</td></tr>)}
+                  </DataTable>
                 )}
               </Section>
             ))}
@@ -157,17 +149,10 @@ function Executions() {
   const pager = useCursorPager();
   const q = useQuery(ExecutionsQuery, { variables: { first: PAGE_SIZE, after: pager.after } });
   return (
-    <QueryView {...q} isEmpty={(d) => !d.flowRequests.edges.length} empty={<EmptyState title={t('emptyExecutions')} hint={t('emptyExecutionsHint')} />}>
-      {(d) => (
-        <>
-          <div className="table-wrap"><table>
-            <thead><tr><th scope="col">{t('created')}</th><th scope="col">{t('flow')}</th><th scope="col">{t('subject')}</th><th scope="col">{t('status')}</th><th scope="col">{t('outcome')}</th><th scope="col">{t('current')}</th></tr></thead>
-            <tbody>{d.flowRequests.edges.map(({ node: r }) => <tr key={r.id}><td><Link to={`/flows/executions/${r.id}`}>{f.dateTime(r.createdAt)}</Link></td><td>{r.flow.code}</td><td>{r.subjectRef}</td><td><Badge value={r.status} /></td><td>{r.outcome ?? '—'}</td><td>{r.currentStepKey ?? '—'}</td></tr>)}</tbody>
-          </table></div>
-          <Pager pager={pager} pageInfo={d.flowRequests.pageInfo} label={t('pager')} />
-        </>
-      )}
-    </QueryView>
+    <ConnectionList result={q} connection={(d) => d.flowRequests} pager={pager} pagerLabel={t('pager')}
+      columns={[t('created'), t('flow'), t('subject'), t('status'), t('outcome'), t('current')]}
+      empty={<EmptyState title={t('emptyExecutions')} hint={t('emptyExecutionsHint')} />}
+      row={({ node: r }) => <tr key={r.id}><td><Link to={`/flows/executions/${r.id}`}>{f.dateTime(r.createdAt)}</Link></td><td>{r.flow.code}</td><td>{r.subjectRef}</td><td><Badge value={r.status} /></td><td>{r.outcome ?? '—'}</td><td>{r.currentStepKey ?? '—'}</td></tr>} />
   );
 }
 
@@ -201,10 +186,9 @@ function ExecutionDetail({ id }: { id: string }) {
             </Section>
             <Section title={t('calls')}>
               {!r.providerCalls.length ? <EmptyState /> : (
-                <div className="table-wrap"><table>
-                  <thead><tr><th scope="col">{t('key')}</th><th scope="col">{t('capability')}</th><th scope="col">{t('provider')}</th><th scope="col">{t('outcome')}</th><th scope="col" className="num">{t('attempts')}</th><th scope="col" className="num">{t('latency')}</th></tr></thead>
-                  <tbody>{r.providerCalls.map((c) => <tr key={c.id}><td>{c.stepKey ?? '—'}</td><td>{c.capability}</td><td>{c.provider}</td><td><Badge value={c.outcome} /></td><td className="num">{c.attempts}</td><td className="num">{c.latencyMs}</td></tr>)}</tbody>
-                </table></div>
+                <DataTable columns={[t('key'), t('capability'), t('provider'), t('outcome'), { label: t('attempts'), numeric: true }, { label: t('latency'), numeric: true }]}>
+                  {r.providerCalls.map((c) => <tr key={c.id}><td>{c.stepKey ?? '—'}</td><td>{c.capability}</td><td>{c.provider}</td><td><Badge value={c.outcome} /></td><td className="num">{c.attempts}</td><td className="num">{c.latencyMs}</td></tr>)}
+                </DataTable>
               )}
             </Section>
           </>

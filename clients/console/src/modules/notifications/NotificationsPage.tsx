@@ -13,7 +13,8 @@ import { CAN } from '../../lib/roles';
 import { Link, useRouter, useSearchParam } from '../../lib/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Details, PageHeader, Section, Select, TextArea, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
-import { Pager, PAGE_SIZE, useCursorPager } from '../../ui/pager';
+import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
+import { ConnectionList, DataTable } from '../../ui/list';
 import { EmptyState, QueryView } from '../../ui/states';
 import { common } from '../../ui/messages';
 
@@ -92,17 +93,10 @@ function Templates() {
   return (
     <>
       <div className="filters"><Select label={t('channel')} value={channel} onChange={(e) => setChannel(e.target.value)} options={[{ value: '', label: tc('any') }, ...CHANNELS.map((c) => ({ value: c, label: c }))]} /></div>
-      <QueryView {...q} isEmpty={(d) => !d.notificationTemplates.edges.length} empty={<EmptyState title={t('emptyTemplates')} hint={t('emptyTemplatesHint')} />}>
-        {(d) => (
-          <>
-            <div className="table-wrap"><table>
-              <thead><tr><th scope="col">{t('key')}</th><th scope="col">{t('channel')}</th><th scope="col" className="num">{t('version')}</th><th scope="col">{t('archived')}</th><th scope="col">{t('updated')}</th></tr></thead>
-              <tbody>{d.notificationTemplates.edges.map((e) => <TemplateRow key={e.node.id} template={e.node} />)}</tbody>
-            </table></div>
-            <Pager pager={pager} pageInfo={d.notificationTemplates.pageInfo} label={t('pager')} />
-          </>
-        )}
-      </QueryView>
+      <ConnectionList result={q} connection={(d) => d.notificationTemplates} pager={pager} pagerLabel={t('pager')}
+        columns={[t('key'), t('channel'), { label: t('version'), numeric: true }, t('archived'), t('updated')]}
+        empty={<EmptyState title={t('emptyTemplates')} hint={t('emptyTemplatesHint')} />}
+        row={(e) => <TemplateRow key={e.node.id} template={e.node} />} />
     </>
   );
 }
@@ -242,17 +236,10 @@ function DeliveryLog() {
         <Select label={t('status')} value={status} onChange={(e) => setStatus(e.target.value)} options={[{ value: '', label: tc('any') }, ...STATUSES.map((s) => ({ value: s, label: s }))]} />
         <Select label={t('channel')} value={channel} onChange={(e) => setChannel(e.target.value)} options={[{ value: '', label: tc('any') }, ...CHANNELS.map((c) => ({ value: c, label: c }))]} />
       </div>
-      <QueryView {...q} isEmpty={(d) => !d.notificationRequests.edges.length} empty={<EmptyState title={t('emptyLog')} hint={t('emptyLogHint')} />}>
-        {(d) => (
-          <>
-            <div className="table-wrap"><table>
-              <thead><tr><th scope="col">{t('created')}</th><th scope="col">{t('template')}</th><th scope="col">{t('channel')}</th><th scope="col">{t('recipient')}</th><th scope="col">{t('status')}</th><th scope="col">{t('provider')}</th><th scope="col" className="num">{t('attempts')}</th></tr></thead>
-              <tbody>{d.notificationRequests.edges.map((e) => <LogRow key={e.node.id} request={e.node} />)}</tbody>
-            </table></div>
-            <Pager pager={pager} pageInfo={d.notificationRequests.pageInfo} label={t('pager')} />
-          </>
-        )}
-      </QueryView>
+      <ConnectionList result={q} connection={(d) => d.notificationRequests} pager={pager} pagerLabel={t('pager')}
+        columns={[t('created'), t('template'), t('channel'), t('recipient'), t('status'), t('provider'), { label: t('attempts'), numeric: true }]}
+        empty={<EmptyState title={t('emptyLog')} hint={t('emptyLogHint')} />}
+        row={(e) => <LogRow key={e.node.id} request={e.node} />} />
     </>
   );
 }
@@ -282,10 +269,9 @@ function RequestDetail({ id }: { id: string }) {
               <Details items={[[t('status'), <Badge value={r.status} />], [t('channel'), r.channel], [t('locale'), r.locale ?? '—'], [t('provider'), r.provider ?? '—'], [t('created'), f.dateTime(r.createdAt)], [t('error'), r.error ?? '—']]} />
             </Section>
             <Section title={t('attempts')}>
-              <div className="table-wrap"><table>
-                <thead><tr><th scope="col">#</th><th scope="col">{t('provider')}</th><th scope="col">{t('status')}</th><th scope="col">{t('started')}</th><th scope="col">{t('finished')}</th><th scope="col">{t('error')}</th></tr></thead>
-                <tbody>{r.attempts.map((a) => <tr key={a.number}><td>{a.number}</td><td>{a.provider}</td><td><Badge value={a.status} /></td><td>{f.dateTime(a.startedAt)}</td><td>{f.dateTime(a.finishedAt)}</td><td>{a.error ?? '—'}</td></tr>)}</tbody>
-              </table></div>
+              <DataTable columns={['#', t('provider'), t('status'), t('started'), t('finished'), t('error')]}>
+                {r.attempts.map((a) => <tr key={a.number}><td>{a.number}</td><td>{a.provider}</td><td><Badge value={a.status} /></td><td>{f.dateTime(a.startedAt)}</td><td>{f.dateTime(a.finishedAt)}</td><td>{a.error ?? '—'}</td></tr>)}
+              </DataTable>
             </Section>
           </>
         );
@@ -309,17 +295,10 @@ function Mailbox() {
   return (
     <>
       <div className="filters"><TextInput label={t('recipient')} value={recipient} onChange={(e) => setRecipient(e.target.value)} /></div>
-      <QueryView {...q} isEmpty={(d) => !d.localMailbox.edges.length} empty={<EmptyState title={t('emptyMailbox')} hint={t('emptyMailboxHint')} />}>
-        {(d) => (
-          <>
-            <div className="table-wrap"><table>
-              <thead><tr><th scope="col">{t('created')}</th><th scope="col">{t('channel')}</th><th scope="col">{t('recipient')}</th><th scope="col">{t('subject')}</th><th scope="col">{t('body')}</th></tr></thead>
-              <tbody>{d.localMailbox.edges.map(({ node: msg }) => <tr key={msg.id}><td>{f.dateTime(msg.createdAt)}</td><td>{msg.channel}</td><td>{msg.recipient}</td><td>{msg.subject ?? '—'}</td><td>{msg.body}</td></tr>)}</tbody>
-            </table></div>
-            <Pager pager={pager} pageInfo={d.localMailbox.pageInfo} label={t('pager')} />
-          </>
-        )}
-      </QueryView>
+      <ConnectionList result={q} connection={(d) => d.localMailbox} pager={pager} pagerLabel={t('pager')}
+        columns={[t('created'), t('channel'), t('recipient'), t('subject'), t('body')]}
+        empty={<EmptyState title={t('emptyMailbox')} hint={t('emptyMailboxHint')} />}
+        row={({ node: msg }) => <tr key={msg.id}><td>{f.dateTime(msg.createdAt)}</td><td>{msg.channel}</td><td>{msg.recipient}</td><td>{msg.subject ?? '—'}</td><td>{msg.body}</td></tr>} />
     </>
   );
 }
@@ -335,10 +314,9 @@ function Channels() {
   return (
     <QueryView {...q} isEmpty={(d) => !d.channelConfigs.length} empty={<EmptyState title={t('emptyChannels')} hint={t('emptyChannelsHint')} />}>
       {(d) => (
-        <div className="table-wrap"><table>
-          <thead><tr><th scope="col">{t('channel')}</th><th scope="col" className="num">{t('priority')}</th><th scope="col">{t('provider')}</th><th scope="col">{t('enabled')}</th><th scope="col">{t('credentials')}</th><th scope="col">{t('settings')}</th></tr></thead>
-          <tbody>{d.channelConfigs.map((c) => <tr key={c.id}><td>{c.channel}</td><td className="num">{c.priority}</td><td>{c.provider}</td><td>{c.enabled ? tc('yes') : tc('no')}</td><td>{c.hasCredentials ? tc('yes') : tc('no')}</td><td><code>{JSON.stringify(c.settings)}</code></td></tr>)}</tbody>
-        </table></div>
+        <DataTable columns={[t('channel'), { label: t('priority'), numeric: true }, t('provider'), t('enabled'), t('credentials'), t('settings')]}>
+          {d.channelConfigs.map((c) => <tr key={c.id}><td>{c.channel}</td><td className="num">{c.priority}</td><td>{c.provider}</td><td>{c.enabled ? tc('yes') : tc('no')}</td><td>{c.hasCredentials ? tc('yes') : tc('no')}</td><td><code>{JSON.stringify(c.settings)}</code></td></tr>)}
+        </DataTable>
       )}
     </QueryView>
   );

@@ -13,7 +13,8 @@ import { CAN } from '../../lib/roles';
 import { Link, useRouter, useSearchParam } from '../../lib/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Details, Dialog, Notice, PageHeader, Section, Select, TextArea, TextInput, UserErrors } from '../../ui/common';
-import { Pager, PAGE_SIZE, useCursorPager } from '../../ui/pager';
+import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
+import { ConnectionList, DataTable } from '../../ui/list';
 import { EmptyState, QueryView } from '../../ui/states';
 import { common } from '../../ui/messages';
 import { m } from './messages';
@@ -78,21 +79,10 @@ function ProductList() {
   const pager = useCursorPager();
   const q = useQuery(ProductsQuery, { variables: { first: PAGE_SIZE, after: pager.after } });
   return (
-    <QueryView {...q} isEmpty={(d) => d.creditProducts.edges.length === 0}
-      empty={<EmptyState title={t('emptyProducts')} hint={t('emptyProductsHint')} />}>
-      {(d) => (
-        <>
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">{t('tabProducts')}</caption>
-              <thead><tr><th scope="col">{t('code')}</th><th scope="col">{t('name')}</th><th scope="col">{t('currency')}</th><th scope="col">{t('status')}</th><th scope="col" className="num">{t('published')}</th><th scope="col" className="num">{t('pending')}</th><th scope="col">{t('created')}</th></tr></thead>
-              <tbody>{d.creditProducts.edges.map((e) => <ProductRow key={e.node.id} product={e.node} />)}</tbody>
-            </table>
-          </div>
-          <Pager pager={pager} pageInfo={d.creditProducts.pageInfo} label={t('pagerProducts')} />
-        </>
-      )}
-    </QueryView>
+    <ConnectionList result={q} connection={(d) => d.creditProducts} pager={pager} pagerLabel={t('pagerProducts')} caption={t('tabProducts')}
+      columns={[t('code'), t('name'), t('currency'), t('status'), { label: t('published'), numeric: true }, { label: t('pending'), numeric: true }, t('created')]}
+      empty={<EmptyState title={t('emptyProducts')} hint={t('emptyProductsHint')} />}
+      row={(e) => <ProductRow key={e.node.id} product={e.node} />} />
   );
 }
 
@@ -226,12 +216,9 @@ function ProductDetail({ id }: { id: string }) {
               </Can>
             )}
             <Section title={t('versions')}>
-              <div className="table-wrap">
-                <table>
-                  <thead><tr><th scope="col">{t('version')}</th><th scope="col">{t('status')}</th><th scope="col">{t('created')}</th><th scope="col">{t('publishedAt')}</th></tr></thead>
-                  <tbody>{p.versions.map((v) => <tr key={v.id}><td>v{v.number}</td><td><Badge value={v.status} /></td><td>{f.dateTime(v.createdAt)}</td><td>{f.dateTime(v.publishedAt)}</td></tr>)}</tbody>
-                </table>
-              </div>
+              <DataTable columns={[t('version'), t('status'), t('created'), t('publishedAt')]}>
+                  {p.versions.map((v) => <tr key={v.id}><td>v{v.number}</td><td><Badge value={v.status} /></td><td>{f.dateTime(v.createdAt)}</td><td>{f.dateTime(v.publishedAt)}</td></tr>)}
+              </DataTable>
             </Section>
           </>
         );
@@ -281,20 +268,10 @@ function Inbox() {
       </div>
       {notice && <Notice>{notice}</Notice>}
       <UserErrors errors={errors} />
-      <QueryView {...q} isEmpty={(d) => d.changeRequests.edges.length === 0} empty={<EmptyState title={t('inboxEmpty')} hint={t('inboxEmptyHint')} />}>
-        {(d) => (
-          <>
-            <div className="table-wrap">
-              <table>
-                <caption className="visually-hidden">{t('tabInbox')}</caption>
-                <thead><tr><th scope="col">{t('kind')}</th><th scope="col">{t('product')}</th><th scope="col">{t('version')}</th><th scope="col">{t('status')}</th><th scope="col">{t('requestedAt')}</th><th scope="col">{tc('actions')}</th></tr></thead>
-                <tbody>{d.changeRequests.edges.map((e) => <InboxRow key={e.node.id} request={e.node} onDone={(ok, errs) => { setErrors(errs); setNotice(ok); }} />)}</tbody>
-              </table>
-            </div>
-            <Pager pager={pager} pageInfo={d.changeRequests.pageInfo} label={t('pagerInbox')} />
-          </>
-        )}
-      </QueryView>
+      <ConnectionList result={q} connection={(d) => d.changeRequests} pager={pager} pagerLabel={t('pagerInbox')} caption={t('tabInbox')}
+        columns={[t('kind'), t('product'), t('version'), t('status'), t('requestedAt'), tc('actions')]}
+        empty={<EmptyState title={t('inboxEmpty')} hint={t('inboxEmptyHint')} />}
+        row={(e) => <InboxRow key={e.node.id} request={e.node} onDone={(ok, errs) => { setErrors(errs); setNotice(ok); }} />} />
     </>
   );
 }

@@ -12,8 +12,9 @@ import { CAN, GRANTABLE_ROLES } from '../../lib/roles';
 import { Link, useSearchParam } from '../../lib/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Dialog, Notice, PageHeader, Select, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
-import { Pager, PAGE_SIZE, useCursorPager } from '../../ui/pager';
-import { EmptyState, QueryView } from '../../ui/states';
+import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
+import { ConnectionList } from '../../ui/list';
+import { EmptyState } from '../../ui/states';
 import { common } from '../../ui/messages';
 
 const m = defineMessages({
@@ -105,21 +106,14 @@ function Users() {
       </div>
       {notice && <Notice>{notice}</Notice>}
       {!creating && <UserErrors errors={errors} />}
-      <QueryView {...q} isEmpty={(d) => !d.users.edges.length} empty={<EmptyState title={t('emptyUsers')} />}>
-        {(d) => (
-          <>
-            <div className="table-wrap"><table>
-              <thead><tr><th scope="col">{t('name')}</th><th scope="col">{t('email')}</th><th scope="col">{t('roles')}</th><th scope="col">{t('status')}</th><th scope="col">{t('lastLogin')}</th><th scope="col">{tc('actions')}</th></tr></thead>
-              <tbody>{d.users.edges.map((e) => <UserRow key={e.node.id} user={e.node} onDisable={async (id) => {
+      <ConnectionList result={q} connection={(d) => d.users} pager={pager} pagerLabel={t('pager')}
+        columns={[t('name'), t('email'), t('roles'), t('status'), t('lastLogin'), tc('actions')]}
+        empty={<EmptyState title={t('emptyUsers')} />}
+        row={(e) => <UserRow key={e.node.id} user={e.node} onDisable={async (id) => {
                 const r = await disable({ variables: { input: { id } } });
                 setErrors(r.data?.disableUser.userErrors ?? []);
                 setNotice(r.data?.disableUser.user ? t('disabled') : null);
-              }} />)}</tbody>
-            </table></div>
-            <Pager pager={pager} pageInfo={d.users.pageInfo} label={t('pager')} />
-          </>
-        )}
-      </QueryView>
+              }} />} />
       <Dialog open={creating} title={t('newUser')} onClose={() => setCreating(false)}>
         <form onSubmit={async (e) => {
           e.preventDefault();
@@ -181,12 +175,10 @@ function ApiKeys() {
       <div className="filters"><button type="button" className="button primary" onClick={() => setCreating(true)}>{t('newKey')}</button></div>
       {notice && <Notice>{notice}</Notice>}
       {!creating && <UserErrors errors={errors} />}
-      <QueryView {...q} isEmpty={(d) => !d.apiKeys.edges.length} empty={<EmptyState title={t('emptyKeys')} hint={t('emptyKeysHint')} />}>
-        {(d) => (
-          <>
-            <div className="table-wrap"><table>
-              <thead><tr><th scope="col">{t('name')}</th><th scope="col">{t('prefix')}</th><th scope="col">{t('scopes')}</th><th scope="col">{t('status')}</th><th scope="col">{t('created')}</th><th scope="col">{t('lastUsed')}</th><th scope="col">{tc('actions')}</th></tr></thead>
-              <tbody>{d.apiKeys.edges.map(({ node: k }) => (
+      <ConnectionList result={q} connection={(d) => d.apiKeys} pager={pager} pagerLabel={t('pager')}
+        columns={[t('name'), t('prefix'), t('scopes'), t('status'), t('created'), t('lastUsed'), tc('actions')]}
+        empty={<EmptyState title={t('emptyKeys')} hint={t('emptyKeysHint')} />}
+        row={({ node: k }) => (
                 <tr key={k.id}>
                   <td>{k.name}</td><td><code>{k.prefix}</code></td><td>{k.scopes.join(' ')}</td><td><Badge value={k.status} /></td><td>{f.dateTime(k.createdAt)}</td><td>{f.dateTime(k.lastUsedAt)}</td>
                   <td>{(k.status === 'ACTIVE' || k.status === 'ROTATING') && <div className="page-actions">
@@ -198,12 +190,7 @@ function ApiKeys() {
                     }}>{t('revoke')}</button>
                   </div>}</td>
                 </tr>
-              ))}</tbody>
-            </table></div>
-            <Pager pager={pager} pageInfo={d.apiKeys.pageInfo} label={t('pager')} />
-          </>
-        )}
-      </QueryView>
+              )} />
       <Dialog open={creating} title={t('newKey')} onClose={() => setCreating(false)}>
         <form onSubmit={async (e) => {
           e.preventDefault();
