@@ -345,4 +345,24 @@ describe('console in the browser', () => {
       expect(r.data.refreshToken.userErrors).not.toEqual([]);
     }
   });
+
+  test('session: the refresh token is rotated shortly before the 15-minute access token expires, and the console keeps working', async () => {
+    const context = await browser.newContext({ locale: 'en-US' });
+    contexts.push(context);
+    const page = await context.newPage();
+    problems.push(watchPage(page));
+    await page.clock.install();
+    await page.goto(base);
+    await page.getByLabel('Organisation (tenant)').fill('demo');
+    await page.getByLabel('E-mail').fill('admin@demo.localhost');
+    await page.getByLabel('Password').fill(DEV_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Credit products' }).waitFor();
+    const before = await page.evaluate<string | null>("sessionStorage.getItem('imagy.console.refresh')");
+    // 14 minutes later (a minute before expiry) the timer rotates the pair.
+    await page.clock.fastForward('14:05');
+    await waitFor(async () => ((await page.evaluate<string | null>("sessionStorage.getItem('imagy.console.refresh')")) !== before ? true : null), 10_000, 100);
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('link', { name: /logged on/ }).first().waitFor();
+  });
 });
