@@ -222,7 +222,7 @@ describe('console in the browser', () => {
     await check(page, '34-audit-reports');
   });
 
-  test('notifications: a template is created with a body per language, previewed in English and Spanish, sent, and seen in the log and the local mailbox', async () => {
+  test('notifications: a template is created with a body per language, previewed in English and Spanish, sent, and seen in the log and the local mailbox; a channel provider is added and removed', async () => {
     const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
     await page.getByRole('link', { name: 'Notifications' }).click();
     await page.getByText('No templates yet').waitFor();
@@ -259,7 +259,24 @@ describe('console in the browser', () => {
     await check(page, '43-notifications-mailbox');
     await page.getByRole('link', { name: 'Channels' }).click();
     await page.getByText('No channel configured').waitFor();
-    await check(page, '44-notifications-channels');
+    await page.getByRole('button', { name: 'Add provider' }).click();
+    const add = page.getByRole('dialog', { name: 'Add provider' });
+    await add.getByLabel('Channel').selectOption('SMS');
+    await add.getByLabel('Provider').selectOption('local');
+    await add.getByLabel('Settings').fill('[1, 2]');
+    await add.getByRole('button', { name: 'Save' }).click();
+    await add.getByText('Write a JSON object').waitFor();
+    await add.getByLabel('Settings').fill('{}');
+    await check(page, '44-notifications-channel-form');
+    await add.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Provider saved.').waitFor();
+    await page.getByRole('row', { name: /SMS.*local/ }).waitFor();
+    await check(page, '45-notifications-channels');
+    const configs = await p.call(`{ channelConfigs { channel provider priority enabled } }`, {}, admin.accessToken);
+    expect(configs.data.channelConfigs).toEqual([{ channel: 'SMS', provider: 'local', priority: 1, enabled: true }]);
+    await page.getByRole('button', { name: 'Remove SMS local' }).click();
+    await page.getByText('Provider removed.').waitFor();
+    await page.getByText('No channel configured').waitFor();
   });
 
   test('users and API keys: an admin creates a key (the secret shown once), revokes it, and creates a user; an auditor sees neither control', async () => {

@@ -12,7 +12,7 @@ import { defineMessages, useT } from '../../lib/i18n';
 import { CAN } from '../../lib/roles';
 import { Link, useRouter, useSearchParam } from '../../lib/router';
 import { useFormat } from '../../lib/tenant';
-import { Badge, Details, PageHeader, Section, Select, TextArea, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
+import { Badge, Details, Dialog, Notice, PageHeader, Section, Select, TextArea, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
 import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList, DataTable } from '../../ui/list';
 import { EmptyState, QueryView } from '../../ui/states';
@@ -28,6 +28,8 @@ const m = defineMessages({
     emptyLog: 'No deliveries match', emptyLogHint: 'Messages appear here once sent.', emptyMailbox: 'The local mailbox is empty', emptyMailboxHint: 'Messages sent with the built-in local provider land here.',
     subject: 'Subject', body: 'Body', priority: 'Priority', enabled: 'Enabled', credentials: 'Credentials stored', settings: 'Settings', emptyChannels: 'No channel configured', emptyChannelsHint: 'Without one, messages go through the built-in local provider.',
     pager: 'Pages', created2: 'Template created.', detailOf: 'Template {key}', request: 'Delivery {id}',
+    addChannel: 'Add provider', remove: 'Remove', removed: 'Provider removed.', channelSaved: 'Provider saved.', credentialsInput: 'Credentials (JSON, write-only)',
+    credentialsHint: 'Stored encrypted and never shown again; leave empty to keep the stored ones.', settingsHint: 'Non-secret settings as a JSON object (e.g. {"from": "+15005550006"}).', jsonObject: 'Write a JSON object, e.g. {"key": "value"}.',
   },
   es: {
     title: 'Notificaciones', subtitle: 'Plantillas, registro de envíos, buzón local y canales.', tabTemplates: 'Plantillas', tabLog: 'Registro de envíos', tabMailbox: 'Buzón local', tabChannels: 'Canales',
@@ -38,6 +40,8 @@ const m = defineMessages({
     emptyLog: 'Ningún envío coincide', emptyLogHint: 'Los mensajes aparecen aquí al enviarse.', emptyMailbox: 'El buzón local está vacío', emptyMailboxHint: 'Los mensajes enviados con el proveedor local integrado llegan aquí.',
     subject: 'Asunto', body: 'Texto', priority: 'Prioridad', enabled: 'Habilitado', credentials: 'Credenciales guardadas', settings: 'Configuración', emptyChannels: 'Ningún canal configurado', emptyChannelsHint: 'Sin configuración, los mensajes salen por el proveedor local integrado.',
     pager: 'Páginas', created2: 'Plantilla creada.', detailOf: 'Plantilla {key}', request: 'Envío {id}',
+    addChannel: 'Agregar proveedor', remove: 'Quitar', removed: 'Proveedor quitado.', channelSaved: 'Proveedor guardado.', credentialsInput: 'Credenciales (JSON, solo escritura)',
+    credentialsHint: 'Se guardan cifradas y no se vuelven a mostrar; déjelo vacío para conservar las guardadas.', settingsHint: 'Configuración no secreta como objeto JSON (p. ej. {"from": "+15005550006"}).', jsonObject: 'Escriba un objeto JSON, p. ej. {"clave": "valor"}.',
   },
 });
 
@@ -307,18 +311,82 @@ const ChannelsQuery = graphql(`
   query ConsoleChannels { channelConfigs { id channel provider priority settings hasCredentials enabled } }
 `);
 
+const SetChannel = graphql(`
+  mutation ConsoleSetChannelConfig($input: SetChannelConfigInput!) { setChannelConfig(input: $input) { config { id } userErrors { code message field } } }
+`);
+const RemoveChannel = graphql(`
+  mutation ConsoleRemoveChannelConfig($input: RemoveChannelConfigInput!) { removeChannelConfig(input: $input) { config { id } userErrors { code message field } } }
+`);
+
+/** Providers per channel (subgraphs/notifications/README.md); `local` is the built-in mailbox. */
+const PROVIDERS: Record<NotificationChannel, string[]> = { EMAIL: ['local', 'smtp', 'ses'], SMS: ['local', 'twilio', 'sns'], WHATSAPP: ['local', 'whatsapp'], PUSH: ['local', 'fcm'], WEBHOOK: ['local', 'webhook'] };
+
+const parseJsonObject = (text: string): Record<string, unknown> | null => {
+  try {
+    const v: unknown = JSON.parse(text || '{}');
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+};
+
 function Channels() {
   const t = useT(m);
   const tc = useT(common);
   const q = useQuery(ChannelsQuery);
+  const refetch = { refetchQueries: ['ConsoleChannels'], awaitRefetchQueries: true };
+  const [setConfig, sc] = useMutation(SetChannel, refetch);
+  const [removeConfig] = useMutation(RemoveChannel, refetch);
+  const [open, setOpen] = useState(false);
+  const [channel, setChannel] = useState<NotificationChannel>('EMAIL');
+  const [provider, setProvider] = useState('local');
+  const [priority, setPriority] = useState(1);
+  const [settings, setSettings] = useState('{}');
+  const [credentials, setCredentials] = useState('');
+  const [errors, setErrors] = useState<readonly UserErrorLike[]>([]);
+  const [notice, setNotice] = useState<string | null>(null);
+  const done = (payload: { userErrors: readonly UserErrorLike[] } | null | undefined, ok: string) => {
+    setErrors(payload?.userErrors ?? [{ code: 'ERROR', message: tc('errorTitle') }]);
+    setNotice(payload && !payload.userErrors.length ? ok : null);
+    return Boolean(payload && !payload.userErrors.length);
+  };
   return (
-    <QueryView {...q} isEmpty={(d) => !d.channelConfigs.length} empty={<EmptyState title={t('emptyChannels')} hint={t('emptyChannelsHint')} />}>
-      {(d) => (
-        <DataTable columns={[t('channel'), { label: t('priority'), numeric: true }, t('provider'), t('enabled'), t('credentials'), t('settings')]}>
-          {d.channelConfigs.map((c) => <tr key={c.id}><td>{c.channel}</td><td className="num">{c.priority}</td><td>{c.provider}</td><td>{c.enabled ? tc('yes') : tc('no')}</td><td>{c.hasCredentials ? tc('yes') : tc('no')}</td><td><code>{JSON.stringify(c.settings)}</code></td></tr>)}
-        </DataTable>
-      )}
-    </QueryView>
+    <>
+      <div className="filters"><button type="button" className="button primary" onClick={() => setOpen(true)}>{t('addChannel')}</button></div>
+      {notice && <Notice>{notice}</Notice>}
+      {!open && <UserErrors errors={errors} />}
+      <QueryView {...q} isEmpty={(d) => !d.channelConfigs.length} empty={<EmptyState title={t('emptyChannels')} hint={t('emptyChannelsHint')} />}>
+        {(d) => (
+          <DataTable columns={[t('channel'), { label: t('priority'), numeric: true }, t('provider'), t('enabled'), t('credentials'), t('settings'), tc('actions')]}>
+            {d.channelConfigs.map((c) => (
+              <tr key={c.id}>
+                <td>{c.channel}</td><td className="num">{c.priority}</td><td>{c.provider}</td><td>{c.enabled ? tc('yes') : tc('no')}</td><td>{c.hasCredentials ? tc('yes') : tc('no')}</td><td><code>{JSON.stringify(c.settings)}</code></td>
+                <td><button type="button" className="button danger" aria-label={`${t('remove')} ${c.channel} ${c.provider}`} onClick={async () => done((await removeConfig({ variables: { input: { id: c.id } } })).data?.removeChannelConfig, t('removed'))}>{t('remove')}</button></td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </QueryView>
+      <Dialog open={open} title={t('addChannel')} onClose={() => setOpen(false)}>
+        <form onSubmit={async (e) => {
+          e.preventDefault();
+          const parsedSettings = parseJsonObject(settings);
+          const parsedCredentials = credentials.trim() ? parseJsonObject(credentials) : undefined;
+          if (!parsedSettings || parsedCredentials === null) return setErrors([{ code: 'INVALID_JSON', message: t('jsonObject'), field: !parsedSettings ? 'settings' : 'credentials' }]);
+          const r = await setConfig({ variables: { input: { channel, provider, priority, settings: parsedSettings, ...(parsedCredentials && { credentials: parsedCredentials }) } } });
+          if (done(r.data?.setChannelConfig, t('channelSaved'))) { setOpen(false); setCredentials(''); }
+        }}>
+          <UserErrors errors={errors} />
+          <div className="form-row">
+            <Select label={t('channel')} value={channel} onChange={(e) => { const c = e.target.value as NotificationChannel; setChannel(c); setProvider(PROVIDERS[c][0]!); }} options={CHANNELS.map((c) => ({ value: c, label: c }))} />
+            <Select label={t('provider')} value={provider} onChange={(e) => setProvider(e.target.value)} options={PROVIDERS[channel].map((p) => ({ value: p, label: p }))} />
+            <TextInput label={t('priority')} type="number" min={1} value={priority} onChange={(e) => setPriority(Number(e.target.value))} required />
+          </div>
+          <TextArea label={t('settings')} value={settings} onChange={(e) => setSettings(e.target.value)} rows={3} hint={t('settingsHint')} />
+          <TextArea label={t('credentialsInput')} value={credentials} onChange={(e) => setCredentials(e.target.value)} rows={3} hint={t('credentialsHint')} autoComplete="off" />
+          <button type="submit" className="button primary" disabled={sc.loading}>{tc('save')}</button>
+        </form>
+      </Dialog>
+    </>
   );
 }
-
