@@ -169,6 +169,11 @@ describe('console in the browser', () => {
     await page.getByRole('link', { name: 'Ana Borrower' }).waitFor();
     await page.getByRole('img', { name: /Outstanding principal by currency: USD 1,200.00/ }).waitFor();
     await check(page, '20-portfolio-list');
+    // Filters live in the URL and go to the API (credits(filter)).
+    await page.getByLabel('Status').selectOption('PAID_OFF');
+    await page.getByText('No credits match').waitFor();
+    expect(page.url()).toContain('status=PAID_OFF');
+    await page.getByLabel('Status').selectOption('ACTIVE');
     await page.getByRole('link', { name: 'Ana Borrower' }).click();
     await page.getByRole('heading', { name: 'Credit of Ana Borrower' }).waitFor();
     await page.getByText('No payments yet.').waitFor();
@@ -279,7 +284,7 @@ describe('console in the browser', () => {
     await page.getByText('No channel configured').waitFor();
   });
 
-  test('users and API keys: an admin creates a key (the secret shown once), revokes it, and creates a user; an auditor sees neither control', async () => {
+  test('users and API keys: an admin creates a key (the secret shown once), revokes it, rotates another, and creates a user; an auditor sees neither control', async () => {
     const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
     await page.getByRole('link', { name: 'Users and API keys' }).click();
     await page.getByRole('cell', { name: 'maker@demo.test' }).waitFor();
@@ -307,6 +312,21 @@ describe('console in the browser', () => {
     await page.getByText('API key revoked.').waitFor();
     await page.getByRole('row', { name: /ERP/ }).getByText('REVOKED').waitFor();
     await check(page, '52-api-keys');
+    // Rotation: a successor with its own secret (shown once); the old key keeps working for the overlap.
+    await page.getByRole('button', { name: 'New API key' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('CRM');
+    await page.getByRole('dialog').getByLabel('lending:read').check();
+    await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    const crmSecret = (await page.getByTestId('api-key-secret').textContent())!;
+    await page.getByRole('dialog', { name: 'Copy the secret now' }).getByRole('button', { name: 'Close' }).last().click();
+    await page.getByRole('button', { name: 'Rotate CRM' }).click();
+    const rotatedSecret = (await page.getByTestId('api-key-secret').textContent())!;
+    expect(rotatedSecret).toMatch(/^imk_/);
+    expect(rotatedSecret).not.toBe(crmSecret);
+    await page.getByRole('dialog', { name: 'Copy the secret now' }).getByRole('button', { name: 'Close' }).last().click();
+    await page.getByRole('row', { name: /CRM/ }).getByText('ROTATING').waitFor();
+    await page.getByRole('row', { name: /CRM/ }).getByText('ACTIVE').waitFor();
+    await check(page, '53-api-keys-rotated');
 
     const reader = await signIn('reader@demo.test', PASSWORD);
     await reader.getByRole('link', { name: 'Users and API keys' }).click();
