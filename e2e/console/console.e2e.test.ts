@@ -196,7 +196,7 @@ describe('console in the browser', () => {
     expect(credit.data.credit.payments).toEqual([{ amount: '150.00', status: 'REVERSED', reversalReason: 'Duplicated deposit' }]);
   });
 
-  test('audit: an event recorded elsewhere arrives in the live tail (graphql-ws through the gateway) and opens its OCSF record', async () => {
+  test('audit: an event recorded elsewhere arrives in the live tail (graphql-ws through the gateway) and opens its OCSF record; search pages by cursor; report charts', async () => {
     const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByRole('link', { name: 'Live tail' }).click();
@@ -221,6 +221,24 @@ describe('console in the browser', () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByRole('link', { name: /Console live tail probe/ }).first().waitFor();
     await check(page, '33-audit-search');
+    // Cursor pages: 23 matching events are one full page of 20, then 3.
+    for (let i = 1; i <= 23; i++) {
+      const r = await p.call(`mutation($input: RecordAuditEventInput!) { recordAuditEvent(input: $input) { userErrors { code } } }`,
+        { input: { kind: 'API_ACTIVITY', activity: 'READ', operation: 'consolePager', resourceType: 'console_pager', message: `Pager probe ${i}` } }, admin.accessToken);
+      expect(r.data.recordAuditEvent.userErrors).toEqual([]);
+    }
+    await page.getByLabel('Words').fill('pager probe');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('link', { name: 'Pager probe 23' }).waitFor();
+    expect(await page.getByRole('link', { name: /^Pager probe/ }).count()).toBe(20);
+    const pages = page.getByRole('navigation', { name: 'Audit event pages' });
+    await pages.getByRole('button', { name: 'Next' }).click();
+    await pages.getByText('Page 2').waitFor();
+    await page.getByRole('link', { name: 'Pager probe 1', exact: true }).waitFor();
+    expect(await page.getByRole('link', { name: /^Pager probe/ }).count()).toBe(3);
+    expect(await pages.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    await pages.getByRole('button', { name: 'Previous' }).click();
+    await page.getByRole('link', { name: 'Pager probe 23' }).waitFor();
     await page.getByRole('link', { name: 'Reports' }).click();
     await page.getByRole('img', { name: /^Events per day, last 30 days\. \d{4}-\d{2}-\d{2}: \d+/ }).waitFor();
     await page.getByRole('img', { name: /Most active actors, last 30 days\..*Demo Admin: \d+/ }).waitFor();
