@@ -354,6 +354,11 @@ describe('console in the browser', () => {
     await reader.getByRole('link', { name: 'Credit products' }).click();
     await reader.getByRole('link', { name: 'CONSUMO' }).waitFor();
     expect(await reader.getByRole('link', { name: 'New product' }).count()).toBe(0);
+    // A hidden view opened by its URL: the server refuses, the page shows the designed forbidden state.
+    expect(await reader.getByRole('link', { name: 'Local mailbox' }).count()).toBe(0);
+    await reader.goto(`${base}notifications/mailbox`);
+    await reader.getByRole('alert').getByText('You do not have permission to see this.').waitFor();
+    await check(reader, '54-forbidden-state');
     // The server refuses what the UI hides.
     const token = await p.login('demo', 'reader@demo.test', PASSWORD);
     const refused = await p.call(`mutation { createApiKey(input: { name: "x", scopes: ["lending:read"] }) { secret userErrors { code } } }`, {}, token.accessToken);
