@@ -425,4 +425,22 @@ describe('console in the browser', () => {
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.getByRole('link', { name: /logged on/ }).first().waitFor();
   });
+
+  // Last: it stops a subgraph.
+  test('error state: with the flow subgraph down, the flows page says so and offers a retry; other modules keep working', async () => {
+    const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
+    await p.flow.stop();
+    await page.getByRole('link', { name: 'Verification flows' }).click();
+    const alert = page.getByRole('alert');
+    await alert.getByText('Something went wrong').waitFor();
+    await alert.getByRole('button', { name: 'Try again' }).waitFor();
+    await check(page, '80-error-state-subgraph-down');
+    await page.getByRole('link', { name: 'Credit products' }).click();
+    await page.getByRole('link', { name: 'CONSUMO' }).waitFor();
+    // The browser reports the failed HTTP answer itself; nothing else may have gone wrong.
+    const list = problems[problems.length - 1]!;
+    const other = list.filter((m) => !/Failed to load resource/.test(m));
+    list.length = 0;
+    expect(other).toEqual([]);
+  });
 });
