@@ -31,7 +31,8 @@ export function ensureConsoleBuild(log: (line: string) => void = () => {}): stri
   if (!fs.existsSync(CONSOLE_DIR)) return null;
   if (consoleBuildIsStale()) {
     log('building the console (vite build, clients/console/dist)');
-    const r = spawnSync('npm', ['run', 'build', '--workspace', '@imagy/console', '--loglevel=warn'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    // NODE_ENV=production whatever the caller's is (jest sets `test`): React's production build.
+    const r = spawnSync('npm', ['run', 'build', '--workspace', '@imagy/console', '--loglevel=warn'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } });
     if (r.status !== 0) throw new Error(`the console build failed (npm run build:console exited with ${r.status})`);
   }
   return CONSOLE_DIST;

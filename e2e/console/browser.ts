@@ -18,11 +18,23 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
 }
 
-/** Every problem the page reports: console errors (CSP violations among them) and uncaught exceptions. */
+/**
+ * Every problem the page reports: console errors (CSP violations among them), uncaught exceptions,
+ * and any GraphQL request that carries a query body instead of a persisted-document id only.
+ */
 export function watchPage(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('request', (req) => {
+    if (!req.url().endsWith('/graphql') || req.method() !== 'POST') return;
+    const body = req.postDataJSON() as { query?: string; extensions?: { persistedQuery?: { sha256Hash?: string } } } | null;
+    if (body?.query || !/^[0-9a-f]{64}$/.test(body?.extensions?.persistedQuery?.sha256Hash ?? '')) problems.push(`request sent without a persisted id only: ${req.postData()?.slice(0, 200)}`);
+  });
+  page.on('websocket', (ws) => ws.on('framesent', ({ payload }) => {
+    const msg = JSON.parse(String(payload)) as { type?: string; payload?: { query?: string; extensions?: { persistedQuery?: unknown } } };
+    if (msg.type === 'subscribe' && (msg.payload?.query || !msg.payload?.extensions?.persistedQuery)) problems.push(`subscription sent without a persisted id only: ${String(payload).slice(0, 200)}`);
+  }));
   return problems;
 }
 

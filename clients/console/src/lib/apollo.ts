@@ -37,7 +37,8 @@ const persistedQueryExtension = (document: DocumentNode) => ({ persistedQuery: {
  * manifest at its start, and a document edited since has a hash it does not know yet. The build
  * (what `npm start` serves and the tests drive) sends ids only.
  */
-const SEND_IDS = !import.meta.env.DEV;
+// MODE, not DEV: DEV follows NODE_ENV, which a caller's environment (jest sets `test`) may set for a build.
+const SEND_IDS = import.meta.env.MODE !== 'development';
 
 /** HTTP: the id instead of the body. */
 const persistedLink = new ApolloLink((operation, forward) => {
