@@ -302,10 +302,10 @@ describe('console in the browser', () => {
     await page.getByText('No channel configured').waitFor();
   });
 
-  test('users and API keys: an admin creates a key (the secret shown once), revokes it, rotates another, and creates a user; an auditor sees neither control', async () => {
+  test('users and API keys: an admin creates a key (the secret shown once), revokes it, rotates another, creates a user, grants a role and disables them; an auditor sees neither control', async () => {
     const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
     await page.getByRole('link', { name: 'Users and API keys' }).click();
-    await page.getByRole('cell', { name: 'maker@demo.test' }).waitFor();
+    await page.getByRole('cell', { name: 'maker@demo.test', exact: true }).waitFor();
     await check(page, '50-users');
     await page.getByRole('button', { name: 'New user' }).click();
     const form = page.getByRole('dialog', { name: 'New user' });
@@ -314,7 +314,18 @@ describe('console in the browser', () => {
     await form.getByLabel('Initial password').fill('pilar-password-1');
     await form.getByRole('button', { name: 'Create' }).click();
     await page.getByText('User created.').waitFor();
-    await page.getByRole('cell', { name: 'pilar@demo.test' }).waitFor();
+    await page.getByRole('cell', { name: 'pilar@demo.test', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Roles… pilar@demo.test' }).click();
+    const rolesDialog = page.getByRole('dialog', { name: 'Roles…: pilar@demo.test' });
+    await rolesDialog.getByLabel('product_checker').check();
+    await check(page, '50b-users-roles');
+    await rolesDialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('row', { name: /pilar@demo\.test/ }).getByRole('cell', { name: 'staff, product_checker' }).waitFor();
+    const pilar = await p.call(`query($f: UserFilter) { users(filter: $f, first: 1) { edges { node { roles status } } } }`, { f: { search: 'pilar' } }, admin.accessToken);
+    expect(pilar.data.users.edges[0].node).toEqual({ roles: ['staff', 'product_checker'], status: 'ACTIVE' });
+    await page.getByRole('button', { name: 'Disable pilar@demo.test' }).click();
+    await page.getByText('User disabled.').waitFor();
+    await page.getByRole('row', { name: /pilar@demo\.test/ }).getByText('DISABLED').waitFor();
     await page.getByRole('link', { name: 'API keys', exact: true }).click();
     await page.getByText('No API keys yet').waitFor();
     await page.getByRole('button', { name: 'New API key' }).click();
@@ -348,7 +359,7 @@ describe('console in the browser', () => {
 
     const reader = await signIn('reader@demo.test', PASSWORD);
     await reader.getByRole('link', { name: 'Users and API keys' }).click();
-    await reader.getByRole('cell', { name: 'maker@demo.test' }).waitFor();
+    await reader.getByRole('cell', { name: 'maker@demo.test', exact: true }).waitFor();
     expect(await reader.getByRole('button', { name: 'New user' }).count()).toBe(0);
     expect(await reader.getByRole('link', { name: 'API keys', exact: true }).count()).toBe(0);
     await reader.getByRole('link', { name: 'Credit products' }).click();

@@ -21,7 +21,7 @@ const m = defineMessages({
   en: {
     title: 'Users and API keys', subtitle: 'Who works in this organisation, and which integrations call the API.', tabUsers: 'Users', tabKeys: 'API keys',
     search: 'Search', role: 'Role', status: 'Status', name: 'Name', email: 'E-mail', roles: 'Roles', lastLogin: 'Last sign-in', created: 'Created',
-    emptyUsers: 'No users match', newUser: 'New user', password: 'Initial password', create: 'Create', disable: 'Disable', userCreated: 'User created.', disabled: 'User disabled.',
+    emptyUsers: 'No users match', editRoles: 'Roles…', newUser: 'New user', password: 'Initial password', create: 'Create', disable: 'Disable', userCreated: 'User created.', disabled: 'User disabled.',
     keys: 'API keys', newKey: 'New API key', scopes: 'Scopes', plan: 'Plan', prefix: 'Prefix', lastUsed: 'Last used', rotate: 'Rotate', revoke: 'Revoke',
     secretTitle: 'Copy the secret now', secretHint: 'It is shown only this once; store it in the integration’s secret manager.', emptyKeys: 'No API keys yet', emptyKeysHint: 'Create one for each integration that calls the API.',
     revoked: 'API key revoked.', pager: 'Pages',
@@ -29,7 +29,7 @@ const m = defineMessages({
   es: {
     title: 'Usuarios y API keys', subtitle: 'Quién trabaja en esta organización y qué integraciones llaman a la API.', tabUsers: 'Usuarios', tabKeys: 'API keys',
     search: 'Buscar', role: 'Rol', status: 'Estado', name: 'Nombre', email: 'Correo', roles: 'Roles', lastLogin: 'Último ingreso', created: 'Creado',
-    emptyUsers: 'Ningún usuario coincide', newUser: 'Nuevo usuario', password: 'Contraseña inicial', create: 'Crear', disable: 'Deshabilitar', userCreated: 'Usuario creado.', disabled: 'Usuario deshabilitado.',
+    emptyUsers: 'Ningún usuario coincide', editRoles: 'Roles…', newUser: 'Nuevo usuario', password: 'Contraseña inicial', create: 'Crear', disable: 'Deshabilitar', userCreated: 'Usuario creado.', disabled: 'Usuario deshabilitado.',
     keys: 'API keys', newKey: 'Nueva API key', scopes: 'Permisos', plan: 'Plan', prefix: 'Prefijo', lastUsed: 'Último uso', rotate: 'Rotar', revoke: 'Revocar',
     secretTitle: 'Copie el secreto ahora', secretHint: 'Solo se muestra esta vez; guárdelo en el gestor de secretos de la integración.', emptyKeys: 'Todavía no hay API keys', emptyKeysHint: 'Cree una por cada integración que llama a la API.',
     revoked: 'API key revocada.', pager: 'Páginas',
@@ -67,15 +67,47 @@ const DisableUser = graphql(`
   mutation ConsoleDisableUser($input: DisableUserInput!) { disableUser(input: $input) { user { id status } userErrors { code message field } } }
 `);
 
+const UpdateUserRoles = graphql(`
+  mutation ConsoleUpdateUserRoles($input: UpdateUserInput!) { updateUser(input: $input) { user { id roles } userErrors { code message field } } }
+`);
+
 function UserRow({ user: ref, onDisable }: { user: FragmentType<typeof UserRowFragment>; onDisable(id: string): void }) {
   const u = getFragmentData(UserRowFragment, ref);
   const f = useFormat();
   const t = useT(m);
+  const tc = useT(common);
   const { session } = useAuth();
+  const [editing, setEditing] = useState(false);
+  const [roles, setRoles] = useState<string[]>([]);
+  const [errors, setErrors] = useState<readonly UserErrorLike[]>([]);
+  const [update, up] = useMutation(UpdateUserRoles, { refetchQueries: ['ConsoleUsers'], awaitRefetchQueries: true });
   return (
     <tr>
       <td>{u.displayName}</td><td>{u.email}</td><td>{u.roles.join(', ')}</td><td><Badge value={u.status} /></td><td>{f.dateTime(u.lastLoginAt)}</td>
-      <td><Can roles={CAN.writeUsers}>{u.status === 'ACTIVE' && u.id !== session?.user.id && <button type="button" className="button danger" onClick={() => onDisable(u.id)}>{t('disable')}</button>}</Can></td>
+      <td>
+        <Can roles={CAN.writeUsers}>
+          {u.status === 'ACTIVE' && u.id !== session?.user.id && (
+            <div className="page-actions">
+              <button type="button" className="button secondary" aria-label={`${t('editRoles')} ${u.email}`} onClick={() => { setRoles([...u.roles]); setErrors([]); setEditing(true); }}>{t('editRoles')}</button>
+              <button type="button" className="button danger" aria-label={`${t('disable')} ${u.email}`} onClick={() => onDisable(u.id)}>{t('disable')}</button>
+            </div>
+          )}
+          <Dialog open={editing} title={`${t('editRoles')}: ${u.email}`} onClose={() => setEditing(false)}>
+            <form onSubmit={async (e) => {
+              e.preventDefault();
+              const payload = (await update({ variables: { input: { id: u.id, roles } } })).data?.updateUser;
+              setErrors(payload?.userErrors ?? [{ code: 'ERROR', message: tc('errorTitle') }]);
+              if (payload?.user) setEditing(false);
+            }}>
+              <UserErrors errors={errors} />
+              <fieldset><legend>{t('roles')}</legend>
+                {GRANTABLE_ROLES.map((r) => <label key={r} className="checkbox"><input type="checkbox" checked={roles.includes(r)} onChange={(e) => setRoles(e.target.checked ? [...roles, r] : roles.filter((x) => x !== r))} /> {r}</label>)}
+              </fieldset>
+              <button type="submit" className="button primary" disabled={up.loading}>{tc('save')}</button>
+            </form>
+          </Dialog>
+        </Can>
+      </td>
     </tr>
   );
 }
