@@ -151,7 +151,7 @@ describe('console in the browser', () => {
     await check(maker, '16-products-inbox-rejected');
   });
 
-  test('portfolio: staff register a payment on a booked credit and reverse it; the chart shows the outstanding principal', async () => {
+  test('portfolio: staff register a payment on a booked credit and reverse it; the chart shows the outstanding principal; a delinquency run puts it in a bucket the filter finds', async () => {
     // A published product (the previous journey) and a borrower lending has learnt of (identity's event).
     const products = await p.call(`{ creditProducts(first: 5) { edges { node { id code } } } }`, {}, admin.accessToken);
     const productId = products.data.creditProducts.edges.find((e: { node: { code: string } }) => e.node.code === 'CONSUMO').node.id;
@@ -194,6 +194,24 @@ describe('console in the browser', () => {
     await page.getByRole('row', { name: /USD 150.00/ }).getByText('REVERSED').waitFor();
     const credit = await p.call(`query($id: ID!) { credit(id: $id) { payments { amount status reversalReason } } }`, { id: booked.data.bookCredit.credit.id }, admin.accessToken);
     expect(credit.data.credit.payments).toEqual([{ amount: '150.00', status: 'REVERSED', reversalReason: 'Duplicated deposit' }]);
+
+    // Delinquency: the first installment (due 2026-02-15) is unpaid on 2026-03-01.
+    await page.getByRole('link', { name: 'Back' }).click();
+    await page.getByRole('button', { name: 'Run delinquency' }).click();
+    const run = page.getByRole('dialog', { name: 'Run delinquency' });
+    await run.getByLabel('Business date').fill('2026-03-01');
+    await run.getByRole('button', { name: 'Run' }).click();
+    await run.getByText(/credits evaluated/).first().waitFor();
+    await check(page, '23-portfolio-delinquency-run');
+    await run.getByRole('button', { name: 'Close' }).click();
+    const late = await p.call(`query($id: ID!) { credit(id: $id) { daysPastDue bucket } }`, { id: booked.data.bookCredit.credit.id }, admin.accessToken);
+    expect(late.data.credit.daysPastDue).toBeGreaterThan(0);
+    expect(late.data.credit.bucket).toBeTruthy();
+    await page.getByLabel('Delinquency bucket').fill(late.data.credit.bucket);
+    const lateRow = page.getByRole('row', { name: /Ana Borrower/ });
+    await lateRow.getByRole('cell', { name: String(late.data.credit.daysPastDue), exact: true }).waitFor();
+    await lateRow.getByRole('cell', { name: late.data.credit.bucket, exact: true }).waitFor();
+    await check(page, '24-portfolio-bucket-filter');
   });
 
   test('audit: an event recorded elsewhere arrives in the live tail (graphql-ws through the gateway) and opens its OCSF record; search pages by cursor; report charts', async () => {

@@ -25,6 +25,7 @@ export const CAN = {
   readPortfolio: [tenantAdmin, staff, auditor, portfolioManager],
   registerPayments: [tenantAdmin, staff, portfolioManager],
   reversePayments: [tenantAdmin, staff, portfolioManager],
+  runDelinquency: [tenantAdmin, portfolioManager],
   readTemplates: [tenantAdmin, staff, auditor, notificationsManager],
   writeTemplates: [tenantAdmin, notificationsManager],
   readDeliveryLog: [tenantAdmin, staff, auditor, notificationsManager],

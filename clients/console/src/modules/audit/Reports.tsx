@@ -49,8 +49,8 @@ export function AuditReports() {
                     <YAxis allowDecimals={false} />
                     <Tooltip />
                     <Legend />
-                    <Bar dataKey="count" name={t('events')} fill="#1746a2" />
-                    <Bar dataKey="failures" name={t('failures')} fill="#8a1414" />
+                    <Bar isAnimationActive={false} dataKey="count" name={t('events')} fill="#1746a2" />
+                    <Bar isAnimationActive={false} dataKey="failures" name={t('failures')} fill="#8a1414" />
                   </BarChart>
                 </ResponsiveContainer>
               </div>
@@ -63,7 +63,7 @@ export function AuditReports() {
                     <XAxis type="number" allowDecimals={false} />
                     <YAxis type="category" dataKey="name" width={120} />
                     <Tooltip />
-                    <Bar dataKey="count" name={t('events')} fill="#1746a2" />
+                    <Bar isAnimationActive={false} dataKey="count" name={t('events')} fill="#1746a2" />
                   </BarChart>
                 </ResponsiveContainer>
               </div>

@@ -27,6 +27,7 @@ const m = defineMessages({
     schedule: 'Schedule', payments: 'Payments', number: '#', due: 'Due date', totalDue: 'Due', paid: 'Paid', balance: 'Balance',
     registerPayment: 'Register payment', amount: 'Amount', paidAt: 'Paid on', channel: 'Channel', reference: 'External reference', register: 'Register',
     registered: 'Payment registered.', reverse: 'Reverse', reverseTitle: 'Reverse the latest payment', reason: 'Reason', reversed: 'Payment reversed.',
+    runDelinquency: 'Run delinquency', businessDate: 'Business date', run: 'Run', runResult: '{date}: {evaluated} credits evaluated, {penalties} penalties, {defaulted} defaulted{again}.', alreadyRun: ' (already run)',
     noPayments: 'No payments yet.', detailOf: 'Credit of {name}', next: 'Next installment', pager: 'Credit pages', allocated: 'Allocation',
     ACTIVE: 'Active', PAID_OFF: 'Paid off', DEFAULTED: 'Defaulted',
   },
@@ -37,6 +38,7 @@ const m = defineMessages({
     schedule: 'Tabla de amortización', payments: 'Pagos', number: 'N.º', due: 'Vencimiento', totalDue: 'Cuota', paid: 'Pagado', balance: 'Saldo',
     registerPayment: 'Registrar pago', amount: 'Monto', paidAt: 'Fecha de pago', channel: 'Canal', reference: 'Referencia externa', register: 'Registrar',
     registered: 'Pago registrado.', reverse: 'Reversar', reverseTitle: 'Reversar el último pago', reason: 'Motivo', reversed: 'Pago reversado.',
+    runDelinquency: 'Ejecutar mora', businessDate: 'Fecha de negocio', run: 'Ejecutar', runResult: '{date}: {evaluated} créditos evaluados, {penalties} penalidades, {defaulted} en default{again}.', alreadyRun: ' (ya ejecutada)',
     noPayments: 'Aún no hay pagos.', detailOf: 'Crédito de {name}', next: 'Próxima cuota', pager: 'Páginas de créditos', allocated: 'Imputación',
     ACTIVE: 'Activo', PAID_OFF: 'Cancelado', DEFAULTED: 'En default',
   },
@@ -96,7 +98,7 @@ function CreditList() {
   const q = useQuery(CreditsQuery, { variables: { filter, first: PAGE_SIZE, after: pager.after } });
   return (
     <>
-      <PageHeader title={t('title')} subtitle={t('subtitle')} />
+      <PageHeader title={t('title')} subtitle={t('subtitle')} actions={<Can roles={CAN.runDelinquency}><DelinquencyRunButton /></Can>} />
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label={tc('filter')}>
         <Select label={t('status')} value={status} onChange={(e) => setStatus(e.target.value)} options={[{ value: '', label: tc('any') }, ...STATUSES.map((s) => ({ value: s, label: t(s) }))]} />
         <TextInput label={t('bucket')} value={bucket} onChange={(e) => setBucket(e.target.value)} />
@@ -116,13 +118,48 @@ function CreditList() {
                   <XAxis dataKey="currency" />
                   <YAxis />
                   <Tooltip />
-                  <Bar dataKey="amount" fill="#1746a2" name={t('outstanding')} />
+                  <Bar isAnimationActive={false} dataKey="amount" fill="#1746a2" name={t('outstanding')} />
                 </BarChart>
               </ResponsiveContainer>
             </div>
           </Section>
         </div>
         )} />
+    </>
+  );
+}
+
+const RunDelinquency = graphql(`
+  mutation ConsoleRunDelinquency($input: RunDelinquencyInput!) {
+    runDelinquency(input: $input) { runs { businessDate creditsEvaluated penaltiesBooked defaulted alreadyRun } userErrors { code message field } }
+  }
+`);
+
+/** Runs the delinquency process up to a business date (missed dates are caught up in order). */
+function DelinquencyRunButton() {
+  const t = useT(m);
+  const tc = useT(common);
+  const f = useFormat();
+  const [open, setOpen] = useState(false);
+  const [date, setDate] = useState(today);
+  const [run, r] = useMutation(RunDelinquency, { refetchQueries: ['ConsoleCredits'], awaitRefetchQueries: true });
+  const payload = r.data?.runDelinquency;
+  return (
+    <>
+      <button type="button" className="button secondary" onClick={() => setOpen(true)}>{t('runDelinquency')}</button>
+      <Dialog open={open} title={t('runDelinquency')} onClose={() => setOpen(false)}>
+        <form onSubmit={(e) => { e.preventDefault(); void run({ variables: { input: { businessDate: date } } }); }}>
+          <TextInput label={t('businessDate')} type="date" value={date} onChange={(e) => setDate(e.target.value)} required />
+          <button type="submit" className="button primary" disabled={r.loading}>{t('run')}</button>
+        </form>
+        {r.error && <UserErrors errors={[{ code: 'ERROR', message: r.error.message || tc('errorTitle') }]} />}
+        <UserErrors errors={payload?.userErrors} />
+        {payload && !payload.userErrors.length && (
+          <ul aria-live="polite">{payload.runs.map((run) => (
+            <li key={run.businessDate}>{t('runResult', { date: f.date(run.businessDate), evaluated: run.creditsEvaluated, penalties: run.penaltiesBooked, defaulted: run.defaulted, again: run.alreadyRun ? t('alreadyRun') : '' })}</li>
+          ))}</ul>
+        )}
+      </Dialog>
     </>
   );
 }
