@@ -275,10 +275,10 @@ describe('console in the browser', () => {
     await page.getByLabel('Body in English').fill('Hello {{name}}, welcome.');
     await page.getByRole('button', { name: 'Create template' }).click();
     await page.getByRole('heading', { name: 'Template welcome' }).waitFor();
-    await page.getByLabel('Language').last().selectOption('en');
+    await page.getByLabel('Preview language').selectOption('en');
     await page.getByRole('button', { name: 'Render preview' }).click();
     await page.getByTestId('preview').getByText('Hello Ana, welcome.').waitFor();
-    await page.getByLabel('Language').last().selectOption('es');
+    await page.getByLabel('Preview language').selectOption('es');
     await page.getByRole('button', { name: 'Render preview' }).click();
     await page.getByTestId('preview').getByText('Hola Ana, bienvenida.').waitFor();
     await check(page, '40-notifications-template-preview');

@@ -23,7 +23,7 @@ const m = defineMessages({
     title: 'Notifications', subtitle: 'Templates, delivery log, local mailbox and channels.', tabTemplates: 'Templates', tabLog: 'Delivery log', tabMailbox: 'Local mailbox', tabChannels: 'Channels',
     key: 'Key', channel: 'Channel', version: 'Current version', archived: 'Archived', updated: 'Updated', emptyTemplates: 'No templates yet', emptyTemplatesHint: 'Create one per message your customers receive, with a body per language.',
     newTemplate: 'New template', variables: 'Variables (comma-separated)', bodyEs: 'Body in Spanish', bodyEn: 'Body in English', subjectEs: 'Subject in Spanish', subjectEn: 'Subject in English', create: 'Create template',
-    preview: 'Preview', locale: 'Language', values: 'Values (JSON)', render: 'Render preview', versions: 'Versions', bodies: 'Bodies',
+    preview: 'Preview', locale: 'Language', previewLocale: 'Preview language', values: 'Values (JSON)', render: 'Render preview', versions: 'Versions', bodies: 'Bodies',
     status: 'Status', recipient: 'Recipient', template: 'Template', provider: 'Provider', created: 'Created', attempts: 'Attempts', error: 'Error', started: 'Started', finished: 'Finished',
     emptyLog: 'No deliveries match', emptyLogHint: 'Messages appear here once sent.', emptyMailbox: 'The local mailbox is empty', emptyMailboxHint: 'Messages sent with the built-in local provider land here.',
     subject: 'Subject', body: 'Body', priority: 'Priority', enabled: 'Enabled', credentials: 'Credentials stored', settings: 'Settings', emptyChannels: 'No channel configured', emptyChannelsHint: 'Without one, messages go through the built-in local provider.',
@@ -35,7 +35,7 @@ const m = defineMessages({
     title: 'Notificaciones', subtitle: 'Plantillas, registro de envíos, buzón local y canales.', tabTemplates: 'Plantillas', tabLog: 'Registro de envíos', tabMailbox: 'Buzón local', tabChannels: 'Canales',
     key: 'Clave', channel: 'Canal', version: 'Versión vigente', archived: 'Archivada', updated: 'Actualizada', emptyTemplates: 'Todavía no hay plantillas', emptyTemplatesHint: 'Cree una por cada mensaje que reciben sus clientes, con un texto por idioma.',
     newTemplate: 'Nueva plantilla', variables: 'Variables (separadas por comas)', bodyEs: 'Texto en español', bodyEn: 'Texto en inglés', subjectEs: 'Asunto en español', subjectEn: 'Asunto en inglés', create: 'Crear plantilla',
-    preview: 'Vista previa', locale: 'Idioma', values: 'Valores (JSON)', render: 'Generar vista previa', versions: 'Versiones', bodies: 'Textos',
+    preview: 'Vista previa', locale: 'Idioma', previewLocale: 'Idioma de la vista previa', values: 'Valores (JSON)', render: 'Generar vista previa', versions: 'Versiones', bodies: 'Textos',
     status: 'Estado', recipient: 'Destinatario', template: 'Plantilla', provider: 'Proveedor', created: 'Creado', attempts: 'Intentos', error: 'Error', started: 'Inicio', finished: 'Fin',
     emptyLog: 'Ningún envío coincide', emptyLogHint: 'Los mensajes aparecen aquí al enviarse.', emptyMailbox: 'El buzón local está vacío', emptyMailboxHint: 'Los mensajes enviados con el proveedor local integrado llegan aquí.',
     subject: 'Asunto', body: 'Texto', priority: 'Prioridad', enabled: 'Habilitado', credentials: 'Credenciales guardadas', settings: 'Configuración', emptyChannels: 'Ningún canal configurado', emptyChannelsHint: 'Sin configuración, los mensajes salen por el proveedor local integrado.',
@@ -187,7 +187,7 @@ function TemplateDetail({ id }: { id: string }) {
                   try { variables = JSON.parse(sample); setJsonError(null); } catch (err) { setJsonError((err as Error).message); return; }
                   void preview({ variables: { input: { templateKey: tpl.key, channel: tpl.channel, locale, variables } } });
                 }}>
-                  <Select label={t('locale')} value={locale} onChange={(e) => setLocale(e.target.value)} options={(current?.bodies ?? []).map((b) => ({ value: b.locale, label: b.locale }))} />
+                  <Select label={t('previewLocale')} value={locale} onChange={(e) => setLocale(e.target.value)} options={(current?.bodies ?? []).map((b) => ({ value: b.locale, label: b.locale }))} />
                   <TextArea label={t('values')} value={sample} onChange={(e) => setValues(e.target.value)} rows={4} error={jsonError} />
                   <button type="submit" className="button primary">{t('render')}</button>
                 </form>
