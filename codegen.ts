@@ -17,6 +17,7 @@ import crypto from 'node:crypto';
 import { parse, Kind, type OperationDefinitionNode } from 'graphql';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import type { Types } from '@graphql-codegen/plugin-helpers';
+import { addTypenameSelectionDocumentTransform } from '@graphql-codegen/client-preset';
 
 /**
  * Resolver parent types, per subgraph: GraphQL type name -> "module#Export", the module path
@@ -213,13 +214,17 @@ function clientOutput(name: string): Types.ConfiguredOutput {
   return {
     // The composed supergraph: the API the gateway serves.
     schema: 'schema/supergraph.graphql',
-    documents: [`clients/${name}/src/**/*.tsx`, `!clients/${name}/src/__generated__/**`],
+    documents: [`clients/${name}/src/**/*.{ts,tsx}`, `!clients/${name}/src/__generated__/**`],
     preset: 'client',
+    // Apollo Client's cache adds __typename to every selection set before sending: the persisted
+    // bodies (and so their hashes) must hold it too.
+    documentTransforms: [addTypenameSelectionDocumentTransform],
     presetConfig: {
       fragmentMasking: { unmaskFunctionName: 'getFragmentData' },
-      // Clients send only the hash; `persisted-documents.json` is turned into the gateway's manifest
-      // schema/persisted-documents.<name>.json (see clientManifests).
-      persistedDocuments: { mode: 'replaceDocumentWithHash', hashAlgorithm: 'sha256' },
+      // Clients send only the hash (`__meta__.hash`, read by the client's link); `persisted-documents.json`
+      // is turned into the gateway's manifest schema/persisted-documents.<name>.json (see clientManifests).
+      // The document itself is kept (embedHashInDocument): Apollo Client's cache needs its selections.
+      persistedDocuments: { mode: 'embedHashInDocument', hashAlgorithm: 'sha256' },
     },
     config: {
       useTypeImports: true,

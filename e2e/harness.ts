@@ -63,6 +63,8 @@ export interface PlatformOptions {
   flow?: FlowSettings;
   /** Sign's options (signing link base, token key, seal); default: the state folder's dev seal and key. */
   sign?: Partial<SignOptions>;
+  /** A console build folder for the gateway to serve at /console/ (browser tests); default: none. */
+  console?: string;
 }
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
@@ -85,7 +87,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   // API keys: revocations and rate-limit counters on the test bus's namespace.
   const apiKeys = { nats: bus.nc, namespace: bus.ns, signer: bus.signer };
   // The same assembly as gateway/src/main.ts: startGateway attaches graphql-ws itself.
-  const gateway = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, apiKeys });
+  const gateway = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, apiKeys, console: options.console ?? false });
   const replicas: { stop(): Promise<void> }[] = [];
   const call: Platform['call'] = (query, variables, token) => gql(gateway.url, query, variables, { token });
   return {
@@ -116,7 +118,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     },
     supergraphSdl,
     async startReplica() {
-      const replica = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, apiKeys });
+      const replica = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, apiKeys, console: options.console ?? false });
       replicas.push(replica);
       return { url: replica.url, gateway: replica, stop: () => replica.stop() };
     },

@@ -25,6 +25,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ensureInfra, InfraError, type Infra } from './infra';
+import { ensureConsoleBuild } from './console-build';
 
 const root = path.resolve(__dirname, '..');
 const say = (line: string) => process.stderr.write(`[imagy] ${line}\n`);
@@ -203,6 +204,9 @@ function onSignal(signal: NodeJS.Signals) {
 }
 
 async function main() {
+  // The staff console, built when missing or older than its sources (before any child runs: the
+  // build is synchronous); the gateway serves it at /console/.
+  const consoleDist = ensureConsoleBuild(say);
   infra = await ensureInfra(say);
   infra.onUnexpectedExit((what) => { if (!shuttingDown) void shutdown(1, `${what}; stopping everything`); });
   const url = (p: number, suffix: string) => `http://127.0.0.1:${p}${suffix}`;
@@ -228,7 +232,7 @@ async function main() {
   await startSubgraph(SUBGRAPHS[0]!);
   await Promise.all(SUBGRAPHS.slice(1).map(startSubgraph));
   const workers = process.env.IMAGY_GATEWAY_WORKERS ? ['--workers', process.env.IMAGY_GATEWAY_WORKERS] : [];
-  const gateway = addService('gateway', 'gateway/src/main.ts', { ...env, PORT: String(GATEWAY_PORT) }, url(GATEWAY_PORT, '/health'), workers);
+  const gateway = addService('gateway', 'gateway/src/main.ts', { ...env, PORT: String(GATEWAY_PORT), ...(consoleDist && { CONSOLE_DIST: consoleDist }) }, url(GATEWAY_PORT, '/health'), workers);
   // The token needs only the database and the keys: mint it while the gateway boots.
   const [token] = await Promise.all([demoToken(env), waitReady(gateway)]);
   started = true;
@@ -237,6 +241,7 @@ async function main() {
     '',
     'Imagy is up.',
     `  GraphQL + Apollo Sandbox:  http://localhost:${GATEWAY_PORT}/graphql`,
+    ...(consoleDist ? [`  Staff console:             http://localhost:${GATEWAY_PORT}/console/`] : []),
     `  JWKS:                      http://localhost:${GATEWAY_PORT}/.well-known/jwks.json`,
     `  Demo tenant:               demo (host demo.localhost)`,
     `  Demo admin:                admin@demo.localhost / ${DEMO_PASSWORD_HINT}`,

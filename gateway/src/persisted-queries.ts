@@ -17,6 +17,10 @@
  *
  * APQ is a bandwidth feature, not a security one: any first-party caller may register any valid
  * operation, and API-key callers never read the APQ cache.
+ *
+ * First-party clients' documents (the console's `schema/persisted-documents.<client>.json`, written
+ * by codegen's client preset) are a second list: first-party callers may run them by id (the
+ * console sends nothing else), API-key callers may not (their safelist stays the integrators' one).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -86,6 +90,19 @@ export function validateManifest(raw: unknown, source = 'manifest'): Map<string,
   }
   if (problems.length) throw new Error(`${source} is invalid:\n  ${problems.join('\n  ')}`);
   return byId;
+}
+
+/** `schema/persisted-documents.<client>.json` files (first-party clients' documents) in a folder. */
+export function clientManifestFiles(dir = path.resolve(__dirname, '..', '..', 'schema')): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => /^persisted-documents\.[a-z0-9-]+\.json$/.test(f)).sort().map((f) => path.join(dir, f));
+}
+
+/** The operations of several manifests in one map (an id listed twice must have the same body). */
+export function mergeManifests(maps: Map<string, ManifestOperation>[]): Map<string, ManifestOperation> {
+  const merged = new Map<string, ManifestOperation>();
+  for (const map of maps) for (const [id, op] of map) merged.set(id, op);
+  return merged;
 }
 
 export function loadManifest(file: string): Map<string, ManifestOperation> {
@@ -179,16 +196,20 @@ export type PersistedQueryResolution =
 export interface PersistedQueriesOptions {
   /** Safelist, by id. */
   manifest: Map<string, ManifestOperation>;
+  /** First-party clients' persisted documents, by id: runnable by id for first-party callers only. */
+  clientDocuments?: Map<string, ManifestOperation>;
   apqMaxEntries?: number;
   apqMaxChars?: number;
 }
 
 export class PersistedQueries {
   readonly manifest: Map<string, ManifestOperation>;
+  readonly clientDocuments: Map<string, ManifestOperation>;
   readonly apq: LruCache;
 
   constructor(options: PersistedQueriesOptions) {
     this.manifest = options.manifest;
+    this.clientDocuments = options.clientDocuments ?? new Map();
     this.apq = new LruCache(options.apqMaxEntries ?? 10_000, options.apqMaxChars ?? 32 * 1024 * 1024);
   }
 
@@ -212,9 +233,9 @@ export class PersistedQueries {
     }
     if (hasBody) {
       if (sha256Hex(request.query!) !== id) return refuse('PERSISTED_QUERY_HASH_MISMATCH');
-      return { kind: 'resolved', query: request.query!, from: 'registration', ...(!this.manifest.has(id) && { register: id }) };
+      return { kind: 'resolved', query: request.query!, from: 'registration', ...(!this.manifest.has(id) && !this.clientDocuments.has(id) && { register: id }) };
     }
-    const listed = this.manifest.get(id);
+    const listed = this.manifest.get(id) ?? this.clientDocuments.get(id);
     if (listed) return { kind: 'resolved', query: listed.body, from: 'manifest' };
     const stored = this.apq.get(id);
     return stored ? { kind: 'resolved', query: stored, from: 'apq' } : refuse('PERSISTED_QUERY_NOT_FOUND');

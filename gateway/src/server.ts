@@ -39,12 +39,13 @@ import { OperationPipeline } from './pipeline';
 import { errorMaskingPlugin, formatGatewayError } from './errors';
 import { bodyLimitErrors, MAX_BODY_BYTES } from './body-limit';
 import { localeFrom, localizedMessage } from './i18n';
-import { loadManifest, manifestPathFromEnv, PersistedQueries, validateManifest, type ManifestOperation, type PersistedQueryManifest } from './persisted-queries';
+import { clientManifestFiles, loadManifest, manifestPathFromEnv, mergeManifests, PersistedQueries, validateManifest, type ManifestOperation, type PersistedQueryManifest } from './persisted-queries';
 import { traceFromHeaders } from './trace';
 import { ApiKeyAuth, exchangeUrlOf, type ApiKeyAuthOptions } from './api-keys';
 import { DedupAwareDataSource, dedupingFetcher, requestFetcher } from './dedup';
 import { graphqlFastPath, inboundDedupHandler } from './fast-path';
 import { attachSubscriptions, type GatewaySubscriptions, type SubscriptionOptions } from './subscriptions';
+import { CONSOLE_PATH, consoleDirFromEnv, consoleRouter } from './console';
 import type { AuthOptions } from './auth';
 import type { Logger } from '@imagy/platform/logger';
 
@@ -69,6 +70,16 @@ export interface GatewayOptions {
    * `schema/persisted-queries.json` at the repository root (an empty list if that file is absent).
    */
   persistedQueries?: string | PersistedQueryManifest;
+  /**
+   * First-party clients' persisted documents (runnable by id by first-party callers, never by API
+   * keys): manifest files or objects. Default: every `schema/persisted-documents.<client>.json`.
+   */
+  clientDocuments?: (string | PersistedQueryManifest)[];
+  /**
+   * The staff console's build folder, served at `/console/` (console.ts). Default: `CONSOLE_DIST`,
+   * else clients/console/dist when it holds a build; `false`: not served.
+   */
+  console?: string | false;
   /** Bounds of the APQ cache (defaults 10 000 entries, 32 Mi characters). */
   apqCache?: { maxEntries?: number; maxChars?: number };
   /** API keys and rate limits (api-keys/): NATS, namespace, signer, user rate; `false` turns API keys off. */
@@ -132,6 +143,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const telemetry = options.telemetry ?? telemetryFromEnv();
   const persistedQueries = new PersistedQueries({
     manifest: safelistFrom(options.persistedQueries, log),
+    clientDocuments: mergeManifests((options.clientDocuments ?? clientManifestFiles()).map((m, i) => (typeof m === 'string' ? loadManifest(m) : validateManifest(m, `clientDocuments[${i}]`)))),
     apqMaxEntries: options.apqCache?.maxEntries,
     apqMaxChars: options.apqCache?.maxChars,
   });
@@ -183,6 +195,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }));
   // Signed document URLs of flow's local storage, through the public origin (flow-files.ts).
   app.use('/flow/files', flowFilesProxy({ flowUrl: urls.get('flow') ?? null, dispatcher: agent, log }));
+  const consoleDir = options.console === false ? null : (options.console ?? consoleDirFromEnv());
+  if (consoleDir) {
+    app.use(CONSOLE_PATH, consoleRouter(consoleDir));
+  }
   app.use('/graphql', (req, res, next) => {
     if (graphqlHandler) return graphqlHandler(req, res, next);
     res.status(503).json({ errors: [{ message: localizedMessage(localeFrom(req.headers['accept-language']), 'SERVICE_UNAVAILABLE', 'Gateway is starting'), extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
@@ -295,7 +311,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     shared: { auth, pipeline, dataSources, urls, telemetry, log },
   });
   state = 'ready';
-  log.info({ port, allowAnonymous, dedup: options.dedup ?? true, fetchDedup, telemetry, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, limits }, 'gateway listening');
+  log.info({ port, allowAnonymous, dedup: options.dedup ?? true, fetchDedup, telemetry, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, clientDocuments: persistedQueries.clientDocuments.size, console: consoleDir ? CONSOLE_PATH : null, limits }, 'gateway listening');
 
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   let stopping: Promise<void> | null = null;
