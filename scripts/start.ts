@@ -16,7 +16,7 @@
  * Ports (for running two copies side by side, e.g. the e2e test of this script): IMAGY_PORT_BASE
  * (4000) gives the gateway base+0 and each subgraph of rover.yaml base + (its routing port - 4000), e.g.
  * identity +1, lending +2, audit +7; IMAGY_PORT_GATEWAY (or PORT),
- * IMAGY_PORT_IDENTITY, IMAGY_PORT_LENDING, IMAGY_PORT_AUDIT set one each; IMAGY_PORT_POSTGRES (5439)
+ * IMAGY_PORT_<NAME> (any subgraph of rover.yaml, e.g. IMAGY_PORT_SIGN) set one each; IMAGY_PORT_POSTGRES (5439)
  * and IMAGY_PORT_NATS (4229) are used only when the embedded ones are started. IMAGY_GATEWAY_WORKERS
  * sets the gateway's `--workers` (default: one per CPU). IMAGY_STATE_DIR moves `.imagy`.
  */
