@@ -428,6 +428,22 @@ export class ApplicationsService {
     await this.engine.advance(run);
   }
 
+  /**
+   * flow.execution.refused: flow could not start the run lending asked for (FLOW_NOT_FOUND,
+   * FLOW_NOT_PUBLISHED, FLOW_NOT_ASSIGNED, CONTEXT_INVALID...). Nothing will ever answer, so the step
+   * goes to the review queue now with flow's code (a person fixes the configuration or decides),
+   * instead of waiting for EXTERNAL_STEP_TIMEOUT_HOURS.
+   */
+  async onVerificationRefused(em: Em, e: EventEnvelope<'flow.execution.refused'>): Promise<void> {
+    const ref = parseExternalRef(e.data.externalRef);
+    if (!ref || !e.tenantId) return;
+    const run = await this.engine.load(em, ref.applicationId, { tenantId: e.tenantId, actor: SYSTEM_ACTOR, requestId: e.requestId ?? null });
+    const step = run?.step(ref.stepKey);
+    if (!run || !step || !run.open || step.state !== 'WAITING_EVENT' || (step.type !== 'COMPLIANCE_CHECK' && step.type !== 'IDENTITY_VALIDATION')) return;
+    await this.engine.setStep(run, step, 'WAITING_REVIEW', { output: { refused: { code: String(e.data.code).slice(0, 100), field: e.data.field, flowCode: e.data.flowCode } } });
+    await this.engine.advance(run);
+  }
+
   /** sign.signature.completed / rejected for a DOCUMENT_SIGNATURE step. */
   async onSignature(em: Em, e: EventEnvelope<'sign.signature.completed'> | EventEnvelope<'sign.signature.rejected'>): Promise<void> {
     const ref = parseExternalRef(e.data.externalRef);
