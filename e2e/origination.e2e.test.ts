@@ -14,6 +14,7 @@
  * does not know is refused by flow (flow.execution.refused) and lending puts the step in the review
  * queue at once with flow's code.
  */
+import crypto from 'node:crypto';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { waitFor } from '@imagy/platform/testing';
@@ -215,6 +216,13 @@ describe('origination, end to end through the gateway', () => {
     expect(signature).toMatchObject({ state: 'COMPLETED', output: { signatureRequestId: expect.any(String), signedDocumentSha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
     const request = await p.call(`query($id: ID!) { signatureRequest(id: $id) { status externalRef } }`, { id: signature.output.signatureRequestId }, staff);
     expect(request.data.signatureRequest).toEqual({ status: 'COMPLETED', externalRef: contract.externalRef });
+    // `me { documents }` (seed 3.31): the consent with its evidence and the signed contract with sign's request, as lending recorded them.
+    const docs = (await p.call(`{ me { documents { kind applicationId stepKey title version sha256 issuedAt contractStatus signatureRequestId signedDocumentSha256 decidedAt } } }`, {}, ana.accessToken)).data.me.documents;
+    const termsSha = (await p.sql(`select sha256 from lending.legal_documents where code = 'TERMS'`))[0].sha256;
+    expect(docs).toEqual([
+      { kind: 'LEGAL_CONSENT', applicationId: id, stepKey: 'consent', title: 'TERMS', version: 1, sha256: termsSha, issuedAt: expect.any(String), contractStatus: null, signatureRequestId: null, signedDocumentSha256: null, decidedAt: null },
+      { kind: 'CONTRACT', applicationId: id, stepKey: 'signature', title: 'Contrato Presto', version: null, sha256: crypto.createHash('sha256').update(contract.body, 'utf8').digest('hex'), issuedAt: expect.any(String), contractStatus: 'SIGNED', signatureRequestId: signature.output.signatureRequestId, signedDocumentSha256: signature.output.signedDocumentSha256, decidedAt: expect.any(String) },
+    ]);
     // The tenant's rule on lending.credit.disbursed reached the borrower's verified e-mail.
     const paidOut = await waitFor(async () => (await bodies()).find((b) => b.startsWith('Depositamos')), 20_000);
     expect(paidOut).toBe('Depositamos 12000.00 MXN.');
