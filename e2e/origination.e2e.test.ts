@@ -31,7 +31,7 @@ const PIPELINE = [
     { key: 'documentNumber', type: 'TEXT', label: { es: 'Documento', en: 'Document' }, required: true, pattern: '[0-9]{8}' },
     { key: 'phone', type: 'PHONE', label: { es: 'Teléfono', en: 'Phone' }, required: true },
   ] } },
-  { key: 'compliance', type: 'COMPLIANCE_CHECK', enabled: true, config: { flowCode: 'BUREAU' } },
+  { key: 'compliance', type: 'COMPLIANCE_CHECK', enabled: true, config: { flowCode: 'BUREAU', scorePath: 'steps.bureau.output.score' } },
   { key: 'review', type: 'MANUAL_REVIEW', enabled: true, config: {} },
   { key: 'identity', type: 'IDENTITY_VALIDATION', enabled: true, config: { flowCode: 'KYC' } },
   { key: 'signature', type: 'DOCUMENT_SIGNATURE', enabled: true, config: { title: 'Contrato Presto' } },
@@ -172,7 +172,7 @@ describe('origination, end to end through the gateway', () => {
     expect(queue).toEqual({ id, currentStep: 'review', borrower: { id: ana.user.id, displayName: 'Ana Pérez' } });
     const stepOutput = async (key: string) => (await p.call(`query($id: ID!) { creditApplication(id: $id) { steps { key state output } } }`, { id }, staff)).data.creditApplication.steps.find((x: any) => x.key === key);
     const compliance = await stepOutput('compliance');
-    expect(compliance).toMatchObject({ state: 'COMPLETED', output: { outcome: 'APPROVED', score: null, externalRef: `application:${id}:compliance` } });
+    expect(compliance).toMatchObject({ state: 'COMPLETED', output: { outcome: 'APPROVED', score: 720, externalRef: `application:${id}:compliance` } });
     const flowRun = await p.call(`query($id: ID!) { flowRequest(id: $id) { status outcome externalRef providerCalls { capability provider outcome } } }`, { id: compliance.output.flowRequestId }, staff);
     expect(flowRun.data.flowRequest).toMatchObject({ status: 'COMPLETED', outcome: 'APPROVED', externalRef: `application:${id}:compliance` });
     expect(flowRun.data.flowRequest.providerCalls.map((c: any) => `${c.capability}:${c.provider}:${c.outcome}`).sort()).toEqual(['AML_SCREENING:mock:SUCCESS', 'CREDIT_BUREAU:mock:SUCCESS', 'PHONE_LOOKUP:mock:SUCCESS']);

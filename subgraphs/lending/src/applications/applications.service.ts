@@ -63,6 +63,15 @@ export interface ApplicationSettings {
   ttlMs: number;
 }
 
+/** The score in flow's summary: `summary.score`, else the step's configured `scorePath` (e.g. `steps.bureau.output.score`); a finite number or null. */
+function scoreOf(summary: Record<string, unknown> | null | undefined, path: string | undefined): number | null {
+  if (typeof summary?.score === 'number' && Number.isFinite(summary.score)) return summary.score;
+  if (!path || !summary) return null;
+  let v: unknown = summary;
+  for (const key of path.split('.')) v = v !== null && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, key) ? (v as Record<string, unknown>)[key] : undefined;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
 export class ApplicationsService {
   constructor(
     private readonly orm: Orm,
@@ -419,7 +428,7 @@ export class ApplicationsService {
       await this.engine.setStep(run, step, 'WAITING_REVIEW', { output: { flowRequestId: data.requestId, failure: data.reason, failedStep: data.stepKey } });
     } else {
       const data = (e as EventEnvelope<'flow.execution.completed'>).data;
-      const score = typeof data.summary?.score === 'number' ? data.summary.score : null;
+      const score = scoreOf(data.summary, (step.config as StepConfigs['COMPLIANCE_CHECK']).scorePath);
       const output = { flowRequestId: data.requestId, outcome: data.outcome, score, summary: data.summary };
       if (data.outcome === 'APPROVED') await this.engine.setStep(run, step, 'COMPLETED', { output });
       else if (data.outcome === 'REJECTED') await this.engine.reject(run, step, `${step.type}_REJECTED`, output);
