@@ -222,6 +222,14 @@ describe('lending: origination pipeline', () => {
     // Another borrower of the tenant and tenant B's staff see none of them.
     expect(await docsOf((await borrower()).token)).toEqual([]);
     expect(await docsOf(await o.token(tenantB, ['staff']))).toEqual([]);
+
+    // Delinquency (seed 3.32): the credit's schedule moved 200 days back (arranged in SQL: the business
+    // date cannot move forward), today's run defaults it and lending.credit.defaulted carries the contact.
+    await o.adminSql(`update lending.installments set due_date = due_date - 200 where credit_id = $1`, [done.credit.id]);
+    const run = await o.call(`mutation { runDelinquency(input: {}) { runs { defaulted } userErrors { code } } }`, {}, await o.token(tenantA, ['tenant_admin']));
+    expect(run.data.runDelinquency.userErrors).toEqual([]);
+    const [defaulted] = (await o.adminSql(`select envelope->'data' as data from lending.outbox where subject = 'lending.credit.defaulted' and envelope->'data'->>'creditId' = $1`, [done.credit.id])).map((r) => r.data);
+    expect(defaulted).toMatchObject({ creditId: done.credit.id, borrowerId: b.id, contactEmail: null, contactPhone: disbursed.contactPhone });
   });
 
   test('starting and submitting are idempotent: a replay answers the first result and writes nothing twice; the same key with other input is refused', async () => {
