@@ -267,4 +267,48 @@ describe('origination, end to end through the gateway', () => {
     const rejected = await p.call(`mutation($input: ReviewApplicationInput!) { reviewApplication(input: $input) { application { status } userErrors { code } } }`, { input: { applicationId: id, decision: 'REJECT', reason: 'Flujo mal configurado' } }, staff);
     expect(rejected.data.reviewApplication).toEqual({ application: { status: 'REJECTED' }, userErrors: [] });
   });
+
+  test('a flow with a public step: the borrower opens it through lending (openApplicationFlow) and fills it through flow\'s public token API', async () => {
+    // The flow: a form the borrower fills, then the bureau on what they typed.
+    const f = await p.call(CREATE_FLOW, { input: { code: 'SELF_KYC', name: 'Self KYC' } }, maker);
+    const flowVersionId = f.data.createFlow.flow.draftVersion.id;
+    for (const step of [
+      { key: 'applicant', name: 'Solicitante', type: 'FORM', inputSchema: { type: 'object', required: ['documentNumber'], properties: { documentNumber: { type: 'string', pattern: '^[0-9]{8}$' } } } },
+      { key: 'bureau', name: 'Buró', type: 'PROVIDER', capability: 'CREDIT_BUREAU', inputMapping: { documentNumber: 'steps.applicant.documentNumber' } },
+    ]) expect((await p.call(ADD_STEP, { input: { versionId: flowVersionId, ...step } }, maker)).data.addFlowStep.userErrors).toEqual([]);
+    expect((await p.call(PUBLISH_FLOW, { input: { versionId: flowVersionId } }, maker)).data.publishFlowVersion.userErrors).toEqual([]);
+    const created = await p.call(`mutation($input: CreateCreditProductInput!) { createCreditProduct(input: $input) { product { id } version { id } userErrors { code } } }`, { input: { code: 'SELFKYC', name: 'Self', currency: 'MXN', terms: TERMS } }, maker);
+    const { product, version } = created.data.createCreditProduct;
+    const steps = [PIPELINE[0], { key: 'kyc', type: 'COMPLIANCE_CHECK', enabled: true, config: { flowCode: 'SELF_KYC', scorePath: 'steps.bureau.output.score' } }, PIPELINE[6], PIPELINE[9]];
+    expect((await p.call(`mutation($input: UpdateDraftPipelineInput!) { updateDraftPipeline(input: $input) { userErrors { code field } } }`, { input: { versionId: version.id, steps } }, maker)).data.updateDraftPipeline.userErrors).toEqual([]);
+    const cr = await p.call(`mutation($input: RequestPublicationInput!) { requestPublication(input: $input) { changeRequest { id } } }`, { input: { versionId: version.id } }, maker);
+    await p.call(`mutation($input: ApproveChangeRequestInput!) { approveChangeRequest(input: $input) { userErrors { code } } }`, { input: { id: cr.data.requestPublication.changeRequest.id } }, checker);
+    const ana = await p.login('presto', 'ana@presto.test', 'ana-password-1');
+    const started = await p.call(`mutation($input: StartApplicationInput!) { startApplication(input: $input) { application { id currentStep } userErrors { code } } }`, { input: { productId: product.id, amount: '3000', term: 6, idempotencyKey: 'e2e-self-1' } }, ana.accessToken);
+    const id = started.data.startApplication.application.id;
+
+    const OPEN = `mutation($input: OpenApplicationFlowInput!) { openApplicationFlow(input: $input) { access { accessToken flowRequestId currentStepKey expiresAt } userErrors { code field } } }`;
+    // Staff of the tenant are not the borrower: NOT_FOUND (the token is the borrower's alone); a step that does not wait on a flow is refused.
+    expect((await p.call(OPEN, { input: { applicationId: id, stepKey: 'kyc' } }, staff)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect((await p.call(OPEN, { input: { applicationId: id, stepKey: 'review' } }, ana.accessToken)).data.openApplicationFlow.userErrors).toEqual([{ code: 'STEP_NOT_WAITING', field: 'stepKey' }]);
+    // The borrower opens it once flow started the run (FLOW_NOT_STARTED until then).
+    const access = await waitFor(async () => {
+      const r = (await p.call(OPEN, { input: { applicationId: id, stepKey: 'kyc' } }, ana.accessToken)).data.openApplicationFlow;
+      return r.userErrors[0]?.code === 'FLOW_NOT_STARTED' ? null : r;
+    }, 20_000);
+    expect(access).toMatchObject({ userErrors: [], access: { accessToken: expect.stringMatching(/^flw_/), currentStepKey: 'applicant' } });
+    const token = access.access.accessToken;
+    const session = await p.call(`query($t: String!) { flowSession(accessToken: $t) { session { status currentStep { key type } } userErrors { code } } }`, { t: token });
+    expect(session.data.flowSession).toEqual({ session: { status: 'IN_PROGRESS', currentStep: { key: 'applicant', type: 'FORM' } }, userErrors: [] });
+    const submitted = await p.call(`mutation($input: SubmitFlowStepInput!) { submitFlowStep(input: $input) { session { status outcome } userErrors { code field } } }`, { input: { accessToken: token, stepKey: 'applicant', data: { documentNumber: '87654321' }, idempotencyKey: 'self-1' } });
+    expect(submitted.data.submitFlowStep).toEqual({ session: { status: 'COMPLETED', outcome: 'APPROVED' }, userErrors: [] });
+    // Flow's answer completes lending's step with the bureau's score; the application waits for review.
+    const done = await waitFor(async () => {
+      const r = await p.call(`query($id: ID!) { creditApplication(id: $id) { currentStep steps { key state output } } }`, { id }, staff);
+      return r.data?.creditApplication.currentStep === 'review' ? r.data.creditApplication : null;
+    }, 20_000);
+    expect(done.steps.find((x: any) => x.key === 'kyc')).toMatchObject({ state: 'COMPLETED', output: { outcome: 'APPROVED', score: 720, flowRequestId: access.access.flowRequestId } });
+    // Once the flow ended, there is nothing to open.
+    expect((await p.call(OPEN, { input: { applicationId: id, stepKey: 'kyc' } }, ana.accessToken)).data.openApplicationFlow.userErrors).toEqual([{ code: 'STEP_NOT_WAITING', field: 'stepKey' }]);
+  });
 });

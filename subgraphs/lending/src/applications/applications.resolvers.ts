@@ -28,6 +28,7 @@ export function applicationResolvers(hub: NatsSubscriptionHub | null): Resolvers
       submitApplicationStep: (_p, { input }, ctx) => ctx.services.applications.submit(ctx.caller, input),
       reviewApplication: (_p, { input }, ctx) => ctx.services.applications.review(ctx.caller, input),
       withdrawApplication: (_p, { input }, ctx) => ctx.services.applications.withdraw(ctx.caller, input),
+      openApplicationFlow: (_p, { input }, ctx) => ctx.services.applications.openFlow(ctx.caller, input),
       cancelApplication: (_p, { input }, ctx) => ctx.services.applications.cancel(ctx.caller, input),
     },
     Subscription: {

@@ -15,7 +15,7 @@ import { RpcUnavailableError, type EventEnvelope, type RpcClient } from '@imagy/
 import { payload } from '@imagy/platform/graphql';
 import { actorOf, BadInputError, decodeCursor, NotFoundError, pageSize, requireRole, requireUser, SYSTEM_ACTOR, toConnection, type Caller } from '@imagy/platform/server';
 import type { Logger } from '@imagy/platform/logger';
-import type { CancelApplicationInput, RegisterApplicantInput, ResolversParentTypes, ReviewApplicationInput, StartApplicationInput, SubmitApplicationStepInput, WithdrawApplicationInput } from '../__generated__/graphql';
+import type { CancelApplicationInput, OpenApplicationFlowInput, RegisterApplicantInput, ResolversParentTypes, ReviewApplicationInput, StartApplicationInput, SubmitApplicationStepInput, WithdrawApplicationInput } from '../__generated__/graphql';
 import type { TenantDirectory } from '../tenants/tenants.service';
 import { isEmail, isPhone, normaliseContact } from '../common/contact';
 import { unsafeMultilineText } from '../common/json';
@@ -31,7 +31,7 @@ import { checkLoanRequest } from '../products/terms';
 import type { UserDirectory } from '../users/users.service';
 import * as store from './applications.store';
 import { OPEN_STATUSES, type Application, type ApplicationConnection, type ApplicationFilter, type AppStep, type Consent } from './applications.types';
-import { parseExternalRef, type EngineMeta, type PipelineEngine, type Run } from './engine';
+import { externalRefOf, parseExternalRef, type EngineMeta, type PipelineEngine, type Run } from './engine';
 
 export const APPLICATION_REVIEWERS: readonly string[] = [ROLES.tenantAdmin, ROLES.staff, LENDING_ROLES.creditAnalyst];
 export const APPLICATION_READERS: readonly string[] = [...PORTFOLIO_READERS, LENDING_ROLES.creditAnalyst];
@@ -352,6 +352,38 @@ export class ApplicationsService {
       default:
         reject('STEP_NOT_WAITING', { field: 'stepKey', params: { step: step.key, current: step.key } });
     }
+  }
+
+  /**
+   * openApplicationFlow: the borrower of the application (others: NOT_FOUND) gets a fresh access token
+   * of the flow a COMPLIANCE_CHECK / IDENTITY_VALIDATION step waits on (WAITING_EVENT), asked of flow
+   * over the signed internal call with the step's externalRef. Writes nothing in lending.
+   */
+  async openFlow(caller: Caller, input: OpenApplicationFlowInput) {
+    const user = requireUser(caller.auth);
+    if (!isUuid(input.applicationId)) throw new NotFoundError('Application not found');
+    return payload(async () => {
+      const { app, steps } = await inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
+        const found = await store.applicationById(em, input.applicationId);
+        if (!found || found.borrowerId !== user.userId) throw new NotFoundError('Application not found');
+        return { app: found, steps: await store.stepsOf(em, [found.id]) };
+      });
+      if (!OPEN_STATUSES.includes(app.status)) reject('APPLICATION_NOT_ACTIVE', { field: 'applicationId', params: { status: app.status } });
+      const step = steps.find((s) => s.key === input.stepKey);
+      if (!step || step.state !== 'WAITING_EVENT' || (step.type !== 'COMPLIANCE_CHECK' && step.type !== 'IDENTITY_VALIDATION')) {
+        const current = steps.find((s) => s.state !== 'COMPLETED' && s.state !== 'SKIPPED');
+        reject('STEP_NOT_WAITING', { field: 'stepKey', params: { step: /^[a-z][a-z0-9_]{0,39}$/.test(input.stepKey) ? input.stepKey : '?', current: current?.key ?? '-' } });
+      }
+      let r;
+      try {
+        r = await this.rpc.call('flow.access_token.issue', { externalRef: externalRefOf(app.id, step!.key) }, { tenantId: user.tenantId, actor: actorOf(caller), requestId: caller.requestId });
+      } catch (e) {
+        if (e instanceof RpcUnavailableError) return reject('FLOW_UNAVAILABLE', { field: null });
+        throw e;
+      }
+      if (!r.ok) return r.code === 'REQUEST_NOT_FOUND' ? reject('FLOW_NOT_STARTED', { field: 'stepKey' }) : reject('STEP_NOT_WAITING', { field: 'stepKey', params: { step: step!.key, current: step!.key } });
+      return { access: { accessToken: r.data.accessToken, flowRequestId: r.data.requestId, currentStepKey: r.data.currentStepKey, expiresAt: r.data.expiresAt } };
+    }, { access: null });
   }
 
   async withdraw(caller: Caller, input: WithdrawApplicationInput): Promise<AppPayload> {
