@@ -57,6 +57,7 @@ const MAPPERS: Record<string, Record<string, string>> = {
     CreditApplicationConnection: '../applications/applications.types#ApplicationConnection',
     ApplicationStep: '../applications/applications.types#AppStep',
     ConsentEvidence: '../applications/applications.types#Consent',
+    BorrowerDocument: '../applications/applications.types#BorrowerDocument',
     ApplicationProgress: '../applications/applications.live#ProgressView',
   },
   // ---- end lending ---------------------------------------------------------------------------

@@ -27,11 +27,11 @@ export interface EventCatalogue {
   'lending.change_request.rejected': { changeRequestId: string; kind: 'PUBLISH_VERSION' | 'ARCHIVE_PRODUCT'; productId: string; versionId: string | null; makerId: string; checkerId: string; reason: string };
   'lending.product.version_published': { productId: string; productCode: string; versionId: string; number: number; changeRequestId: string };
   'lending.product.archived': { productId: string; productCode: string; changeRequestId: string };
-  'lending.credit.disbursed': { creditId: string; productId: string; versionId: string; borrowerId: string; principal: string; currency: string; disbursedAt: string; numberOfInstallments: number; source: 'PIPELINE' | 'BOOKED'; applicationId: string | null };
+  'lending.credit.disbursed': { creditId: string; productId: string; versionId: string; borrowerId: string; principal: string; currency: string; disbursedAt: string; numberOfInstallments: number; source: 'PIPELINE' | 'BOOKED'; applicationId: string | null; /** The contact the borrower verified in the application (PIPELINE credits; null for BOOKED ones), for notifications' rules (recipientPath contactEmail / contactPhone). */ contactEmail?: string | null; contactPhone?: string | null };
   'lending.payment.received': { paymentId: string; creditId: string; borrowerId: string; amount: string; currency: string; paidAt: string; channel: string; principal: string; interest: string; fee: string; tax: string; penalty: string; prepaidPrincipal: string; creditStatus: string };
   'lending.payment.reversed': { paymentId: string; creditId: string; amount: string; currency: string; reason: string; creditStatus: string };
   'lending.credit.paid_off': { creditId: string; borrowerId: string; paidOffAt: string };
-  'lending.credit.defaulted': { creditId: string; borrowerId: string; daysPastDue: number; businessDate: string; principalOutstanding: string; currency: string };
+  'lending.credit.defaulted': { creditId: string; borrowerId: string; daysPastDue: number; businessDate: string; principalOutstanding: string; currency: string; /** As on lending.credit.disbursed: the application's verified contact, null for booked credits. */ contactEmail?: string | null; contactPhone?: string | null };
   /** Notifications (subgraphs/notifications): recipients appear masked only (j***@example.com, +5939****4567). */
   'notifications.template.created': { templateId: string; key: string; channel: string; version: number };
   'notifications.template.version_published': { templateId: string; key: string; channel: string; version: number };

@@ -37,6 +37,18 @@ export interface RpcCatalogue {
     response: { userId: string; email: string };
     errors: string;
   };
+  /**
+   * flow issues a fresh access token (its public token API: flowSession, requestFlowUpload,
+   * submitFlowStep) of the newest open execution the caller's event started with `externalRef`, in
+   * the call's tenant; the earlier token stops working. For the requester that owns the relation with
+   * the person (lending, for the application's borrower). Refusals: EXTERNAL_REF_INVALID,
+   * REQUEST_NOT_FOUND (not started yet, or unknown), REQUEST_FINISHED (with `status` in the field).
+   */
+  'flow.access_token.issue': {
+    request: { externalRef: string };
+    response: { accessToken: string; requestId: string; status: string; currentStepKey: string | null; expiresAt: string };
+    errors: string;
+  };
 }
 
 export type RpcMethod = keyof RpcCatalogue;

@@ -19,6 +19,7 @@
  *   FLOW_STORAGE                     local (default) or s3; s3 reads FLOW_S3_BUCKET, FLOW_S3_REGION (us-east-1), FLOW_S3_ENDPOINT
  *                                    (MinIO...) and the AWS default credential chain
  */
+import { accessTokenRpc } from './executions/access-token.rpc';
 import path from 'node:path';
 import type express from 'express';
 import { installationSecret, localStateDir } from '@imagy/platform/config';
@@ -162,6 +163,8 @@ export const flow = defineSubgraph<FlowServices, FlowExtra, FlowSettings | undef
     };
   },
   setup: async (_rt, { sessions }) => { await sessions.ready(); },
+  // The internal call lending (the requester) uses to get the token of a run it started, for its borrower.
+  rpc: (_rt, { executions }) => accessTokenRpc(executions),
   consumers: (_rt, { executions, outbox }) => [
     { name: VERIFICATIONS_CONSUMER, domains: ['lending'], filters: ['lending.verification.requested'], handler: onLendingVerificationRequested(executions, outbox) },
   ],

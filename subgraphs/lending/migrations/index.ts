@@ -7,6 +7,7 @@ import { Migration20260701000000PenaltyTotals } from './Migration20260701000000P
 import { Migration20260801000000UsersAndBookingKeys } from './Migration20260801000000UsersAndBookingKeys';
 import { Migration0100TenantTimezone } from './0100-tenant-timezone';
 import { Migration0200Origination } from './0200-origination';
+import { Migration0300CreditContact } from './0300-credit-contact';
 import { OutboxProtectionMigration } from '@imagy/platform/events';
 
 export const lendingMigrations: MigrationObject[] = [
@@ -19,4 +20,5 @@ export const lendingMigrations: MigrationObject[] = [
   { name: 'Migration20261201000000OutboxRls', class: OutboxProtectionMigration },
   { name: '0100-tenant-timezone', class: Migration0100TenantTimezone },
   { name: '0200-origination', class: Migration0200Origination },
+  { name: '0300-credit-contact', class: Migration0300CreditContact },
 ];

@@ -106,7 +106,7 @@ export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSett
   consumers: (_runtime, { directory, users, applications }) => [
     { name: TENANTS_CONSUMER, domains: ['identity'], filters: ['identity.tenant.>'], handler: onTenantEvent(directory) },
     { name: USERS_CONSUMER, domains: ['identity'], filters: ['identity.user.created'], handler: onUserEvent(users) },
-    { name: VERIFICATIONS_CONSUMER, domains: ['flow'], filters: ['flow.execution.completed', 'flow.execution.failed'], handler: onVerificationResult(applications) },
+    { name: VERIFICATIONS_CONSUMER, domains: ['flow'], filters: ['flow.execution.completed', 'flow.execution.failed', 'flow.execution.refused'], handler: onVerificationResult(applications) },
     { name: SIGNATURES_CONSUMER, domains: ['sign'], filters: ['sign.signature.completed', 'sign.signature.rejected'], handler: onSignatureResult(applications) },
     { name: BLACKLIST_CONSUMER, domains: ['subject'], filters: ['subject.profile.blacklisted'], handler: onProfileBlacklisted(applications) },
   ],

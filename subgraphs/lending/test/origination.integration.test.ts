@@ -202,13 +202,34 @@ describe('lending: origination pipeline', () => {
     expect(done.steps.every((s: any) => s.state === 'COMPLETED')).toBe(true);
     expect(done.steps.find((s: any) => s.key === 'disbursement').output).toMatchObject({ channel: 'BANK_TRANSFER', creditId: done.credit.id });
     const [disbursed] = await o.outbox('lending.credit.disbursed', id);
-    expect(disbursed).toMatchObject({ source: 'PIPELINE', applicationId: id, creditId: done.credit.id });
+    expect(disbursed).toMatchObject({ source: 'PIPELINE', applicationId: id, creditId: done.credit.id, contactEmail: null, contactPhone: done.steps.find((s: any) => s.key === 'contact').output.destination });
+    expect(disbursed.contactPhone).toMatch(/^\+\d+$/);
     expect(await o.outbox('lending.application.created', id)).toHaveLength(1);
     expect((await o.outbox('lending.application.decided', id)).map((d) => d.decision)).toEqual(['APPROVED']);
     expect((await o.outbox('lending.pipeline.step_completed', id)).map((d) => d.stepKey)).toEqual(FULL_PIPELINE.map((s) => s.key));
     // me { applications } for the borrower.
     const me = await o.call(`query($r: [_Any!]!) { _entities(representations: $r) { ... on User { applications { id status currentStep steps { key state } } } } }`, { r: [{ __typename: 'User', id: b.id }] }, b.token);
     expect(me.data._entities[0].applications).toEqual([expect.objectContaining({ id, status: 'DISBURSED' })]);
+    // me { documents }: both consents with their evidence hash, and the contract as sign reported it.
+    const DOCS = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { documents { kind applicationId stepKey title version sha256 contractStatus signatureRequestId signedDocumentSha256 } } } }`;
+    const docsOf = async (token: string) => (await o.call(DOCS, { r: [{ __typename: 'User', id: b.id }] }, token)).data._entities[0].documents;
+    const signatureOutput = done.steps.find((s: any) => s.key === 'signature').output;
+    expect(await docsOf(b.token)).toEqual([
+      ...done.consents.map((c: any) => ({ kind: 'LEGAL_CONSENT', applicationId: id, stepKey: 'consent', title: c.documentCode, version: c.documentVersion, sha256: c.sha256, contractStatus: null, signatureRequestId: null, signedDocumentSha256: null })),
+      { kind: 'CONTRACT', applicationId: id, stepKey: 'signature', title: expect.any(String), version: null, sha256: signatureOutput.documentSha256, contractStatus: 'SIGNED', signatureRequestId: signatureOutput.signatureRequestId, signedDocumentSha256: 'a'.repeat(64) },
+    ]);
+    expect(done.consents).toHaveLength(2);
+    // Another borrower of the tenant and tenant B's staff see none of them.
+    expect(await docsOf((await borrower()).token)).toEqual([]);
+    expect(await docsOf(await o.token(tenantB, ['staff']))).toEqual([]);
+
+    // Delinquency (seed 3.32): the credit's schedule moved 200 days back (arranged in SQL: the business
+    // date cannot move forward), today's run defaults it and lending.credit.defaulted carries the contact.
+    await o.adminSql(`update lending.installments set due_date = due_date - 200 where credit_id = $1`, [done.credit.id]);
+    const run = await o.call(`mutation { runDelinquency(input: {}) { runs { defaulted } userErrors { code } } }`, {}, await o.token(tenantA, ['tenant_admin']));
+    expect(run.data.runDelinquency.userErrors).toEqual([]);
+    const [defaulted] = (await o.adminSql(`select envelope->'data' as data from lending.outbox where subject = 'lending.credit.defaulted' and envelope->'data'->>'creditId' = $1`, [done.credit.id])).map((r) => r.data);
+    expect(defaulted).toMatchObject({ creditId: done.credit.id, borrowerId: b.id, contactEmail: null, contactPhone: disbursed.contactPhone });
   });
 
   test('starting and submitting are idempotent: a replay answers the first result and writes nothing twice; the same key with other input is refused', async () => {

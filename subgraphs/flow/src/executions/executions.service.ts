@@ -278,26 +278,34 @@ export class ExecutionsService {
     const auth = requireUser(caller.auth);
     if (!hasRole(auth, ...FLOW_OPERATORS) && !hasScope(auth, TRIGGER_SCOPE)) throw new ForbiddenError(`Requires one of the roles ${FLOW_OPERATORS.join(', ')} or the scope ${TRIGGER_SCOPE}`);
     return payload(async () => {
-      if (!externalRef || externalRef.length > MAX_SUBJECT_REF || notPlainText(externalRef)) reject('EXTERNAL_REF_INVALID', { field: 'externalRef' });
-      let ended: RequestStatus | null = null;
-      const issued = await inTenantTx(this.orm, { tenantId: auth.tenantId }, async (em) => {
-        const request = await executionsStore.latestByExternalRef(em, externalRef);
-        if (!request) reject('REQUEST_NOT_FOUND', { field: 'externalRef' });
-        if (request.expired && OPEN_STATUSES.includes(request.status)) {
-          const flow = await this.flowOf(em, request);
-          await this.engine.fail({ em, request, flow, meta: { actor: SYSTEM, requestId: null } }, 'EXPIRED', request.currentStepKey);
-          await this.sessions.delete(request.id);
-          ended = 'EXPIRED';
-          return null;
-        }
-        if (!OPEN_STATUSES.includes(request.status)) { ended = request.status; return null; }
-        const { token, hash } = newAccessToken(auth.tenantId);
-        await executionsStore.replaceToken(em, request.id, hash);
-        return { request, accessToken: token };
-      });
-      if (!issued) reject('REQUEST_FINISHED', { field: 'externalRef', params: { status: ended ?? 'COMPLETED' } });
-      return issued;
+      const issued = await this.issueToken(auth.tenantId, externalRef);
+      if (issued.ok) return { request: issued.request, accessToken: issued.accessToken };
+      if (issued.code === 'REQUEST_FINISHED') return reject('REQUEST_FINISHED', { field: 'externalRef', params: { status: issued.status ?? 'COMPLETED' } });
+      return reject(issued.code, { field: 'externalRef' });
     }, { request: null, accessToken: null });
+  }
+
+  /**
+   * A fresh access token of the newest open execution started with `externalRef` in the tenant (the
+   * earlier token stops working). Shared by `issueFlowAccessToken` (staff, `flow:trigger`) and the
+   * internal call `flow.access_token.issue` (the requester, e.g. lending for its borrower).
+   */
+  async issueToken(tenantId: string, externalRef: string): Promise<{ ok: true; request: FlowRequest; accessToken: string } | { ok: false; code: 'EXTERNAL_REF_INVALID' | 'REQUEST_NOT_FOUND' | 'REQUEST_FINISHED'; status: RequestStatus | null }> {
+    if (!externalRef || externalRef.length > MAX_SUBJECT_REF || notPlainText(externalRef)) return { ok: false, code: 'EXTERNAL_REF_INVALID', status: null };
+    return inTenantTx(this.orm, { tenantId }, async (em) => {
+      const request = await executionsStore.latestByExternalRef(em, externalRef);
+      if (!request) return { ok: false as const, code: 'REQUEST_NOT_FOUND' as const, status: null };
+      if (request.expired && OPEN_STATUSES.includes(request.status)) {
+        const flow = await this.flowOf(em, request);
+        await this.engine.fail({ em, request, flow, meta: { actor: SYSTEM, requestId: null } }, 'EXPIRED', request.currentStepKey);
+        await this.sessions.delete(request.id);
+        return { ok: false as const, code: 'REQUEST_FINISHED' as const, status: 'EXPIRED' as RequestStatus };
+      }
+      if (!OPEN_STATUSES.includes(request.status)) return { ok: false as const, code: 'REQUEST_FINISHED' as const, status: request.status };
+      const { token, hash } = newAccessToken(tenantId);
+      await executionsStore.replaceToken(em, request.id, hash);
+      return { ok: true as const, request, accessToken: token };
+    });
   }
 
   cancel(caller: Caller, requestId: string) {

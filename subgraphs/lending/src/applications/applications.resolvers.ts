@@ -5,6 +5,10 @@ import type { Resolvers } from '../__generated__/graphql';
 import { toJson as json } from '../common/json';
 import { loaded } from '../common/loaded';
 import { liveApplicationProgress, type ProgressView } from './applications.live';
+import { borrowerDocuments } from './documents';
+
+/** DataLoader.loadMany's answer, with a failed key thrown rather than returned. */
+const all = <T>(values: (T | Error)[]): T[] => values.map((v) => { if (v instanceof Error) throw v; return v; });
 
 
 /** `hub` feeds `Subscription.applicationProgress` (absent: the subscription answers an error). */
@@ -24,6 +28,7 @@ export function applicationResolvers(hub: NatsSubscriptionHub | null): Resolvers
       submitApplicationStep: (_p, { input }, ctx) => ctx.services.applications.submit(ctx.caller, input),
       reviewApplication: (_p, { input }, ctx) => ctx.services.applications.review(ctx.caller, input),
       withdrawApplication: (_p, { input }, ctx) => ctx.services.applications.withdraw(ctx.caller, input),
+      openApplicationFlow: (_p, { input }, ctx) => ctx.services.applications.openFlow(ctx.caller, input),
       cancelApplication: (_p, { input }, ctx) => ctx.services.applications.cancel(ctx.caller, input),
     },
     Subscription: {
@@ -55,6 +60,13 @@ export function applicationResolvers(hub: NatsSubscriptionHub | null): Resolvers
     },
     User: {
       applications: (u, _a, ctx) => (ctx.services.applications.canReadBorrower(ctx.auth, u.id) && isUuid(u.id) ? ctx.loaders.applicationsByBorrowerId.load(u.id) : []),
+      documents: async (u, _a, ctx) => {
+        if (!ctx.services.applications.canReadBorrower(ctx.auth, u.id) || !isUuid(u.id)) return [];
+        const apps = await ctx.loaders.applicationsByBorrowerId.load(u.id);
+        const ids = apps.map((a) => a.id);
+        const [steps, consents] = await Promise.all([ctx.loaders.stepsByApplicationId.loadMany(ids), ctx.loaders.consentsByApplicationId.loadMany(ids)]);
+        return borrowerDocuments(apps, all(steps), all(consents));
+      },
     },
   };
 }

@@ -15,7 +15,7 @@ import { RpcUnavailableError, type EventEnvelope, type RpcClient } from '@imagy/
 import { payload } from '@imagy/platform/graphql';
 import { actorOf, BadInputError, decodeCursor, NotFoundError, pageSize, requireRole, requireUser, SYSTEM_ACTOR, toConnection, type Caller } from '@imagy/platform/server';
 import type { Logger } from '@imagy/platform/logger';
-import type { CancelApplicationInput, RegisterApplicantInput, ResolversParentTypes, ReviewApplicationInput, StartApplicationInput, SubmitApplicationStepInput, WithdrawApplicationInput } from '../__generated__/graphql';
+import type { CancelApplicationInput, OpenApplicationFlowInput, RegisterApplicantInput, ResolversParentTypes, ReviewApplicationInput, StartApplicationInput, SubmitApplicationStepInput, WithdrawApplicationInput } from '../__generated__/graphql';
 import type { TenantDirectory } from '../tenants/tenants.service';
 import { isEmail, isPhone, normaliseContact } from '../common/contact';
 import { unsafeMultilineText } from '../common/json';
@@ -31,7 +31,7 @@ import { checkLoanRequest } from '../products/terms';
 import type { UserDirectory } from '../users/users.service';
 import * as store from './applications.store';
 import { OPEN_STATUSES, type Application, type ApplicationConnection, type ApplicationFilter, type AppStep, type Consent } from './applications.types';
-import { parseExternalRef, type EngineMeta, type PipelineEngine, type Run } from './engine';
+import { externalRefOf, parseExternalRef, type EngineMeta, type PipelineEngine, type Run } from './engine';
 
 export const APPLICATION_REVIEWERS: readonly string[] = [ROLES.tenantAdmin, ROLES.staff, LENDING_ROLES.creditAnalyst];
 export const APPLICATION_READERS: readonly string[] = [...PORTFOLIO_READERS, LENDING_ROLES.creditAnalyst];
@@ -61,6 +61,15 @@ function checkReason(reason: string | null | undefined, required: boolean): stri
 export interface ApplicationSettings {
   /** How long an application may stay open before it expires (default 30 days). */
   ttlMs: number;
+}
+
+/** The score in flow's summary: `summary.score`, else the step's configured `scorePath` (e.g. `steps.bureau.output.score`); a finite number or null. */
+function scoreOf(summary: Record<string, unknown> | null | undefined, path: string | undefined): number | null {
+  if (typeof summary?.score === 'number' && Number.isFinite(summary.score)) return summary.score;
+  if (!path || !summary) return null;
+  let v: unknown = summary;
+  for (const key of path.split('.')) v = v !== null && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, key) ? (v as Record<string, unknown>)[key] : undefined;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 export class ApplicationsService {
@@ -345,6 +354,38 @@ export class ApplicationsService {
     }
   }
 
+  /**
+   * openApplicationFlow: the borrower of the application (others: NOT_FOUND) gets a fresh access token
+   * of the flow a COMPLIANCE_CHECK / IDENTITY_VALIDATION step waits on (WAITING_EVENT), asked of flow
+   * over the signed internal call with the step's externalRef. Writes nothing in lending.
+   */
+  async openFlow(caller: Caller, input: OpenApplicationFlowInput) {
+    const user = requireUser(caller.auth);
+    if (!isUuid(input.applicationId)) throw new NotFoundError('Application not found');
+    return payload(async () => {
+      const { app, steps } = await inTenantTx(this.orm, { tenantId: user.tenantId }, async (em) => {
+        const found = await store.applicationById(em, input.applicationId);
+        if (!found || found.borrowerId !== user.userId) throw new NotFoundError('Application not found');
+        return { app: found, steps: await store.stepsOf(em, [found.id]) };
+      });
+      if (!OPEN_STATUSES.includes(app.status)) reject('APPLICATION_NOT_ACTIVE', { field: 'applicationId', params: { status: app.status } });
+      const step = steps.find((s) => s.key === input.stepKey);
+      if (!step || step.state !== 'WAITING_EVENT' || (step.type !== 'COMPLIANCE_CHECK' && step.type !== 'IDENTITY_VALIDATION')) {
+        const current = steps.find((s) => s.state !== 'COMPLETED' && s.state !== 'SKIPPED');
+        reject('STEP_NOT_WAITING', { field: 'stepKey', params: { step: /^[a-z][a-z0-9_]{0,39}$/.test(input.stepKey) ? input.stepKey : '?', current: current?.key ?? '-' } });
+      }
+      let r;
+      try {
+        r = await this.rpc.call('flow.access_token.issue', { externalRef: externalRefOf(app.id, step!.key) }, { tenantId: user.tenantId, actor: actorOf(caller), requestId: caller.requestId });
+      } catch (e) {
+        if (e instanceof RpcUnavailableError) return reject('FLOW_UNAVAILABLE', { field: null });
+        throw e;
+      }
+      if (!r.ok) return r.code === 'REQUEST_NOT_FOUND' ? reject('FLOW_NOT_STARTED', { field: 'stepKey' }) : reject('STEP_NOT_WAITING', { field: 'stepKey', params: { step: step!.key, current: step!.key } });
+      return { access: { accessToken: r.data.accessToken, flowRequestId: r.data.requestId, currentStepKey: r.data.currentStepKey, expiresAt: r.data.expiresAt } };
+    }, { access: null });
+  }
+
   async withdraw(caller: Caller, input: WithdrawApplicationInput): Promise<AppPayload> {
     const user = requireUser(caller.auth);
     return this.decision(caller, user.tenantId, input.applicationId, (app) => app.borrowerId === user.userId, async (run) => {
@@ -419,12 +460,28 @@ export class ApplicationsService {
       await this.engine.setStep(run, step, 'WAITING_REVIEW', { output: { flowRequestId: data.requestId, failure: data.reason, failedStep: data.stepKey } });
     } else {
       const data = (e as EventEnvelope<'flow.execution.completed'>).data;
-      const score = typeof data.summary?.score === 'number' ? data.summary.score : null;
+      const score = scoreOf(data.summary, (step.config as StepConfigs['COMPLIANCE_CHECK']).scorePath);
       const output = { flowRequestId: data.requestId, outcome: data.outcome, score, summary: data.summary };
       if (data.outcome === 'APPROVED') await this.engine.setStep(run, step, 'COMPLETED', { output });
       else if (data.outcome === 'REJECTED') await this.engine.reject(run, step, `${step.type}_REJECTED`, output);
       else await this.engine.setStep(run, step, 'WAITING_REVIEW', { output });
     }
+    await this.engine.advance(run);
+  }
+
+  /**
+   * flow.execution.refused: flow could not start the run lending asked for (FLOW_NOT_FOUND,
+   * FLOW_NOT_PUBLISHED, FLOW_NOT_ASSIGNED, CONTEXT_INVALID...). Nothing will ever answer, so the step
+   * goes to the review queue now with flow's code (a person fixes the configuration or decides),
+   * instead of waiting for EXTERNAL_STEP_TIMEOUT_HOURS.
+   */
+  async onVerificationRefused(em: Em, e: EventEnvelope<'flow.execution.refused'>): Promise<void> {
+    const ref = parseExternalRef(e.data.externalRef);
+    if (!ref || !e.tenantId) return;
+    const run = await this.engine.load(em, ref.applicationId, { tenantId: e.tenantId, actor: SYSTEM_ACTOR, requestId: e.requestId ?? null });
+    const step = run?.step(ref.stepKey);
+    if (!run || !step || !run.open || step.state !== 'WAITING_EVENT' || (step.type !== 'COMPLIANCE_CHECK' && step.type !== 'IDENTITY_VALIDATION')) return;
+    await this.engine.setStep(run, step, 'WAITING_REVIEW', { output: { refused: { code: String(e.data.code).slice(0, 100), field: e.data.field, flowCode: e.data.flowCode } } });
     await this.engine.advance(run);
   }
 

@@ -28,6 +28,12 @@ export interface Consent {
   ip: string | null; userAgent: string | null; deviceFingerprint: string | null; acceptedAt: string;
 }
 
+/** A document of a borrower's application (User.documents): what lending recorded, nothing fetched from sign. */
+export interface BorrowerDocument {
+  kind: 'LEGAL_CONSENT' | 'CONTRACT'; applicationId: string; stepKey: string; title: string; version: number | null; sha256: string; issuedAt: string;
+  contractStatus: 'AWAITING_SIGNATURE' | 'SIGNED' | 'REJECTED' | 'VOID' | null; signatureRequestId: string | null; signedDocumentSha256: string | null; decidedAt: string | null;
+}
+
 export interface ApplicationFilter {
   status?: ApplicationStatus | null; productId?: string | null; borrowerId?: string | null; currentStepType?: StepType | null;
   currentStepState?: StepState | null; createdFrom?: string | null; createdTo?: string | null;

@@ -245,10 +245,12 @@ export class PipelineEngine {
     await this.approve(run, null);
     const app = run.app;
     const channel = (step.config as StepConfigs['DISBURSEMENT']).channel;
+    const contact = this.contact(run);
     try {
       const credit = await this.credits.disburse(run.em, {
         tenantId: app.tenantId, versionId: app.versionId, borrowerId: app.borrowerId, principal: app.amount, numberOfInstallments: app.term,
         disbursementDate: await this.directory.todayIn(run.em, app.tenantId), applicationId: app.id, externalReference: `${channel}:${app.id}`, source: 'PIPELINE', createdBy: null, actor: run.meta.actor, requestId: run.meta.requestId,
+        contact: contact ? { email: contact.channel === 'EMAIL' ? contact.destination : null, phone: contact.channel === 'EMAIL' ? null : contact.destination } : null,
       });
       app.creditId = credit.id;
       app.attempts = 0;

@@ -59,6 +59,8 @@ export interface DisburseParams {
   requestId?: string | null;
   /** bookCredit's idempotency key and the hash of its input (stored on the credit for replays). */
   idempotency?: { key: string; requestHash: string } | null;
+  /** The application's verified contact (pipeline): carried by lending.credit.disbursed / .defaulted for notifications' rules. */
+  contact?: { email: string | null; phone: string | null } | null;
 }
 
 export type { CreditFilter };
@@ -120,12 +122,13 @@ export class CreditsService {
       externalReference: p.externalReference ?? null, principalOutstanding: schedule.totals.principal.toString(), createdBy: p.createdBy,
       penaltyKind: rules.latePenalty.kind, penaltyRate: rules.latePenalty.rate, penaltyGraceDays: rules.latePenalty.graceDays,
       penaltyPeriodDays: periodDays(rules.frequency), defaultThresholdDays: rules.defaultThresholdDays, buckets: rules.delinquencyBuckets,
-      idempotency: p.idempotency ?? null,
+      idempotency: p.idempotency ?? null, contactEmail: p.contact?.email ?? null, contactPhone: p.contact?.phone ?? null,
     });
     await store.insertInstallments(em, p.tenantId, id, schedule.rows, null);
     await this.outbox.publish(em, 'lending.credit.disbursed', {
       creditId: id, productId: product.id, versionId: version.id, borrowerId: p.borrowerId, principal: fmt(schedule.financedAmount, units), currency: product.currency,
       disbursedAt: p.disbursementDate, numberOfInstallments: schedule.rows.length, source: p.source, applicationId: p.applicationId ?? null,
+      contactEmail: p.contact?.email ?? null, contactPhone: p.contact?.phone ?? null,
     }, { tenantId: p.tenantId, actor: p.actor, requestId: p.requestId ?? null });
     return (await this.creditIn(em, id))!;
   }

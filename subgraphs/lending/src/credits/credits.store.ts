@@ -104,17 +104,20 @@ export interface NewCredit {
   penaltyKind: string; penaltyRate: string; penaltyGraceDays: number; penaltyPeriodDays: number; defaultThresholdDays: number; buckets: unknown;
   /** bookCredit's key and the hash of its input, so a retry is answered from the stored credit. */
   idempotency: { key: string; requestHash: string } | null;
+  /** The application's verified contact (PIPELINE credits), repeated in lending.credit.defaulted. */
+  contactEmail: string | null;
+  contactPhone: string | null;
 }
 
 export async function insertCredit(em: Em, c: NewCredit): Promise<void> {
   await em.execute(
     `insert into credits (id, tenant_id, product_id, version_id, borrower_id, currency, minor_units, principal, number_of_installments, installment_amount,
        disbursed_at, terms, source, application_id, external_reference, principal_outstanding, created_by,
-       penalty_kind, penalty_rate, penalty_grace_days, penalty_period_days, default_threshold_days, buckets, idempotency_key, request_hash)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?)`,
+       penalty_kind, penalty_rate, penalty_grace_days, penalty_period_days, default_threshold_days, buckets, idempotency_key, request_hash, contact_email, contact_phone)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)`,
     [c.id, c.tenantId, c.productId, c.versionId, c.borrowerId, c.currency, c.minorUnits, c.principal, c.numberOfInstallments, c.installmentAmount,
       c.disbursedAt, JSON.stringify(c.terms), c.source, c.applicationId, c.externalReference, c.principalOutstanding, c.createdBy,
-      c.penaltyKind, c.penaltyRate, c.penaltyGraceDays, c.penaltyPeriodDays, c.defaultThresholdDays, JSON.stringify(c.buckets), c.idempotency?.key ?? null, c.idempotency?.requestHash ?? null],
+      c.penaltyKind, c.penaltyRate, c.penaltyGraceDays, c.penaltyPeriodDays, c.defaultThresholdDays, JSON.stringify(c.buckets), c.idempotency?.key ?? null, c.idempotency?.requestHash ?? null, c.contactEmail, c.contactPhone],
   );
 }
 

@@ -83,7 +83,8 @@ export class DelinquencyService {
     const aged = await store.ageCredits(em, d);
     // One insert per 2000 events: a first run over a large portfolio can default tens of thousands.
     await this.outbox.publishMany(em, 'lending.credit.defaulted', aged.defaulted.map((c) => ({
-      data: { creditId: c.id, borrowerId: c.borrower_id, daysPastDue: c.days_past_due, businessDate: d, principalOutstanding: fmt(c.principal_outstanding, c.minor_units), currency: c.currency },
+      data: { creditId: c.id, borrowerId: c.borrower_id, daysPastDue: c.days_past_due, businessDate: d, principalOutstanding: fmt(c.principal_outstanding, c.minor_units), currency: c.currency,
+        contactEmail: c.contact_email ?? null, contactPhone: c.contact_phone ?? null },
     })), { tenantId, actor, requestId: null });
 
     const run: DelinquencyRun = {

@@ -8,7 +8,7 @@ import { ymd, type Em } from '@imagy/platform/db';
 /** An amount with its currency, at the currency's minor unit. */
 export interface CurrencyAmount { currency: string; amount: string }
 export interface RunCounters { creditsEvaluated: number; penaltiesBooked: number; penaltyTotals: CurrencyAmount[]; defaulted: number }
-export interface DefaultedCredit { id: string; borrower_id: string; days_past_due: number; principal_outstanding: string; currency: string; minor_units: number }
+export interface DefaultedCredit { id: string; borrower_id: string; days_past_due: number; principal_outstanding: string; currency: string; minor_units: number; contact_email: string | null; contact_phone: string | null }
 
 interface RunRow { d: string; credits_evaluated: number; penalties_booked: number; penalty_totals: CurrencyAmount[]; defaulted: number }
 const toCounters = (r: RunRow): RunCounters & { businessDate: string } => ({
@@ -132,11 +132,12 @@ export async function ageCredits(em: Em, businessDate: string): Promise<{ evalua
          defaulted_at = case when t.defaults then ?::date else c.defaulted_at end
        from target t
        where c.id = t.id and (c.days_past_due <> t.dpd or c.bucket is distinct from t.bucket or t.defaults)
-       returning c.id, c.borrower_id, c.days_past_due, c.principal_outstanding::text as principal_outstanding, trim(c.currency) as currency, c.minor_units, t.defaults
+       returning c.id, c.borrower_id, c.days_past_due, c.principal_outstanding::text as principal_outstanding, trim(c.currency) as currency, c.minor_units, c.contact_email, c.contact_phone, t.defaults
      )
      select (select count(*)::int from calc) as n,
             (select coalesce(json_agg(json_build_object('id', id, 'borrower_id', borrower_id, 'days_past_due', days_past_due,
-               'principal_outstanding', principal_outstanding, 'currency', currency, 'minor_units', minor_units)), '[]'::json)
+               'principal_outstanding', principal_outstanding, 'currency', currency, 'minor_units', minor_units,
+               'contact_email', contact_email, 'contact_phone', contact_phone)), '[]'::json)
              from upd where defaults) as defaulted`,
     [d, d, d],
   );

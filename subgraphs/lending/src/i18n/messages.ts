@@ -85,6 +85,8 @@ export const messages = defineMessages({
   FIELD_UNKNOWN: { en: 'The form has no such field (or it is hidden).', es: 'El formulario no tiene ese campo (o está oculto).' },
   INVALID_DESTINATION: { en: 'The phone number or e-mail address is not valid for this channel.', es: 'El teléfono o correo no es válido para este canal.' },
   CONTACT_TAKEN: { en: 'Another applicant of this institution already verified this contact.', es: 'Otro solicitante de esta institución ya verificó este contacto.' },
+  FLOW_NOT_STARTED: { en: 'The verification has not started yet; try again in a moment.', es: 'La verificación aún no ha comenzado; intente de nuevo en unos instantes.' },
+  FLOW_UNAVAILABLE: { en: 'The verification service is not available now; try again in a moment.', es: 'El servicio de verificación no está disponible en este momento; intente de nuevo en unos instantes.' },
   OTP_NOT_SENT: { en: 'The code could not be sent now; try again in a moment.', es: 'No se pudo enviar el código en este momento; intente de nuevo en unos instantes.' },
   OTP_INVALID: { en: 'The code is wrong, expired or already used.', es: 'El código es incorrecto, venció o ya se usó.' },
   OTP_NOT_REQUESTED: { en: 'Ask for a code first.', es: 'Solicite primero un código.' },

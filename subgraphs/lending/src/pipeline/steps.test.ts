@@ -15,6 +15,9 @@ describe('pipeline step configuration schemas', () => {
     expect(fields(checkStepConfig('LANDING', { title: 'a\u202Eb', blocks: [{ kind: 'IMAGE', url: 'javascript:alert(1)' }] }, 'c'))).toEqual(['c.title', 'c.blocks.0.url']);
     expect(fields(checkStepConfig('DOCUMENT_SIGNATURE', { title: 'T', template: 'Hola {{password}}' }, 'c'))).toEqual(['c.template']);
     expect(fields(checkStepConfig('MANUAL_REVIEW', { autoApproveMinScore: -1 }, 'c'))).toEqual(['c.autoApproveMinScore']);
+    expect(fields(checkStepConfig('COMPLIANCE_CHECK', { flowCode: 'BUREAU', scorePath: 'steps..score' }, 'c'))).toEqual(['c.scorePath']);
+    expect(fields(checkStepConfig('COMPLIANCE_CHECK', { flowCode: 'BUREAU', scorePath: 7 }, 'c'))).toEqual(['c.scorePath']);
+    expect(checkStepConfig('COMPLIANCE_CHECK', { flowCode: 'BUREAU', scorePath: 'steps.bureau.output.score' }, 'c')).toMatchObject({ problems: [], config: { flowCode: 'BUREAU', scorePath: 'steps.bureau.output.score' } });
     expect(fields(checkStepConfig('FORM', { fields: [
       { key: 'a', type: 'TEXT', label: { es: 'A', en: 'A' }, pattern: '(x+)+' },
       { key: 'b', type: 'SELECT', label: { es: 'B', en: 'B' } },

@@ -32,9 +32,10 @@ export interface StepConfigs {
   LEGAL_CONSENT: { documents: string[] };
   CONTACT_VERIFICATION: { channel: 'SMS' | 'EMAIL' | 'WHATSAPP'; requireUnique: boolean };
   FORM: { fields: FormField[] };
-  COMPLIANCE_CHECK: { flowCode: string };
+  /** `scorePath`: where the score is in flow's summary (e.g. `steps.bureau.output.score`), when it is not `summary.score`. */
+  COMPLIANCE_CHECK: { flowCode: string; scorePath?: string };
   MANUAL_REVIEW: { autoApproveMaxAmount: string | null; autoApproveMinScore: number | null; makerCheckerAboveAmount: string | null };
-  IDENTITY_VALIDATION: { flowCode: string };
+  IDENTITY_VALIDATION: { flowCode: string; scorePath?: string };
   DOCUMENT_SIGNATURE: { title: string; template: string; signingOrder: 'SEQUENTIAL' | 'PARALLEL' };
   DISBURSEMENT: { channel: 'BANK_TRANSFER' | 'WALLET' | 'CASH' };
 }
@@ -53,6 +54,8 @@ export interface PipelineStep<T extends StepType = StepType> {
 export const MAX_STEPS = 30;
 const KEY = /^[a-z][a-z0-9_]{0,39}$/;
 const CODE = /^[A-Z0-9][A-Z0-9_-]{0,39}$/;
+/** A dot path into flow's summary: 1-8 segments of letters, digits and underscores. */
+const SCORE_PATH = /^[A-Za-z0-9_]{1,40}(?:\.[A-Za-z0-9_]{1,40}){0,7}$/;
 const DECIMAL = /^\d{1,13}(\.\d{1,4})?$/;
 
 export const DEFAULT_CONTRACT_TEMPLATE = [
@@ -200,9 +203,10 @@ export function checkStepConfig(type: StepType, raw: Json, base: string, p = new
     }
     case 'COMPLIANCE_CHECK':
     case 'IDENTITY_VALIDATION':
-      onlyKeys(p, base, c, ['flowCode']);
+      onlyKeys(p, base, c, ['flowCode', 'scorePath']);
       if (typeof c.flowCode !== 'string' || !CODE.test(c.flowCode)) p.config(`${base}.flowCode`);
-      config = { flowCode: c.flowCode as string };
+      if (c.scorePath !== undefined && c.scorePath !== null && (typeof c.scorePath !== 'string' || !SCORE_PATH.test(c.scorePath))) p.config(`${base}.scorePath`);
+      config = typeof c.scorePath === 'string' ? { flowCode: c.flowCode as string, scorePath: c.scorePath } : { flowCode: c.flowCode as string };
       break;
     case 'MANUAL_REVIEW':
       onlyKeys(p, base, c, ['autoApproveMaxAmount', 'autoApproveMinScore', 'makerCheckerAboveAmount']);
