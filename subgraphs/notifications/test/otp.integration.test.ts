@@ -64,6 +64,11 @@ describe('notifications: one-time codes', () => {
     await request('+593991110003');
     const again = await request('+593991110003');
     expect(again.data.requestOtp).toEqual({ challenge: null, userErrors: [expect.objectContaining({ code: 'OTP_COOLDOWN', field: 'destination' })] });
+    // The cooldown is per purpose: a phone verified a moment ago may still get its signing code.
+    const otherPurpose = await env.call(REQUEST, { input: { purpose: 'lending.contact', destination: '+593991110013', channel: 'SMS', locale: 'es' } }, env.borrower);
+    expect(otherPurpose.data.requestOtp.userErrors).toEqual([]);
+    expect((await request('+593991110013')).data.requestOtp.userErrors).toEqual([]);
+    expect((await request('+593991110013')).data.requestOtp.userErrors).toEqual([expect.objectContaining({ code: 'OTP_COOLDOWN' })]);
     // Past the cooldown (moved back in time), up to the hourly limit of 3.
     for (let i = 0; i < 2; i++) {
       await env.sql(`update notifications.otp_challenges set created_at = created_at - interval '2 minutes' where tenant_id = $1`, [env.tenantA]);

@@ -83,7 +83,7 @@ export class OtpService {
       if ('problem' in destination) return reject(destination.problem, { field: 'destination' });
       const hash = recipientHash(this.recipientKey, auth.tenantId, input.channel, destination.value);
       await otpStore.lockDestination(em, hash);
-      const recent = await otpStore.recent(em, hash, caller.ip);
+      const recent = await otpStore.recent(em, hash, purpose, caller.ip);
       if (recent.sinceLastMs !== null && recent.sinceLastMs < this.policy.resendCooldownMs) {
         reject('OTP_COOLDOWN', { field: 'destination', params: { seconds: Math.ceil((this.policy.resendCooldownMs - recent.sinceLastMs) / 1000) } });
       }

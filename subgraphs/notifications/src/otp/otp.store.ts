@@ -34,12 +34,17 @@ export const otpStore = {
   },
 
   /** Seconds since the destination's last challenge (null: none), and counts in the last hour by destination and by address. */
-  async recent(em: Em, destinationHash: string, ip: string | null): Promise<{ sinceLastMs: number | null; byDestination: number; byIp: number }> {
+  /**
+   * Time since the destination's last code for this purpose (the resend cooldown: a phone verified a
+   * moment ago may still receive its signing code), and the hourly counts per destination (every
+   * purpose) and per client address.
+   */
+  async recent(em: Em, destinationHash: string, purpose: string, ip: string | null): Promise<{ sinceLastMs: number | null; byDestination: number; byIp: number }> {
     const rows = await em.execute<{ since_last_ms: string | null; by_destination: string; by_ip: string }[]>(
-      `select (select extract(epoch from clock_timestamp() - max(created_at)) * 1000 from otp_challenges where destination_hash = ?) as since_last_ms,
+      `select (select extract(epoch from clock_timestamp() - max(created_at)) * 1000 from otp_challenges where destination_hash = ? and purpose = ?) as since_last_ms,
               (select count(*) from otp_challenges where destination_hash = ? and created_at > clock_timestamp() - interval '1 hour') as by_destination,
               (select count(*) from otp_challenges where ip = ? and created_at > clock_timestamp() - interval '1 hour') as by_ip`,
-      [destinationHash, destinationHash, ip],
+      [destinationHash, purpose, destinationHash, ip],
     );
     const r = rows[0]!;
     return { sinceLastMs: r.since_last_ms === null ? null : Number(r.since_last_ms), byDestination: Number(r.by_destination), byIp: ip === null ? 0 : Number(r.by_ip) };
