@@ -19,6 +19,7 @@ import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
 import { waitFor } from '@imagy/platform/testing';
 import { CREATE_TENANT, CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from './harness';
+import { ADD_STEP, BUREAU_STEPS, CREATE_FLOW, FORM_STEP, KYC_STEPS, PUBLISH_FLOW } from './origination-fixtures';
 
 const TERMS = { minAmount: '1000', maxAmount: '50000', minTerm: 3, maxTerm: 24, frequency: 'MONTHLY', interestMethod: 'DECLINING_EQUAL_INSTALLMENTS', annualNominalRate: '24' };
 const PIPELINE = [
@@ -26,30 +27,13 @@ const PIPELINE = [
   { key: 'registration', type: 'USER_REGISTRATION', enabled: true, config: {} },
   { key: 'consent', type: 'LEGAL_CONSENT', enabled: true, config: { documents: ['TERMS'] } },
   { key: 'contact', type: 'CONTACT_VERIFICATION', enabled: true, config: { channel: 'EMAIL', requireUnique: true } },
-  { key: 'form', type: 'FORM', enabled: true, config: { fields: [
-    { key: 'fullName', type: 'TEXT', label: { es: 'Nombre', en: 'Name' }, required: true, minLength: 3 },
-    { key: 'documentNumber', type: 'TEXT', label: { es: 'Documento', en: 'Document' }, required: true, pattern: '[0-9]{8}' },
-    { key: 'phone', type: 'PHONE', label: { es: 'Teléfono', en: 'Phone' }, required: true },
-  ] } },
+  FORM_STEP,
   { key: 'compliance', type: 'COMPLIANCE_CHECK', enabled: true, config: { flowCode: 'BUREAU', scorePath: 'steps.bureau.output.score' } },
   { key: 'review', type: 'MANUAL_REVIEW', enabled: true, config: {} },
   { key: 'identity', type: 'IDENTITY_VALIDATION', enabled: true, config: { flowCode: 'KYC' } },
   { key: 'signature', type: 'DOCUMENT_SIGNATURE', enabled: true, config: { title: 'Contrato Presto' } },
   { key: 'disbursement', type: 'DISBURSEMENT', enabled: true, config: { channel: 'BANK_TRANSFER' } },
 ];
-// The flows staff publish in flow: three automatic steps on the mock providers for compliance, two for identity.
-const BUREAU_STEPS = [
-  { key: 'bureau', name: 'Buró', type: 'PROVIDER', capability: 'CREDIT_BUREAU', inputMapping: { documentNumber: 'context.form.documentNumber' } },
-  { key: 'aml', name: 'PLD', type: 'PROVIDER', capability: 'AML_SCREENING', inputMapping: { name: 'context.form.fullName', documentNumber: 'context.form.documentNumber' } },
-  { key: 'phone', name: 'Teléfono', type: 'PROVIDER', capability: 'PHONE_LOOKUP', inputMapping: { phone: 'context.form.phone' } },
-];
-const KYC_STEPS = [
-  { key: 'document', name: 'Documento', type: 'PROVIDER', capability: 'IDENTITY_DOCUMENT', inputMapping: { documentNumber: 'context.form.documentNumber' } },
-  { key: 'liveness', name: 'Prueba de vida', type: 'PROVIDER', capability: 'LIVENESS', inputMapping: { documentNumber: 'context.form.documentNumber' } },
-];
-const CREATE_FLOW = `mutation($input: CreateFlowInput!) { createFlow(input: $input) { flow { id draftVersion { id } } userErrors { code } } }`;
-const ADD_STEP = `mutation($input: AddFlowStepInput!) { addFlowStep(input: $input) { step { id key } userErrors { code field } } }`;
-const PUBLISH_FLOW = `mutation($input: FlowVersionRefInput!) { publishFlowVersion(input: $input) { version { status } userErrors { code } } }`;
 const MAILBOX = `query($recipient: String) { localMailbox(first: 20, recipient: $recipient) { edges { node { subject body } } } }`;
 const SIGNING_CODE = `mutation($token: String!) { requestSigningCode(input: { token: $token }) { destinationMasked userErrors { code field } } }`;
 const SIGN = `mutation($input: SignDocumentInput!) { signDocument(input: $input) { session { requestStatus signerStatus } userErrors { code field } } }`;
