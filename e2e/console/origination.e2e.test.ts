@@ -1,0 +1,201 @@
+/**
+ * The console's origination modules in a real browser (Debian's chromium through playwright-core)
+ * against the whole platform: an application created through the API reaches the manual review
+ * queue; staff see its step timeline and consent evidence, approve it from the queue (maker-checker:
+ * a second, different reviewer completes the approval above the review step's limit) and the API
+ * shows it advanced to disbursement. axe-core on every page; screenshots as artifacts.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { waitFor } from '@imagy/platform/testing';
+import { CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from '../harness';
+import { ensureConsoleBuild, launchBrowser, screenshot, seriousViolations, watchPage } from './browser';
+
+jest.setTimeout(240_000);
+
+const TERMS = { minAmount: '1000', maxAmount: '50000', minTerm: 3, maxTerm: 24, frequency: 'MONTHLY', interestMethod: 'DECLINING_EQUAL_INSTALLMENTS', annualNominalRate: '24' };
+const PIPELINE = [
+  { key: 'landing', type: 'LANDING', enabled: true, config: { title: 'Crédito Ágil', blocks: [{ kind: 'TEXT', text: 'Hasta 50,000' }], legalFooter: 'Demo S.A.' } },
+  { key: 'consent', type: 'LEGAL_CONSENT', enabled: true, config: { documents: ['TERMS'] } },
+  { key: 'review', type: 'MANUAL_REVIEW', enabled: true, config: { makerCheckerAboveAmount: '10000' } },
+  { key: 'disbursement', type: 'DISBURSEMENT', enabled: true, config: { channel: 'BANK_TRANSFER' } },
+];
+const APPLICATION = `query($id: ID!) { creditApplication(id: $id) { status currentStep steps { key state output } credit { id status } } }`;
+
+describe('console origination modules in the browser', () => {
+  let p: Platform;
+  let browser: Browser;
+  let base: string;
+  let admin: string;
+  let productId: string;
+  const contexts: BrowserContext[] = [];
+  const problems: string[][] = [];
+  const PASSWORD = 'console-password-1';
+
+  beforeAll(async () => {
+    const dist = ensureConsoleBuild()!;
+    p = await startPlatform({ label: 'e2econsorig', console: dist });
+    base = p.gatewayUrl.replace(/\/graphql$/, '/console/');
+    admin = (await p.login('demo', 'admin@demo.localhost', DEV_PASSWORD)).accessToken;
+    for (const [email, roles] of [['checker@demo.test', ['product_checker']], ['analyst@demo.test', ['staff']], ['ana@demo.test', ['borrower']]] as const) {
+      const r = await p.call(CREATE_USER, { input: { email, displayName: email === 'ana@demo.test' ? 'Ana Pérez' : email.split('@')[0], roles, password: PASSWORD } }, admin);
+      expect(r.data.createUser.userErrors).toEqual([]);
+    }
+    // A published product with a pipeline whose review needs two reviewers above 10,000; its legal document.
+    const created = await p.call(`mutation($input: CreateCreditProductInput!) { createCreditProduct(input: $input) { product { id } version { id } userErrors { code } } }`, { input: { code: 'AGIL', name: 'Ágil', currency: 'USD', terms: TERMS } }, admin);
+    expect(created.data.createCreditProduct.userErrors).toEqual([]);
+    productId = created.data.createCreditProduct.product.id;
+    const versionId = created.data.createCreditProduct.version.id;
+    const piped = await p.call(`mutation($input: UpdateDraftPipelineInput!) { updateDraftPipeline(input: $input) { userErrors { code field } } }`, { input: { versionId, steps: PIPELINE } }, admin);
+    expect(piped.data.updateDraftPipeline.userErrors).toEqual([]);
+    const doc = await p.call(`mutation($input: PublishLegalDocumentInput!) { publishLegalDocument(input: $input) { document { version } userErrors { code } } }`, { input: { code: 'TERMS', locale: 'en', title: 'Terms', body: 'Terms and conditions.' } }, admin);
+    expect(doc.data.publishLegalDocument.userErrors).toEqual([]);
+    const cr = await p.call(`mutation($input: RequestPublicationInput!) { requestPublication(input: $input) { changeRequest { id } userErrors { code } } }`, { input: { versionId } }, admin);
+    const checker = (await p.login('demo', 'checker@demo.test', PASSWORD)).accessToken;
+    const ok = await p.call(`mutation($input: ApproveChangeRequestInput!) { approveChangeRequest(input: $input) { userErrors { code } } }`, { input: { id: cr.data.requestPublication.changeRequest.id } }, checker);
+    expect(ok.data.approveChangeRequest.userErrors).toEqual([]);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await p?.stop();
+  });
+  afterEach(() => {
+    for (const list of problems.splice(0)) expect(list).toEqual([]);
+  });
+
+  async function signIn(email: string, password: string, locale = 'en-US'): Promise<Page> {
+    const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    problems.push(watchPage(page));
+    await page.goto(base);
+    await page.getByLabel(/Organisation|Organización/).fill('demo');
+    await page.getByLabel(/E-mail|Correo/).fill(email);
+    await page.getByLabel(/Password|Contraseña/).fill(password);
+    await page.getByRole('button', { name: /Sign in|Ingresar/ }).click();
+    await page.getByRole('navigation', { name: /Modules|Módulos/ }).waitFor();
+    return page;
+  }
+
+  async function check(page: Page, name: string) {
+    await screenshot(page, name);
+    expect(await seriousViolations(page)).toEqual([]);
+  }
+
+  /** The borrower applies through the API and accepts the legal document: the application waits for review. */
+  async function applyForReview(amount: string, key: string): Promise<string> {
+    const ana = (await p.login('demo', 'ana@demo.test', PASSWORD)).accessToken;
+    const started = await waitFor(async () => {
+      const r = await p.call(`mutation($input: StartApplicationInput!) { startApplication(input: $input) { application { id currentStep } userErrors { code } } }`, { input: { productId, amount, term: 12, idempotencyKey: key } }, ana);
+      return r.data?.startApplication.userErrors[0]?.code === 'BORROWER_NOT_FOUND' ? null : r.data.startApplication;
+    }, 20_000, 200);
+    expect(started).toMatchObject({ userErrors: [], application: { currentStep: 'consent' } });
+    const id: string = started.application.id;
+    const r = await p.call(`mutation($input: SubmitApplicationStepInput!) { submitApplicationStep(input: $input) { application { currentStep steps { key state } } userErrors { code field } } }`,
+      { input: { applicationId: id, stepKey: 'consent', data: { accepted: [{ code: 'TERMS', version: 1 }] }, deviceFingerprint: 'fp-console-e2e', idempotencyKey: `${key}-consent` } }, ana);
+    expect(r.data.submitApplicationStep.userErrors).toEqual([]);
+    expect(r.data.submitApplicationStep.application.currentStep).toBe('review');
+    return id;
+  }
+
+  test('applications: the list filters by status and current step; the detail shows the timeline and consent evidence; two reviewers approve from the queue (maker-checker) and the API shows it disbursed', async () => {
+    const id = await applyForReview('12000', 'console-apply-1');
+    const analyst = await signIn('analyst@demo.test', PASSWORD);
+    await analyst.getByRole('link', { name: 'Applications' }).click();
+    await analyst.getByRole('link', { name: 'Ana Pérez' }).waitFor();
+    await check(analyst, '30-applications-list');
+    // Filters (URL and API): no application is DISBURSED yet; the one waiting review is found by its current step.
+    await analyst.getByLabel('Status').selectOption('DISBURSED');
+    await analyst.getByText('No applications match').waitFor();
+    expect(analyst.url()).toContain('status=DISBURSED');
+    await analyst.getByLabel('Status').selectOption('');
+    await analyst.getByLabel('Current step type').selectOption('MANUAL_REVIEW');
+    await analyst.getByLabel('Current step state').selectOption('WAITING_REVIEW');
+    await analyst.getByRole('cell', { name: /review/ }).waitFor();
+    expect(await analyst.getByRole('row').count()).toBe(2);
+
+    // Detail: the timeline (landing and consent completed, review waiting) and the consent evidence.
+    await analyst.getByRole('link', { name: 'Ana Pérez' }).click();
+    await analyst.getByRole('heading', { name: 'Application of Ana Pérez' }).waitFor();
+    const timeline = analyst.getByRole('list', { name: 'Pipeline steps' });
+    expect((await timeline.getByRole('listitem').allTextContents()).map((s) => s.replace(/Started.*$/s, '').trim())).toEqual([
+      '1. landing (Landing) Completed', '2. consent (Legal consent) Completed', '3. review (Manual review) Waiting for review', '4. disbursement (Disbursement) Pending',
+    ]);
+    const evidence = analyst.getByRole('table', { name: 'Legal consent evidence' });
+    expect(await evidence.getByRole('row').nth(1).textContent()).toMatch(/consentTERMS1[0-9a-f]{64}.*fp-console-e2e/);
+    await analyst.getByText(/^Above .*10,000\.00 a second, different reviewer completes the approval\.$/).waitFor();
+    await check(analyst, '31-application-detail');
+
+    // The queue: the first approval leaves it waiting for a second reviewer.
+    await analyst.getByRole('link', { name: 'Back' }).click();
+    await analyst.getByRole('link', { name: 'Review queue' }).click();
+    await analyst.getByRole('button', { name: /^Approve: Ana Pérez, .*12,000\.00$/ }).click();
+    const dialog = analyst.getByRole('dialog');
+    await dialog.getByLabel('Reason').fill('Income verified');
+    await check(analyst, '32-review-queue-approve');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await analyst.getByText('Decision recorded: In progress.').waitFor();
+    await analyst.getByText('You approved it already; another reviewer must complete it.').waitFor();
+    await analyst.getByText('Approvals so far: 1').waitFor();
+    await check(analyst, '33-review-queue-first-approval');
+    // The same reviewer cannot complete it: the server says so in the dialog.
+    await analyst.getByRole('button', { name: /^Approve: Ana Pérez, .*12,000\.00$/ }).click();
+    await dialog.getByLabel('Reason').fill('Again');
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await dialog.getByRole('alert').waitFor();
+    expect(await dialog.getByRole('alert').textContent()).toMatch(/second|segundo/i);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    expect((await p.call(APPLICATION, { id }, admin)).data.creditApplication).toMatchObject({ status: 'IN_PROGRESS', currentStep: 'review' });
+
+    // A second, different reviewer (tenant admin) completes the approval; the API shows it advanced.
+    const second = await signIn('admin@demo.localhost', DEV_PASSWORD);
+    await second.goto(`${base}applications/queue`);
+    await second.getByText('Approvals so far: 1').waitFor();
+    await second.getByRole('button', { name: /^Approve: Ana Pérez, .*12,000\.00$/ }).click();
+    await second.getByRole('dialog').getByLabel('Reason').fill('Second approval');
+    await second.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
+    await second.getByText(/Decision recorded: (Approved|Disbursed)\./).waitFor();
+    await second.getByText('No application waits for review').waitFor();
+    await check(second, '34-review-queue-empty');
+    const advanced = await waitFor(async () => {
+      const a = (await p.call(APPLICATION, { id }, admin)).data.creditApplication;
+      return a.status === 'DISBURSED' ? a : null;
+    }, 20_000);
+    expect(advanced.steps.find((s: { key: string }) => s.key === 'review')).toMatchObject({ state: 'COMPLETED', output: { decision: 'APPROVED', reason: 'Second approval' } });
+    expect(advanced.credit).toMatchObject({ status: 'ACTIVE' });
+    await second.goto(`${base}applications/${id}`);
+    await second.getByRole('link', { name: 'View credit' }).waitFor();
+    await check(second, '35-application-disbursed');
+  });
+
+  test('applications: reject and ask for information from the queue, in Spanish; a reason is required by the form', async () => {
+    const info = await applyForReview('2000', 'console-apply-info');
+    const analyst = await signIn('analyst@demo.test', PASSWORD, 'es-EC');
+    await analyst.goto(`${base}applications/queue`);
+    await analyst.getByRole('button', { name: /^Pedir información: Ana Pérez, .*2,000\.00$/ }).click();
+    const dialog = analyst.getByRole('dialog');
+    await dialog.getByLabel('Motivo').fill('Adjunte su último rol de pagos');
+    await dialog.getByRole('button', { name: 'Confirmar' }).click();
+    await analyst.getByText('Ninguna solicitud espera revisión').waitFor();
+    const asked = (await p.call(APPLICATION, { id: info }, admin)).data.creditApplication;
+    expect(asked.steps.find((s: { key: string }) => s.key === 'review')).toMatchObject({ state: 'WAITING_INPUT', output: { infoRequested: 'Adjunte su último rol de pagos' } });
+
+    const rejected = await applyForReview('3000', 'console-apply-reject');
+    await analyst.reload();
+    await analyst.getByRole('button', { name: /^Rechazar: Ana Pérez, .*3,000\.00$/ }).click();
+    await dialog.getByRole('button', { name: 'Confirmar' }).click();
+    // The empty reason is refused by the form before anything is sent.
+    expect(await dialog.locator('textarea:invalid').count()).toBe(1);
+    await dialog.getByLabel('Motivo').fill('Capacidad de pago insuficiente');
+    await check(analyst, '36-review-queue-reject-es');
+    await dialog.getByRole('button', { name: 'Confirmar' }).click();
+    await analyst.getByText('Decisión registrada: Rechazada.').waitFor();
+    const r = (await p.call(`query($id: ID!) { creditApplication(id: $id) { status decisionReason } }`, { id: rejected }, admin)).data.creditApplication;
+    expect(r.status).toBe('REJECTED');
+    expect(r.decisionReason).toContain('Capacidad de pago insuficiente');
+    await analyst.goto(`${base}applications?status=REJECTED`);
+    await analyst.getByRole('cell', { name: 'Rechazada', exact: true }).waitFor();
+    await check(analyst, '37-applications-rejected-es');
+  });
+});
