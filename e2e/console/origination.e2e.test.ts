@@ -198,4 +198,66 @@ describe('console origination modules in the browser', () => {
     await analyst.getByRole('cell', { name: 'Rechazada', exact: true }).waitFor();
     await check(analyst, '37-applications-rejected-es');
   });
+
+  test('pipeline editor: disable a step, reorder with the buttons and by drag and drop, change a config value and a condition, add a step (its error shown next to the field), save; a reload shows it', async () => {
+    const created = await p.call(`mutation($input: CreateCreditProductInput!) { createCreditProduct(input: $input) { product { id } version { id } userErrors { code } } }`, { input: { code: 'PIPE', name: 'Pipe', currency: 'USD', terms: TERMS } }, admin);
+    expect(created.data.createCreditProduct.userErrors).toEqual([]);
+    const { product, version } = created.data.createCreditProduct;
+    const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
+    await page.getByRole('link', { name: 'Origination pipelines' }).click();
+    await page.getByRole('row', { name: /PIPE/ }).getByRole('link', { name: 'v1' }).click();
+    await page.getByRole('heading', { name: 'Pipeline of PIPE · v1' }).waitFor();
+    await page.getByText('Default pipeline (not configured for this product yet).').waitFor();
+    await check(page, '40-pipeline-editor-default');
+    const step = (key: string) => page.getByRole('group', { name: new RegExp(`^\\d+\\. ${key} \\(`) });
+    const legends = async () => (await page.locator('.pipeline-steps > li legend').allTextContents()).map((l) => l.replace(/^\d+\. /, ''));
+
+    await step('contact').getByLabel('Enabled').uncheck();
+    await page.getByRole('button', { name: 'Move form up' }).click();
+    // Drag and drop: consent onto registration's place.
+    // (The HTML5 drag events as the browser fires them, with one DataTransfer.)
+    const transfer = await page.evaluateHandle('new DataTransfer()');
+    await page.locator('li[data-step="consent"]').dispatchEvent('dragstart', { dataTransfer: transfer });
+    await page.locator('li[data-step="registration"]').dispatchEvent('dragover', { dataTransfer: transfer });
+    await page.locator('li[data-step="registration"]').dispatchEvent('drop', { dataTransfer: transfer });
+    await page.locator('li[data-step="consent"]').dispatchEvent('dragend', { dataTransfer: transfer });
+    await step('review').getByLabel('Second reviewer above amount').fill('20000');
+    await step('review').getByLabel('Run only for amounts: From amount').fill('5000');
+    await page.getByLabel('New step type').selectOption('COMPLIANCE_CHECK');
+    await page.getByLabel('New step key').fill('bureau');
+    await page.getByRole('button', { name: 'Add step' }).click();
+    expect(await legends()).toEqual([
+      'landing (Landing)', 'consent (Legal consent)', 'registration (Registration)', 'form (Form)', 'contact (Contact verification) · disabled', 'compliance (Compliance check)',
+      'review (Manual review)', 'identity (Identity validation)', 'signature (Document signature)', 'bureau (Compliance check)', 'disbursement (Disbursement)',
+    ]);
+    // The new step's flow code is empty: the API's error appears next to that field and nothing is saved.
+    await page.getByRole('button', { name: 'Save pipeline' }).click();
+    const flowCode = step('bureau').getByLabel('Flow code');
+    await step('bureau').locator('.field-error').waitFor();
+    expect(await flowCode.getAttribute('aria-invalid')).toBe('true');
+    await check(page, '41-pipeline-editor-field-error');
+    const PIPELINE_OF = `query($id: ID!) { creditProduct(id: $id) { versions { id pipeline { isDefault steps { key enabled config runWhen { minAmount maxAmount } } } } } }`;
+    expect((await p.call(PIPELINE_OF, { id: product.id }, admin)).data.creditProduct.versions[0].pipeline.isDefault).toBe(true);
+    await flowCode.fill('BUREAU');
+    await page.getByRole('button', { name: 'Save pipeline' }).click();
+    await page.getByText('Pipeline saved.').waitFor();
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Pipeline of PIPE · v1' }).waitFor();
+    expect(await legends()).toEqual([
+      'landing (Landing)', 'consent (Legal consent)', 'registration (Registration)', 'form (Form)', 'contact (Contact verification) · disabled', 'compliance (Compliance check)',
+      'review (Manual review)', 'identity (Identity validation)', 'signature (Document signature)', 'bureau (Compliance check)', 'disbursement (Disbursement)',
+    ]);
+    expect(await step('review').getByLabel('Second reviewer above amount').inputValue()).toBe('20000');
+    expect(await step('review').getByLabel('Run only for amounts: From amount').inputValue()).toBe('5000');
+    expect(await step('contact').getByLabel('Enabled').isChecked()).toBe(false);
+    expect(await step('bureau').getByLabel('Flow code').inputValue()).toBe('BUREAU');
+    await check(page, '42-pipeline-editor-saved');
+    const saved = (await p.call(PIPELINE_OF, { id: product.id }, admin)).data.creditProduct.versions.find((v: { id: string }) => v.id === version.id).pipeline;
+    expect(saved.isDefault).toBe(false);
+    expect(saved.steps.map((s: { key: string }) => s.key)).toEqual(['landing', 'consent', 'registration', 'form', 'contact', 'compliance', 'review', 'identity', 'signature', 'bureau', 'disbursement']);
+    expect(saved.steps.find((s: { key: string }) => s.key === 'contact').enabled).toBe(false);
+    expect(saved.steps.find((s: { key: string }) => s.key === 'review')).toMatchObject({ config: { makerCheckerAboveAmount: '20000' }, runWhen: { minAmount: '5000' } });
+    expect(saved.steps.find((s: { key: string }) => s.key === 'bureau')).toMatchObject({ enabled: true, config: { flowCode: 'BUREAU' } });
+  });
 });
