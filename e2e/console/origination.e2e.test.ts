@@ -5,6 +5,9 @@
  * a second, different reviewer completes the approval above the review step's limit) and the API
  * shows it advanced to disbursement. axe-core on every page; screenshots as artifacts.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { waitFor } from '@imagy/platform/testing';
 import { CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from '../harness';
@@ -259,5 +262,48 @@ describe('console origination modules in the browser', () => {
     expect(saved.steps.find((s: { key: string }) => s.key === 'contact').enabled).toBe(false);
     expect(saved.steps.find((s: { key: string }) => s.key === 'review')).toMatchObject({ config: { makerCheckerAboveAmount: '20000' }, runWhen: { minAmount: '5000' } });
     expect(saved.steps.find((s: { key: string }) => s.key === 'bureau')).toMatchObject({ enabled: true, config: { flowCode: 'BUREAU' } });
+  });
+
+  test('signatures: requests filtered by status; a completed request shows its signers, downloads the sealed PDF (its hash as shown) and its evidence trail verified', async () => {
+    const doc = await PDFDocument.create();
+    doc.addPage().drawText('Pagare consola', { x: 50, y: 700, font: await doc.embedFont(StandardFonts.Helvetica) });
+    const pdf = Buffer.from(await doc.save()).toString('base64');
+    const CREATE = `mutation($input: CreateSignatureRequestInput!) { createSignatureRequest(input: $input) { signatureRequest { id } userErrors { code field } } }`;
+    const created = await p.call(CREATE, { input: { title: 'Pagaré consola', signingOrder: 'SEQUENTIAL', documents: [{ name: 'pagare.pdf', contentBase64: pdf }], signers: [{ name: 'Firmante Uno', email: 'firma@demo.test' }] } }, admin);
+    expect(created.data.createSignatureRequest.userErrors).toEqual([]);
+    const id = created.data.createSignatureRequest.signatureRequest.id as string;
+    const draft = await p.call(CREATE, { input: { title: 'Borrador sin enviar', documents: [{ name: 'otro.pdf', contentBase64: pdf }], signers: [{ name: 'Nadie', email: 'nadie@demo.test' }] } }, admin);
+    expect(draft.data.createSignatureRequest.userErrors).toEqual([]);
+    const sent = await p.call(`mutation($id: ID!) { sendSignatureRequest(input: { id: $id }) { signatureRequest { signers { signingUrl } } userErrors { code } } }`, { id }, admin);
+    expect(sent.data.sendSignatureRequest.userErrors).toEqual([]);
+    const token = /\/sign\/(sgn_[A-Za-z0-9_-]+)/.exec(sent.data.sendSignatureRequest.signatureRequest.signers[0].signingUrl)![1]!;
+    expect((await p.call(`mutation($token: String!) { requestSigningCode(input: { token: $token }) { userErrors { code } } }`, { token })).data.requestSigningCode.userErrors).toEqual([]);
+    const body = await waitFor(async () => (await p.call(`query { localMailbox(first: 5, recipient: "firma@demo.test") { edges { node { body } } } }`, {}, admin)).data?.localMailbox.edges.map((e: { node: { body: string } }) => e.node.body).find((b: string) => /\b\d{6}\b/.test(b) && !b.includes('/sign/')), 20_000);
+    const code = /\b(\d{6})\b/.exec(body)![1]!;
+    const signed = await p.call(`mutation($input: SignDocumentInput!) { signDocument(input: $input) { session { requestStatus } userErrors { code field } } }`, { input: { token, code, accept: true } });
+    expect(signed.data.signDocument).toEqual({ session: { requestStatus: 'COMPLETED' }, userErrors: [] });
+    const sealed = await waitFor(async () => (await p.call(`query($id: ID!) { signatureRequest(id: $id) { sealedDocument { name sha256 } trailVerified } }`, { id }, admin)).data?.signatureRequest.sealedDocument, 20_000);
+
+    const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
+    await page.getByRole('link', { name: 'Signatures' }).click();
+    await page.getByRole('link', { name: 'Borrador sin enviar' }).waitFor();
+    await page.getByRole('link', { name: 'Pagaré consola' }).waitFor();
+    await check(page, '50-signatures-list');
+    await page.getByLabel('Status').selectOption('COMPLETED');
+    await page.getByRole('link', { name: 'Borrador sin enviar' }).waitFor({ state: 'detached' });
+    expect(page.url()).toContain('status=COMPLETED');
+    expect(await page.getByRole('row').count()).toBe(2);
+    await page.getByRole('link', { name: 'Pagaré consola' }).click();
+    await page.getByRole('heading', { name: 'Signature request: Pagaré consola' }).waitFor();
+    expect(await page.getByRole('table', { name: 'Signers' }).getByRole('row').nth(1).textContent()).toMatch(/^1Firmante Unofirma@demo\.testSIGNERSigned/);
+    await page.getByText('Chain verified: every entry matches its content and the previous hash.').waitFor();
+    expect(await page.getByRole('table', { name: 'Evidence trail' }).getByRole('row').count()).toBeGreaterThan(2);
+    const sealedRow = page.getByRole('table', { name: 'Documents' }).getByRole('row', { name: /Sealed PDF/ });
+    expect(await sealedRow.textContent()).toContain(sealed.sha256);
+    await check(page, '51-signature-detail');
+    const [download] = await Promise.all([page.waitForEvent('download'), sealedRow.getByRole('button', { name: /^Download / }).click()]);
+    const bytes = fs.readFileSync((await download.path())!);
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(sealed.sha256);
   });
 });

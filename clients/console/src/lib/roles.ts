@@ -29,6 +29,7 @@ export const CAN = {
   runDelinquency: [tenantAdmin, portfolioManager],
   readApplications: [tenantAdmin, staff, auditor, portfolioManager, creditAnalyst],
   reviewApplications: [tenantAdmin, staff, creditAnalyst],
+  readSignatures: [tenantAdmin, staff],
   readTemplates: [tenantAdmin, staff, auditor, notificationsManager],
   writeTemplates: [tenantAdmin, notificationsManager],
   readDeliveryLog: [tenantAdmin, staff, auditor, notificationsManager],
