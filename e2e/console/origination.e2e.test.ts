@@ -306,4 +306,44 @@ describe('console origination modules in the browser', () => {
     expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
     expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(sealed.sha256);
   });
+
+  test('credit detail: a payoff quote for a date (a date before the disbursement refused next to the field); registering exactly that payoff pays the credit off', async () => {
+    // The credit disbursed by the applications journey above (this file's tests run in order).
+    const credits = (await p.call(`{ credits(first: 5, filter: { status: ACTIVE }) { edges { node { id disbursedAt borrower { displayName } } } } }`, {}, admin)).data.credits.edges.map((e: { node: unknown }) => e.node);
+    const credit = credits.find((c: { borrower: { displayName: string } }) => c.borrower.displayName === 'Ana Pérez');
+    expect(credit).toBeDefined();
+    const disbursed = (credit.disbursedAt as string).slice(0, 10);
+    const later = new Date(Date.parse(`${disbursed}T00:00:00Z`) + 20 * 86_400_000).toISOString().slice(0, 10);
+    const QUOTE = `query($id: ID!, $date: Date!) { payoffQuote(creditId: $id, date: $date) { quote { total accruedInterest } userErrors { code } } }`;
+    const expected = (await p.call(QUOTE, { id: credit.id, date: later }, admin)).data.payoffQuote.quote;
+    expect(Number(expected.accruedInterest)).toBeGreaterThan(0);
+    const money = (v: string) => Number(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+    const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
+    await page.goto(`${base}credits/${credit.id}`);
+    await page.getByRole('heading', { name: 'Payoff quote' }).waitFor();
+    await page.getByLabel('Payoff date').fill('2020-01-01');
+    await page.getByRole('button', { name: 'Quote' }).click();
+    await page.locator('.field-invalid').getByText(/\S/).last().waitFor();
+    expect(await page.getByLabel('Payoff date').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('Payoff date').fill(later);
+    await page.getByRole('button', { name: 'Quote' }).click();
+    const total = page.locator('.details div', { hasText: 'Total to pay off' });
+    await total.waitFor();
+    expect(await total.textContent()).toContain(money(expected.total));
+    await check(page, '60-credit-payoff-quote');
+
+    // Today's payoff (the disbursement date), registered from the quote: the credit is paid off.
+    await page.getByLabel('Payoff date').fill(disbursed);
+    await page.getByRole('button', { name: 'Quote' }).click();
+    const today = (await p.call(QUOTE, { id: credit.id, date: disbursed }, admin)).data.payoffQuote.quote;
+    await page.locator('.details div', { hasText: 'Total to pay off' }).getByText(money(today.total)).waitFor();
+    await page.getByRole('button', { name: 'Register this payoff' }).click();
+    const dialog = page.getByRole('dialog');
+    expect(await dialog.getByLabel('Amount').inputValue()).toBe(today.total);
+    await dialog.getByRole('button', { name: 'Register' }).click();
+    await page.getByText('Payment registered.').waitFor();
+    const after = (await p.call(`query($id: ID!) { credit(id: $id) { status } }`, { id: credit.id }, admin)).data.credit;
+    expect(after.status).toBe('PAID_OFF');
+  });
 });
