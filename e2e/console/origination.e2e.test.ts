@@ -213,7 +213,7 @@ describe('console origination modules in the browser', () => {
     await page.getByText('Default pipeline (not configured for this product yet).').waitFor();
     await check(page, '40-pipeline-editor-default');
     const step = (key: string) => page.getByRole('group', { name: new RegExp(`^\\d+\\. ${key} \\(`) });
-    const legends = async () => (await page.locator('.pipeline-steps > li legend').allTextContents()).map((l) => l.replace(/^\d+\. /, ''));
+    const legends = async () => (await page.locator('.pipeline-steps > li > fieldset > legend').allTextContents()).map((l) => l.replace(/^\d+\. /, ''));
 
     await step('contact').getByLabel('Enabled').uncheck();
     await page.getByRole('button', { name: 'Move form up' }).click();
@@ -292,6 +292,7 @@ describe('console origination modules in the browser', () => {
     await page.getByLabel('Status').selectOption('COMPLETED');
     await page.getByRole('link', { name: 'Borrador sin enviar' }).waitFor({ state: 'detached' });
     expect(page.url()).toContain('status=COMPLETED');
+    await page.getByRole('link', { name: 'Pagaré consola' }).waitFor();
     expect(await page.getByRole('row').count()).toBe(2);
     await page.getByRole('link', { name: 'Pagaré consola' }).click();
     await page.getByRole('heading', { name: 'Signature request: Pagaré consola' }).waitFor();
@@ -345,5 +346,34 @@ describe('console origination modules in the browser', () => {
     await page.getByText('Payment registered.').waitFor();
     const after = (await p.call(`query($id: ID!) { credit(id: $id) { status } }`, { id: credit.id }, admin)).data.credit;
     expect(after.status).toBe('PAID_OFF');
+  });
+
+  test('landing page builder: title, text and image blocks reordered, legal footer, a live preview; a non-https image refused next to the blocks; saved through the API', async () => {
+    // The PIPE draft of the pipeline editor journey above (this file's tests run in order).
+    const products = (await p.call(`{ creditProducts(first: 10) { edges { node { id code versions { id } } } } }`, {}, admin)).data.creditProducts.edges.map((e: { node: unknown }) => e.node);
+    const pipe = products.find((x: { code: string }) => x.code === 'PIPE');
+    expect(pipe).toBeDefined();
+    const page = await signIn('admin@demo.localhost', DEV_PASSWORD);
+    await page.goto(`${base}pipelines/${pipe.id}/${pipe.versions[0].id}`);
+    const landing = page.getByRole('group', { name: /^1\. landing \(/ });
+    await landing.getByLabel('Title').fill('Crédito PIPE');
+    await landing.getByRole('button', { name: 'Add image block' }).click();
+    await landing.getByLabel('Image URL (https)').fill('http://cdn.example.com/familia.png');
+    await landing.getByLabel('Alternative text').fill('Familia feliz');
+    await landing.getByRole('button', { name: 'Move block 2 up' }).click();
+    await landing.getByLabel('Legal footer').fill('PIPE S.A.');
+    const preview = page.getByRole('region', { name: 'Landing preview' });
+    await preview.getByRole('heading', { name: 'Crédito PIPE' }).waitFor();
+    expect(await preview.textContent()).toMatch(/Crédito PIPE.*Image: Familia feliz \(http:\/\/cdn\.example\.com\/familia\.png\).*Complete su solicitud en minutos\..*PIPE S\.A\./);
+    await page.getByRole('button', { name: 'Save pipeline' }).click();
+    await landing.locator('.landing-blocks > .field-error').waitFor();
+    await check(page, '43-landing-builder-error');
+    await landing.getByLabel('Image URL (https)').fill('https://cdn.example.com/familia.png');
+    await page.getByRole('button', { name: 'Save pipeline' }).click();
+    await page.getByText('Pipeline saved.').waitFor();
+    await page.getByRole('region', { name: 'Landing preview' }).getByRole('img', { name: 'Familia feliz' }).waitFor();
+    await check(page, '44-landing-builder-saved');
+    const saved = (await p.call(`query($id: ID!) { creditProduct(id: $id) { versions { pipeline { steps { key config } } } } }`, { id: pipe.id }, admin)).data.creditProduct.versions[0].pipeline.steps[0];
+    expect(saved).toMatchObject({ key: 'landing', config: { title: 'Crédito PIPE', legalFooter: 'PIPE S.A.', blocks: [{ kind: 'IMAGE', url: 'https://cdn.example.com/familia.png', alt: 'Familia feliz' }, { kind: 'TEXT', text: 'Complete su solicitud en minutos.' }] } });
   });
 });

@@ -20,6 +20,7 @@ import { ConnectionList } from '../../ui/list';
 import { EmptyState, QueryView } from '../../ui/states';
 import { common } from '../../ui/messages';
 import { NEW_CONFIG, STEP_CONFIG, type ConfigField } from './schema';
+import { LandingBlocks, LandingPreview } from './LandingBuilder';
 
 const m = defineMessages({
   en: {
@@ -111,7 +112,7 @@ function toEdit(s: ServerStep): EditStep {
   const values: Record<string, string> = {};
   for (const f of STEP_CONFIG[s.type]) {
     const v = base[f.key];
-    values[f.key] = v === null || v === undefined ? '' : f.kind === 'json' ? JSON.stringify(v, null, 2) : f.kind === 'codes' && Array.isArray(v) ? v.join(', ') : String(v);
+    values[f.key] = v === null || v === undefined ? '' : f.kind === 'json' || f.kind === 'blocks' ? JSON.stringify(v, null, 2) : f.kind === 'codes' && Array.isArray(v) ? v.join(', ') : String(v);
   }
   return { uid: `s${++uidSeq}`, key: s.key, type: s.type, enabled: s.enabled, base, values, minAmount: s.runWhen?.minAmount ?? '', maxAmount: s.runWhen?.maxAmount ?? '' };
 }
@@ -128,7 +129,7 @@ function toInput(s: EditStep): { input: PipelineStepInput; badJson: string[] } {
       case 'boolean': config[f.key] = raw === 'true'; break;
       case 'integer': config[f.key] = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw; break;
       case 'codes': config[f.key] = raw.split(',').map((c) => c.trim()).filter(Boolean); break;
-      case 'json':
+      case 'json': case 'blocks':
         try { config[f.key] = JSON.parse(raw); } catch { badJson.push(f.key); }
         break;
       default: config[f.key] = raw;
@@ -260,6 +261,7 @@ function PipelineEditor({ versionId, steps: initial, readOnly, onSaved, onEdit }
                     <TextInput label={`${t('runWhen')}: ${t('minAmount')}`} inputMode="decimal" value={s.minAmount} onChange={(e) => update(i, { minAmount: e.target.value })} error={errs['runWhen.minAmount'] ?? errs.runWhen} />
                     <TextInput label={`${t('runWhen')}: ${t('maxAmount')}`} inputMode="decimal" value={s.maxAmount} onChange={(e) => update(i, { maxAmount: e.target.value })} error={errs['runWhen.maxAmount']} />
                   </div>
+                  {s.type === 'LANDING' && <LandingPreview title={s.values.title ?? ''} blocks={s.values.blocks ?? ''} legalFooter={s.values.legalFooter ?? ''} />}
                   {errs.config && <p className="field-error">{errs.config}</p>}
                   {STEP_CONFIG[s.type].length === 0 && <p><small>{t('noConfig')}</small></p>}
                 </fieldset>
@@ -293,6 +295,8 @@ function ConfigInput({ field, value, error, onChange }: { field: ConfigField; va
       return <label className="checkbox"><input type="checkbox" checked={value === 'true'} onChange={(e) => onChange(String(e.target.checked))} /> {label}</label>;
     case 'enum':
       return <Select label={label} value={value} onChange={(e) => onChange(e.target.value)} options={field.options.map((o) => ({ value: o, label: o }))} />;
+    case 'blocks':
+      return <LandingBlocks label={label} value={value} onChange={onChange} error={error} />;
     case 'json': case 'multiline':
       return <TextArea label={label} value={value} onChange={(e) => onChange(e.target.value)} error={error} rows={field.kind === 'json' ? 6 : 8} spellCheck={false} />;
     default:

@@ -2,7 +2,8 @@
  * The configuration form of each pipeline step type. The API validates every configuration
  * (lending's src/pipeline/steps.ts, errors naming `steps.<i>.config.<path>`) but does not publish
  * the schemas, so the fields are described here from lending's README ("Origination pipeline"):
- * scalar fields get their own input, lists of objects (landing blocks, form fields) a JSON editor.
+ * scalar fields get their own input, the landing's content blocks a visual builder with a preview
+ * (./LandingBuilder.tsx), the form's fields a JSON editor.
  */
 import type { PipelineStepType } from '../../__generated__/graphql';
 
@@ -11,14 +12,14 @@ export type ConfigField =
   | { key: string; kind: 'decimal' | 'integer'; required?: boolean; label: { en: string; es: string } }
   | { key: string; kind: 'boolean'; label: { en: string; es: string } }
   | { key: string; kind: 'enum'; options: string[]; label: { en: string; es: string } }
-  | { key: string; kind: 'codes' | 'json'; required?: boolean; label: { en: string; es: string } };
+  | { key: string; kind: 'codes' | 'json' | 'blocks'; required?: boolean; label: { en: string; es: string } };
 
 const flowCode: ConfigField = { key: 'flowCode', kind: 'code', required: true, label: { en: 'Flow code', es: 'Código del flujo' } };
 
 export const STEP_CONFIG: Record<PipelineStepType, ConfigField[]> = {
   LANDING: [
     { key: 'title', kind: 'text', required: true, label: { en: 'Title', es: 'Título' } },
-    { key: 'blocks', kind: 'json', required: true, label: { en: 'Blocks (JSON: [{ kind: TEXT, text } | { kind: IMAGE, url, alt }])', es: 'Bloques (JSON: [{ kind: TEXT, text } | { kind: IMAGE, url, alt }])' } },
+    { key: 'blocks', kind: 'blocks', required: true, label: { en: 'Content blocks', es: 'Bloques de contenido' } },
     { key: 'legalFooter', kind: 'text', label: { en: 'Legal footer', es: 'Pie legal' } },
   ],
   USER_REGISTRATION: [],
