@@ -8,10 +8,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { waitFor } from '@imagy/platform/testing';
 import { CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from '../harness';
-import { ensureConsoleBuild, launchBrowser, screenshot, seriousViolations, watchPage } from './browser';
+import { checkPage, ensureConsoleBuild, launchBrowser, signInPage } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -67,24 +67,8 @@ describe('console origination modules in the browser', () => {
     for (const list of problems.splice(0)) expect(list).toEqual([]);
   });
 
-  async function signIn(email: string, password: string, locale = 'en-US'): Promise<Page> {
-    const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    problems.push(watchPage(page));
-    await page.goto(base);
-    await page.getByLabel(/Organisation|Organización/).fill('demo');
-    await page.getByLabel(/E-mail|Correo/).fill(email);
-    await page.getByLabel(/Password|Contraseña/).fill(password);
-    await page.getByRole('button', { name: /Sign in|Ingresar/ }).click();
-    await page.getByRole('navigation', { name: /Modules|Módulos/ }).waitFor();
-    return page;
-  }
-
-  async function check(page: Page, name: string) {
-    await screenshot(page, name);
-    expect(await seriousViolations(page)).toEqual([]);
-  }
+  const signIn = (email: string, password: string, locale?: string) => signInPage(browser, base, { contexts, problems }, email, password, locale);
+  const check = checkPage;
 
   /** The borrower applies through the API and accepts the legal document: the application waits for review. */
   async function applyForReview(amount: string, key: string): Promise<string> {
@@ -107,7 +91,7 @@ describe('console origination modules in the browser', () => {
     const analyst = await signIn('analyst@demo.test', PASSWORD);
     await analyst.getByRole('link', { name: 'Applications' }).click();
     await analyst.getByRole('link', { name: 'Ana Pérez' }).waitFor();
-    await check(analyst, '30-applications-list');
+    await check(analyst, 'o30-applications-list');
     // Filters (URL and API): no application is DISBURSED yet; the one waiting review is found by its current step.
     await analyst.getByLabel('Status').selectOption('DISBURSED');
     await analyst.getByText('No applications match').waitFor();
@@ -128,7 +112,7 @@ describe('console origination modules in the browser', () => {
     const evidence = analyst.getByRole('table', { name: 'Legal consent evidence' });
     expect(await evidence.getByRole('row').nth(1).textContent()).toMatch(/consentTERMS1[0-9a-f]{64}.*fp-console-e2e/);
     await analyst.getByText(/^Above .*10,000\.00 a second, different reviewer completes the approval\.$/).waitFor();
-    await check(analyst, '31-application-detail');
+    await check(analyst, 'o31-application-detail');
 
     // The queue: the first approval leaves it waiting for a second reviewer.
     await analyst.getByRole('link', { name: 'Back' }).click();
@@ -136,12 +120,12 @@ describe('console origination modules in the browser', () => {
     await analyst.getByRole('button', { name: /^Approve: Ana Pérez, .*12,000\.00$/ }).click();
     const dialog = analyst.getByRole('dialog');
     await dialog.getByLabel('Reason').fill('Income verified');
-    await check(analyst, '32-review-queue-approve');
+    await check(analyst, 'o32-review-queue-approve');
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await analyst.getByText('Decision recorded: In progress.').waitFor();
     await analyst.getByText('You approved it already; another reviewer must complete it.').waitFor();
     await analyst.getByText('Approvals so far: 1').waitFor();
-    await check(analyst, '33-review-queue-first-approval');
+    await check(analyst, 'o33-review-queue-first-approval');
     // The same reviewer cannot complete it: the server says so in the dialog.
     await analyst.getByRole('button', { name: /^Approve: Ana Pérez, .*12,000\.00$/ }).click();
     await dialog.getByLabel('Reason').fill('Again');
@@ -160,7 +144,7 @@ describe('console origination modules in the browser', () => {
     await second.getByRole('dialog').getByRole('button', { name: 'Confirm' }).click();
     await second.getByText(/Decision recorded: (Approved|Disbursed)\./).waitFor();
     await second.getByText('No application waits for review').waitFor();
-    await check(second, '34-review-queue-empty');
+    await check(second, 'o34-review-queue-empty');
     const advanced = await waitFor(async () => {
       const a = (await p.call(APPLICATION, { id }, admin)).data.creditApplication;
       return a.status === 'DISBURSED' ? a : null;
@@ -169,7 +153,7 @@ describe('console origination modules in the browser', () => {
     expect(advanced.credit).toMatchObject({ status: 'ACTIVE' });
     await second.goto(`${base}applications/${id}`);
     await second.getByRole('link', { name: 'View credit' }).waitFor();
-    await check(second, '35-application-disbursed');
+    await check(second, 'o35-application-disbursed');
   });
 
   test('applications: reject and ask for information from the queue, in Spanish; a reason is required by the form', async () => {
@@ -191,7 +175,7 @@ describe('console origination modules in the browser', () => {
     // The empty reason is refused by the form before anything is sent.
     expect(await dialog.locator('textarea:invalid').count()).toBe(1);
     await dialog.getByLabel('Motivo').fill('Capacidad de pago insuficiente');
-    await check(analyst, '36-review-queue-reject-es');
+    await check(analyst, 'o36-review-queue-reject-es');
     await dialog.getByRole('button', { name: 'Confirmar' }).click();
     await analyst.getByText('Decisión registrada: Rechazada.').waitFor();
     const r = (await p.call(`query($id: ID!) { creditApplication(id: $id) { status decisionReason } }`, { id: rejected }, admin)).data.creditApplication;
@@ -199,7 +183,7 @@ describe('console origination modules in the browser', () => {
     expect(r.decisionReason).toContain('Capacidad de pago insuficiente');
     await analyst.goto(`${base}applications?status=REJECTED`);
     await analyst.getByRole('cell', { name: 'Rechazada', exact: true }).waitFor();
-    await check(analyst, '37-applications-rejected-es');
+    await check(analyst, 'o37-applications-rejected-es');
   });
 
   test('pipeline editor: disable a step, reorder with the buttons and by drag and drop, change a config value and a condition, add a step (its error shown next to the field), save; a reload shows it', async () => {
@@ -211,7 +195,7 @@ describe('console origination modules in the browser', () => {
     await page.getByRole('row', { name: /PIPE/ }).getByRole('link', { name: 'v1' }).click();
     await page.getByRole('heading', { name: 'Pipeline of PIPE · v1' }).waitFor();
     await page.getByText('Default pipeline (not configured for this product yet).').waitFor();
-    await check(page, '40-pipeline-editor-default');
+    await check(page, 'o40-pipeline-editor-default');
     const step = (key: string) => page.getByRole('group', { name: new RegExp(`^\\d+\\. ${key} \\(`) });
     const legends = async () => (await page.locator('.pipeline-steps > li > fieldset > legend').allTextContents()).map((l) => l.replace(/^\d+\. /, ''));
 
@@ -238,7 +222,7 @@ describe('console origination modules in the browser', () => {
     const flowCode = step('bureau').getByLabel('Flow code');
     await step('bureau').locator('.field-error').waitFor();
     expect(await flowCode.getAttribute('aria-invalid')).toBe('true');
-    await check(page, '41-pipeline-editor-field-error');
+    await check(page, 'o41-pipeline-editor-field-error');
     const PIPELINE_OF = `query($id: ID!) { creditProduct(id: $id) { versions { id pipeline { isDefault steps { key enabled config runWhen { minAmount maxAmount } } } } } }`;
     expect((await p.call(PIPELINE_OF, { id: product.id }, admin)).data.creditProduct.versions[0].pipeline.isDefault).toBe(true);
     await flowCode.fill('BUREAU');
@@ -255,7 +239,7 @@ describe('console origination modules in the browser', () => {
     expect(await step('review').getByLabel('Run only for amounts: From amount').inputValue()).toBe('5000');
     expect(await step('contact').getByLabel('Enabled').isChecked()).toBe(false);
     expect(await step('bureau').getByLabel('Flow code').inputValue()).toBe('BUREAU');
-    await check(page, '42-pipeline-editor-saved');
+    await check(page, 'o42-pipeline-editor-saved');
     const saved = (await p.call(PIPELINE_OF, { id: product.id }, admin)).data.creditProduct.versions.find((v: { id: string }) => v.id === version.id).pipeline;
     expect(saved.isDefault).toBe(false);
     expect(saved.steps.map((s: { key: string }) => s.key)).toEqual(['landing', 'consent', 'registration', 'form', 'contact', 'compliance', 'review', 'identity', 'signature', 'bureau', 'disbursement']);
@@ -288,7 +272,7 @@ describe('console origination modules in the browser', () => {
     await page.getByRole('link', { name: 'Signatures' }).click();
     await page.getByRole('link', { name: 'Borrador sin enviar' }).waitFor();
     await page.getByRole('link', { name: 'Pagaré consola' }).waitFor();
-    await check(page, '50-signatures-list');
+    await check(page, 'o50-signatures-list');
     await page.getByLabel('Status').selectOption('COMPLETED');
     await page.getByRole('link', { name: 'Borrador sin enviar' }).waitFor({ state: 'detached' });
     expect(page.url()).toContain('status=COMPLETED');
@@ -301,7 +285,7 @@ describe('console origination modules in the browser', () => {
     expect(await page.getByRole('table', { name: 'Evidence trail' }).getByRole('row').count()).toBeGreaterThan(2);
     const sealedRow = page.getByRole('table', { name: 'Documents' }).getByRole('row', { name: /Sealed PDF/ });
     expect(await sealedRow.textContent()).toContain(sealed.sha256);
-    await check(page, '51-signature-detail');
+    await check(page, 'o51-signature-detail');
     const [download] = await Promise.all([page.waitForEvent('download'), sealedRow.getByRole('button', { name: /^Download / }).click()]);
     const bytes = fs.readFileSync((await download.path())!);
     expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
@@ -332,7 +316,7 @@ describe('console origination modules in the browser', () => {
     const total = page.locator('.details div', { hasText: 'Total to pay off' });
     await total.waitFor();
     expect(await total.textContent()).toContain(money(expected.total));
-    await check(page, '60-credit-payoff-quote');
+    await check(page, 'o60-credit-payoff-quote');
 
     // Today's payoff (the disbursement date), registered from the quote: the credit is paid off.
     await page.getByLabel('Payoff date').fill(disbursed);
@@ -367,12 +351,12 @@ describe('console origination modules in the browser', () => {
     expect(await preview.textContent()).toMatch(/Crédito PIPE.*Image: Familia feliz \(http:\/\/cdn\.example\.com\/familia\.png\).*Complete su solicitud en minutos\..*PIPE S\.A\./);
     await page.getByRole('button', { name: 'Save pipeline' }).click();
     await landing.locator('.landing-blocks > .field-error').waitFor();
-    await check(page, '43-landing-builder-error');
+    await check(page, 'o43-landing-builder-error');
     await landing.getByLabel('Image URL (https)').fill('https://cdn.example.com/familia.png');
     await page.getByRole('button', { name: 'Save pipeline' }).click();
     await page.getByText('Pipeline saved.').waitFor();
     await page.getByRole('region', { name: 'Landing preview' }).getByRole('img', { name: 'Familia feliz' }).waitFor();
-    await check(page, '44-landing-builder-saved');
+    await check(page, 'o44-landing-builder-saved');
     const saved = (await p.call(`query($id: ID!) { creditProduct(id: $id) { versions { pipeline { steps { key config } } } } }`, { id: pipe.id }, admin)).data.creditProduct.versions[0].pipeline.steps[0];
     expect(saved).toMatchObject({ key: 'landing', config: { title: 'Crédito PIPE', legalFooter: 'PIPE S.A.', blocks: [{ kind: 'IMAGE', url: 'https://cdn.example.com/familia.png', alt: 'Familia feliz' }, { kind: 'TEXT', text: 'Complete su solicitud en minutos.' }] } });
   });
