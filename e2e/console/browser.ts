@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const root = path.resolve(__dirname, '..', '..');
 export const ARTIFACTS = path.join(root, 'e2e', 'artifacts', 'console');
@@ -58,4 +58,28 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
   })()`);
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/**
+ * Signs in to the console (tenant `demo`) in a fresh browser context; the context is kept in
+ * `track.contexts` (closed by the suite) and the page's problems in `track.problems` (asserted empty).
+ */
+export async function signInPage(browser: Browser, base: string, track: { contexts: BrowserContext[]; problems: string[][] }, email: string, password: string, locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
+  track.contexts.push(context);
+  const page = await context.newPage();
+  track.problems.push(watchPage(page));
+  await page.goto(base);
+  await page.getByLabel(/Organisation|Organización/).fill('demo');
+  await page.getByLabel(/E-mail|Correo/).fill(email);
+  await page.getByLabel(/Password|Contraseña/).fill(password);
+  await page.getByRole('button', { name: /Sign in|Ingresar/ }).click();
+  await page.getByRole('navigation', { name: /Modules|Módulos/ }).waitFor();
+  return page;
+}
+
+/** The page as a screenshot artifact, then axe-core: no serious or critical violation. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  await screenshot(page, name);
+  expect(await seriousViolations(page)).toEqual([]);
 }

@@ -3,10 +3,10 @@
  * platform (identity, lending, audit, notifications, flow and the gateway serving the built console
  * at /console/): one journey per module, screenshots of each as artifacts, axe-core on every page.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { waitFor } from '@imagy/platform/testing';
 import { CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from '../harness';
-import { ensureConsoleBuild, launchBrowser, screenshot, seriousViolations, watchPage } from './browser';
+import { checkPage, ensureConsoleBuild, launchBrowser, signInPage, watchPage } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -40,24 +40,8 @@ describe('console in the browser', () => {
     for (const list of problems.splice(0)) expect(list).toEqual([]);
   });
 
-  async function signIn(email: string, password: string, locale = 'en-US'): Promise<Page> {
-    const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    problems.push(watchPage(page));
-    await page.goto(base);
-    await page.getByLabel(/Organisation|Organización/).fill('demo');
-    await page.getByLabel(/E-mail|Correo/).fill(email);
-    await page.getByLabel(/Password|Contraseña/).fill(password);
-    await page.getByRole('button', { name: /Sign in|Ingresar/ }).click();
-    await page.getByRole('navigation', { name: /Modules|Módulos/ }).waitFor();
-    return page;
-  }
-
-  async function check(page: Page, name: string) {
-    await screenshot(page, name);
-    expect(await seriousViolations(page)).toEqual([]);
-  }
+  const signIn = (email: string, password: string, locale?: string) => signInPage(browser, base, { contexts, problems }, email, password, locale);
+  const check = checkPage;
 
   test('the login page passes axe, speaks the browser language, and refuses a wrong password with the API message', async () => {
     const context = await browser.newContext({ locale: 'es-EC' });

@@ -14,9 +14,10 @@ export const ROLE = {
   notificationsManager: 'notifications_manager',
   flowDesigner: 'flow_designer',
   flowOperator: 'flow_operator',
+  creditAnalyst: 'credit_analyst',
 } as const;
 
-const { tenantAdmin, staff, auditor, productManager, productChecker, portfolioManager, notificationsManager, flowDesigner, flowOperator, platformAuditor, platformAdmin } = ROLE;
+const { tenantAdmin, staff, auditor, productManager, productChecker, portfolioManager, notificationsManager, flowDesigner, flowOperator, platformAuditor, platformAdmin, creditAnalyst } = ROLE;
 
 export const CAN = {
   readProducts: [tenantAdmin, staff, auditor, productManager, productChecker, portfolioManager],
@@ -26,6 +27,9 @@ export const CAN = {
   registerPayments: [tenantAdmin, staff, portfolioManager],
   reversePayments: [tenantAdmin, staff, portfolioManager],
   runDelinquency: [tenantAdmin, portfolioManager],
+  readApplications: [tenantAdmin, staff, auditor, portfolioManager, creditAnalyst],
+  reviewApplications: [tenantAdmin, staff, creditAnalyst],
+  readSignatures: [tenantAdmin, staff],
   readTemplates: [tenantAdmin, staff, auditor, notificationsManager],
   writeTemplates: [tenantAdmin, notificationsManager],
   readDeliveryLog: [tenantAdmin, staff, auditor, notificationsManager],

@@ -4,11 +4,11 @@
  * register a payment (idempotent) and reverse the latest one.
  */
 import { useMemo, useState } from 'react';
-import { useMutation, useQuery } from '@apollo/client/react';
+import { useLazyQuery, useMutation, useQuery } from '@apollo/client/react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { graphql, getFragmentData, type FragmentType } from '../../__generated__';
 import type { CreditStatus } from '../../__generated__/graphql';
-import { Can } from '../../lib/auth';
+import { Can, useAuth } from '../../lib/auth';
 import { defineMessages, useT } from '../../lib/i18n';
 import { CAN } from '../../lib/roles';
 import { Link, useSearchParam } from '../../lib/router';
@@ -30,6 +30,8 @@ const m = defineMessages({
     runDelinquency: 'Run delinquency', businessDate: 'Business date', run: 'Run', runResult: '{date}: {evaluated} credits evaluated, {penalties} penalties, {defaulted} defaulted{again}.', alreadyRun: ' (already run)',
     noPayments: 'No payments yet.', detailOf: 'Credit of {name}', next: 'Next installment', pager: 'Credit pages', allocated: 'Allocation',
     ACTIVE: 'Active', PAID_OFF: 'Paid off', DEFAULTED: 'Defaulted',
+    payoff: 'Payoff quote', payoffDate: 'Payoff date', quote: 'Quote', accruedFrom: 'Interest accrued from', interestDue: 'Interest due', accruedInterest: 'Accrued interest',
+    fee: 'Fees', tax: 'Tax', penalty: 'Penalties', payoffTotal: 'Total to pay off', payThis: 'Register this payoff', payoffHint: 'What paying the credit off on a date takes (a payment of exactly this total on that date pays it off).',
   },
   es: {
     title: 'Cartera', subtitle: 'Créditos, tablas de amortización y pagos.', status: 'Estado', bucket: 'Tramo de mora', borrower: 'Deudor', product: 'Producto',
@@ -41,6 +43,8 @@ const m = defineMessages({
     runDelinquency: 'Ejecutar mora', businessDate: 'Fecha de negocio', run: 'Ejecutar', runResult: '{date}: {evaluated} créditos evaluados, {penalties} penalidades, {defaulted} en default{again}.', alreadyRun: ' (ya ejecutada)',
     noPayments: 'Aún no hay pagos.', detailOf: 'Crédito de {name}', next: 'Próxima cuota', pager: 'Páginas de créditos', allocated: 'Imputación',
     ACTIVE: 'Activo', PAID_OFF: 'Cancelado', DEFAULTED: 'En default',
+    payoff: 'Cotización de cancelación', payoffDate: 'Fecha de cancelación', quote: 'Cotizar', accruedFrom: 'Interés devengado desde', interestDue: 'Interés vencido', accruedInterest: 'Interés devengado',
+    fee: 'Comisiones', tax: 'Impuestos', penalty: 'Penalidades', payoffTotal: 'Total para cancelar', payThis: 'Registrar esta cancelación', payoffHint: 'Lo que cuesta cancelar el crédito en una fecha (un pago de exactamente este total en esa fecha lo cancela).',
   },
 });
 
@@ -186,11 +190,53 @@ const ReversePayment = graphql(`
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+const PayoffQuoteQuery = graphql(`
+  query ConsolePayoffQuote($creditId: ID!, $date: Date!) {
+    payoffQuote(creditId: $creditId, date: $date) {
+      quote { creditId currency date accruedFrom principal interestDue accruedInterest fee tax penalty total }
+      userErrors { code message field }
+    }
+  }
+`);
+
+/** The payoff quote for a date (lending's payoffQuote); "register this payoff" fills the payment dialog. */
+function PayoffQuote({ creditId, onPay }: { creditId: string; onPay?(amount: string, date: string): void }) {
+  const t = useT(m);
+  const tc = useT(common);
+  const f = useFormat();
+  const [date, setDate] = useState(today);
+  const [run, q] = useLazyQuery(PayoffQuoteQuery, { fetchPolicy: 'no-cache' });
+  const payload = q.data?.payoffQuote;
+  const quote = payload?.quote;
+  return (
+    <Section title={t('payoff')}>
+      <p><small>{t('payoffHint')}</small></p>
+      <form className="filters" onSubmit={(e) => { e.preventDefault(); void run({ variables: { creditId, date } }); }}>
+        <TextInput label={t('payoffDate')} type="date" value={date} onChange={(e) => setDate(e.target.value)} required error={payload?.userErrors.find((x) => x.field === 'date')?.message} />
+        <button type="submit" className="button secondary" disabled={q.loading}>{t('quote')}</button>
+      </form>
+      {q.error && <UserErrors errors={[{ code: 'ERROR', message: q.error.message || tc('errorTitle') }]} />}
+      <UserErrors errors={payload?.userErrors.filter((x) => x.field !== 'date')} />
+      {quote && (
+        <div aria-live="polite">
+          <Details items={[
+            [t('payoffDate'), f.date(quote.date)], [t('accruedFrom'), f.date(quote.accruedFrom)], [t('principal'), f.money(quote.principal, quote.currency)],
+            [t('interestDue'), f.money(quote.interestDue, quote.currency)], [t('accruedInterest'), f.money(quote.accruedInterest, quote.currency)], [t('fee'), f.money(quote.fee, quote.currency)],
+            [t('tax'), f.money(quote.tax, quote.currency)], [t('penalty'), f.money(quote.penalty, quote.currency)], [t('payoffTotal'), <strong>{f.money(quote.total, quote.currency)}</strong>],
+          ]} />
+          {onPay && <button type="button" className="button primary" onClick={() => onPay(quote.total, quote.date)}>{t('payThis')}</button>}
+        </div>
+      )}
+    </Section>
+  );
+}
+
 function CreditDetail({ id }: { id: string }) {
   const t = useT(m);
   const tc = useT(common);
   const f = useFormat();
   const q = useQuery(CreditQuery, { variables: { id } });
+  const { can } = useAuth();
   const refetch = { refetchQueries: ['ConsoleCredit', 'ConsoleCredits'], awaitRefetchQueries: true };
   const [register, reg] = useMutation(RegisterPayment, refetch);
   const [reverse, rev] = useMutation(ReversePayment, refetch);
@@ -229,6 +275,7 @@ function CreditDetail({ id }: { id: string }) {
                 [t('disbursed'), f.date(c.disbursedAt)], [t('dpd'), String(c.daysPastDue)], [t('bucket'), c.bucket ?? '—'], [t('outstanding'), f.money(c.outstanding.total, c.currency)],
               ]} />
             </Section>
+            {c.status === 'ACTIVE' && <PayoffQuote creditId={c.id} onPay={can(CAN.registerPayments) ? (total, date) => { setAmount(total); setPaidAt(date); setKey(newIdempotencyKey()); setPaying(true); } : undefined} />}
             <Section title={t('schedule')}>
               <DataTable columns={[t('number'), t('due'), t('status'), { label: t('totalDue'), numeric: true }, { label: t('paid'), numeric: true }, { label: t('balance'), numeric: true }]}>
                 {c.schedule.map((i) => <tr key={i.id}><td>{i.number}</td><td>{f.date(i.dueDate)}</td><td><Badge value={i.status} /></td><td className="num">{f.money(i.totalDue, c.currency)}</td><td className="num">{f.money(i.totalPaid, c.currency)}</td><td className="num">{f.money(i.outstanding, c.currency)}</td></tr>)}
