@@ -1,5 +1,5 @@
 /** Small shared pieces: page header, badges, labelled fields, user errors, dialogs, definition lists. */
-import { useEffect, useId, useRef, type ReactNode, type InputHTMLAttributes, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode, type InputHTMLAttributes, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 import { useT } from '../lib/i18n';
 import { common } from './messages';
 
@@ -69,6 +69,23 @@ export function UserErrors({ errors }: { errors: readonly UserErrorLike[] | null
       <ul>{errors.map((e, i) => <li key={`${e.code}-${i}`}>{e.message}{e.field ? <code> ({e.field})</code> : null}</li>)}</ul>
     </div>
   );
+}
+
+/**
+ * What a form shows after a mutation: the payload's userErrors, or a notice when it succeeded (no
+ * payload at all is a failure in the user's language). `done` answers whether it succeeded.
+ */
+export function useMutationFeedback() {
+  const tc = useT(common);
+  const [errors, setErrors] = useState<readonly UserErrorLike[]>([]);
+  const [notice, setNotice] = useState<string | null>(null);
+  const done = (payload: { userErrors: readonly UserErrorLike[] } | null | undefined, ok: string): boolean => {
+    const succeeded = Boolean(payload && !payload.userErrors.length);
+    setErrors(payload?.userErrors ?? [{ code: 'ERROR', message: tc('errorTitle') }]);
+    setNotice(succeeded ? ok : null);
+    return succeeded;
+  };
+  return { errors, setErrors, notice, done };
 }
 
 export function Notice({ children }: { children: ReactNode }) {

@@ -13,7 +13,7 @@ import { defineMessages, useT } from '../../lib/i18n';
 import { CAN } from '../../lib/roles';
 import { Link, useSearchParam } from '../../lib/router';
 import { useFormat } from '../../lib/tenant';
-import { Badge, Details, Dialog, newIdempotencyKey, Notice, PageHeader, Section, Select, TextArea, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
+import { Badge, Details, Dialog, newIdempotencyKey, Notice, PageHeader, Section, Select, TextArea, TextInput, UserErrors, useMutationFeedback } from '../../ui/common';
 import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList, DataTable } from '../../ui/list';
 import { EmptyState, QueryView } from '../../ui/states';
@@ -248,13 +248,7 @@ function CreditDetail({ id }: { id: string }) {
   const [reference, setReference] = useState('');
   const [reason, setReason] = useState('');
   const [key, setKey] = useState(newIdempotencyKey);
-  const [errors, setErrors] = useState<readonly UserErrorLike[]>([]);
-  const [notice, setNotice] = useState<string | null>(null);
-  const done = (payload: { userErrors: readonly UserErrorLike[] } | null | undefined, ok: string) => {
-    setErrors(payload?.userErrors ?? [{ code: 'ERROR', message: tc('errorTitle') }]);
-    setNotice(payload && !payload.userErrors.length ? ok : null);
-    return Boolean(payload && !payload.userErrors.length);
-  };
+  const { errors, notice, done } = useMutationFeedback();
   return (
     <QueryView {...q} isEmpty={(d) => !d.credit} empty={<EmptyState title={tc('notFound')} action={<Link to="/credits">{tc('back')}</Link>} />}>
       {(d) => {

@@ -12,7 +12,7 @@ import { defineMessages, useT } from '../../lib/i18n';
 import { CAN } from '../../lib/roles';
 import { Link, useRouter, useSearchParam } from '../../lib/router';
 import { useFormat } from '../../lib/tenant';
-import { Badge, Details, Dialog, Notice, PageHeader, Section, Select, TextArea, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
+import { Badge, Details, Dialog, Notice, PageHeader, Section, Select, TextArea, TextInput, UserErrors, useMutationFeedback, type UserErrorLike } from '../../ui/common';
 import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList, DataTable } from '../../ui/list';
 import { EmptyState, QueryView } from '../../ui/states';
@@ -343,13 +343,7 @@ function Channels() {
   const [priority, setPriority] = useState(1);
   const [settings, setSettings] = useState('{}');
   const [credentials, setCredentials] = useState('');
-  const [errors, setErrors] = useState<readonly UserErrorLike[]>([]);
-  const [notice, setNotice] = useState<string | null>(null);
-  const done = (payload: { userErrors: readonly UserErrorLike[] } | null | undefined, ok: string) => {
-    setErrors(payload?.userErrors ?? [{ code: 'ERROR', message: tc('errorTitle') }]);
-    setNotice(payload && !payload.userErrors.length ? ok : null);
-    return Boolean(payload && !payload.userErrors.length);
-  };
+  const { errors, setErrors, notice, done } = useMutationFeedback();
   return (
     <>
       <div className="filters"><button type="button" className="button primary" onClick={() => setOpen(true)}>{t('addChannel')}</button></div>
