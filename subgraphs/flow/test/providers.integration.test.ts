@@ -74,10 +74,11 @@ describe('provider gateway: OpenSanctions over HTTP, retry, failover, circuit br
     expect(shorted.providerCalls).toEqual([expect.objectContaining({ provider: 'opensanctions', outcome: 'SHORT_CIRCUITED', attempts: 0 }), expect.objectContaining({ provider: 'mock', outcome: 'SUCCESS' })]);
     expect(os.requests.length).toBe(seen);
     os.down = false;
-    // Once half-open, the next call is the probe; it succeeds and closes the circuit.
+    // Once half-open, the next call is the probe; it succeeds and closes the circuit. Until then a
+    // run is short-circuited and served by the mock: wait for the run OpenSanctions itself answered.
     const recovered = await waitFor(async () => {
       const r = await t.run('Ordinary Person');
-      return r.providerCalls[0].outcome === 'SUCCESS' ? r : null;
+      return r.providerCalls.some((c: { provider: string; outcome: string }) => c.provider === 'opensanctions' && c.outcome === 'SUCCESS') ? r : null;
     }, 20_000, 50);
     expect(recovered.providerCalls).toEqual([expect.objectContaining({ provider: 'opensanctions', outcome: 'SUCCESS', attempts: 1 })]);
     expect((await t.run('Ordinary Person')).providerCalls[0]).toMatchObject({ provider: 'opensanctions', outcome: 'SUCCESS' });
