@@ -76,8 +76,11 @@ export async function ensureSubgraphSchema(adminUrl: string, schema: string, pas
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    // Serialise concurrent provisioning (parallel test suites, replicas starting together).
-    await client.query('select pg_advisory_lock(hashtext($1))', [`imagy-provision:${role}`]);
+    // Serialise provisioning of the whole database, not per role: every subgraph's grant and revoke
+    // rewrites the same catalog rows (the database's and schema public's ACLs), and two subgraphs
+    // starting together failed with "tuple concurrently updated" (seen in npm start with six).
+    const lockKey = `imagy-provision:${databaseName(adminUrl)}`;
+    await client.query('select pg_advisory_lock(hashtext($1))', [lockKey]);
     const exists = await client.query('select 1 from pg_roles where rolname = $1', [role]);
     const pw = password ? ` password '${password.replace(/'/g, "''")}'` : '';
     if (exists.rowCount === 0) {
@@ -89,7 +92,7 @@ export async function ensureSubgraphSchema(adminUrl: string, schema: string, pas
     await client.query(`grant connect on database ${ident(databaseName(adminUrl))} to ${ident(role)}`);
     await client.query(`revoke all on schema public from ${ident(role)}`);
     await client.query(`alter role ${ident(role)} in database ${ident(databaseName(adminUrl))} set search_path = ${ident(schema)}`);
-    await client.query('select pg_advisory_unlock(hashtext($1))', [`imagy-provision:${role}`]);
+    await client.query('select pg_advisory_unlock(hashtext($1))', [lockKey]);
   } finally {
     await client.end();
   }
