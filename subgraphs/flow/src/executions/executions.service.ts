@@ -246,7 +246,7 @@ export class ExecutionsService {
 
   /**
    * The resume sweep (job of app.ts, every FLOW_RESUME_SWEEP_MS): every execution marked for the
-   * engine whose lease ran out (its process died mid-call, or overran) or that was never started
+   * engine whose lease ran out (its process died mid-call, or overran) or that has not started yet
    * is driven on; stale marks are dropped. Returns how many executions it drove.
    */
   async resumeStalled(): Promise<number> {
