@@ -73,28 +73,34 @@ export interface SubgraphDbIdentity {
  */
 export async function ensureSubgraphSchema(adminUrl: string, schema: string, password?: string): Promise<SubgraphDbIdentity> {
   const role = `imagy_${schema}`;
+  // Roles are cluster-wide and advisory locks are scoped to the database they are taken in, so the lock
+  // that serialises provisioning lives in the `postgres` database: two processes provisioning the same
+  // role for two different databases (parallel test suites) failed with "tuple concurrently updated" on
+  // `alter role`, and two subgraphs of one database on the shared ACL rows of the database and schema public.
+  const lock = new Client({ connectionString: withDatabase(adminUrl, 'postgres') });
   const client = new Client({ connectionString: adminUrl });
-  await client.connect();
+  await lock.connect();
   try {
-    // Serialise provisioning of the whole database, not per role: every subgraph's grant and revoke
-    // rewrites the same catalog rows (the database's and schema public's ACLs), and two subgraphs
-    // starting together failed with "tuple concurrently updated" (seen in npm start with six).
-    const lockKey = `imagy-provision:${databaseName(adminUrl)}`;
-    await client.query('select pg_advisory_lock(hashtext($1))', [lockKey]);
-    const exists = await client.query('select 1 from pg_roles where rolname = $1', [role]);
+    await lock.query("select pg_advisory_lock(hashtext('imagy-provision'))");
+    await client.connect();
+    const found = await client.query<{ ok: boolean }>(
+      'select rolcanlogin and not rolsuper and not rolbypassrls as ok from pg_roles where rolname = $1',
+      [role],
+    );
     const pw = password ? ` password '${password.replace(/'/g, "''")}'` : '';
-    if (exists.rowCount === 0) {
+    if (found.rowCount === 0) {
       await client.query(`create role ${ident(role)} login nosuperuser nobypassrls nocreatedb nocreaterole${pw}`);
-    } else {
+    } else if (!found.rows[0].ok || pw) {
       await client.query(`alter role ${ident(role)} login nosuperuser nobypassrls${pw}`);
     }
     await client.query(`create schema if not exists ${ident(schema)} authorization ${ident(role)}`);
     await client.query(`grant connect on database ${ident(databaseName(adminUrl))} to ${ident(role)}`);
     await client.query(`revoke all on schema public from ${ident(role)}`);
     await client.query(`alter role ${ident(role)} in database ${ident(databaseName(adminUrl))} set search_path = ${ident(schema)}`);
-    await client.query('select pg_advisory_unlock(hashtext($1))', [lockKey]);
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
+    // Ending the session releases its advisory lock, also when a statement above failed.
+    await lock.end();
   }
   const explicit = process.env[`${schema.toUpperCase()}_DATABASE_URL`];
   return { schema, role, url: explicit ?? withUser(adminUrl, role, password) };

@@ -53,10 +53,12 @@ describe('notifications: automatic rules and opt-outs', () => {
     expect((await env.call(TOGGLE, { input: { id, enabled: false } }, env.admin)).data.setNotificationRuleEnabled).toEqual({ rule: { id, enabled: false }, userErrors: [] });
     const off = signedEnvelope(env.bus.signer, 'identity.user.login_succeeded', { userId: crypto.randomUUID(), email: 'off@example.com', ip: null, userAgent: null }, { tenantId: env.tenantA });
     await publishEnvelope(env.bus, off);
+    // The inbox row is the marker that the event was handled while the rule was off; enabling before it
+    // would race the consumer (seen once in CI: the message was sent).
+    await waitFor(async () => (await env.sql(`select 1 from notifications.inbox where event_id = $1`, [off.id])).length > 0, 20_000);
     await env.call(TOGGLE, { input: { id, enabled: true } }, env.admin);
     const on = signedEnvelope(env.bus.signer, 'identity.user.login_succeeded', { userId: crypto.randomUUID(), email: 'on@example.com', ip: null, userAgent: null }, { tenantId: env.tenantA });
     await publishEnvelope(env.bus, on);
-    // The later event's message is the marker: the earlier one was handled (in order) while the rule was off.
     await waitFor(async () => (await env.call(MAILBOX, { recipient: 'on@example.com' }, env.staff)).data.localMailbox.edges.length > 0, 20_000);
     expect((await env.call(MAILBOX, { recipient: 'off@example.com' }, env.staff)).data.localMailbox.edges).toEqual([]);
     const events = await env.sql(`select envelope->'data'->>'change' as change from notifications.outbox where subject = 'notifications.rule.changed' and envelope->'data'->>'ruleId' = $1 order by created_at`, [id]);
