@@ -28,7 +28,7 @@ const m = defineMessages({
     legalName: 'Legal name', legalFooter: 'Legal footer', legalFooterHint: '{count} of 2000 characters. Regulator registration, address…',
     supportEmail: 'Support e-mail', supportPhone: 'Support phone', supportPhoneHint: 'International format, e.g. +525512345678.',
     save: 'Save', saving: 'Saving…', saved: 'Branding saved: the portal shows it now.', nothing: 'Nothing changed.', reset: 'Discard changes',
-    preview: 'Portal preview', apply: 'Apply for a credit', remoteLogo: 'Logo: {url}', footerEmpty: 'Your legal footer appears here.',
+    preview: 'Portal preview', previewKeeps: 'showing the saved primary colour until the new one is readable', apply: 'Apply for a credit', remoteLogo: 'Logo: {url}', footerEmpty: 'Your legal footer appears here.',
   },
   es: {
     title: 'Institución', subtitle: 'Cómo se ve su portal público para solicitantes y acreditados. Todo lo de esta página es público.',
@@ -41,7 +41,7 @@ const m = defineMessages({
     legalName: 'Razón social', legalFooter: 'Pie legal', legalFooterHint: '{count} de 2000 caracteres. Registro ante el regulador, domicilio…',
     supportEmail: 'Correo de soporte', supportPhone: 'Teléfono de soporte', supportPhoneHint: 'Formato internacional, p. ej. +525512345678.',
     save: 'Guardar', saving: 'Guardando…', saved: 'Identidad guardada: el portal ya la muestra.', nothing: 'No hay cambios.', reset: 'Descartar cambios',
-    preview: 'Vista previa del portal', apply: 'Solicitar un crédito', remoteLogo: 'Logotipo: {url}', footerEmpty: 'Aquí aparece su pie legal.',
+    preview: 'Vista previa del portal', previewKeeps: 'se muestra el color principal guardado hasta que el nuevo sea legible', apply: 'Solicitar un crédito', remoteLogo: 'Logotipo: {url}', footerEmpty: 'Aquí aparece su pie legal.',
   },
 });
 
@@ -182,7 +182,7 @@ function BrandingForm({ tenantName, saved }: { tenantName: string; saved: SavedB
           <button type="button" className="button secondary" disabled={!changed.length} onClick={() => { setForm(initial); setFieldErrors({}); setOtherErrors([]); setNotice(null); }}>{t('reset')}</button>
         </div>
       </form>
-      <PortalPreview form={form} tenantName={tenantName} />
+      <PortalPreview form={form} tenantName={tenantName} savedPrimary={initial.primaryColor} />
     </div>
   );
 }
@@ -205,17 +205,20 @@ function ColourField({ label, value, hint, error, onChange }: { label: string; v
 /**
  * The portal's header, a call to action and the footer, drawn with the form's values. An uploaded
  * (data:) logo is shown; an https one only by its address: the console's CSP loads images from its
- * own origin and data: URIs only.
+ * own origin and data: URIs only. A primary colour white text is unreadable on is never drawn (the
+ * portal can never show it: identity refuses it); the saved one stays, with a note.
  */
-function PortalPreview({ form, tenantName }: { form: Form; tenantName: string }) {
+function PortalPreview({ form, tenantName, savedPrimary }: { form: Form; tenantName: string; savedPrimary: string }) {
   const t = useT(m);
-  const primary = hexColor(form.primaryColor) ?? '#1f4e79';
+  const typed = hexColor(form.primaryColor);
+  const readable = typed !== null && whiteContrast(typed) >= MIN_CONTRAST;
+  const primary = readable ? typed : (hexColor(savedPrimary) ?? '#1f4e79');
   const accent = hexColor(form.accentColor) ?? '#f2a900';
   const name = form.displayName.trim() || tenantName;
   const logo = form.logoUrl.trim();
   return (
     <section aria-label={t('preview')} className="portal-preview" style={{ border: '1px solid #d0d5dd', borderRadius: 8, overflow: 'hidden', background: '#ffffff', color: '#1d2939' }}>
-      <p style={{ margin: 0, padding: '0.25rem 0.75rem', background: '#f2f4f7', fontSize: '0.8rem' }}>{t('preview')}</p>
+      <p style={{ margin: 0, padding: '0.25rem 0.75rem', background: '#f2f4f7', fontSize: '0.8rem' }}>{t('preview')}{readable ? null : <> · {t('previewKeeps')}</>}</p>
       <header style={{ background: primary, color: '#ffffff', display: 'flex', alignItems: 'center', gap: '0.75rem', padding: '0.75rem 1rem', borderBottom: `4px solid ${accent}` }}>
         {logo.startsWith('data:image/')
           ? <img src={logo} alt="" style={{ blockSize: 40, inlineSize: 'auto', maxInlineSize: 160 }} />
