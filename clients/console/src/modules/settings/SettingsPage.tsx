@@ -151,7 +151,7 @@ function BrandingForm({ tenantName, saved }: { tenantName: string; saved: SavedB
               {(id, describedBy) => (
                 <div id={id} aria-describedby={describedBy}>
                   <span>{t('logoUploaded', { kib: Math.ceil((form.logoUrl.length * 3) / 4 / 1024) })}</span>{' '}
-                  <button type="button" className="button ghost" onClick={() => set('logoUrl', '')}>{t('logoRemove')}</button>
+                  <button type="button" className="button secondary" onClick={() => set('logoUrl', '')}>{t('logoRemove')}</button>
                 </div>
               )}
             </Field>
