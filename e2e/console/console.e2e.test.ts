@@ -206,7 +206,7 @@ describe('console in the browser', () => {
       { month: '2026-02', disbursed: '0.00', disbursedCount: 0, collected: '0.00', paymentsCount: 0 },
     ]);
     await page.getByLabel('Delinquency bucket').fill('');
-    await page.getByLabel('Currency').selectOption('USD');
+    await page.getByLabel('Currency', { exact: true }).selectOption('USD');
     const bucketTable = page.getByRole('table', { name: 'Outstanding principal by delinquency bucket' });
     await bucketTable.getByRole('row', { name: `${late.data.credit.bucket} 1 USD 1,200.00` }).waitFor();
     await page.getByRole('img', { name: `Outstanding principal by bucket: ${late.data.credit.bucket} USD 1,200.00` }).waitFor();
@@ -217,7 +217,7 @@ describe('console in the browser', () => {
     await page.getByRole('img', { name: /^Disbursed USD 1,200.00 and collected USD 0.00 from / }).waitFor();
     await check(page, '25-portfolio-figures');
     // The range goes to the API: the last 6 months hold no activity.
-    await page.getByLabel('Period').selectOption('6');
+    await page.getByLabel('Period', { exact: true }).selectOption('6');
     await page.getByText('No activity in this period.').waitFor();
     expect(page.url()).toContain('months=6');
   });
