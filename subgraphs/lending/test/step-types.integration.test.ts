@@ -43,7 +43,7 @@ describe('lending: pipelineStepTypes publishes the schemas updateDraftPipeline v
   test('a config breaking a published limit is refused naming the field, in the caller\'s language, and nothing is saved', async () => {
     const schema = (await h.call(TYPES, {}, maker)).data.pipelineStepTypes.find((d: { type: string }) => d.type === 'COMPLIANCE_CHECK').configSchema;
     const tooLong = 'A'.repeat(schema.properties.flowCode.maxLength + 1);
-    const steps = [
+    const steps: { key: string; type: string; enabled: boolean; config: Record<string, unknown> }[] = [
       { key: 'check', type: 'COMPLIANCE_CHECK', enabled: true, config: { flowCode: tooLong, extra: true } },
       { key: 'pay', type: 'DISBURSEMENT', enabled: true, config: { channel: 'CASH' } },
     ];
