@@ -59,6 +59,8 @@ const MAPPERS: Record<string, Record<string, string>> = {
     ConsentEvidence: '../applications/applications.types#Consent',
     BorrowerDocument: '../applications/applications.types#BorrowerDocument',
     ApplicationProgress: '../applications/applications.live#ProgressView',
+    // Portfolio figures (issue 13): the summary carries the tenant and currency its fields read.
+    PortfolioSummary: '../portfolio/portfolio.service#PortfolioScope',
   },
   // ---- end lending ---------------------------------------------------------------------------
 

@@ -197,6 +197,30 @@ describe('console in the browser', () => {
     await lateRow.getByRole('cell', { name: String(late.data.credit.daysPastDue), exact: true }).waitFor();
     await lateRow.getByRole('cell', { name: late.data.credit.bucket, exact: true }).waitFor();
     await check(page, '24-portfolio-bucket-filter');
+
+    // Portfolio figures: the tables beside the charts hold the API's figures (portfolioSummary).
+    const figures = await p.call(`{ portfolioSummary(currency: "USD") { byBucket { bucket credits outstandingPrincipal } monthly(from: "2026-01-01", to: "2026-02-28") { months { month disbursed disbursedCount collected paymentsCount } } } }`, {}, admin.accessToken);
+    expect(figures.data.portfolioSummary.byBucket).toEqual([{ bucket: late.data.credit.bucket, credits: 1, outstandingPrincipal: '1200.00' }]);
+    // The reversed payment is not a collection.
+    expect(figures.data.portfolioSummary.monthly.months).toEqual([
+      { month: '2026-01', disbursed: '1200.00', disbursedCount: 1, collected: '0.00', paymentsCount: 0 },
+      { month: '2026-02', disbursed: '0.00', disbursedCount: 0, collected: '0.00', paymentsCount: 0 },
+    ]);
+    await page.getByLabel('Delinquency bucket').fill('');
+    await page.getByLabel('Currency', { exact: true }).selectOption('USD');
+    const bucketTable = page.getByRole('table', { name: 'Outstanding principal by delinquency bucket' });
+    await bucketTable.getByRole('row', { name: `${late.data.credit.bucket} 1 USD 1,200.00` }).waitFor();
+    await page.getByRole('img', { name: `Outstanding principal by bucket: ${late.data.credit.bucket} USD 1,200.00` }).waitFor();
+    const monthly = page.getByRole('table', { name: 'Disbursements and collections per month' });
+    await monthly.getByRole('row', { name: 'Jan 2026 USD 1,200.00 1 USD 0.00 0' }).waitFor();
+    await monthly.getByRole('row', { name: 'Feb 2026 USD 0.00 0 USD 0.00 0' }).waitFor();
+    expect(await monthly.locator('tbody tr').count()).toBe(12);
+    await page.getByRole('img', { name: /^Disbursed USD 1,200.00 and collected USD 0.00 from / }).waitFor();
+    await check(page, '25-portfolio-figures');
+    // The range goes to the API: the last 6 months hold no activity.
+    await page.getByLabel('Period', { exact: true }).selectOption('6');
+    await page.getByText('No activity in this period.').waitFor();
+    expect(page.url()).toContain('months=6');
   });
 
   test('audit: an event recorded elsewhere arrives in the live tail (graphql-ws through the gateway) and opens its OCSF record; search pages by cursor; report charts', async () => {

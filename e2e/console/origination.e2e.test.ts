@@ -222,6 +222,16 @@ describe('console origination modules in the browser', () => {
     const flowCode = step('bureau').getByLabel('Flow code');
     await step('bureau').locator('.field-error').waitFor();
     expect(await flowCode.getAttribute('aria-invalid')).toBe('true');
+    // The form is generated from the schema lending publishes (and validates with): the field's
+    // label, hint and length limit are the server's.
+    const types = (await p.call(`{ pipelineStepTypes(locale: "en") { type label configSchema } }`, {}, admin)).data.pipelineStepTypes;
+    const compliance = types.find((x: { type: string }) => x.type === 'COMPLIANCE_CHECK');
+    expect(compliance.label).toBe('Compliance check');
+    const flowCodeSchema = compliance.configSchema.properties.flowCode;
+    expect(flowCodeSchema).toMatchObject({ type: 'string', title: 'Flow code', maxLength: 40 });
+    expect(await flowCode.getAttribute('maxlength')).toBe(String(flowCodeSchema.maxLength));
+    await step('bureau').getByText(flowCodeSchema.description).waitFor();
+    expect(compliance.configSchema.required).toEqual(['flowCode']);
     await check(page, 'o41-pipeline-editor-field-error');
     const PIPELINE_OF = `query($id: ID!) { creditProduct(id: $id) { versions { id pipeline { isDefault steps { key enabled config runWhen { minAmount maxAmount } } } } } }`;
     expect((await p.call(PIPELINE_OF, { id: product.id }, admin)).data.creditProduct.versions[0].pipeline.isDefault).toBe(true);

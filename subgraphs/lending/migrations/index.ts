@@ -8,6 +8,7 @@ import { Migration20260801000000UsersAndBookingKeys } from './Migration202608010
 import { Migration0100TenantTimezone } from './0100-tenant-timezone';
 import { Migration0200Origination } from './0200-origination';
 import { Migration0300CreditContact } from './0300-credit-contact';
+import { Migration0400PortfolioIndexes } from './0400-portfolio-indexes';
 import { OutboxProtectionMigration } from '@imagy/platform/events';
 
 export const lendingMigrations: MigrationObject[] = [
@@ -21,4 +22,5 @@ export const lendingMigrations: MigrationObject[] = [
   { name: '0100-tenant-timezone', class: Migration0100TenantTimezone },
   { name: '0200-origination', class: Migration0200Origination },
   { name: '0300-credit-contact', class: Migration0300CreditContact },
+  { name: '0400-portfolio-indexes', class: Migration0400PortfolioIndexes },
 ];

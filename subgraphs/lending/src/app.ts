@@ -35,6 +35,7 @@ import { onProfileBlacklisted } from './events/on-profile-blacklisted';
 import { onSignatureResult } from './events/on-signature-result';
 import { onVerificationResult } from './events/on-verification-result';
 import { PipelineService } from './pipeline/pipeline.service';
+import { PortfolioService } from './portfolio/portfolio.service';
 import { SimulatorService } from './simulator/simulator.service';
 import { TenantDirectory } from './tenants/tenants.service';
 import { UserDirectory } from './users/users.service';
@@ -101,6 +102,7 @@ export const lending = defineSubgraph<LendingServices, LendingExtra, LendingSett
       credits,
       payments: new PaymentsService(orm, outbox, credits, directory),
       delinquency: new DelinquencyService(orm, outbox, directory),
+      portfolio: new PortfolioService(orm),
     };
   },
   consumers: (_runtime, { directory, users, applications }) => [

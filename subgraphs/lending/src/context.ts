@@ -13,6 +13,7 @@ import type { UserDirectory } from './users/users.service';
 import type { ApplicationsService } from './applications/applications.service';
 import type { ApplicationLoaders } from './applications/applications.loaders';
 import type { PipelineService } from './pipeline/pipeline.service';
+import type { PortfolioService } from './portfolio/portfolio.service';
 
 export interface LendingServices {
   products: ProductsService;
@@ -27,6 +28,8 @@ export interface LendingServices {
   pipeline: PipelineService;
   /** Credit applications through their pipelines (src/applications). */
   applications: ApplicationsService;
+  /** Portfolio figures: balance by bucket, disbursements and collections per month (src/portfolio). */
+  portfolio: PortfolioService;
 }
 
 export interface LendingExtra {

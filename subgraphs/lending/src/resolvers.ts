@@ -6,6 +6,7 @@ import { combineResolvers, DateScalar, DateTimeScalar, DecimalScalar, JSONScalar
 import type { NatsSubscriptionHub } from '@imagy/platform/server';
 import { applicationResolvers } from './applications/applications.resolvers';
 import { pipelineResolvers } from './pipeline/pipeline.resolvers';
+import { portfolioResolvers } from './portfolio/portfolio.resolvers';
 import type { Resolvers } from './__generated__/graphql';
 import { creditResolvers } from './credits/credits.resolvers';
 import { delinquencyResolvers } from './delinquency/delinquency.resolvers';
@@ -17,7 +18,7 @@ import { simulatorResolvers } from './simulator/simulator.resolvers';
 export function lendingResolvers(hub: NatsSubscriptionHub | null): Resolvers {
   return combineResolvers<Resolvers>(
     productResolvers, simulatorResolvers, creditResolvers, paymentResolvers, delinquencyResolvers,
-    pipelineResolvers, applicationResolvers(hub),
+    pipelineResolvers, applicationResolvers(hub), portfolioResolvers,
     { DateTime: DateTimeScalar, Date: DateScalar, Decimal: DecimalScalar, JSON: JSONScalar },
     userErrorResolvers(messages),
   );

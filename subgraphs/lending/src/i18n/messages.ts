@@ -66,7 +66,10 @@ export const messages = defineMessages({
 
   // ---- origination pipeline (src/pipeline, src/applications) ----
   INVALID_PIPELINE: { en: 'A pipeline has 1 to {max} steps with distinct keys (lower-case letters, digits, underscores).', es: 'Un flujo tiene de 1 a {max} pasos con claves distintas (minúsculas, dígitos, guiones bajos).' },
-  INVALID_STEP_CONFIG: { en: 'The step configuration is not valid at the field indicated (see the step type in the lending README).', es: 'La configuración del paso no es válida en el campo indicado (vea el tipo de paso en el README de lending).' },
+  INVALID_STEP_CONFIG: { en: 'The step configuration is not valid at the field indicated (see the step type\'s schema in pipelineStepTypes).', es: 'La configuración del paso no es válida en el campo indicado (vea el esquema del tipo de paso en pipelineStepTypes).' },
+  // ---- portfolio figures ----
+  PORTFOLIO_RANGE_INVALID: { en: 'The end of the range must not be before its start.', es: 'El final del rango no puede ser anterior a su inicio.' },
+  PORTFOLIO_RANGE_TOO_LONG: { en: 'The range may cover at most {max} months.', es: 'El rango puede abarcar como máximo {max} meses.' },
   PIPELINE_DISBURSEMENT_LAST: { en: 'Step {key}: a pipeline disburses once, in its last enabled step.', es: 'Paso {key}: un flujo desembolsa una sola vez, en su último paso activo.' },
   PIPELINE_IDENTITY_AFTER_REVIEW: { en: 'Step {key}: identity validation runs only after an enabled manual review.', es: 'Paso {key}: la validación de identidad solo se ejecuta después de una revisión manual activa.' },
   PIPELINE_LANDING_FIRST: { en: 'Step {key}: the landing must be the first step.', es: 'Paso {key}: la página de aterrizaje debe ser el primer paso.' },

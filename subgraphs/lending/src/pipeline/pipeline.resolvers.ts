@@ -1,5 +1,6 @@
 /** Thin resolvers of pipeline configuration, legal documents and the public landing. */
 import type { Resolvers } from '../__generated__/graphql';
+import { localeOf } from '@imagy/platform/graphql';
 import { toJson as json } from '../common/json';
 
 
@@ -8,6 +9,7 @@ export const pipelineResolvers: Resolvers = {
     originationLanding: (_p, { productCode, tenantSlug, host }, ctx) => ctx.services.pipeline.landing(productCode, { tenantSlug, host }),
     originationLandings: (_p, { tenantSlug, host }, ctx) => ctx.services.pipeline.landings({ tenantSlug, host }),
     legalDocuments: (_p, { code }, ctx) => ctx.services.pipeline.legalDocuments(ctx.auth, code),
+    pipelineStepTypes: (_p, { locale }, ctx) => ctx.services.pipeline.stepTypes(ctx.auth, locale, localeOf(ctx)).map((d) => ({ ...d, configSchema: json(d.configSchema) })),
   },
   Mutation: {
     updateDraftPipeline: (_p, { input }, ctx) => ctx.services.pipeline.updateDraft(ctx.caller, input),

@@ -10,22 +10,24 @@ import crypto from 'node:crypto';
 import type { AuthContext } from '@imagy/platform/auth';
 import { inTenantTx, isUuid, type Em, type Orm } from '@imagy/platform/db';
 import { payload } from '@imagy/platform/graphql';
-import { NotFoundError, requireRole, requireUser, type Caller } from '@imagy/platform/server';
+import { BadInputError, NotFoundError, requireRole, requireUser, type Caller } from '@imagy/platform/server';
 import type { PublishLegalDocumentInput, ResolversParentTypes, UpdateDraftPipelineInput } from '../__generated__/graphql';
 import { unsafeMultilineText } from '../common/json';
 import { fmt } from '../common/money';
 import { reject, unsafeTextError, userError } from '../common/user-errors';
-import { PRODUCT_MAKERS } from '../common/roles';
+import { PRODUCT_MAKERS, PRODUCT_READERS } from '../common/roles';
 import { minorUnits } from '../loan-math';
 import type { CreditProduct, ProductsService, ProductVersion } from '../products/products.service';
 import type { TenantDirectory } from '../tenants/tenants.service';
 import { readOnly } from '../simulator/simulator.store';
 import * as store from './pipeline.store';
 import { checkPipeline, defaultPipeline, type PipelineStep, type StepConfigs } from './steps';
+import { localizedSchema, STEP_DEFINITIONS, type JsonSchema, type StepType } from './step-schemas';
 
 type Landing = ResolversParentTypes['OriginationLanding'];
 
 export interface PipelineView { steps: PipelineStep[]; isDefault: boolean }
+export interface StepTypeView { type: StepType; label: string; description: string; configSchema: JsonSchema; unique: boolean; placement: 'FIRST' | 'LAST' | null; conditional: boolean }
 export interface LegalDocument { id: string; code: string; version: number; locale: string; title: string; body: string; sha256: string; createdAt: string }
 
 const toDoc = (r: store.LegalDocRow): LegalDocument => ({ id: r.id, code: r.code, version: r.version, locale: r.locale, title: r.title, body: r.body, sha256: r.sha256, createdAt: r.created_at });
@@ -33,6 +35,17 @@ export const sha256Hex = (text: string) => crypto.createHash('sha256').update(te
 
 export class PipelineService {
   constructor(private readonly orm: Orm, private readonly products: ProductsService, private readonly directory: TenantDirectory) {}
+
+  /** The step types with their configuration schemas (the objects checkPipeline validates with), texts in `asked` (es, en) else `fallback`. */
+  stepTypes(auth: AuthContext, asked: string | null | undefined, fallback: 'es' | 'en'): StepTypeView[] {
+    requireRole(auth, ...PRODUCT_READERS);
+    if (asked !== null && asked !== undefined && asked !== 'es' && asked !== 'en') throw new BadInputError('locale must be es or en', 'locale');
+    const locale = asked ?? fallback;
+    return STEP_DEFINITIONS.map((d) => ({
+      type: d.type, label: d.label[locale], description: d.description[locale], configSchema: localizedSchema(d.schema, locale) as JsonSchema,
+      unique: d.unique, placement: d.placement, conditional: d.conditional,
+    }));
+  }
 
   /** DataLoader batch: the effective pipeline of each version (one statement). */
   async byVersionIds(tenantId: string | null, ids: readonly string[]): Promise<PipelineView[]> {

@@ -1,4 +1,5 @@
-import { checkPipeline, checkStepConfig, conditionHolds, defaultPipeline } from './steps';
+import { checkPipeline, checkStepConfig, conditionHolds, defaultPipeline, STEP_TYPES } from './steps';
+import { localizedSchema, STEP_DEFINITIONS } from './step-schemas';
 
 describe('pipeline step configuration schemas', () => {
   test('the default pipeline passes its own checks and runs the whole journey in order', () => {
@@ -42,5 +43,54 @@ describe('pipeline step configuration schemas', () => {
     expect(conditionHolds({ minAmount: '5000', maxAmount: null }, '4999.99')).toBe(false);
     expect(conditionHolds({ minAmount: '5000', maxAmount: '10000' }, '5000')).toBe(true);
     expect(conditionHolds({ minAmount: null, maxAmount: '10000' }, '10000.01')).toBe(false);
+  });
+});
+
+describe('the published step schemas are the validator', () => {
+  const schemaOf = (type: string) => STEP_DEFINITIONS.find((d) => d.type === type)!.schema as Record<string, any>;
+
+  test('every step type has a schema with titles in both languages on every property', () => {
+    expect(STEP_DEFINITIONS.map((d) => d.type)).toEqual([...STEP_TYPES]);
+    for (const d of STEP_DEFINITIONS) {
+      expect(d.schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+      for (const [key, prop] of Object.entries((d.schema.properties ?? {}) as Record<string, Record<string, unknown>>)) {
+        expect([d.type, key, typeof prop['x-title-es'], typeof prop['x-title-en']]).toEqual([d.type, key, 'string', 'string']);
+      }
+    }
+  });
+
+  test('a limit changed in the published schema changes what the server accepts (same object)', () => {
+    const flowCode = schemaOf('COMPLIANCE_CHECK').properties.flowCode;
+    expect(flowCode.maxLength).toBe(40);
+    const ok = 'A'.repeat(40);
+    expect(checkStepConfig('COMPLIANCE_CHECK', { flowCode: ok }, 'c').problems).toEqual([]);
+    expect(checkStepConfig('COMPLIANCE_CHECK', { flowCode: `${ok}B` }, 'c').problems.map((p) => p.field)).toEqual(['c.flowCode']);
+    expect(checkStepConfig('COMPLIANCE_CHECK', {}, 'c').problems.map((p) => p.field)).toEqual(['c.flowCode']);
+    expect(checkStepConfig('COMPLIANCE_CHECK', 'BUREAU', 'c').problems.map((p) => p.field)).toEqual(['c']);
+  });
+
+  test('each default in a schema passes the server, and a new step built from the defaults needs only its required texts', () => {
+    expect(checkStepConfig('LEGAL_CONSENT', { documents: schemaOf('LEGAL_CONSENT').properties.documents.default }, 'c').problems).toEqual([]);
+    expect(checkStepConfig('CONTACT_VERIFICATION', { channel: schemaOf('CONTACT_VERIFICATION').properties.channel.default, requireUnique: schemaOf('CONTACT_VERIFICATION').properties.requireUnique.default }, 'c').problems).toEqual([]);
+    expect(checkStepConfig('DISBURSEMENT', { channel: schemaOf('DISBURSEMENT').properties.channel.default }, 'c').problems).toEqual([]);
+    expect(checkStepConfig('DOCUMENT_SIGNATURE', { title: 'Contrato', signingOrder: schemaOf('DOCUMENT_SIGNATURE').properties.signingOrder.default }, 'c').problems).toEqual([]);
+  });
+
+  test('localizedSchema sets title and description in the asked language, keeps both, and leaves the original untouched', () => {
+    const es = localizedSchema(schemaOf('COMPLIANCE_CHECK'), 'es') as Record<string, any>;
+    expect(es.properties.flowCode).toMatchObject({ title: 'Código del flujo', 'x-title-en': 'Flow code', maxLength: 40 });
+    expect(es.properties.flowCode.description).toMatch(/^Código del flujo de verificación/);
+    expect((localizedSchema(schemaOf('COMPLIANCE_CHECK'), 'en') as Record<string, any>).title).toBe('Compliance check');
+    expect(schemaOf('COMPLIANCE_CHECK').properties.flowCode.title).toBeUndefined();
+  });
+
+  test('the order rules the definitions announce hold: unique LANDING first, unique DISBURSEMENT last and unconditional', () => {
+    const by = new Map(STEP_DEFINITIONS.map((d) => [d.type, d]));
+    expect(by.get('LANDING')).toMatchObject({ unique: true, placement: 'FIRST' });
+    expect(by.get('DISBURSEMENT')).toMatchObject({ unique: true, placement: 'LAST', conditional: false });
+    expect(by.get('USER_REGISTRATION')!.conditional).toBe(false);
+    const codes = (steps: Parameters<typeof checkPipeline>[0]) => checkPipeline(steps).userErrors.map((e) => [e.code, e.field]);
+    expect(codes([{ key: 'a', type: 'DISBURSEMENT', enabled: true, config: { channel: 'CASH' } }, { key: 'b', type: 'DISBURSEMENT', enabled: true, config: { channel: 'CASH' } }])).toEqual([['PIPELINE_DISBURSEMENT_LAST', 'steps.1']]);
+    expect(codes([{ key: 'a', type: 'DISBURSEMENT', enabled: true, config: { channel: 'CASH' }, runWhen: { minAmount: '10' } }])).toEqual([['INVALID_STEP_CONFIG', 'steps.0.runWhen']]);
   });
 });

@@ -1,21 +1,20 @@
 /**
- * The step types of an origination pipeline and their configuration schemas (pure: no I/O).
- * `checkPipeline` validates a whole pipeline as a maker submits it; every problem is a userError
- * naming the field (`steps.3.config.fields.0.pattern`). The engine (src/applications/engine.ts) runs
- * each type; this module only says what a valid configuration is and what the default pipeline is.
+ * The step types of an origination pipeline, their configurations and the default pipeline (pure:
+ * no I/O). `checkPipeline` validates a whole pipeline as a maker submits it; every problem is a
+ * userError naming the field (`steps.3.config.fields.0.pattern`). Each configuration is checked
+ * against its type's JSON Schema (step-schemas.ts, published as `pipelineStepTypes`) by Ajv: the
+ * console renders its forms from the same objects. The engine (src/applications/engine.ts) runs
+ * each type.
  */
-import { unsafeDisplayText } from '@imagy/platform/graphql';
-import { unsafeMultilineText } from '../common/json';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020';
+import type { SchemaValidateFunction } from 'ajv/dist/types';
 import { D } from '../common/money';
 import { userError, type UserError } from '../common/user-errors';
+import {
+  FIELD_TYPES, STEP_DEFINITIONS, STEP_TYPES, formFieldProblems, httpsUrl, knownPlaceholders, rangeHolds, safeRegex, safeText, type StepType,
+} from './step-schemas';
 
-export const STEP_TYPES = [
-  'LANDING', 'USER_REGISTRATION', 'LEGAL_CONSENT', 'CONTACT_VERIFICATION', 'FORM',
-  'COMPLIANCE_CHECK', 'MANUAL_REVIEW', 'IDENTITY_VALIDATION', 'DOCUMENT_SIGNATURE', 'DISBURSEMENT',
-] as const;
-export type StepType = (typeof STEP_TYPES)[number];
-
-export const FIELD_TYPES = ['TEXT', 'NUMBER', 'INTEGER', 'DATE', 'EMAIL', 'PHONE', 'SELECT', 'BOOLEAN'] as const;
+export { CONTRACT_PLACEHOLDERS, FIELD_TYPES, STEP_TYPES, type StepType } from './step-schemas';
 export type FieldType = (typeof FIELD_TYPES)[number];
 
 export interface LocalText { es: string; en: string }
@@ -53,9 +52,6 @@ export interface PipelineStep<T extends StepType = StepType> {
 
 export const MAX_STEPS = 30;
 const KEY = /^[a-z][a-z0-9_]{0,39}$/;
-const CODE = /^[A-Z0-9][A-Z0-9_-]{0,39}$/;
-/** A dot path into flow's summary: 1-8 segments of letters, digits and underscores. */
-const SCORE_PATH = /^[A-Za-z0-9_]{1,40}(?:\.[A-Za-z0-9_]{1,40}){0,7}$/;
 const DECIMAL = /^\d{1,13}(\.\d{1,4})?$/;
 
 export const DEFAULT_CONTRACT_TEMPLATE = [
@@ -98,147 +94,98 @@ export function defaultPipeline(): PipelineStep[] {
 
 type Json = unknown;
 const isObj = (v: Json): v is Record<string, Json> => !!v && typeof v === 'object' && !Array.isArray(v);
-const isStr = (v: Json, min: number, max: number): v is string => typeof v === 'string' && v.trim().length >= min && v.length <= max;
-const isSafeStr = (v: Json, min: number, max: number, multiline = false): v is string =>
-  isStr(v, min, max) && (multiline ? !unsafeMultilineText(v) : !unsafeDisplayText(v));
 const optDecimal = (v: Json): boolean => v === null || v === undefined || (typeof v === 'string' && DECIMAL.test(v));
-const httpsUrl = (v: Json): v is string => {
-  if (typeof v !== 'string' || v.length > 2000) return false;
-  try { return new URL(v).protocol === 'https:'; } catch { return false; }
+
+/**
+ * Ajv over the published schemas (step-schemas.ts): every error, in draft 2020-12, with the custom
+ * keywords the schemas use. Compiled once per step type at start-up.
+ */
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+ajv.addVocabulary(['x-title-es', 'x-title-en', 'x-description-es', 'x-description-en', 'x-widget']);
+ajv.addKeyword({ keyword: 'x-text', type: 'string', schemaType: 'string', errors: false, validate: (mode: string, v: string) => safeText(mode, v) });
+ajv.addKeyword({ keyword: 'x-https', type: 'string', schemaType: 'boolean', errors: false, validate: (_on: boolean, v: string) => httpsUrl(v) });
+ajv.addKeyword({ keyword: 'x-placeholders', type: 'string', schemaType: 'array', errors: false, validate: (allowed: string[], v: string) => knownPlaceholders(allowed, v) });
+ajv.addKeyword({ keyword: 'x-safe-regex', type: 'string', schemaType: 'boolean', errors: false, validate: (_on: boolean, v: string) => safeRegex(v) });
+// The range error names `max`, as a maker reads "the maximum is below the minimum".
+const range: SchemaValidateFunction = (_on, f, _parent, cxt) => {
+  if (rangeHolds(f as Record<string, unknown>)) return true;
+  range.errors = [{ keyword: 'x-range', instancePath: `${cxt?.instancePath ?? ''}/max`, schemaPath: '', params: {} }];
+  return false;
 };
+ajv.addKeyword({ keyword: 'x-range', type: 'object', schemaType: 'boolean', errors: true, validate: range });
+const formFields: SchemaValidateFunction = (_on, fields, _parent, cxt) => {
+  const found = formFieldProblems(fields as unknown[]);
+  if (!found.length) return true;
+  formFields.errors = found.map((p) => ({ keyword: 'x-form-fields', instancePath: `${cxt?.instancePath ?? ''}/${p.index}/${p.at}`, schemaPath: '', params: {} }));
+  return false;
+};
+ajv.addKeyword({ keyword: 'x-form-fields', type: 'array', schemaType: 'boolean', errors: true, validate: formFields });
+
+const validators = new Map(STEP_DEFINITIONS.map((d) => [d.type, ajv.compile(d.schema)]));
+
+/** An Ajv error as the field path the maker's form shows it at (`.blocks.0.url`), or null for a branch marker. */
+function errorPath(e: ErrorObject): string | null {
+  if (e.keyword === 'if') return null;
+  let path = e.instancePath;
+  if (e.keyword === 'required') path += `/${(e.params as { missingProperty: string }).missingProperty}`;
+  if (e.keyword === 'additionalProperties') path += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
+  return path.split('/').slice(1).map((s) => `.${s.replace(/~1/g, '/').replace(/~0/g, '~')}`).join('');
+}
 
 class Problems {
   readonly list: UserError[] = [];
   config(field: string): void { this.list.push(userError('INVALID_STEP_CONFIG', { field })); }
 }
 
-function onlyKeys(p: Problems, base: string, obj: Record<string, Json>, allowed: string[]): void {
-  for (const k of Object.keys(obj)) if (!allowed.includes(k)) p.config(`${base}.${k}`);
-}
-
-function checkField(p: Problems, base: string, f: Json, seen: Set<string>): FormField | null {
-  if (!isObj(f)) { p.config(base); return null; }
-  onlyKeys(p, base, f, ['key', 'type', 'label', 'required', 'min', 'max', 'minLength', 'maxLength', 'pattern', 'options', 'visibleWhen']);
-  const before = p.list.length;
-  if (typeof f.key !== 'string' || !/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(f.key) || seen.has(f.key)) p.config(`${base}.key`);
-  else seen.add(f.key);
-  if (typeof f.type !== 'string' || !(FIELD_TYPES as readonly string[]).includes(f.type)) p.config(`${base}.type`);
-  if (!isObj(f.label) || !isSafeStr(f.label.es, 1, 200) || !isSafeStr(f.label.en, 1, 200) || Object.keys(f.label).length !== 2) p.config(`${base}.label`);
-  if (f.required !== undefined && typeof f.required !== 'boolean') p.config(`${base}.required`);
-  for (const k of ['min', 'max'] as const) if (!(f[k] === null || f[k] === undefined || (typeof f[k] === 'string' && /^-?\d{1,13}(\.\d{1,6})?$/.test(f[k] as string)))) p.config(`${base}.${k}`);
-  if (typeof f.min === 'string' && typeof f.max === 'string' && /^-?\d/.test(f.min) && /^-?\d/.test(f.max) && new D(f.min).gt(f.max)) p.config(`${base}.max`);
-  for (const k of ['minLength', 'maxLength'] as const) if (!(f[k] === null || f[k] === undefined || (Number.isInteger(f[k]) && (f[k] as number) >= 0 && (f[k] as number) <= 10000))) p.config(`${base}.${k}`);
-  if (f.pattern !== null && f.pattern !== undefined) {
-    let ok = typeof f.pattern === 'string' && f.pattern.length <= 200;
-    // Patterns run on untrusted input: refuse nested quantifiers and back-references (catastrophic backtracking).
-    if (ok && /(\([^)]*[+*][^)]*\)[+*{])|\\\d/.test(f.pattern as string)) ok = false;
-    if (ok) { try { new RegExp(f.pattern as string, 'u'); } catch { ok = false; } }
-    if (!ok) p.config(`${base}.pattern`);
-  }
-  if (f.type === 'SELECT') {
-    if (!Array.isArray(f.options) || f.options.length < 1 || f.options.length > 100 || !f.options.every((o) => isSafeStr(o, 1, 100)) || new Set(f.options).size !== f.options.length) p.config(`${base}.options`);
-  } else if (f.options !== null && f.options !== undefined) p.config(`${base}.options`);
-  if (f.visibleWhen !== null && f.visibleWhen !== undefined) {
-    const w = f.visibleWhen;
-    if (!isObj(w) || typeof w.field !== 'string' || !seen.has(w.field) || w.field === f.key || !['string', 'number', 'boolean'].includes(typeof w.equals) || Object.keys(w).length !== 2) p.config(`${base}.visibleWhen`);
-  }
-  if (p.list.length > before) return null;
-  return {
-    key: f.key as string, type: f.type as FieldType, label: { es: (f.label as LocalText).es, en: (f.label as LocalText).en }, required: f.required === true,
-    min: (f.min as string | undefined) ?? null, max: (f.max as string | undefined) ?? null, minLength: (f.minLength as number | undefined) ?? null,
-    maxLength: (f.maxLength as number | undefined) ?? null, pattern: (f.pattern as string | undefined) ?? null, options: (f.options as string[] | undefined) ?? null,
-    visibleWhen: (f.visibleWhen as FormField['visibleWhen']) ?? null,
-  };
-}
-
-/** The normalised configuration of one step, or null after recording its problems under `base`. */
-export function checkStepConfig(type: StepType, raw: Json, base: string, p = new Problems()): { config: StepConfigs[StepType] | null; problems: UserError[] } {
-  const before = p.list.length;
-  const c = raw === null || raw === undefined ? {} : raw;
-  if (!isObj(c)) { p.config(base); return { config: null, problems: p.list }; }
-  let config: StepConfigs[StepType] | null = null;
+/** The normalised configuration of a valid one (the schema's defaults filled in). */
+function normalise(type: StepType, c: Record<string, Json>): StepConfigs[StepType] {
   switch (type) {
-    case 'LANDING': {
-      onlyKeys(p, base, c, ['title', 'blocks', 'legalFooter']);
-      if (!isSafeStr(c.title, 1, 200)) p.config(`${base}.title`);
-      const blocks = c.blocks ?? [];
-      if (!Array.isArray(blocks) || blocks.length > 30) p.config(`${base}.blocks`);
-      else blocks.forEach((b, i) => {
-        const at = `${base}.blocks.${i}`;
-        if (!isObj(b) || (b.kind !== 'TEXT' && b.kind !== 'IMAGE')) { p.config(at); return; }
-        onlyKeys(p, at, b, ['kind', 'text', 'url', 'alt']);
-        if (b.kind === 'TEXT' && !isSafeStr(b.text, 1, 5000, true)) p.config(`${at}.text`);
-        if (b.kind === 'IMAGE' && !httpsUrl(b.url)) p.config(`${at}.url`);
-        if (b.alt !== null && b.alt !== undefined && !isSafeStr(b.alt, 0, 300)) p.config(`${at}.alt`);
-      });
-      if (c.legalFooter !== null && c.legalFooter !== undefined && !isSafeStr(c.legalFooter, 1, 5000, true)) p.config(`${base}.legalFooter`);
-      config = { title: c.title as string, blocks: ((c.blocks ?? []) as LandingBlock[]).map((b) => ({ kind: b.kind, text: b.text ?? null, url: b.url ?? null, alt: b.alt ?? null })), legalFooter: (c.legalFooter as string | undefined) ?? null };
-      break;
-    }
+    case 'LANDING':
+      return { title: c.title as string, blocks: ((c.blocks ?? []) as LandingBlock[]).map((b) => ({ kind: b.kind, text: b.text ?? null, url: b.url ?? null, alt: b.alt ?? null })), legalFooter: (c.legalFooter as string | undefined) ?? null };
     case 'USER_REGISTRATION':
-      onlyKeys(p, base, c, []);
-      config = {};
-      break;
-    case 'LEGAL_CONSENT': {
-      onlyKeys(p, base, c, ['documents']);
-      const docs = c.documents;
-      if (!Array.isArray(docs) || docs.length < 1 || docs.length > 10 || !docs.every((d) => typeof d === 'string' && CODE.test(d)) || new Set(docs).size !== docs.length) p.config(`${base}.documents`);
-      config = { documents: docs as string[] };
-      break;
-    }
+      return {};
+    case 'LEGAL_CONSENT':
+      return { documents: c.documents as string[] };
     case 'CONTACT_VERIFICATION':
-      onlyKeys(p, base, c, ['channel', 'requireUnique']);
-      if (!['SMS', 'EMAIL', 'WHATSAPP'].includes(c.channel as string)) p.config(`${base}.channel`);
-      if (c.requireUnique !== undefined && typeof c.requireUnique !== 'boolean') p.config(`${base}.requireUnique`);
-      config = { channel: c.channel as 'SMS', requireUnique: c.requireUnique !== false };
-      break;
-    case 'FORM': {
-      onlyKeys(p, base, c, ['fields']);
-      const seen = new Set<string>();
-      const fields: FormField[] = [];
-      if (!Array.isArray(c.fields) || c.fields.length < 1 || c.fields.length > 100) p.config(`${base}.fields`);
-      else c.fields.forEach((f, i) => { const ok = checkField(p, `${base}.fields.${i}`, f, seen); if (ok) fields.push(ok); });
-      config = { fields };
-      break;
-    }
+      return { channel: c.channel as 'SMS', requireUnique: c.requireUnique !== false };
+    case 'FORM':
+      return { fields: (c.fields as Record<string, Json>[]).map((f): FormField => ({
+        key: f.key as string, type: f.type as FieldType, label: { es: (f.label as LocalText).es, en: (f.label as LocalText).en }, required: f.required === true,
+        min: (f.min as string | undefined) ?? null, max: (f.max as string | undefined) ?? null, minLength: (f.minLength as number | undefined) ?? null,
+        maxLength: (f.maxLength as number | undefined) ?? null, pattern: (f.pattern as string | undefined) ?? null, options: (f.options as string[] | undefined) ?? null,
+        visibleWhen: (f.visibleWhen as FormField['visibleWhen']) ?? null,
+      })) };
     case 'COMPLIANCE_CHECK':
     case 'IDENTITY_VALIDATION':
-      onlyKeys(p, base, c, ['flowCode', 'scorePath']);
-      if (typeof c.flowCode !== 'string' || !CODE.test(c.flowCode)) p.config(`${base}.flowCode`);
-      if (c.scorePath !== undefined && c.scorePath !== null && (typeof c.scorePath !== 'string' || !SCORE_PATH.test(c.scorePath))) p.config(`${base}.scorePath`);
-      config = typeof c.scorePath === 'string' ? { flowCode: c.flowCode as string, scorePath: c.scorePath } : { flowCode: c.flowCode as string };
-      break;
+      return typeof c.scorePath === 'string' ? { flowCode: c.flowCode as string, scorePath: c.scorePath } : { flowCode: c.flowCode as string };
     case 'MANUAL_REVIEW':
-      onlyKeys(p, base, c, ['autoApproveMaxAmount', 'autoApproveMinScore', 'makerCheckerAboveAmount']);
-      if (!optDecimal(c.autoApproveMaxAmount)) p.config(`${base}.autoApproveMaxAmount`);
-      if (!optDecimal(c.makerCheckerAboveAmount)) p.config(`${base}.makerCheckerAboveAmount`);
-      if (!(c.autoApproveMinScore === null || c.autoApproveMinScore === undefined || (typeof c.autoApproveMinScore === 'number' && Number.isFinite(c.autoApproveMinScore) && c.autoApproveMinScore >= 0 && c.autoApproveMinScore <= 1000))) p.config(`${base}.autoApproveMinScore`);
-      config = { autoApproveMaxAmount: (c.autoApproveMaxAmount as string | undefined) ?? null, autoApproveMinScore: (c.autoApproveMinScore as number | undefined) ?? null, makerCheckerAboveAmount: (c.makerCheckerAboveAmount as string | undefined) ?? null };
-      break;
+      return { autoApproveMaxAmount: (c.autoApproveMaxAmount as string | undefined) ?? null, autoApproveMinScore: (c.autoApproveMinScore as number | undefined) ?? null, makerCheckerAboveAmount: (c.makerCheckerAboveAmount as string | undefined) ?? null };
     case 'DOCUMENT_SIGNATURE':
-      onlyKeys(p, base, c, ['title', 'template', 'signingOrder']);
-      if (!isSafeStr(c.title, 1, 200)) p.config(`${base}.title`);
-      if (c.template !== undefined && !isSafeStr(c.template, 1, 50000, true)) p.config(`${base}.template`);
-      else if (typeof c.template === 'string') {
-        for (const m of c.template.matchAll(/\{\{\s*([^}]*)\s*\}\}/g)) if (!(CONTRACT_PLACEHOLDERS as readonly string[]).includes(m[1]!.trim())) { p.config(`${base}.template`); break; }
-      }
-      if (c.signingOrder !== undefined && c.signingOrder !== 'SEQUENTIAL' && c.signingOrder !== 'PARALLEL') p.config(`${base}.signingOrder`);
-      config = { title: c.title as string, template: (c.template as string | undefined) ?? DEFAULT_CONTRACT_TEMPLATE, signingOrder: (c.signingOrder as 'SEQUENTIAL' | undefined) ?? 'SEQUENTIAL' };
-      break;
+      return { title: c.title as string, template: (c.template as string | undefined) ?? DEFAULT_CONTRACT_TEMPLATE, signingOrder: (c.signingOrder as 'SEQUENTIAL' | undefined) ?? 'SEQUENTIAL' };
     case 'DISBURSEMENT':
-      onlyKeys(p, base, c, ['channel']);
-      if (!['BANK_TRANSFER', 'WALLET', 'CASH'].includes(c.channel as string)) p.config(`${base}.channel`);
-      config = { channel: c.channel as 'CASH' };
-      break;
+      return { channel: c.channel as 'CASH' };
   }
-  return { config: p.list.length > before ? null : config, problems: p.list };
 }
 
-/** Placeholders a contract template may use (src/applications/contract.ts fills them). */
-export const CONTRACT_PLACEHOLDERS = [
-  'productName', 'productCode', 'borrowerName', 'amount', 'currency', 'term', 'frequency', 'installment', 'annualNominalRate',
-  'cat', 'fees', 'netDisbursed', 'totalPayable', 'schedule', 'applicationId', 'date',
-] as const;
+/**
+ * The normalised configuration of one step, or null after recording its problems under `base`:
+ * one INVALID_STEP_CONFIG per field the type's schema refuses (step-schemas.ts, the schema the
+ * console renders), in the order Ajv reports them.
+ */
+export function checkStepConfig(type: StepType, raw: Json, base: string, p = new Problems()): { config: StepConfigs[StepType] | null; problems: UserError[] } {
+  const c = raw === null || raw === undefined ? {} : raw;
+  const validate = validators.get(type)!;
+  if (validate(c) && isObj(c)) return { config: normalise(type, c), problems: p.list };
+  const seen = new Set<string>();
+  for (const e of validate.errors ?? []) {
+    const path = errorPath(e);
+    if (path === null || seen.has(path)) continue;
+    seen.add(path);
+    p.config(`${base}${path}`);
+  }
+  if (!seen.size) p.config(base);
+  return { config: null, problems: p.list };
+}
 
 export interface StepInput { key: string; type: string; enabled: boolean; config?: Json; runWhen?: { minAmount?: string | null; maxAmount?: string | null } | null }
 

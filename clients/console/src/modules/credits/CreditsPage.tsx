@@ -1,6 +1,7 @@
 /**
- * Portfolio (lending): credits with filters (status, delinquency bucket) and cursor pages, the
- * outstanding principal per currency (chart), and a credit's detail: balance, schedule, payments,
+ * Portfolio (lending): the portfolio figures (./PortfolioFigures.tsx: balance by bucket,
+ * disbursements and collections per month), credits with filters (status, delinquency bucket) and
+ * cursor pages, the outstanding principal per currency (chart), and a credit's detail: balance, schedule, payments,
  * register a payment (idempotent) and reverse the latest one.
  */
 import { useMemo, useState } from 'react';
@@ -18,6 +19,7 @@ import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList, DataTable } from '../../ui/list';
 import { EmptyState, QueryView } from '../../ui/states';
 import { common } from '../../ui/messages';
+import { PortfolioFigures } from './PortfolioFigures';
 
 const m = defineMessages({
   en: {
@@ -103,6 +105,7 @@ function CreditList() {
   return (
     <>
       <PageHeader title={t('title')} subtitle={t('subtitle')} actions={<Can roles={CAN.runDelinquency}><DelinquencyRunButton /></Can>} />
+      <PortfolioFigures />
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label={tc('filter')}>
         <Select label={t('status')} value={status} onChange={(e) => setStatus(e.target.value)} options={[{ value: '', label: tc('any') }, ...STATUSES.map((s) => ({ value: s, label: t(s) }))]} />
         <TextInput label={t('bucket')} value={bucket} onChange={(e) => setBucket(e.target.value)} />

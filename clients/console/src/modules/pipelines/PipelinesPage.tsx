@@ -2,25 +2,26 @@
  * Origination pipeline editor (lending's `ProductVersion.pipeline`, saved with
  * `updateDraftPipeline`): the ordered steps of a product's DRAFT version, reordered by drag and drop
  * or with the move up / down buttons (the keyboard way), enabled or disabled, added or removed; each
- * step's configuration form comes from its type (./schema.ts) and its condition (runWhen amount
- * range). The server validates everything; its userErrors are shown next to the field they name
+ * step's configuration form is generated from its type's JSON Schema as lending publishes it
+ * (`pipelineStepTypes`, ./SchemaForm.tsx) and its condition (runWhen amount range, for the types
+ * that allow one). The server validates everything; its userErrors are shown next to the field they name
  * (`steps.<i>.config.<path>`, `steps.<i>.runWhen.minAmount`...). Published versions are read-only.
  */
 import { useRef, useState, type DragEvent } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { graphql } from '../../__generated__';
-import type { PipelineStepInput, PipelineStepType } from '../../__generated__/graphql';
+import type { PipelineStepInput, PipelineStepType, PipelineStepTypeDefinition } from '../../__generated__/graphql';
 import { useAuth } from '../../lib/auth';
 import { defineMessages, useLocale, useT } from '../../lib/i18n';
 import { CAN } from '../../lib/roles';
 import { Link } from '../../lib/router';
-import { Badge, Notice, PageHeader, Section, Select, TextArea, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
+import { Badge, Notice, PageHeader, Section, Select, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
 import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList } from '../../ui/list';
 import { EmptyState, QueryView } from '../../ui/states';
 import { common } from '../../ui/messages';
-import { NEW_CONFIG, STEP_CONFIG, type ConfigField } from './schema';
-import { LandingBlocks, LandingPreview } from './LandingBuilder';
+import { LandingPreview } from './LandingBuilder';
+import { initialValue, propertiesOf, SchemaFields, type ConfigErrors, type Schema } from './SchemaForm';
 
 const m = defineMessages({
   en: {
@@ -31,8 +32,7 @@ const m = defineMessages({
     up: 'Up', down: 'Down', del: 'Remove', runWhen: 'Run only for amounts', minAmount: 'From amount', maxAmount: 'Up to amount', addStep: 'Add step', newKey: 'New step key',
     newType: 'New step type', save: 'Save pipeline', saved: 'Pipeline saved.', invalidJson: 'Not valid JSON.', dragHint: 'Drag a step to reorder it, or use its Up and Down buttons.',
     noConfig: 'This step has no configuration.', disabled: 'disabled', reset: 'Discard changes',
-    LANDING: 'Landing', USER_REGISTRATION: 'Registration', LEGAL_CONSENT: 'Legal consent', CONTACT_VERIFICATION: 'Contact verification', FORM: 'Form',
-    COMPLIANCE_CHECK: 'Compliance check', MANUAL_REVIEW: 'Manual review', IDENTITY_VALIDATION: 'Identity validation', DOCUMENT_SIGNATURE: 'Document signature', DISBURSEMENT: 'Disbursement',
+    invalidJsonSave: 'Fix the fields that are not valid JSON first.',
   },
   es: {
     title: 'Flujos de originación', subtitle: 'Los pasos que recorre una solicitud, por versión de producto.', product: 'Producto', versions: 'Versiones', pager: 'Páginas de productos',
@@ -42,12 +42,9 @@ const m = defineMessages({
     up: 'Subir', down: 'Bajar', del: 'Quitar', runWhen: 'Ejecutar solo para montos', minAmount: 'Desde el monto', maxAmount: 'Hasta el monto', addStep: 'Agregar paso', newKey: 'Clave del nuevo paso',
     newType: 'Tipo del nuevo paso', save: 'Guardar flujo', saved: 'Flujo guardado.', invalidJson: 'No es JSON válido.', dragHint: 'Arrastre un paso para reordenarlo, o use sus botones Subir y Bajar.',
     noConfig: 'Este paso no tiene configuración.', disabled: 'inactivo', reset: 'Descartar cambios',
-    LANDING: 'Landing', USER_REGISTRATION: 'Registro', LEGAL_CONSENT: 'Consentimiento legal', CONTACT_VERIFICATION: 'Verificación de contacto', FORM: 'Formulario',
-    COMPLIANCE_CHECK: 'Cumplimiento', MANUAL_REVIEW: 'Revisión manual', IDENTITY_VALIDATION: 'Validación de identidad', DOCUMENT_SIGNATURE: 'Firma de documentos', DISBURSEMENT: 'Desembolso',
+    invalidJsonSave: 'Corrija primero los campos que no son JSON válido.',
   },
 });
-
-const STEP_TYPES = Object.keys(STEP_CONFIG) as PipelineStepType[];
 
 export default function PipelinesPage({ path }: { path: string[] }) {
   const [productId, versionId] = path;
@@ -82,6 +79,14 @@ function ProductList() {
   );
 }
 
+const StepTypesQuery = graphql(`
+  query ConsolePipelineStepTypes($locale: String) {
+    pipelineStepTypes(locale: $locale) { type label description configSchema unique placement conditional }
+  }
+`);
+
+type StepTypeDef = Pick<PipelineStepTypeDefinition, 'type' | 'label' | 'description' | 'unique' | 'placement' | 'conditional'> & { configSchema: unknown };
+
 const ProductPipelineQuery = graphql(`
   query ConsoleProductPipeline($id: ID!) {
     creditProduct(id: $id) {
@@ -102,48 +107,32 @@ const SavePipeline = graphql(`
 `);
 
 interface ServerStep { key: string; type: PipelineStepType; enabled: boolean; config: unknown; runWhen?: { minAmount?: string | null; maxAmount?: string | null } | null }
-interface EditStep { uid: string; key: string; type: PipelineStepType; enabled: boolean; base: Record<string, unknown>; values: Record<string, string>; minAmount: string; maxAmount: string }
+interface EditStep { uid: string; key: string; type: PipelineStepType; enabled: boolean; config: Record<string, unknown>; minAmount: string; maxAmount: string }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 let uidSeq = 0;
 
 function toEdit(s: ServerStep): EditStep {
-  const base = isRecord(s.config) ? s.config : {};
-  const values: Record<string, string> = {};
-  for (const f of STEP_CONFIG[s.type]) {
-    const v = base[f.key];
-    values[f.key] = v === null || v === undefined ? '' : f.kind === 'json' || f.kind === 'blocks' ? JSON.stringify(v, null, 2) : f.kind === 'codes' && Array.isArray(v) ? v.join(', ') : String(v);
-  }
-  return { uid: `s${++uidSeq}`, key: s.key, type: s.type, enabled: s.enabled, base, values, minAmount: s.runWhen?.minAmount ?? '', maxAmount: s.runWhen?.maxAmount ?? '' };
+  return { uid: `s${++uidSeq}`, key: s.key, type: s.type, enabled: s.enabled, config: isRecord(s.config) ? s.config : {}, minAmount: s.runWhen?.minAmount ?? '', maxAmount: s.runWhen?.maxAmount ?? '' };
 }
 
-/** The step as the API takes it, or the fields whose text is not valid JSON. */
-function toInput(s: EditStep): { input: PipelineStepInput; badJson: string[] } {
-  const config: Record<string, unknown> = { ...s.base };
-  const badJson: string[] = [];
-  for (const f of STEP_CONFIG[s.type]) {
-    const raw = s.values[f.key] ?? '';
-    const required = 'required' in f && f.required;
-    if (raw.trim() === '' && !required && f.kind !== 'boolean') { delete config[f.key]; continue; }
-    switch (f.kind) {
-      case 'boolean': config[f.key] = raw === 'true'; break;
-      case 'integer': config[f.key] = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw; break;
-      case 'codes': config[f.key] = raw.split(',').map((c) => c.trim()).filter(Boolean); break;
-      case 'json': case 'blocks':
-        try { config[f.key] = JSON.parse(raw); } catch { badJson.push(f.key); }
-        break;
-      default: config[f.key] = raw;
-    }
-  }
+/** The step as the API takes it. */
+function toInput(s: EditStep): PipelineStepInput {
   const runWhen = s.minAmount.trim() || s.maxAmount.trim() ? { minAmount: s.minAmount.trim() || null, maxAmount: s.maxAmount.trim() || null } : null;
-  return { input: { key: s.key, type: s.type, enabled: s.enabled, config, runWhen }, badJson };
+  return { key: s.key, type: s.type, enabled: s.enabled, config: s.config, runWhen };
 }
+
+const text = (v: unknown) => (typeof v === 'string' ? v : '');
 
 function ProductPipeline({ productId, versionId }: { productId: string; versionId?: string }) {
   const t = useT(m);
   const tc = useT(common);
+  const { locale } = useLocale();
   const q = useQuery(ProductPipelineQuery, { variables: { id: productId } });
+  const types = useQuery(StepTypesQuery, { variables: { locale } });
   const [notice, setNotice] = useState<string | null>(null);
+  if (!types.data) return <QueryView {...types}>{() => null}</QueryView>;
+  const stepTypes = types.data.pipelineStepTypes;
   return (
     <QueryView {...q} isEmpty={(d) => !d.creditProduct} empty={<EmptyState title={tc('notFound')} action={<Link to="/pipelines">{tc('back')}</Link>} />}>
       {(d) => {
@@ -160,7 +149,7 @@ function ProductPipeline({ productId, versionId }: { productId: string; versionI
             </nav>
             {notice && <Notice>{notice}</Notice>}
             {version.pipeline.isDefault && <p><small>{t('isDefault')}</small></p>}
-            <PipelineEditor key={`${version.id}:${JSON.stringify(version.pipeline.steps)}`} versionId={version.id} steps={version.pipeline.steps}
+            <PipelineEditor key={`${version.id}:${JSON.stringify(version.pipeline.steps)}`} versionId={version.id} steps={version.pipeline.steps} types={stepTypes}
               readOnly={version.status !== 'DRAFT' ? t('readOnly', { status: version.status }) : pending ? t('pendingReadOnly') : null}
               onSaved={() => setNotice(t('saved'))} onEdit={() => setNotice(null)} />
           </>
@@ -170,13 +159,18 @@ function ProductPipeline({ productId, versionId }: { productId: string; versionI
   );
 }
 
-function PipelineEditor({ versionId, steps: initial, readOnly, onSaved, onEdit }: { versionId: string; steps: readonly ServerStep[]; readOnly: string | null; onSaved(): void; onEdit(): void }) {
+function PipelineEditor({ versionId, steps: initial, types, readOnly, onSaved, onEdit }: { versionId: string; steps: readonly ServerStep[]; types: readonly StepTypeDef[]; readOnly: string | null; onSaved(): void; onEdit(): void }) {
   const t = useT(m);
   const { can } = useAuth();
   const editable = !readOnly && can(CAN.makeProducts);
+  const byType = new Map(types.map((d) => [d.type, d]));
+  const schemaOf = (type: PipelineStepType): Schema => { const c = byType.get(type)?.configSchema; return isRecord(c) ? c : {}; };
+  const labelOf = (type: PipelineStepType) => byType.get(type)?.label ?? type;
   const [steps, setSteps] = useState<EditStep[]>(() => initial.map(toEdit));
   const [errors, setErrors] = useState<readonly UserErrorLike[]>([]);
-  const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
+  // Fields whose JSON text does not parse (`<uid>:<path>`): saving waits until there is none.
+  const [invalid, setInvalid] = useState<ReadonlySet<string>>(new Set());
+  const [localError, setLocalError] = useState<string | null>(null);
   // The dragged step's index in a ref: changing the DOM during dragstart would cancel the drag.
   const dragging = useRef<number | null>(null);
   const [newType, setNewType] = useState<PipelineStepType>('FORM');
@@ -184,7 +178,12 @@ function PipelineEditor({ versionId, steps: initial, readOnly, onSaved, onEdit }
   const [save, saving] = useMutation(SavePipeline);
 
   const edit = (next: EditStep[]) => { setSteps(next); onEdit(); };
-  const update = (i: number, patch: Partial<EditStep>) => edit(steps.map((s, j) => (j === i ? { ...s, ...patch } : s)));
+  const update = (i: number, patch: Partial<EditStep>) => { setSteps((prev) => prev.map((s, j) => (j === i ? { ...s, ...patch } : s))); onEdit(); };
+  const markInvalid = (uid: string) => (path: string, bad: boolean) => setInvalid((prev) => {
+    const next = new Set(prev);
+    if (bad) next.add(`${uid}:${path}`); else next.delete(`${uid}:${path}`);
+    return next;
+  });
   const move = (from: number, to: number) => {
     if (to < 0 || to >= steps.length || from === to) return;
     const next = [...steps];
@@ -194,32 +193,34 @@ function PipelineEditor({ versionId, steps: initial, readOnly, onSaved, onEdit }
     edit(next);
   };
   const add = () => {
-    const step = toEdit({ key: newKey.trim(), type: newType, enabled: true, config: NEW_CONFIG[newType] });
-    const last = steps[steps.length - 1];
-    const at = last?.type === 'DISBURSEMENT' ? steps.length - 1 : steps.length;
+    const initialConfig = initialValue(schemaOf(newType));
+    const step = toEdit({ key: newKey.trim(), type: newType, enabled: true, config: isRecord(initialConfig) ? initialConfig : {} });
+    // Before the step the order rules keep last (the disbursement).
+    const lastIndex = steps.length - 1;
+    const at = lastIndex >= 0 && byType.get(steps[lastIndex]!.type)?.placement === 'LAST' ? lastIndex : steps.length;
     edit([...steps.slice(0, at), step, ...steps.slice(at)]);
     setNewKey('');
   };
-  /** The server's errors for step i: by sub-path (`config.flowCode`, `key`, `runWhen.minAmount`), '' for the step itself. */
+  /** The server's errors for step i by sub-path (`key`, `runWhen.minAmount`, '' for the step), and its config's by config path. */
   const errorsOf = (i: number) => {
-    const out: Record<string, string> = {};
+    const step: Record<string, string> = {};
+    const config: ConfigErrors = {};
     for (const e of errors) {
       const match = e.field ? /^steps\.(\d+)(?:\.(.*))?$/.exec(e.field) : null;
       if (!match || Number(match[1]) !== i) continue;
-      const sub = (match[2] ?? '').replace(/^config\.([^.]+).*$/, 'config.$1');
-      out[sub] = out[sub] ? `${out[sub]} ${e.message}` : e.message;
+      const sub = match[2] ?? '';
+      const target = sub === 'config' || sub.startsWith('config.') ? config : step;
+      const key = target === config ? sub.replace(/^config\.?/, '') : sub;
+      target[key] = target[key] ? `${target[key]} ${e.message}` : e.message;
     }
-    return out;
+    return { step, config };
   };
   const general = errors.filter((e) => !e.field || !/^steps\.\d+/.test(e.field));
 
   const submit = async () => {
-    const built = steps.map(toInput);
-    const bad: Record<string, string> = {};
-    built.forEach((b, i) => b.badJson.forEach((k) => { bad[`${steps[i]!.uid}.${k}`] = t('invalidJson'); }));
-    setLocalErrors(bad);
-    if (Object.keys(bad).length) return;
-    const r = await save({ variables: { input: { versionId, steps: built.map((b) => b.input) } } });
+    if (invalid.size) { setLocalError(t('invalidJsonSave')); return; }
+    setLocalError(null);
+    const r = await save({ variables: { input: { versionId, steps: steps.map(toInput) } } });
     const payload = r.data?.updateDraftPipeline;
     if (!payload) { setErrors([{ code: 'ERROR', message: r.error?.message ?? 'Error' }]); return; }
     setErrors(payload.userErrors);
@@ -231,11 +232,14 @@ function PipelineEditor({ versionId, steps: initial, readOnly, onSaved, onEdit }
       {readOnly && <p className="alert alert-info" role="note">{readOnly}</p>}
       {editable && <p><small>{t('dragHint')}</small></p>}
       <UserErrors errors={general} />
+      {localError && <p className="field-error" role="alert">{localError}</p>}
       <form onSubmit={(e) => { e.preventDefault(); void submit(); }}>
         <ol className="pipeline-steps" aria-label={t('steps')}>
           {steps.map((s, i) => {
-            const errs = errorsOf(i);
-            const name = `${s.key} (${t(s.type)})`;
+            const { step: errs, config: configErrors } = errorsOf(i);
+            const name = `${s.key} (${labelOf(s.type)})`;
+            const schema = schemaOf(s.type);
+            const conditional = byType.get(s.type)?.conditional !== false;
             return (
               <li key={s.uid} className={`pipeline-step${s.enabled ? '' : ' step-disabled'}`}
                 draggable={editable} data-step={s.key}
@@ -254,16 +258,16 @@ function PipelineEditor({ versionId, steps: initial, readOnly, onSaved, onEdit }
                   </div>
                   <div className="grid-2">
                     <TextInput label={t('key')} value={s.key} onChange={(e) => update(i, { key: e.target.value })} error={errs.key} required />
-                    {STEP_CONFIG[s.type].map((f) => (
-                      <ConfigInput key={f.key} field={f} value={s.values[f.key] ?? ''} error={localErrors[`${s.uid}.${f.key}`] ?? errs[`config.${f.key}`]}
-                        onChange={(v) => update(i, { values: { ...s.values, [f.key]: v } })} />
-                    ))}
-                    <TextInput label={`${t('runWhen')}: ${t('minAmount')}`} inputMode="decimal" value={s.minAmount} onChange={(e) => update(i, { minAmount: e.target.value })} error={errs['runWhen.minAmount'] ?? errs.runWhen} />
-                    <TextInput label={`${t('runWhen')}: ${t('maxAmount')}`} inputMode="decimal" value={s.maxAmount} onChange={(e) => update(i, { maxAmount: e.target.value })} error={errs['runWhen.maxAmount']} />
+                    <SchemaFields schema={schema} value={s.config} errors={configErrors} onInvalid={markInvalid(s.uid)} onChange={(config) => update(i, { config })} />
+                    {conditional && <>
+                      <TextInput label={`${t('runWhen')}: ${t('minAmount')}`} inputMode="decimal" value={s.minAmount} onChange={(e) => update(i, { minAmount: e.target.value })} error={errs['runWhen.minAmount'] ?? errs.runWhen} />
+                      <TextInput label={`${t('runWhen')}: ${t('maxAmount')}`} inputMode="decimal" value={s.maxAmount} onChange={(e) => update(i, { maxAmount: e.target.value })} error={errs['runWhen.maxAmount']} />
+                    </>}
                   </div>
-                  {s.type === 'LANDING' && <LandingPreview title={s.values.title ?? ''} blocks={s.values.blocks ?? ''} legalFooter={s.values.legalFooter ?? ''} />}
-                  {errs.config && <p className="field-error">{errs.config}</p>}
-                  {STEP_CONFIG[s.type].length === 0 && <p><small>{t('noConfig')}</small></p>}
+                  {!conditional && errs.runWhen && <p className="field-error">{errs.runWhen}</p>}
+                  {s.type === 'LANDING' && <LandingPreview title={text(s.config.title)} blocks={JSON.stringify(s.config.blocks ?? [])} legalFooter={text(s.config.legalFooter)} />}
+                  {configErrors[''] && <p className="field-error">{configErrors['']}</p>}
+                  {propertiesOf(schema).length === 0 && <p><small>{t('noConfig')}</small></p>}
                 </fieldset>
               </li>
             );
@@ -272,34 +276,17 @@ function PipelineEditor({ versionId, steps: initial, readOnly, onSaved, onEdit }
         {editable && (
           <>
             <div className="filters" role="group" aria-label={t('addStep')}>
-              <Select label={t('newType')} value={newType} onChange={(e) => setNewType(e.target.value as PipelineStepType)} options={STEP_TYPES.map((type) => ({ value: type, label: t(type) }))} />
+              <Select label={t('newType')} value={newType} onChange={(e) => setNewType(e.target.value as PipelineStepType)} options={types.map((d) => ({ value: d.type, label: d.label }))} />
               <TextInput label={t('newKey')} value={newKey} onChange={(e) => setNewKey(e.target.value)} pattern="[a-z][a-z0-9_]{0,39}" />
               <button type="button" className="button secondary" disabled={!newKey.trim()} onClick={add}>{t('addStep')}</button>
             </div>
             <div className="page-actions">
               <button type="submit" className="button primary" disabled={saving.loading}>{t('save')}</button>
-              <button type="button" className="button secondary" onClick={() => { setSteps(initial.map(toEdit)); setErrors([]); setLocalErrors({}); }}>{t('reset')}</button>
+              <button type="button" className="button secondary" onClick={() => { setSteps(initial.map(toEdit)); setErrors([]); setInvalid(new Set()); setLocalError(null); }}>{t('reset')}</button>
             </div>
           </>
         )}
       </form>
     </Section>
   );
-}
-
-function ConfigInput({ field, value, error, onChange }: { field: ConfigField; value: string; error?: string; onChange(v: string): void }) {
-  const { locale } = useLocale();
-  const label = field.label[locale === 'es' ? 'es' : 'en'];
-  switch (field.kind) {
-    case 'boolean':
-      return <label className="checkbox"><input type="checkbox" checked={value === 'true'} onChange={(e) => onChange(String(e.target.checked))} /> {label}</label>;
-    case 'enum':
-      return <Select label={label} value={value} onChange={(e) => onChange(e.target.value)} options={field.options.map((o) => ({ value: o, label: o }))} />;
-    case 'blocks':
-      return <LandingBlocks label={label} value={value} onChange={onChange} error={error} />;
-    case 'json': case 'multiline':
-      return <TextArea label={label} value={value} onChange={(e) => onChange(e.target.value)} error={error} rows={field.kind === 'json' ? 6 : 8} spellCheck={false} />;
-    default:
-      return <TextInput label={label} value={value} onChange={(e) => onChange(e.target.value)} error={error} inputMode={field.kind === 'decimal' ? 'decimal' : field.kind === 'integer' ? 'numeric' : undefined} />;
-  }
 }
