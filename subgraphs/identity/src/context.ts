@@ -2,6 +2,7 @@ import type { BaseContext } from '@imagy/platform/server';
 import type { Caller } from '@imagy/platform/server';
 import type { ApiKeysService } from './api-keys/api-keys.service';
 import type { AuthService } from './auth/auth.service';
+import type { OidcService } from './oidc/oidc.service';
 import type { TenantsService } from './tenants/tenants.service';
 import type { UsersService } from './users/users.service';
 import type { createTenantLoaders } from './tenants/tenants.loaders';
@@ -12,6 +13,7 @@ export interface IdentityServices {
   users: UsersService;
   auth: AuthService;
   apiKeys: ApiKeysService;
+  oidc: OidcService;
 }
 
 export interface IdentityExtra {

@@ -8,13 +8,14 @@ import type { Resolvers } from './__generated__/graphql';
 import { apiKeyResolvers } from './api-keys/api-keys.resolvers';
 import { authResolvers } from './auth/auth.resolvers';
 import { messages } from './i18n/messages';
+import { oidcResolvers } from './oidc/oidc.resolvers';
 import { tenantResolvers } from './tenants/tenants.resolvers';
 import { userResolvers } from './users/users.resolvers';
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
-  Query: { ...tenantResolvers.Query, ...userResolvers.Query, ...apiKeyResolvers.Query },
-  Mutation: { ...tenantResolvers.Mutation, ...userResolvers.Mutation, ...authResolvers.Mutation, ...apiKeyResolvers.Mutation },
+  Query: { ...tenantResolvers.Query, ...userResolvers.Query, ...apiKeyResolvers.Query, ...oidcResolvers.Query },
+  Mutation: { ...tenantResolvers.Mutation, ...userResolvers.Mutation, ...authResolvers.Mutation, ...apiKeyResolvers.Mutation, ...oidcResolvers.Mutation },
   Tenant: tenantResolvers.Tenant,
   User: userResolvers.User,
   ApiKey: apiKeyResolvers.ApiKey,
