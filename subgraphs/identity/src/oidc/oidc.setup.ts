@@ -6,6 +6,8 @@
  *   IDENTITY_ALLOW_PRIVATE_OIDC_URLS  1 lets issuers resolve to private/loopback addresses and use
  *                                     plain http (a local Keycloak, tests); default 0
  *   IDENTITY_OIDC_TIMEOUT_MS          per call to a provider (default 5000)
+ *   IDENTITY_OIDC_KEY_REFETCH_MS      an unknown key id fetches the provider's keys again at most
+ *                                     this often (default 5000; tests set 0)
  */
 import { envInt, installationSecret } from '@imagy/platform/config';
 import type { Orm } from '@imagy/platform/db';
@@ -28,6 +30,7 @@ export function oidcSettingsFromEnv(): OidcSettings {
     secretKey: installationSecret('IDENTITY_SECRET_KEY', 'identity-secret.key'),
     allowPrivate: ['1', 'true', 'yes'].includes((process.env.IDENTITY_ALLOW_PRIVATE_OIDC_URLS ?? '').toLowerCase()),
     timeoutMs: envInt('IDENTITY_OIDC_TIMEOUT_MS', 5_000),
+    minKeyRefetchMs: envInt('IDENTITY_OIDC_KEY_REFETCH_MS', 5_000),
   };
 }
 
