@@ -1,6 +1,8 @@
 /**
- * Sign-in against the local issuer (identity's `login`), refresh-token rotation (`refreshToken`),
- * sign-out (`logout`), and the signed-in user's roles for the UI (`useSession`, `<Can>`).
+ * Sign-in against the local issuer (identity's `login`) or the tenant's OIDC provider (Keycloak:
+ * the code flow with PKCE of lib/oidc.ts, finished by identity's `completeOidcLogin`, which answers
+ * with the same Imagy tokens), refresh-token rotation (`refreshToken`), sign-out (`logout`), and
+ * the signed-in user's roles for the UI (`useSession`, `<Can>`).
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useApolloClient } from '@apollo/client/react';
@@ -16,6 +18,12 @@ const SessionUserFields = graphql(`
 const LoginMutation = graphql(`
   mutation ConsoleLogin($input: LoginInput!) {
     login(input: $input) { accessToken refreshToken expiresAt user { ...SessionUserFields } userErrors { code message field } }
+  }
+`);
+
+const CompleteOidcLoginMutation = graphql(`
+  mutation ConsoleCompleteOidcLogin($input: CompleteOidcLoginInput!) {
+    completeOidcLogin(input: $input) { accessToken refreshToken expiresAt user { ...SessionUserFields } userErrors { code message field } }
   }
 `);
 
@@ -36,6 +44,8 @@ interface AuthState {
   /** True until a stored refresh token has been tried at startup. */
   restoring: boolean;
   login(tenantSlug: string, email: string, password: string): Promise<UserErrorView[]>;
+  /** Finishes single sign-on with the code the provider sent back (see lib/oidc.ts). */
+  completeOidcLogin(input: { tenantSlug: string; code: string; codeVerifier: string; redirectUri: string; nonce: string }): Promise<UserErrorView[]>;
   logout(): Promise<void>;
   can(allowed: readonly string[]): boolean;
 }
@@ -86,6 +96,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return [];
   }, [client]);
 
+  const completeOidcLogin = useCallback<AuthState['completeOidcLogin']>(async (input) => {
+    const r = await client.mutate({ mutation: CompleteOidcLoginMutation, variables: { input }, fetchPolicy: 'no-cache' });
+    const payload = r.data?.completeOidcLogin;
+    if (!payload) return [{ code: 'UNAVAILABLE', message: r.error?.message ?? 'no answer' }];
+    if (payload.userErrors.length) return payload.userErrors;
+    await client.clearStore();
+    setTokens(pairOf({ ...payload, user: payload.user ? unmask(payload.user) : null }));
+    return [];
+  }, [client]);
+
   const logout = useCallback(async () => {
     const refreshToken = storedRefreshToken();
     if (refreshToken) await client.mutate({ mutation: LogoutMutation, variables: { input: { refreshToken } } }).catch(() => undefined);
@@ -97,9 +117,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     session,
     restoring,
     login,
+    completeOidcLogin,
     logout,
     can: (allowed) => Boolean(session && hasAny(session.user.roles, allowed)),
-  }), [session, restoring, login, logout]);
+  }), [session, restoring, login, completeOidcLogin, logout]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 
