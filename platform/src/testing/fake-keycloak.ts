@@ -85,7 +85,7 @@ export async function startFakeKeycloak(options: { realm?: string } = {}): Promi
   };
   const page = (res: http.ServerResponse, status: number, html: string) => {
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in to ${escapeHtml(realm)}</title></head><body>${html}</body></html>`);
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Sign in to ${escapeHtml(realm)}</title></head><body>${html}</body></html>`);
   };
   const loginForm = (session: string, error?: string) => `
     <main><h1 id="kc-page-title">Sign in to your account</h1>

@@ -1,0 +1,96 @@
+/**
+ * "Entrar con Keycloak" in a real browser: the console offers single sign-on only for a tenant whose
+ * identity provider is configured, runs the code flow with PKCE against a local server playing a
+ * Keycloak realm (platform/src/testing/fake-keycloak.ts), and lands signed in with the mapped roles;
+ * the access token stays in memory (neither localStorage nor sessionStorage holds it).
+ */
+import type { Browser, BrowserContext } from 'playwright-core';
+import { startFakeKeycloak, type FakeKeycloak } from '@imagy/platform/testing';
+import { CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from '../harness';
+import { checkPage, ensureConsoleBuild, launchBrowser, watchPage } from './browser';
+
+jest.setTimeout(240_000);
+
+// The fake realm listens on 127.0.0.1 over http.
+process.env.IDENTITY_ALLOW_PRIVATE_OIDC_URLS = '1';
+
+const CONFIGURE = `mutation($input: ConfigureOidcProviderInput!) { configureOidcProvider(input: $input) { provider { clientId } userErrors { code message field } } }`;
+
+describe('console: sign in with Keycloak', () => {
+  let p: Platform;
+  let kc: FakeKeycloak;
+  let browser: Browser;
+  let base: string;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    const dist = ensureConsoleBuild()!;
+    p = await startPlatform({ label: 'e2ekeycloak', console: dist });
+    base = p.gatewayUrl.replace(/\/graphql$/, '/console/');
+    kc = await startFakeKeycloak({ realm: 'demo' });
+    kc.addClient({ clientId: 'imagy-console', redirectUris: [`${base}auth/callback`] });
+    kc.addUser({ username: 'rosa', password: 'realm-password-1', email: 'rosa@demo.test', name: 'Rosa', realmRoles: ['imagy-staff', 'imagy-auditor', 'offline_access'] });
+    const admin = await p.login('demo', 'admin@demo.localhost', DEV_PASSWORD);
+    const user = await p.call(CREATE_USER, { input: { email: 'rosa@demo.test', displayName: 'Rosa', roles: ['borrower'], password: 'local-password-1' } }, admin.accessToken);
+    expect(user.data.createUser.userErrors).toEqual([]);
+    const r = await p.call(CONFIGURE, { input: {
+      issuer: kc.issuer, clientId: 'imagy-console', roleMappings: [{ idpRole: 'imagy-staff', roles: ['staff'] }, { idpRole: 'imagy-auditor', roles: ['auditor'] }],
+    } }, admin.accessToken);
+    expect(r.data.configureOidcProvider.userErrors).toEqual([]);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await browser?.close();
+    await kc?.close();
+    await p?.stop();
+  });
+
+  test('the Keycloak button appears only for a tenant with a provider; signing in through the realm lands in the console with the mapped roles and the access token only in memory', async () => {
+    const context = await browser.newContext({ locale: 'es-EC', viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    const problems = watchPage(page);
+    let accessToken: string | null = null;
+    page.on('response', (res) => {
+      if (!res.url().endsWith('/graphql')) return;
+      void res.json().then((body: { data?: { completeOidcLogin?: { accessToken?: string } } }) => { accessToken = body.data?.completeOidcLogin?.accessToken ?? accessToken; }).catch(() => undefined);
+    });
+    await page.goto(base);
+
+    // The platform tenant has no provider: its options answer null, and no button is shown.
+    const answered = (slug: string) => page.waitForResponse((res) => res.url().endsWith('/graphql') && (res.request().postData() ?? '').includes(`"tenantSlug":"${slug}"`));
+    const platformAnswer = answered('platform');
+    await page.getByLabel('Organización (tenant)').fill('platform');
+    expect((await (await platformAnswer).json()).data.oidcLoginOptions).toBeNull();
+    expect(await page.getByRole('button', { name: 'Entrar con Keycloak' }).count()).toBe(0);
+
+    await page.getByLabel('Organización (tenant)').fill('demo');
+    const button = page.getByRole('button', { name: 'Entrar con Keycloak' });
+    await button.waitFor();
+    await checkPage(page, '90-login-keycloak');
+    await button.click();
+
+    // The realm's own login form (another origin), then back to /console/auth/callback.
+    await page.waitForURL((url) => url.href.startsWith(`${kc.issuer}/protocol/openid-connect/auth`));
+    const challenge = new URL(page.url()).searchParams;
+    expect(challenge.get('code_challenge_method')).toBe('S256');
+    expect(challenge.get('redirect_uri')).toBe(`${base}auth/callback`);
+    await page.getByLabel('Username or email').fill('rosa');
+    await page.getByLabel('Password').fill('realm-password-1');
+    await page.getByRole('button', { name: 'Sign In' }).click();
+
+    await page.getByRole('navigation', { name: 'Módulos' }).waitFor();
+    await page.waitForURL(base);
+    expect(await page.locator('.whoami .role').allTextContents()).toEqual(['staff', 'auditor']);
+    expect(accessToken).toMatch(/^eyJ/);
+    const storage = await page.evaluate<string>('JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } })');
+    expect(storage).not.toContain(accessToken!);
+    expect(storage).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/);
+    // The PKCE round trip (verifier, state, nonce) is gone once used.
+    expect(storage).not.toContain('imagy.console.oidc');
+    // The signed-in console works with that token: a module opens.
+    await page.getByRole('link', { name: /Usuarios|Users/ }).first().waitFor();
+    expect(problems).toEqual([]);
+  });
+});
