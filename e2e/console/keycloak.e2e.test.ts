@@ -7,14 +7,12 @@
 import type { Browser, BrowserContext } from 'playwright-core';
 import { startFakeKeycloak, type FakeKeycloak } from '@imagy/platform/testing';
 import { CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from '../harness';
-import { checkPage, ensureConsoleBuild, launchBrowser, watchPage } from './browser';
+import { checkPage, ensureConsoleBuild, launchBrowser, signInPage, watchPage } from './browser';
 
 jest.setTimeout(240_000);
 
 // The fake realm listens on 127.0.0.1 over http.
 process.env.IDENTITY_ALLOW_PRIVATE_OIDC_URLS = '1';
-
-const CONFIGURE = `mutation($input: ConfigureOidcProviderInput!) { configureOidcProvider(input: $input) { provider { clientId } userErrors { code message field } } }`;
 
 describe('console: sign in with Keycloak', () => {
   let p: Platform;
@@ -28,15 +26,11 @@ describe('console: sign in with Keycloak', () => {
     p = await startPlatform({ label: 'e2ekeycloak', console: dist });
     base = p.gatewayUrl.replace(/\/graphql$/, '/console/');
     kc = await startFakeKeycloak({ realm: 'demo' });
-    kc.addClient({ clientId: 'imagy-console', redirectUris: [`${base}auth/callback`] });
+    kc.addClient({ clientId: 'imagy-console', secret: 'a-client-secret-1234', redirectUris: [`${base}auth/callback`] });
     kc.addUser({ username: 'rosa', password: 'realm-password-1', email: 'rosa@demo.test', name: 'Rosa', realmRoles: ['imagy-staff', 'imagy-auditor', 'offline_access'] });
     const admin = await p.login('demo', 'admin@demo.localhost', DEV_PASSWORD);
     const user = await p.call(CREATE_USER, { input: { email: 'rosa@demo.test', displayName: 'Rosa', roles: ['borrower'], password: 'local-password-1' } }, admin.accessToken);
     expect(user.data.createUser.userErrors).toEqual([]);
-    const r = await p.call(CONFIGURE, { input: {
-      issuer: kc.issuer, clientId: 'imagy-console', roleMappings: [{ idpRole: 'imagy-staff', roles: ['staff'] }, { idpRole: 'imagy-auditor', roles: ['auditor'] }],
-    } }, admin.accessToken);
-    expect(r.data.configureOidcProvider.userErrors).toEqual([]);
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -44,6 +38,26 @@ describe('console: sign in with Keycloak', () => {
     await browser?.close();
     await kc?.close();
     await p?.stop();
+  });
+
+  test('a tenant admin configures the realm in the single sign-on module; a wrong role mapping is refused naming the rule, and the secret is never shown back (the realm\'s client is confidential: the sign-in below uses it)', async () => {
+    const track = { contexts, problems: [] as string[][] };
+    const admin = await signInPage(browser, base, track, 'admin@demo.localhost', DEV_PASSWORD);
+    await admin.getByRole('link', { name: 'Single sign-on' }).click();
+    await admin.getByText('Not configured yet.').waitFor();
+    await admin.getByLabel('Issuer URL').fill(kc.issuer);
+    await admin.getByLabel('Client id').fill('imagy-console');
+    await admin.getByLabel('Client secret').fill('a-client-secret-1234');
+    await admin.getByLabel('Role mapping').fill('imagy-staff = staff\nimagy-auditor = platform_admin');
+    await admin.getByRole('button', { name: 'Save' }).click();
+    await admin.getByText(/must grant one or more of these roles/).first().waitFor();
+    await admin.getByLabel('Role mapping').fill('imagy-staff = staff\nimagy-auditor = auditor');
+    await admin.getByRole('button', { name: 'Save' }).click();
+    await admin.getByText('Single sign-on saved.').waitFor();
+    expect(await admin.getByLabel('Client secret').inputValue()).toBe('');
+    await admin.getByText('A secret is stored; leave empty to keep it.').waitFor();
+    await checkPage(admin, '91-sso-config');
+    for (const list of track.problems) expect(list).toEqual([]);
   });
 
   test('the Keycloak button appears only for a tenant with a provider; signing in through the realm lands in the console with the mapped roles and the access token only in memory', async () => {
