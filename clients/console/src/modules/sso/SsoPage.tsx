@@ -78,7 +78,8 @@ export default function SsoPage() {
             issuer: form.issuer, clientId: form.clientId, ...(form.clientSecret ? { clientSecret: form.clientSecret } : {}), rolesClaim: form.rolesClaim,
             roleMappings: parseMappings(form.mappings), autoCreateUsers: form.autoCreateUsers, enabled: form.enabled,
           } } });
-          if (done(r.data?.configureOidcProvider, t('saved'))) setForm((f) => ({ ...f, clientSecret: '' }));
+          // The provider has no id for the cache to update by: read it again (the form follows it, secret emptied).
+          if (done(r.data?.configureOidcProvider, t('saved'))) await q.refetch();
         }}>
           <TextInput label={t('issuer')} hint={t('issuerHint')} type="url" value={form.issuer} error={fieldError('issuer')} onChange={(e) => setForm({ ...form, issuer: e.target.value })} required />
           <TextInput label={t('clientId')} value={form.clientId} error={fieldError('clientId')} onChange={(e) => setForm({ ...form, clientId: e.target.value })} required />
