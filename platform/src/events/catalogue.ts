@@ -23,6 +23,8 @@ export interface EventCatalogue {
   'identity.api_key.rotated': { apiKeyId: string; successorId: string; overlapEndsAt: string };
   /** The key stops at once: gateways evict its cached token on this event. */
   'identity.api_key.revoked': { apiKeyId: string; prefix: string };
+  /** A tenant admin set the tenant's OIDC provider (never carries the client secret; `secretChanged` says whether it was set or removed). */
+  'identity.oidc_provider.configured': { issuer: string; clientId: string; enabled: boolean; autoCreateUsers: boolean; hasClientSecret: boolean; secretChanged: boolean; mappedIdpRoles: string[] };
   'lending.product.created': { productId: string; code: string; currency: string };
   'lending.change_request.created': { changeRequestId: string; kind: 'PUBLISH_VERSION' | 'ARCHIVE_PRODUCT'; productId: string; versionId: string | null; makerId: string };
   'lending.change_request.approved': { changeRequestId: string; kind: 'PUBLISH_VERSION' | 'ARCHIVE_PRODUCT'; productId: string; versionId: string | null; makerId: string; checkerId: string };

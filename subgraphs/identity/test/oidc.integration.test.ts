@@ -149,6 +149,22 @@ describe('identity: single sign-on through a Keycloak realm (OIDC code flow with
     expect(failed.map((e) => e.envelope.data)).toEqual([expect.objectContaining({ reason: 'UNKNOWN_USER', userId: null, method: 'OIDC' })]);
   });
 
+  test('with autoCreateUsers a verified realm user without a user gets one with the mapped roles and no usable password; a disabled user is refused with OIDC_USER_DISABLED', async () => {
+    const t = await h.newTenant('sso-auto');
+    const r = await h.call(CONFIGURE, { input: { issuer: kc.issuer, clientId: 'console-b', roleMappings: MAPPINGS, autoCreateUsers: true } }, t.token);
+    expect(r.data.configureOidcProvider.provider.autoCreateUsers).toBe(true);
+    newRealmUser('new.hire@sso-auto.test', ['kc-audit']);
+    const created = await complete(await signInAtRealm('sso-auto', 'new.hire'));
+    expect(created.data.completeOidcLogin.userErrors).toEqual([]);
+    expect(created.data.completeOidcLogin.user).toMatchObject({ email: 'new.hire@sso-auto.test', roles: ['auditor'], tenantId: t.tenantId });
+    const userId = created.data.completeOidcLogin.user.id;
+    expect((await h.adminSql(`select envelope from identity.outbox where subject = 'identity.user.created' and envelope->'data'->>'userId' = $1`, [userId])).map((e) => e.envelope.data.roles)).toEqual([['auditor']]);
+    // No password was ever set: a password sign-in cannot succeed.
+    expect((await h.login('sso-auto', 'new.hire@sso-auto.test', '!oidc-is-no-password')).userErrors[0].code).toBe('INVALID_CREDENTIALS');
+    expect((await h.call(`mutation($input: DisableUserInput!) { disableUser(input: $input) { userErrors { code } } }`, { input: { id: userId } }, t.token)).data.disableUser.userErrors).toEqual([]);
+    expect((await complete(await signInAtRealm('sso-auto', 'new.hire'))).data.completeOidcLogin.userErrors.map((e: { code: string }) => e.code)).toEqual(['OIDC_USER_DISABLED']);
+  });
+
   test('roles the mapping does not know grant nothing: OIDC_NO_ROLE', async () => {
     await h.createUser(a.token, { email: 'max@sso-a.test', displayName: 'Max', roles: ['staff'], password: 'local-password-1' });
     newRealmUser('max@sso-a.test', ['offline_access', 'uma_authorization']);
@@ -194,6 +210,10 @@ describe('identity: single sign-on through a Keycloak realm (OIDC code flow with
     expect(kept.data.configureOidcProvider.provider).toMatchObject({ hasClientSecret: true, enabled: false });
     const removed = await h.call(CONFIGURE, { input: { issuer: kc.issuer, clientId: 'console-a', clientSecret: '', roleMappings: MAPPINGS } }, t.token);
     expect(removed.data.configureOidcProvider.provider.hasClientSecret).toBe(false);
+    // Each change is an audited event, without the secret.
+    const events = await h.adminSql(`select envelope from identity.outbox where subject = 'identity.oidc_provider.configured' and envelope->>'tenantId' = $1 order by created_at`, [t.tenantId]);
+    expect(events.map((e) => [e.envelope.actor.userId, e.envelope.data.hasClientSecret, e.envelope.data.secretChanged])).toEqual([[t.adminId, true, true], [t.adminId, true, false], [t.adminId, false, true]]);
+    expect(events[0].envelope.data.mappedIdpRoles).toEqual(['kc-admin', 'kc-audit', 'kc-staff']);
   });
 
   test('a disabled provider offers no sign-on and refuses completion with OIDC_NOT_CONFIGURED; oidcLoginOptions answers by slug or host and null otherwise', async () => {
@@ -239,6 +259,10 @@ describe('identity: single sign-on through a Keycloak realm (OIDC code flow with
       const r = await complete({ ...good, [field]: value });
       expect(r.data.completeOidcLogin.userErrors).toEqual([{ code: 'OIDC_INVALID_REQUEST', message: expect.any(String), field }]);
     }
+    expect(kc.requests.length).toBe(calls);
+    // One completion per operation, like login.
+    const twice = await h.call(`mutation($input: CompleteOidcLoginInput!) { a: completeOidcLogin(input: $input) { accessToken } b: completeOidcLogin(input: $input) { accessToken } }`, { input: good });
+    expect(twice.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(kc.requests.length).toBe(calls);
   });
 

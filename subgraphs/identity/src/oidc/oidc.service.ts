@@ -14,7 +14,7 @@ import { ROLES, type AuthContext } from '@imagy/platform/auth';
 import { deriveKey, openJson, sealJson } from '@imagy/platform/crypto';
 import { inPlatformTx, inTenantTx, type Orm } from '@imagy/platform/db';
 import type { EventActor, Outbox, PublishMeta } from '@imagy/platform/events';
-import { requireRole, type Caller } from '@imagy/platform/server';
+import { actorOf, requireRole, type Caller } from '@imagy/platform/server';
 import { userError, type Payload, type UserError } from '../common/user-error';
 import type { AuthService, SessionPayload } from '../auth/auth.service';
 import { loginStore } from '../auth/auth.store';
@@ -119,10 +119,15 @@ export class OidcService {
       const existing = await oidcStore.lockProvider(em);
       const sealed = secret === undefined || secret === null ? (existing?.clientSecretSealed ?? null)
         : secret === '' ? null : sealJson(this.sealKey, secret, sealAad(tenantId));
-      return oidcStore.upsertProvider(em, {
+      const saved = await oidcStore.upsertProvider(em, {
         tenantId, issuer, clientId, clientSecretSealed: sealed, rolesClaim, roleMapping: toRoleMapping(input.roleMappings),
         autoCreateUsers: input.autoCreateUsers ?? false, enabled: input.enabled ?? true,
       });
+      await this.outbox.publish(em, 'identity.oidc_provider.configured', {
+        issuer, clientId, enabled: saved.enabled, autoCreateUsers: saved.autoCreateUsers, hasClientSecret: sealed !== null,
+        secretChanged: secret !== undefined && secret !== null, mappedIdpRoles: Object.keys(saved.roleMapping).sort(),
+      }, { tenantId, actor: actorOf(caller), requestId: caller.requestId });
+      return saved;
     });
     return { provider: toView(row), userErrors: [] };
   }
