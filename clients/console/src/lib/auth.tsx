@@ -58,6 +58,11 @@ function pairOf(payload: { accessToken?: string | null; refreshToken?: string | 
   return { accessToken: payload.accessToken, refreshToken: payload.refreshToken, expiresAt: payload.expiresAt, user: { id: u.id, email: u.email, displayName: u.displayName, roles: [...u.roles], tenantId: u.tenantId } };
 }
 
+interface SignInPayload {
+  accessToken?: string | null; refreshToken?: string | null; expiresAt?: string | null;
+  user?: FragmentType<typeof SessionUserFields> | null; userErrors: readonly UserErrorView[];
+}
+
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_MS = 60_000;
 
@@ -86,25 +91,24 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return () => clearTimeout(timer);
   }, [session]);
 
-  const login = useCallback(async (tenantSlug: string, email: string, password: string) => {
-    const r = await client.mutate({ mutation: LoginMutation, variables: { input: { tenantSlug, email, password } }, fetchPolicy: 'no-cache' });
-    const payload = r.data?.login;
-    if (!payload) return [{ code: 'UNAVAILABLE', message: r.error?.message ?? 'no answer' }];
-    if (payload.userErrors.length) return payload.userErrors;
+  /** A sign-in answer (password or single sign-on, the same payload shape): its errors, or the session opened. */
+  const signedIn = useCallback(async (payload: SignInPayload | null | undefined, error: { message: string } | undefined): Promise<UserErrorView[]> => {
+    if (!payload) return [{ code: 'UNAVAILABLE', message: error?.message ?? 'no answer' }];
+    if (payload.userErrors.length) return [...payload.userErrors];
     await client.clearStore();
     setTokens(pairOf({ ...payload, user: payload.user ? unmask(payload.user) : null }));
     return [];
   }, [client]);
 
+  const login = useCallback(async (tenantSlug: string, email: string, password: string) => {
+    const r = await client.mutate({ mutation: LoginMutation, variables: { input: { tenantSlug, email, password } }, fetchPolicy: 'no-cache' });
+    return signedIn(r.data?.login, r.error);
+  }, [client, signedIn]);
+
   const completeOidcLogin = useCallback<AuthState['completeOidcLogin']>(async (input) => {
     const r = await client.mutate({ mutation: CompleteOidcLoginMutation, variables: { input }, fetchPolicy: 'no-cache' });
-    const payload = r.data?.completeOidcLogin;
-    if (!payload) return [{ code: 'UNAVAILABLE', message: r.error?.message ?? 'no answer' }];
-    if (payload.userErrors.length) return payload.userErrors;
-    await client.clearStore();
-    setTokens(pairOf({ ...payload, user: payload.user ? unmask(payload.user) : null }));
-    return [];
-  }, [client]);
+    return signedIn(r.data?.completeOidcLogin, r.error);
+  }, [client, signedIn]);
 
   const logout = useCallback(async () => {
     const refreshToken = storedRefreshToken();
