@@ -107,4 +107,19 @@ describe('console: sign in with Keycloak', () => {
     await page.getByRole('link', { name: /Usuarios|Users/ }).first().waitFor();
     expect(problems).toEqual([]);
   });
+
+  test('a callback this tab did not start, or the realm\'s refusal, shows the error in the user\'s language and leads back to sign-in', async () => {
+    const context = await browser.newContext({ locale: 'es-EC' });
+    contexts.push(context);
+    const page = await context.newPage();
+    const problems = watchPage(page);
+    await page.goto(`${base}auth/callback?code=forged-code&state=forged-state`);
+    await page.getByRole('alert').getByText('Esta respuesta de inicio de sesión no se inició desde esta pestaña (o ya se usó). Inicie sesión de nuevo.').waitFor();
+    await page.goto(`${base}auth/callback?error=access_denied&state=x`);
+    await page.getByRole('alert').getByText('El proveedor de identidad no inició su sesión. Inicie sesión de nuevo.').waitFor();
+    await checkPage(page, '92-keycloak-callback-error');
+    await page.getByRole('button', { name: 'Volver al inicio de sesión' }).click();
+    await page.getByRole('button', { name: 'Ingresar' }).waitFor();
+    expect(problems).toEqual([]);
+  });
 });

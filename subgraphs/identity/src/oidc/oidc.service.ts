@@ -195,7 +195,8 @@ export class OidcService {
         // First sign-in of this subject: link it to the user with that e-mail, only when the
         // provider vouches for the address (email_verified), and only if neither side is linked yet.
         const byEmail = await usersStore.byEmail(em, verifiedEmail);
-        if (byEmail && (await oidcStore.link(em, tenant.id, provider.issuer, subject, byEmail.id))) userId = byEmail.id;
+        // A concurrent first sign-in of the same subject may have linked it a moment ago: read it again.
+        if (byEmail && ((await oidcStore.link(em, tenant.id, provider.issuer, subject, byEmail.id)) || (await oidcStore.linkedUser(em, provider.issuer, subject)) === byEmail.id)) userId = byEmail.id;
         if (!byEmail && provider.autoCreateUsers && roles.length) {
           const id = crypto.randomUUID();
           const name = typeof idClaims.name === 'string' ? displayNameOf(idClaims.name) : null;
