@@ -31,6 +31,7 @@ const MAPPERS: Record<string, Record<string, string>> = {
     Tenant: '../tenants/tenants.service#Tenant',
     User: '../users/users.service#User',
     ApiKey: '../api-keys/api-keys.service#ApiKey',
+    OidcProvider: '../oidc/oidc.service#OidcProviderView',
   },
   // ---- end identity --------------------------------------------------------------------------
 

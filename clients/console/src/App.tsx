@@ -1,6 +1,10 @@
 /** The shell: sign-in, then the navigation of the modules the user's roles open, and the module's page. */
-import { lazy, Suspense, useMemo, useState, type ComponentType, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState, type ComponentType, type FormEvent } from 'react';
+import { useQuery } from '@apollo/client/react';
+import { graphql } from './__generated__';
+import { AuthCallback } from './AuthCallback';
 import { useAuth } from './lib/auth';
+import { startOidcLogin } from './lib/oidc';
 import { defineMessages, LOCALES, useLocale, useT, type Locale } from './lib/i18n';
 import { Link, useRouter } from './lib/router';
 import { TenantProvider, useTenant } from './lib/tenant';
@@ -15,12 +19,14 @@ const messages = defineMessages({
     signOut: 'Sign out', language: 'Language', navigation: 'Modules', roles: 'Roles', skip: 'Skip to content',
     noModules: 'Your roles open no module of the console.', noModulesHint: 'Ask an administrator of your organisation for a role.',
     unknownModule: 'This page does not exist, or your roles do not open it.', restoring: 'Resuming your session…',
+    sso: 'Sign in with Keycloak', ssoStarting: 'Opening Keycloak…', or: 'or',
   },
   es: {
     product: 'Consola Imagy', signIn: 'Ingresar', signingIn: 'Ingresando…', tenant: 'Organización (tenant)', email: 'Correo electrónico', password: 'Contraseña',
     signOut: 'Cerrar sesión', language: 'Idioma', navigation: 'Módulos', roles: 'Roles', skip: 'Ir al contenido',
     noModules: 'Sus roles no abren ningún módulo de la consola.', noModulesHint: 'Pida un rol a un administrador de su organización.',
     unknownModule: 'Esta página no existe o sus roles no la abren.', restoring: 'Retomando su sesión…',
+    sso: 'Entrar con Keycloak', ssoStarting: 'Abriendo Keycloak…', or: 'o',
   },
 });
 
@@ -45,6 +51,23 @@ function defaultTenantSlug(): string {
   return rest.length && first !== 'www' ? first! : 'demo';
 }
 
+/** PUBLIC: whether the tenant signs in through its own OIDC provider (Keycloak), and how to start. */
+const OidcLoginOptionsQuery = graphql(`
+  query ConsoleOidcLoginOptions($tenantSlug: String) {
+    oidcLoginOptions(tenantSlug: $tenantSlug) { tenantSlug authorizationEndpoint clientId scopes }
+  }
+`);
+
+/** The value after the user stopped typing for `ms`. */
+function useSettled<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
 function LoginPage() {
   const t = useT(messages);
   const { login } = useAuth();
@@ -53,6 +76,19 @@ function LoginPage() {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<UserErrorLike[]>([]);
+  const slug = useSettled(tenantSlug.trim(), 300);
+  const sso = useQuery(OidcLoginOptionsQuery, { variables: { tenantSlug: slug }, skip: !slug, fetchPolicy: 'network-only' }).data?.oidcLoginOptions;
+  const [leaving, setLeaving] = useState(false);
+  const startSso = async () => {
+    if (!sso) return;
+    setLeaving(true);
+    try {
+      await startOidcLogin(sso);
+    } catch (err) {
+      setLeaving(false);
+      setErrors([{ code: 'NETWORK', message: (err as Error).message }]);
+    }
+  };
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -73,6 +109,12 @@ function LoginPage() {
         <TextInput label={t('email')} name="email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} autoComplete="username" required />
         <TextInput label={t('password')} name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" required />
         <button type="submit" className="button primary" disabled={busy}>{busy ? t('signingIn') : t('signIn')}</button>
+        {sso && sso.tenantSlug === slug ? (
+          <>
+            <p className="login-or">{t('or')}</p>
+            <button type="button" className="button secondary" onClick={() => void startSso()} disabled={leaving}>{leaving ? t('ssoStarting') : t('sso')}</button>
+          </>
+        ) : null}
       </form>
     </main>
   );
@@ -127,8 +169,9 @@ function Shell() {
 
 export function App() {
   const { session, restoring } = useAuth();
+  const { segments } = useRouter();
   const t = useT(messages);
   if (restoring) return <main id="main"><Loading rows={1} /><p className="visually-hidden">{t('restoring')}</p></main>;
-  if (!session) return <LoginPage />;
+  if (!session) return segments[0] === 'auth' && segments[1] === 'callback' ? <AuthCallback /> : <LoginPage />;
   return <TenantProvider key={session.user.id}><Shell /></TenantProvider>;
 }

@@ -11,8 +11,10 @@ export interface EventCatalogue {
   'identity.tenant.branding_updated': { tenantId: string; slug: string; changes: string[] };
   'identity.user.created': { userId: string; email: string; roles: string[] };
   'identity.user.updated': { userId: string; changes: string[]; /** The status after the change (revocation views disable or re-enable the user). */ status?: string };
-  'identity.user.login_succeeded': { userId: string; email: string; ip: string | null; userAgent: string | null };
-  'identity.user.login_failed': { email: string; userId: string | null; reason: 'BAD_CREDENTIALS' | 'LOCKED' | 'DISABLED'; ip: string | null; userAgent: string | null };
+  /** `method`: PASSWORD (login) or OIDC (completeOidcLogin, the tenant's identity provider); absent on older events = PASSWORD. */
+  'identity.user.login_succeeded': { userId: string; email: string; ip: string | null; userAgent: string | null; method?: 'PASSWORD' | 'OIDC' };
+  /** OIDC reasons: OIDC_REJECTED (code refused or ID token not verified), UNKNOWN_USER (no linked user), NO_ROLE (no mapped role). */
+  'identity.user.login_failed': { email: string; userId: string | null; reason: 'BAD_CREDENTIALS' | 'LOCKED' | 'DISABLED' | 'OIDC_REJECTED' | 'UNKNOWN_USER' | 'NO_ROLE'; ip: string | null; userAgent: string | null; method?: 'PASSWORD' | 'OIDC' };
   'identity.user.locked': { userId: string; email: string; until: string };
   'identity.user.logged_out': { userId: string; /** The ended session (`sid` of its access tokens). */ sessionId?: string };
   /** A revoked refresh token was presented again (likely theft): its whole session family was revoked. */
@@ -23,6 +25,8 @@ export interface EventCatalogue {
   'identity.api_key.rotated': { apiKeyId: string; successorId: string; overlapEndsAt: string };
   /** The key stops at once: gateways evict its cached token on this event. */
   'identity.api_key.revoked': { apiKeyId: string; prefix: string };
+  /** A tenant admin set the tenant's OIDC provider (never carries the client secret; `secretChanged` says whether it was set or removed). */
+  'identity.oidc_provider.configured': { issuer: string; clientId: string; enabled: boolean; autoCreateUsers: boolean; hasClientSecret: boolean; secretChanged: boolean; mappedIdpRoles: string[] };
   'lending.product.created': { productId: string; code: string; currency: string };
   'lending.change_request.created': { changeRequestId: string; kind: 'PUBLISH_VERSION' | 'ARCHIVE_PRODUCT'; productId: string; versionId: string | null; makerId: string };
   'lending.change_request.approved': { changeRequestId: string; kind: 'PUBLISH_VERSION' | 'ARCHIVE_PRODUCT'; productId: string; versionId: string | null; makerId: string; checkerId: string };

@@ -216,6 +216,8 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 
 export { tcpAnswers } from '../net';
 
+export { startFakeKeycloak, pkcePair, type FakeKeycloak, type FakeKeycloakUser, type FakeKeycloakClient, type IdTokenTamper } from './fake-keycloak';
+
 export { natsUrl };
 
 /** A subgraph-like schema with its ORM, a test bus and a running outbox relay: the events tests' setup. */

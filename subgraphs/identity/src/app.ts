@@ -32,6 +32,7 @@ import { UsersService } from './users/users.service';
 import { messagesEs } from './i18n/es';
 import { onRevocationEvent, REVOCATION_SUBJECTS } from './events/on-revocation-event';
 import { resolvers } from './resolvers';
+import { oidcService, oidcSettingsFromEnv, type OidcSettings } from './oidc/oidc.setup';
 
 export const SCHEMA = 'identity';
 
@@ -45,6 +46,8 @@ export interface IdentitySettings {
   audience: string;
   /** Run the idempotent demo seed before serving. */
   seed?: boolean;
+  /** Single sign-on through tenants' OIDC providers (src/oidc/); defaults from the environment. */
+  oidc?: OidcSettings;
 }
 
 export const identity = defineSubgraph<IdentityServices, IdentityExtra, IdentitySettings>({
@@ -61,6 +64,7 @@ export const identity = defineSubgraph<IdentityServices, IdentityExtra, Identity
     audience: env('IMAGY_AUDIENCE', 'imagy'),
     signingKey: await loadOrCreateSigningKey(),
     seed: ['1', 'true', 'yes'].includes((process.env.IDENTITY_SEED ?? '').toLowerCase()),
+    oidc: oidcSettingsFromEnv(),
   }),
   // Our own tokens are verified against our own key in memory (no HTTP call to ourselves); other
   // issuers (e.g. Keycloak realms from JWT_ISSUERS) stay trusted as configured.
@@ -84,7 +88,8 @@ export const identity = defineSubgraph<IdentityServices, IdentityExtra, Identity
     };
     const apiKeys = new ApiKeysService(orm, outbox, { ...issuer, publishNow });
     const branding = new BrandingService(orm, outbox);
-    return { tenants, users, auth, apiKeys, branding };
+    const oidc = oidcService(orm, outbox, tenants, auth, options.oidc ?? oidcSettingsFromEnv(), log);
+    return { tenants, users, auth, apiKeys, branding, oidc };
   },
   consumers: ({ nc, ns }) => [{
     name: 'identity-revocations', domains: ['identity'], filters: REVOCATION_SUBJECTS,
@@ -115,6 +120,6 @@ export interface IdentityOptions extends IdentitySettings, SubgraphInstanceDepsB
 export type RunningIdentity = RunningSubgraphInstance<IdentityServices>;
 
 export function startIdentity(options: IdentityOptions): Promise<RunningIdentity> {
-  const { signingKey, issuer, audience, seed, ...deps } = options;
-  return startSubgraphInstance(identity, { ...deps, options: { signingKey, issuer, audience, seed } });
+  const { signingKey, issuer, audience, seed, oidc, ...deps } = options;
+  return startSubgraphInstance(identity, { ...deps, options: { signingKey, issuer, audience, seed, oidc } });
 }

@@ -4,6 +4,7 @@ import type { ApiKeysService } from './api-keys/api-keys.service';
 import type { AuthService } from './auth/auth.service';
 import type { BrandingService } from './branding/branding.service';
 import type { createBrandingLoaders } from './branding/branding.loaders';
+import type { OidcService } from './oidc/oidc.service';
 import type { TenantsService } from './tenants/tenants.service';
 import type { UsersService } from './users/users.service';
 import type { createTenantLoaders } from './tenants/tenants.loaders';
@@ -15,6 +16,7 @@ export interface IdentityServices {
   auth: AuthService;
   apiKeys: ApiKeysService;
   branding: BrandingService;
+  oidc: OidcService;
 }
 
 export interface IdentityExtra {

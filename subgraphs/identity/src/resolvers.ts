@@ -9,13 +9,14 @@ import { apiKeyResolvers } from './api-keys/api-keys.resolvers';
 import { authResolvers } from './auth/auth.resolvers';
 import { brandingResolvers } from './branding/branding.resolvers';
 import { messages } from './i18n/messages';
+import { oidcResolvers } from './oidc/oidc.resolvers';
 import { tenantResolvers } from './tenants/tenants.resolvers';
 import { userResolvers } from './users/users.resolvers';
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
-  Query: { ...tenantResolvers.Query, ...userResolvers.Query, ...apiKeyResolvers.Query },
-  Mutation: { ...tenantResolvers.Mutation, ...userResolvers.Mutation, ...authResolvers.Mutation, ...apiKeyResolvers.Mutation, ...brandingResolvers.Mutation },
+  Query: { ...tenantResolvers.Query, ...userResolvers.Query, ...apiKeyResolvers.Query, ...oidcResolvers.Query },
+  Mutation: { ...tenantResolvers.Mutation, ...userResolvers.Mutation, ...authResolvers.Mutation, ...apiKeyResolvers.Mutation, ...brandingResolvers.Mutation, ...oidcResolvers.Mutation },
   Tenant: { ...tenantResolvers.Tenant, ...brandingResolvers.Tenant },
   User: userResolvers.User,
   ApiKey: apiKeyResolvers.ApiKey,

@@ -1,6 +1,8 @@
 /**
- * Sign-in against the local issuer (identity's `login`), refresh-token rotation (`refreshToken`),
- * sign-out (`logout`), and the signed-in user's roles for the UI (`useSession`, `<Can>`).
+ * Sign-in against the local issuer (identity's `login`) or the tenant's OIDC provider (Keycloak:
+ * the code flow with PKCE of lib/oidc.ts, finished by identity's `completeOidcLogin`, which answers
+ * with the same Imagy tokens), refresh-token rotation (`refreshToken`), sign-out (`logout`), and
+ * the signed-in user's roles for the UI (`useSession`, `<Can>`).
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useApolloClient } from '@apollo/client/react';
@@ -16,6 +18,12 @@ const SessionUserFields = graphql(`
 const LoginMutation = graphql(`
   mutation ConsoleLogin($input: LoginInput!) {
     login(input: $input) { accessToken refreshToken expiresAt user { ...SessionUserFields } userErrors { code message field } }
+  }
+`);
+
+const CompleteOidcLoginMutation = graphql(`
+  mutation ConsoleCompleteOidcLogin($input: CompleteOidcLoginInput!) {
+    completeOidcLogin(input: $input) { accessToken refreshToken expiresAt user { ...SessionUserFields } userErrors { code message field } }
   }
 `);
 
@@ -36,6 +44,8 @@ interface AuthState {
   /** True until a stored refresh token has been tried at startup. */
   restoring: boolean;
   login(tenantSlug: string, email: string, password: string): Promise<UserErrorView[]>;
+  /** Finishes single sign-on with the code the provider sent back (see lib/oidc.ts). */
+  completeOidcLogin(input: { tenantSlug: string; code: string; codeVerifier: string; redirectUri: string; nonce: string }): Promise<UserErrorView[]>;
   logout(): Promise<void>;
   can(allowed: readonly string[]): boolean;
 }
@@ -46,6 +56,11 @@ function pairOf(payload: { accessToken?: string | null; refreshToken?: string | 
   if (!payload.accessToken || !payload.refreshToken || !payload.expiresAt || !payload.user) return null;
   const u = payload.user;
   return { accessToken: payload.accessToken, refreshToken: payload.refreshToken, expiresAt: payload.expiresAt, user: { id: u.id, email: u.email, displayName: u.displayName, roles: [...u.roles], tenantId: u.tenantId } };
+}
+
+interface SignInPayload {
+  accessToken?: string | null; refreshToken?: string | null; expiresAt?: string | null;
+  user?: FragmentType<typeof SessionUserFields> | null; userErrors: readonly UserErrorView[];
 }
 
 /** Refresh this long before the access token expires. */
@@ -76,15 +91,24 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return () => clearTimeout(timer);
   }, [session]);
 
-  const login = useCallback(async (tenantSlug: string, email: string, password: string) => {
-    const r = await client.mutate({ mutation: LoginMutation, variables: { input: { tenantSlug, email, password } }, fetchPolicy: 'no-cache' });
-    const payload = r.data?.login;
-    if (!payload) return [{ code: 'UNAVAILABLE', message: r.error?.message ?? 'no answer' }];
-    if (payload.userErrors.length) return payload.userErrors;
+  /** A sign-in answer (password or single sign-on, the same payload shape): its errors, or the session opened. */
+  const signedIn = useCallback(async (payload: SignInPayload | null | undefined, error: { message: string } | undefined): Promise<UserErrorView[]> => {
+    if (!payload) return [{ code: 'UNAVAILABLE', message: error?.message ?? 'no answer' }];
+    if (payload.userErrors.length) return [...payload.userErrors];
     await client.clearStore();
     setTokens(pairOf({ ...payload, user: payload.user ? unmask(payload.user) : null }));
     return [];
   }, [client]);
+
+  const login = useCallback(async (tenantSlug: string, email: string, password: string) => {
+    const r = await client.mutate({ mutation: LoginMutation, variables: { input: { tenantSlug, email, password } }, fetchPolicy: 'no-cache' });
+    return signedIn(r.data?.login, r.error);
+  }, [client, signedIn]);
+
+  const completeOidcLogin = useCallback<AuthState['completeOidcLogin']>(async (input) => {
+    const r = await client.mutate({ mutation: CompleteOidcLoginMutation, variables: { input }, fetchPolicy: 'no-cache' });
+    return signedIn(r.data?.completeOidcLogin, r.error);
+  }, [client, signedIn]);
 
   const logout = useCallback(async () => {
     const refreshToken = storedRefreshToken();
@@ -97,9 +121,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     session,
     restoring,
     login,
+    completeOidcLogin,
     logout,
     can: (allowed) => Boolean(session && hasAny(session.user.roles, allowed)),
-  }), [session, restoring, login, logout]);
+  }), [session, restoring, login, completeOidcLogin, logout]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

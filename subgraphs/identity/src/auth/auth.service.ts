@@ -191,8 +191,11 @@ export class AuthService {
     });
   }
 
-  /** Mints an access token and a new refresh token of `familyId` for an active user. */
-  private async issue(em: Em, tenantId: string, userId: string, familyId: string): Promise<SessionPayload & { refreshTokenId: string }> {
+  /**
+   * Mints an access token and a new refresh token of `familyId` for an active user. Also the end of
+   * OIDC sign-in (oidc/oidc.service.ts), so both kinds of session rotate and revoke alike.
+   */
+  async issue(em: Em, tenantId: string, userId: string, familyId: string): Promise<SessionPayload & { refreshTokenId: string }> {
     const user = (await usersStore.byId(em, userId))!;
     const scope = scopesFor(user.roles);
     const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + this.accessTtl * 1000);

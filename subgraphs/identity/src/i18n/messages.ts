@@ -20,6 +20,44 @@ export const messages = defineMessages({
   TENANT_SUSPENDED: { en: 'This organisation is suspended', es: 'La institución está suspendida.' },
   INVALID_REFRESH_TOKEN: { en: 'The session has ended; sign in again', es: 'La sesión no es válida o expiró. Inicie sesión de nuevo.' },
 
+  // Single sign-on through the tenant's OpenID Connect provider (oidc/).
+  OIDC_INVALID_ISSUER: {
+    en: 'The issuer must be an https URL without credentials, query or fragment, of at most {max} characters',
+    es: 'El emisor (issuer) debe ser una URL https sin credenciales, consulta ni fragmento, de hasta {max} caracteres.',
+  },
+  OIDC_ISSUER_NOT_ALLOWED: {
+    en: 'The issuer resolves to a private or loopback address, which this installation does not allow',
+    es: 'El emisor (issuer) apunta a una dirección privada o local, que esta instalación no permite.',
+  },
+  OIDC_ISSUER_UNREACHABLE: {
+    en: 'The issuer did not answer with a valid OpenID Connect discovery document for this exact issuer',
+    es: 'El emisor (issuer) no respondió con un documento de descubrimiento OpenID Connect válido para ese mismo emisor.',
+  },
+  OIDC_INVALID_CLIENT_ID: { en: 'The client id must have 1 to {max} visible characters without spaces', es: 'El client id debe tener de 1 a {max} caracteres visibles sin espacios.' },
+  OIDC_INVALID_CLIENT_SECRET: { en: 'The client secret must have 1 to {max} visible characters without spaces', es: 'El secreto del cliente debe tener de 1 a {max} caracteres visibles sin espacios.' },
+  OIDC_INVALID_ROLES_CLAIM: { en: 'The roles claim must be a dotted path of claim names, e.g. realm_access.roles', es: 'El claim de roles debe ser una ruta de nombres separados por puntos, p. ej. realm_access.roles.' },
+  OIDC_INVALID_ROLE_MAPPING: {
+    en: 'Each IdP role may appear once, without spaces, and must grant one or more of these roles: {allowed}',
+    es: 'Cada rol del proveedor puede aparecer una vez, sin espacios, y debe otorgar uno o más de estos roles: {allowed}.',
+  },
+  OIDC_NOT_CONFIGURED: { en: 'This organisation has no single sign-on enabled', es: 'Esta institución no tiene habilitado el inicio de sesión único.' },
+  OIDC_INVALID_REQUEST: { en: 'The sign-in answer from the identity provider is malformed; start again', es: 'La respuesta del proveedor de identidad no es válida. Inicie sesión de nuevo.' },
+  OIDC_CODE_REJECTED: {
+    en: 'The identity provider did not accept this sign-in (it may have expired or been used already); start again',
+    es: 'El proveedor de identidad no aceptó este inicio de sesión (puede haber expirado o ya haberse usado). Inicie sesión de nuevo.',
+  },
+  OIDC_INVALID_ID_TOKEN: { en: 'The identity provider\'s answer could not be verified; start again', es: 'No se pudo verificar la respuesta del proveedor de identidad. Inicie sesión de nuevo.' },
+  OIDC_PROVIDER_UNAVAILABLE: { en: 'The identity provider is not reachable right now; try again later', es: 'El proveedor de identidad no está disponible en este momento. Intente más tarde.' },
+  OIDC_UNKNOWN_USER: {
+    en: 'Your identity provider account is not linked to a user of this organisation; ask an administrator',
+    es: 'Su cuenta del proveedor de identidad no está vinculada a un usuario de esta institución. Consulte a un administrador.',
+  },
+  OIDC_USER_DISABLED: { en: 'Your user in this organisation is disabled', es: 'Su usuario en esta institución está deshabilitado.' },
+  OIDC_NO_ROLE: {
+    en: 'None of your identity provider roles grants a role in this organisation',
+    es: 'Ninguno de sus roles del proveedor de identidad otorga un rol en esta institución.',
+  },
+
   // Users (users/).
   INVALID_EMAIL: { en: 'The email address is not valid', es: 'El correo no es válido.' },
   EMAIL_TAKEN: { en: 'A user with this email already exists', es: 'Ya existe un usuario con ese correo.' },
