@@ -52,6 +52,12 @@ export interface BatchTarget {
 
 /** At most this many fetches share one request (each adds an alias and its selections to the document). */
 export const MAX_FETCHES_PER_REQUEST = 10;
+/**
+ * Nor more than this many characters of member documents: subgraphs apply the same operation
+ * limits as the gateway (2000 lexer tokens, 30 aliases, cost), and a merged document they refuse
+ * costs a round trip before its fetches are sent one by one. A fetch larger than this goes alone.
+ */
+export const MAX_MERGED_CHARS = 4_000;
 const ENTITIES = '_entities';
 const REPRESENTATIONS = 'representations';
 
@@ -241,11 +247,21 @@ export class OperationFetchBatcher {
       else groups.set(h.target, [h]);
     }
     for (const group of groups.values()) {
-      for (let i = 0; i < group.length; i += MAX_FETCHES_PER_REQUEST) {
-        const chunk = group.slice(i, i + MAX_FETCHES_PER_REQUEST);
+      let chunk: Held[] = [];
+      let chars = 0;
+      const send = () => {
         if (chunk.length === 1) this.sendOne(chunk[0]!);
-        else this.sendMerged(chunk);
+        else if (chunk.length > 1) this.sendMerged(chunk);
+        chunk = [];
+        chars = 0;
+      };
+      for (const h of group) {
+        const size = h.options.request.query!.length;
+        if (chunk.length && (chunk.length >= MAX_FETCHES_PER_REQUEST || chars + size > MAX_MERGED_CHARS)) send();
+        chunk.push(h);
+        chars += size;
       }
+      send();
     }
   }
 
