@@ -23,7 +23,7 @@
  * fetches/req, direct req/s, each with its ratio to `hive-rr-prop`, and ours on `direct` against the
  * subgraph alone (`subgraph-direct`).
  *
- *   npx tsx bench/gateway-vs-hive.ts                                   # full: 2 rounds, defaults (~16 min)
+ *   npx tsx bench/gateway-vs-hive.ts                                   # full: 2 rounds, defaults (~18 min)
  *   npx tsx bench/gateway-vs-hive.ts --rounds 1 --warmup 2 --duration 10 # development run
  *   npx tsx bench/gateway-vs-hive.ts --only ours,ours-nobatch --tests heavy --rounds 1 --warmup 2 --duration 10
  *

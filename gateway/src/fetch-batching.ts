@@ -53,7 +53,7 @@ export interface BatchTarget {
 /** At most this many fetches share one request (each adds an alias and its selections to the document). */
 export const MAX_FETCHES_PER_REQUEST = 10;
 /**
- * Nor more than this many characters of member documents: subgraphs apply the same operation
+ * At most this many characters of member documents per request: subgraphs apply the same operation
  * limits as the gateway (2000 lexer tokens, 30 aliases, cost), and a merged document they refuse
  * costs a round trip before its fetches are sent one by one. A fetch larger than this goes alone.
  */
@@ -214,9 +214,6 @@ export class OperationFetchBatcher {
   private inFlight = 0;
   private checkScheduled = false;
 
-  /** Counts requests actually sent (merged ones once): for tests and metrics. */
-  sent = 0;
-
   enqueue(target: BatchTarget, options: ProcessOptions): Promise<FetchResponse> {
     return new Promise<FetchResponse>((resolve, reject) => {
       this.held.push({ target, options, resolve, reject });
@@ -267,7 +264,6 @@ export class OperationFetchBatcher {
 
   private track<T>(p: Promise<T>): Promise<T> {
     this.inFlight++;
-    this.sent++;
     return p.finally(() => {
       this.inFlight--;
       this.scheduleCheck();
