@@ -528,7 +528,7 @@ type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>
  * query hash, so the plan cache never serves a caller the plan of one with more rights), with the
  * removed fields nulled and their FORBIDDEN errors in the result. Rules follow the loaded supergraph.
  */
-export function authorizingGateway(inner: ApolloGateway, pipeline: OperationPipeline, options: { fetchBatching?: boolean } = {}): GatewayInterface {
+export function authorizingGateway(inner: ApolloGateway, pipeline: OperationPipeline, options: { fetchBatching?: boolean; telemetry?: boolean } = {}): GatewayInterface {
   const batching = options.fetchBatching ?? true;
   inner.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => pipeline.reload(coreSupergraphSdl));
   return {
@@ -540,7 +540,7 @@ export function authorizingGateway(inner: ApolloGateway, pipeline: OperationPipe
       if (!execute) return loaded;
       // The fetches of one operation go out level by level, merged per subgraph (fetch-batching.ts).
       const run: GatewayExecutor = (rc) => {
-        if (batching) operationBatchers.set(rc, new OperationFetchBatcher());
+        if (batching) operationBatchers.set(rc, new OperationFetchBatcher(options.telemetry ?? true));
         return execute(rc);
       };
       const executor: GatewayExecutor = async (rc) => {

@@ -39,7 +39,9 @@ import {
 } from 'graphql';
 import type { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GraphQLFormattedError } from 'graphql';
+import client from 'prom-client';
 import type { GatewayContext } from './auth';
+import { registry } from './metrics';
 
 type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>>;
@@ -49,6 +51,13 @@ export type FetchResponse = GatewayGraphQLResponse;
 export interface BatchTarget {
   processOne(options: ProcessOptions): Promise<GatewayGraphQLResponse>;
 }
+
+export const fetchBatching = new client.Counter({
+  name: 'imagy_gateway_subgraph_fetch_batching_total',
+  help: 'Entity fetches by how they reached their subgraph: merged (shared one request with others of their plan level), or resent one by one after a merged request could not be split or failed (fallback)',
+  labelNames: ['result'],
+  registers: [registry],
+});
 
 /** At most this many fetches share one request (each adds an alias and its selections to the document). */
 export const MAX_FETCHES_PER_REQUEST = 10;
@@ -210,6 +219,9 @@ interface Held {
 
 /** Fetches of one executed operation, held until it is quiescent, then sent merged per subgraph. */
 export class OperationFetchBatcher {
+  /** `telemetry: false`: the batching counter is not touched. */
+  constructor(private readonly telemetry = true) {}
+
   private held: Held[] = [];
   private inFlight = 0;
   private checkScheduled = false;
@@ -289,15 +301,20 @@ export class OperationFetchBatcher {
       request: { query: document.text, operationName: document.operationName, variables },
       document: undefined,
     } as ProcessOptions;
+    const resend = () => {
+      if (this.telemetry) fetchBatching.inc({ result: 'fallback' }, chunk.length);
+      for (const h of chunk) this.sendOne(h);
+    };
     this.track(chunk[0]!.target.processOne(options)).then(
       (response) => {
         const parts = splitMergedResponse(response, chunk.length);
-        if (!parts) { for (const h of chunk) this.sendOne(h); return; }
+        if (!parts) return resend();
+        if (this.telemetry) fetchBatching.inc({ result: 'merged' }, chunk.length);
         chunk.forEach((h, i) => h.resolve(parts[i]!));
       },
       // Whatever failed (a subgraph limit on the merged document, an HTTP error...), each fetch
       // gets the answer a request of its own gets.
-      () => { for (const h of chunk) this.sendOne(h); },
+      resend,
     );
   }
 }

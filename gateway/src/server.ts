@@ -257,7 +257,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const production = isProduction();
   const apollo = new ApolloServer<GatewayContext>({
     // Authorization directives are applied in the executor, before planning (authz.ts).
-    gateway: authorizingGateway(gateway, pipeline, { fetchBatching: options.fetchBatching ?? true }),
+    gateway: authorizingGateway(gateway, pipeline, { fetchBatching: options.fetchBatching ?? true, telemetry }),
     csrfPrevention: true,
     // APQ and the safelist are handled by the operation guard (persisted-queries.ts).
     persistedQueries: false,

@@ -24,6 +24,9 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
 import { startGateway, type RunningGateway } from '../src/server';
 import { TYPED_CODES } from '../src/errors';
+import { fetchBatching } from '../src/fetch-batching';
+
+const batchingCount = async (result: 'merged' | 'fallback') => (await fetchBatching.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
 
 const FED = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@shareable", "@external", "@requires", "@provides"])';
 
@@ -233,8 +236,10 @@ describe('our plan execution answers what stock @apollo/gateway answers', () => 
     await post(unbatched.url, QUERIES.nested!);
     const unbatchedRequests = totalRequests() - before;
     before = totalRequests();
+    const mergedBefore = await batchingCount('merged');
     await post(batched.url, QUERIES.nested!);
     const batchedRequests = totalRequests() - before;
+    expect(await batchingCount('merged')).toBeGreaterThan(mergedBefore);
     // Stock sends one request per fetch node of the plan; the plan's levels need far fewer.
     expect(unbatchedRequests).toBeGreaterThanOrEqual(14);
     expect(batchedRequests).toBeLessThanOrEqual(9);
@@ -245,7 +250,9 @@ describe('our plan execution answers what stock @apollo/gateway answers', () => 
     try {
       const fromStock = await post(stock.url, QUERIES.nested!);
       const inventoryBefore = requests.inventory!;
+      const fallbackBefore = await batchingCount('fallback');
       const fromBatched = await post(batched.url, QUERIES.nested!);
+      expect(await batchingCount('fallback')).toBeGreaterThan(fallbackBefore);
       expect(comparable(JSON.parse(fromBatched.text))).toEqual(comparable(JSON.parse(fromStock.text)));
       expect(JSON.parse(fromBatched.text).errors).toBeUndefined();
       // Refused merged requests plus the one-by-one fetches: more inventory requests than the plan's levels.
