@@ -62,6 +62,7 @@ import type { ApolloGateway } from '@apollo/gateway';
 import type { AuthContext } from '@imagy/platform/auth';
 import type { GatewayContext } from './auth';
 import type { OperationPipeline } from './pipeline';
+import { OperationFetchBatcher, operationBatchers } from './fetch-batching';
 
 export type Rule =
   | { kind: 'authenticated' }
@@ -527,7 +528,8 @@ type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>
  * query hash, so the plan cache never serves a caller the plan of one with more rights), with the
  * removed fields nulled and their FORBIDDEN errors in the result. Rules follow the loaded supergraph.
  */
-export function authorizingGateway(inner: ApolloGateway, pipeline: OperationPipeline): GatewayInterface {
+export function authorizingGateway(inner: ApolloGateway, pipeline: OperationPipeline, options: { fetchBatching?: boolean; telemetry?: boolean } = {}): GatewayInterface {
+  const batching = options.fetchBatching ?? true;
   inner.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => pipeline.reload(coreSupergraphSdl));
   return {
     onSchemaLoadOrUpdate: (callback) => inner.onSchemaLoadOrUpdate(callback),
@@ -536,19 +538,24 @@ export function authorizingGateway(inner: ApolloGateway, pipeline: OperationPipe
       const loaded = await inner.load(loadOptions);
       const execute = loaded.executor;
       if (!execute) return loaded;
+      // The fetches of one operation go out level by level, merged per subgraph (fetch-batching.ts).
+      const run: GatewayExecutor = (rc) => {
+        if (batching) operationBatchers.set(rc, new OperationFetchBatcher(options.telemetry ?? true));
+        return execute(rc);
+      };
       const executor: GatewayExecutor = async (rc) => {
         const prepared = pipeline.preparedByRequest.get(rc.metrics);
         if (!prepared) {
           // No operation to run: @apollo/gateway reports it. Otherwise every operation has passed
           // the operation guard; one that did not is refused rather than run unchecked.
-          if (!rc.operation) return execute(rc);
+          if (!rc.operation) return run(rc);
           rc.context.log.error({ operation_name: rc.operationName }, 'operation reached the executor without passing the pipeline');
           return { errors: [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
         }
         const verdict = prepared.authz;
-        if (verdict.unchanged) return execute(rc);
+        if (verdict.unchanged) return run(rc);
         if (!verdict.document) return { errors: prepared.forbidden };
-        const result = await execute({
+        const result = await run({
           ...rc,
           document: verdict.document,
           operation: verdict.operation!,

@@ -14,6 +14,7 @@ import { subgraphFetchDuration, subgraphFetchErrors } from './metrics';
 import { childTraceparent } from './trace';
 import { maskFetchFailure, maskSubgraphError } from './errors';
 import { GATEWAY_PROOF_HEADER, gatewayProof } from '@imagy/platform/server';
+import { operationBatchers } from './fetch-batching';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type ProcessResult = ReturnType<RemoteGraphQLDataSource<GatewayContext>['process']>;
@@ -70,8 +71,17 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     }
   }
 
-  /** Every subgraph answer passes here (HTTP plans and subscription events): errors are masked (errors.ts). */
-  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ProcessResult {
+  /**
+   * A fetch of an operation executed with batching on (fetch-batching.ts) waits for the others of
+   * its plan level and may share one request with them; anything else is sent at once.
+   */
+  override process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ProcessResult {
+    const batcher = 'incomingRequestContext' in options ? operationBatchers.get(options.incomingRequestContext) : undefined;
+    return batcher ? batcher.enqueue(this, options) : this.processOne(options);
+  }
+
+  /** Every subgraph request passes here (HTTP plans and subscription events): errors are masked (errors.ts). */
+  async processOne(options: GraphQLDataSourceProcessOptions<GatewayContext>): ProcessResult {
     const masking = 'incomingRequestContext' in options ? options.context : null;
     let response: Awaited<ProcessResult>;
     try {

@@ -2,7 +2,7 @@
  * Gateway process entry.
  *
  *   tsx gateway/src/main.ts [--supergraph <file>] [--port <n>] [--host <addr>] [--allow-anonymous]
- *     [--workers <n>] [--no-dedup] [--no-fetch-dedup] [--jwks <file|url> --issuer <iss> --audience <aud>]
+ *     [--workers <n>] [--no-dedup] [--no-fetch-dedup] [--no-fetch-batching] [--jwks <file|url> --issuer <iss> --audience <aud>]
  *     [--no-tenant-check] [--no-telemetry]
  *
  * Defaults: `schema/supergraph.graphql` at the repository root, port `PORT` or 4000, host 0.0.0.0.
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
         workers: { type: 'string' },
         'no-dedup': { type: 'boolean', default: false },
         'no-fetch-dedup': { type: 'boolean', default: false },
+        'no-fetch-batching': { type: 'boolean', default: false },
         jwks: { type: 'string' },
         issuer: { type: 'string' },
         audience: { type: 'string' },
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
   // tenant status, API keys and rate limits, persisted queries, limits, subgraph connections.
   running = await startGateway({
     supergraphSdl, port, host: values.host, allowAnonymous, verifier, tenantStatus,
-    dedup: values['no-dedup'] !== true, fetchDedup: values['no-fetch-dedup'] !== true, telemetry,
+    dedup: values['no-dedup'] !== true, fetchDedup: values['no-fetch-dedup'] !== true, fetchBatching: values['no-fetch-batching'] !== true, telemetry,
   });
   if (stopping) await running.stop().finally(() => process.exit(0));
   logger.info({ url: running.url, supergraph: file }, 'gateway ready');

@@ -97,6 +97,11 @@ export interface GatewayOptions {
    */
   fetchDedup?: boolean;
   /**
+   * The fetches of one operation are sent level by level, the entity fetches of one level to the
+   * same subgraph merged into one request (fetch-batching.ts). Default true.
+   */
+  fetchBatching?: boolean;
+  /**
    * Request, subgraph-fetch and planning metrics, W3C trace context (generated and sent to
    * subgraphs) and the per-request debug log line. `false`: none of it (`/metrics` then shows only
    * the process metrics). Default: `GATEWAY_TELEMETRY` (on unless `off`).
@@ -252,7 +257,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const production = isProduction();
   const apollo = new ApolloServer<GatewayContext>({
     // Authorization directives are applied in the executor, before planning (authz.ts).
-    gateway: authorizingGateway(gateway, pipeline),
+    gateway: authorizingGateway(gateway, pipeline, { fetchBatching: options.fetchBatching ?? true, telemetry }),
     csrfPrevention: true,
     // APQ and the safelist are handled by the operation guard (persisted-queries.ts).
     persistedQueries: false,
@@ -311,7 +316,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     shared: { auth, pipeline, dataSources, urls, telemetry, log },
   });
   state = 'ready';
-  log.info({ port, allowAnonymous, dedup: options.dedup ?? true, fetchDedup, telemetry, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, clientDocuments: persistedQueries.clientDocuments.size, console: consoleDir ? CONSOLE_PATH : null, limits }, 'gateway listening');
+  log.info({ port, allowAnonymous, dedup: options.dedup ?? true, fetchDedup, fetchBatching: options.fetchBatching ?? true, telemetry, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, clientDocuments: persistedQueries.clientDocuments.size, console: consoleDir ? CONSOLE_PATH : null, limits }, 'gateway listening');
 
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   let stopping: Promise<void> | null = null;
