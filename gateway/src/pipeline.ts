@@ -56,11 +56,12 @@ export type ParseAndValidate = (query: string | undefined) => Promise<ValidDocum
 export type RefusalReason = 'safelist' | 'apq' | 'limits' | 'invalid' | 'credentials';
 
 /**
- * Root mutation fields that check a password. Identity refuses two in one operation; a batch of
- * ten operations of one `login` each would still be ten guesses in one request, so the gateway
- * counts them across the request (the batch shares one context).
+ * Root mutation fields that check a credential (a password, or an authorization code and PKCE verifier
+ * for completeOidcLogin). Identity refuses two in one operation; a batch of ten operations of one
+ * each would still be ten guesses in one request, so the gateway counts them across the request (the
+ * batch shares one context).
  */
-export const CREDENTIAL_FIELDS: readonly string[] = ['login'];
+export const CREDENTIAL_FIELDS: readonly string[] = ['login', 'completeOidcLogin'];
 export const MAX_CREDENTIAL_FIELDS_PER_REQUEST = 1;
 
 export interface RefusedOperation {
