@@ -114,6 +114,8 @@ function caller(gatewayUrl: string): Call {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
+      // A stuck request must not hold `npm start`'s banner forever: the seed reports it and stops.
+      signal: AbortSignal.timeout(60_000),
     });
     const body = (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
     if (body.errors?.length) throw new Error(`${query.slice(0, 60)}...: ${body.errors.map((e) => e.extensions?.code ?? e.message).join(', ')}`);
