@@ -52,8 +52,12 @@ describe('portal API through the gateway', () => {
     expect(nobody.errors).toBeUndefined();
     expect(nobody.data).toEqual({ tenantByHost: null, originationLandings: [] });
 
-    // Idempotent: a second run (a second `npm start`) creates nothing.
+    // Idempotent: a second run (a second `npm start`) writes nothing, not even a sign-in event.
+    const written = () => p.sql(`select (select count(*) from identity.outbox)::int as identity, (select count(*) from lending.outbox)::int as lending,
+      (select count(*) from flow.flows)::int as flows, (select count(*) from lending.legal_documents)::int as documents, (select count(*) from identity.users)::int as users`);
+    const before = await written();
     expect(await seedPortalDemo({ gatewayUrl: p.gatewayUrl, password: DEV_PASSWORD })).toEqual([]);
+    expect(await written()).toEqual(before);
     expect((await p.call(HOME, { host: 'demo.localhost' })).data.originationLandings).toHaveLength(1);
   }, 240_000);
 

@@ -10,8 +10,9 @@
  * Everything goes through the public GraphQL API at the gateway, signed in as the tenant's seeded
  * admin, so the data obeys every rule a person at the console would meet (maker-checker included:
  * a second seeded user, `checker@<slug>.localhost` with role product_checker, approves). It is
- * idempotent: what exists already (user, flow, legal document, product, its publication) is left
- * as it is, so a second `npm start` changes nothing.
+ * idempotent: a tenant whose product's public landing exists is skipped without signing in, and
+ * otherwise what exists already (user, flow, legal document, product, its publication) is left as
+ * it is, so a second `npm start` writes nothing.
  */
 
 export interface DemoProductSpec {
@@ -89,6 +90,7 @@ function pipelineOf(spec: DemoProductSpec) {
   ];
 }
 
+const LANDING = `query($code: String!, $slug: String!) { originationLanding(productCode: $code, tenantSlug: $slug) { productCode } }`;
 const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { accessToken userErrors { code } } }`;
 const CREATE_USER = `mutation($input: CreateUserInput!) { createUser(input: $input) { user { id } userErrors { code field } } }`;
 const FLOW_BY_CODE = `query($code: String!) { flowByCode(code: $code) { id publishedVersion { id } draftVersion { id steps { key } } } }`;
@@ -112,6 +114,8 @@ function caller(gatewayUrl: string): Call {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
+      // A stuck request must not hold `npm start`'s banner forever: the seed reports it and stops.
+      signal: AbortSignal.timeout(60_000),
     });
     const body = (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
     if (body.errors?.length) throw new Error(`${query.slice(0, 60)}...: ${body.errors.map((e) => e.extensions?.code ?? e.message).join(', ')}`);
@@ -138,6 +142,11 @@ export async function seedPortalDemo(options: DemoPortalOptions): Promise<string
   const call = caller(options.gatewayUrl);
   const created: string[] = [];
   for (const spec of options.products ?? DEMO_PRODUCTS) {
+    // The product's public landing exists only once everything before it is done (it is published
+    // last): then nothing is missing, and the tenant is skipped without even signing in (a sign-in
+    // is an event in the audit trail, and a second start must change nothing).
+    const landing = (await call(LANDING, { code: spec.code, slug: spec.tenantSlug })).originationLanding;
+    if (landing) continue;
     const login = async (email: string) => {
       const r = (await call(LOGIN, { input: { tenantSlug: spec.tenantSlug, email, password: options.password } })).login;
       expectOk(`sign-in of ${email}`, r);

@@ -57,6 +57,30 @@ describe('lending: originationLandings for the portal home', () => {
     expect(cross.data.originationLandings.map((l: { productCode: string }) => l.productCode)).toEqual(['ALPHA', 'ZETA']);
   });
 
+  test('the number of SQL statements does not grow with the number of products (no N+1)', async () => {
+    const connection = h.lending.orm.em.getConnection();
+    const execute = connection.execute.bind(connection);
+    let statements = 0;
+    const counting = jest.spyOn(connection, 'execute').mockImplementation(((...args: Parameters<typeof execute>) => { statements += 1; return execute(...args); }) as typeof connection.execute);
+    const count = async (slug: string) => {
+      statements = 0;
+      const r = await h.call(LANDINGS, { slug });
+      expect(r.errors).toBeUndefined();
+      return { listed: r.data.originationLandings.length, statements };
+    };
+    try {
+      // A: three published products (two listed), with legal documents; B: one product, none.
+      const a = await count('land-a');
+      const b = await count('land-b');
+      expect(a.listed).toBe(2);
+      expect(b.listed).toBe(1);
+      expect(a.statements).toBeGreaterThan(0);
+      expect(a.statements).toBe(b.statements);
+    } finally {
+      counting.mockRestore();
+    }
+  });
+
   test('an unknown tenant, text that cannot be a slug or host, or no tenant at all: an empty list', async () => {
     for (const vars of [{ slug: 'nobody' }, { host: 'nobody.example.test' }, {}, { slug: 'Bad Slug!' }, { host: '../../etc' }]) {
       const r = await h.call(LANDINGS, vars);
