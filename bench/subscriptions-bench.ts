@@ -4,7 +4,7 @@
  * actor completed by identity through the gateway), with N subscribers of one tenant, each on its
  * own graphql-ws connection.
  *
- *   LOG_LEVEL=silent npx tsx bench/subscriptions-bench.ts [--events 20] [--subscribers 100,1000] [--settle-ms N]
+ *   LOG_LEVEL=silent npx tsx bench/subscriptions-bench.ts [--events 20] [--subscribers 100,1000] [--settle-ms N] [--profile DIR]
  *
  * Every published envelope names its own stored audit event, so each receipt is matched to its
  * publish by the event id (no guessing which publish a late delivery belongs to). Before measuring,
@@ -14,10 +14,16 @@
  * fixed wait loses. Each event is awaited by every subscriber (or 5 s) before the next; after the
  * last one, stragglers get 5 s more and are counted as late.
  *
+ * `--profile DIR` writes a V8 CPU profile of each measurement phase only (not start-up or warm-up)
+ * to DIR/subscriptions-<n>.cpuprofile; gateway, subgraphs and clients share this process.
+ *
  * Uses the same in-process platform as the e2e tests (real PostgreSQL and NATS). Prints a markdown
  * table with the 1-minute load average at the end of each row's run (the machine may be shared).
  */
+import fs from 'node:fs';
+import inspector from 'node:inspector/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
@@ -29,6 +35,7 @@ const { values } = parseArgs({ options: {
   events: { type: 'string', default: '20' },
   subscribers: { type: 'string', default: '100,1000' },
   'settle-ms': { type: 'string' },
+  profile: { type: 'string' },
 } });
 const EVENTS = Number(values.events);
 const COUNTS = values.subscribers!.split(',').map(Number);
@@ -130,6 +137,8 @@ async function main() {
       while (performance.now() - lastMessageAt < 1000) await sleep(50);
     }
     const setupMs = performance.now() - setupStart;
+    const profiler = values.profile ? new inspector.Session() : null;
+    if (profiler) { profiler.connect(); await profiler.post('Profiler.enable'); await profiler.post('Profiler.start'); }
     for (let e = 0; e < EVENTS; e++) {
       const probe = probes[e]!;
       sentAt.set(probe.id, performance.now());
@@ -140,6 +149,12 @@ async function main() {
     // Stragglers of the last events: counted as late (after 5 s), or lost.
     const graceEnd = Date.now() + WINDOW_MS;
     while (latencies.length + late < EVENTS * n && Date.now() < graceEnd) await sleep(10);
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      fs.mkdirSync(values.profile!, { recursive: true });
+      fs.writeFileSync(path.join(values.profile!, `subscriptions-${n}.cpuprofile`), JSON.stringify(profile));
+      profiler.disconnect();
+    }
     const load = os.loadavg()[0]!.toFixed(1);
     const sorted = [...latencies].sort((a, b) => a - b);
     const lost = EVENTS * n - latencies.length - late;
