@@ -220,7 +220,7 @@ async function main() {
     const f = (x: number) => x.toFixed(1);
     rows.push(`| ${n} | ${EVENTS} | ${latencies.length} / ${EVENTS * n} | ${late} | ${lost} | ${f(pct(sorted, 50))} | ${f(pct(sorted, 95))} | ${f(pct(sorted, 99))} | ${f(sorted.at(-1) ?? NaN)} | ${f((cpu.user + cpu.system) / 1000 / EVENTS)} | ${load} |`);
     process.stderr.write(`${rows.at(-1)}\n`);
-    process.stderr.write(`  n=${n}: setup ${setupMs.toFixed(0)} ms${SETTLE_MS === null ? ' (warm-up until all live)' : ' (fixed wait)'}; per event delivered in 5 s: ${[...perEvent.values()].join(',')}; duplicates ${duplicates}; upstream sockets ${p.gateway.subscriptions?.upstreamConnections() ?? '?'}, upstream subscriptions ${p.gateway.subscriptions?.upstreamSubscriptions() ?? '?'}\n`);
+    process.stderr.write(`  n=${n}: setup ${setupMs.toFixed(0)} ms${SETTLE_MS === null ? ' (warm-up until all live)' : ' (fixed wait)'}; per event delivered in 5 s: ${[...perEvent.values()].join(',')}; duplicates ${duplicates}; upstream sockets ${p.gateway.subscriptions?.upstreamConnections() ?? '?'}, upstream subscriptions ${p.gateway.subscriptions?.upstreamSubscriptions?.() ?? '?'}\n`);
     for (const [k, v] of Object.entries(progress.upstreamErrors)) process.stderr.write(`  ${v} x ${k}\n`);
     await ask<'stopped'>({ type: 'stop' });
     await worker.terminate();
