@@ -8,7 +8,7 @@
  *
  * The platform (gateway, subgraphs; real PostgreSQL and NATS) runs in this process as in the e2e
  * tests; the N clients run in a worker thread, as clients would be elsewhere (their own parsing does
- * not queue behind the gateway's sends). Times are on the process clock shared by both threads
+ * not queue behind the gateway's sends; bench/subscriptions-bench.clients.ts). Times are on the process clock shared by both threads
  * (performance.timeOrigin + now()).
  *
  * Every published envelope names its own stored audit event, so each receipt is matched to its
@@ -34,78 +34,13 @@ import inspector from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
-import WebSocket from 'ws';
-import { createClient, type Client } from 'graphql-ws';
+import { Worker } from 'node:worker_threads';
+import { wireSubject } from '@imagy/platform/events';
+import { DEV_PASSWORD, startPlatform } from '../e2e/harness';
+import { clock, type FromClients, type ToClients } from './subscriptions-bench.clients';
 
 const WINDOW_MS = 5000;
-const QUERY = 'subscription { auditEvents { id message actor { email } } }';
-const clock = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-type ToClients =
-  | { type: 'start'; url: string; token: string; n: number; warmupId: string }
-  | { type: 'results' }
-  | { type: 'stop' };
-type FromClients =
-  | { type: 'progress'; warmed: number; counts: Record<string, number>; lastMessageAt: number; upstreamErrors: Record<string, number> }
-  | { type: 'results'; receipts: [string, number][]; duplicates: number }
-  | { type: 'stopped' };
-
-/** The worker: N graphql-ws clients; reports receipts (first per subscriber and event id). */
-function runClients(): void {
-  const port = parentPort!;
-  const clients: Client[] = [];
-  const receipts: [string, number][] = [];
-  const counts: Record<string, number> = {};
-  const errors: Record<string, number> = {};
-  let warmed = 0;
-  let duplicates = 0;
-  let lastMessageAt = 0;
-  let changed = false;
-  const timer = setInterval(() => {
-    if (!changed) return;
-    changed = false;
-    port.postMessage({ type: 'progress', warmed, counts, lastMessageAt, upstreamErrors: errors } satisfies FromClients);
-  }, 2);
-  port.on('message', async (msg: ToClients) => {
-    if (msg.type === 'start') {
-      for (let i = 0; i < msg.n; i++) {
-        const seen = new Set<string>();
-        let warm = false;
-        const client = createClient({ url: msg.url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${msg.token}` }, retryAttempts: 0, lazy: true });
-        clients.push(client);
-        client.subscribe<{ auditEvents: { id: string } }>({ query: QUERY }, {
-          next: (v) => {
-            const now = clock();
-            lastMessageAt = now;
-            changed = true;
-            if (v.errors?.length) { const k = `next: ${v.errors[0]!.message}`; errors[k] = (errors[k] ?? 0) + 1; }
-            const id = v.data?.auditEvents?.id;
-            if (!id) return;
-            if (id === msg.warmupId) { if (!warm) { warm = true; warmed++; } return; }
-            if (seen.has(id)) { duplicates++; return; }
-            seen.add(id);
-            counts[id] = (counts[id] ?? 0) + 1;
-            receipts.push([id, now]);
-          },
-          error: (err) => {
-            const k = `error: ${err instanceof Error ? err.message : Array.isArray(err) ? (err[0] as { message?: string })?.message : (err as { code?: number })?.code}`;
-            errors[k] = (errors[k] ?? 0) + 1;
-            changed = true;
-          },
-          complete: () => undefined,
-        });
-      }
-    } else if (msg.type === 'results') {
-      port.postMessage({ type: 'results', receipts, duplicates } satisfies FromClients);
-    } else {
-      clearInterval(timer);
-      await Promise.all(clients.map((c) => c.dispose()));
-      port.postMessage({ type: 'stopped' } satisfies FromClients);
-    }
-  });
-}
 
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
 
@@ -121,9 +56,6 @@ async function main() {
   const EVENTS = Number(values.events);
   const COUNTS = values.subscribers!.split(',').map(Number);
   const SETTLE_MS = values['settle-ms'] === undefined ? null : Number(values['settle-ms']);
-  // Loaded here, not at the top: the client worker needs none of the platform.
-  const { wireSubject } = await import('@imagy/platform/events');
-  const { DEV_PASSWORD, startPlatform } = await import('../e2e/harness');
 
   const p = await startPlatform({ label: 'benchsubs' });
   const admin = await p.login('demo', 'admin@demo.localhost', DEV_PASSWORD);
@@ -152,7 +84,7 @@ async function main() {
     const probes: Stored[] = [];
     for (let e = 0; e < EVENTS; e++) probes.push(await record(`latency probe ${n}/${e}`));
     // tsx's CommonJS hook, so the worker can load this TypeScript file.
-    const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(__filename)});`, { eval: true });
+    const worker = new Worker(`require('tsx/cjs'); require(${JSON.stringify(path.join(__dirname, 'subscriptions-bench.clients.ts'))});`, { eval: true });
     let progress: Extract<FromClients, { type: 'progress' }> = { type: 'progress', warmed: 0, counts: {}, lastMessageAt: 0, upstreamErrors: {} };
     const replies: ((m: FromClients) => void)[] = [];
     worker.on('message', (m: FromClients) => { if (m.type === 'progress') progress = m; else replies.shift()?.(m); });
@@ -231,5 +163,4 @@ async function main() {
   process.exit(0);
 }
 
-if (isMainThread) main().catch((e) => { console.error(e); process.exit(1); });
-else runClients();
+main().catch((e) => { console.error(e); process.exit(1); });

@@ -132,7 +132,13 @@ export class SharedSubscriptions {
     const groupKey = JSON.stringify([connectionKey, request.planKey, request.variables]);
     let group = this.groups.get(groupKey);
     if (!group) {
-      group = new Group(request, this.federated);
+      try {
+        group = new Group(request, this.federated);
+      } catch (e) {
+        request.gateway.log.error({ err: e }, 'subscription could not be prepared for execution');
+        member.fail(new SubscriptionError(localizedMessage(request.gateway.locale, 'INTERNAL_SERVER_ERROR', 'Internal server error'), 'INTERNAL_SERVER_ERROR'));
+        return () => undefined;
+      }
       group.members.add(member);
       this.groups.set(groupKey, group);
       this.start(group, groupKey, connectionKey);
