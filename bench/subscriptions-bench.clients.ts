@@ -1,6 +1,6 @@
 /**
  * The clients of bench/subscriptions-bench.ts, run in a worker thread: N graphql-ws connections to
- * the gateway, one subscription each; reports receipts (first per subscriber and event id) with
+ * the gateway, one subscription each (subscriber i uses tokens[i mod tokens.length]); reports receipts (first per subscriber and event id) with
  * their time on the process clock (performance.timeOrigin + now(), shared with the main thread).
  */
 import { parentPort } from 'node:worker_threads';
@@ -11,7 +11,7 @@ export const QUERY = 'subscription { auditEvents { id message actor { email } } 
 export const clock = () => performance.timeOrigin + performance.now();
 
 export type ToClients =
-  | { type: 'start'; url: string; token: string; n: number; warmupId: string }
+  | { type: 'start'; url: string; tokens: string[]; n: number; warmupId: string }
   | { type: 'results' }
   | { type: 'stop' };
 export type FromClients =
@@ -39,7 +39,7 @@ function runClients(): void {
       for (let i = 0; i < msg.n; i++) {
         const seen = new Set<string>();
         let warm = false;
-        const client = createClient({ url: msg.url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${msg.token}` }, retryAttempts: 0, lazy: true });
+        const client = createClient({ url: msg.url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${msg.tokens[i % msg.tokens.length]}` }, retryAttempts: 0, lazy: true });
         clients.push(client);
         client.subscribe<{ auditEvents: { id: string } }>({ query: QUERY }, {
           next: (v) => {

@@ -4,7 +4,11 @@
  * actor completed by identity through the gateway), with N subscribers of one tenant (one token),
  * each on its own graphql-ws connection.
  *
- *   LOG_LEVEL=silent npx tsx bench/subscriptions-bench.ts [--events 20] [--subscribers 100,1000] [--settle-ms N] [--profile DIR]
+ *   LOG_LEVEL=silent npx tsx bench/subscriptions-bench.ts [--events 20] [--subscribers 100,1000] [--distinct-users] [--settle-ms N] [--profile DIR]
+ *
+ * By default every subscriber uses the admin's one token (they share one upstream subscription at
+ * the gateway); `--distinct-users` gives each subscriber its own user of the tenant (role auditor)
+ * and token, so nothing is shared by credentials: N upstream subscriptions, N completions.
  *
  * The platform (gateway, subgraphs; real PostgreSQL and NATS) runs in this process as in the e2e
  * tests; the N clients run in a worker thread, as clients would be elsewhere (their own parsing does
@@ -52,10 +56,12 @@ async function main() {
     subscribers: { type: 'string', default: '100,1000' },
     'settle-ms': { type: 'string' },
     profile: { type: 'string' },
+    'distinct-users': { type: 'boolean', default: false },
   } });
   const EVENTS = Number(values.events);
   const COUNTS = values.subscribers!.split(',').map(Number);
   const SETTLE_MS = values['settle-ms'] === undefined ? null : Number(values['settle-ms']);
+  const DISTINCT = values['distinct-users'] === true;
 
   const p = await startPlatform({ label: 'benchsubs' });
   const admin = await p.login('demo', 'admin@demo.localhost', DEV_PASSWORD);
@@ -67,6 +73,10 @@ async function main() {
     return event;
   };
   const warmup = await record('warm-up');
+  // --distinct-users: one user of the tenant per subscriber, each with its own token, as N
+  // different screens would be (created before any measurement; not timed).
+  let tokens = [admin.accessToken];
+  if (DISTINCT) tokens = await benchUserTokens(p, admin, Math.max(...COUNTS));
   const publish = (stored: Stored) => {
     const envelope = p.bus.signer.sign({
       id: crypto.randomUUID(), subject: 'audit.event.recorded', tenantId: admin.user.tenantId, occurredAt: new Date().toISOString(),
@@ -77,8 +87,8 @@ async function main() {
   };
 
   const rows: string[] = [
-    '| subscribers | events | delivered in 5 s / expected | late | lost | p50 ms | p95 ms | p99 ms | max ms | CPU ms / event | load avg (1 min) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| subscribers | users (tokens) | events | delivered in 5 s / expected | late | lost | p50 ms | p95 ms | p99 ms | max ms | CPU ms / event | load avg (1 min) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const n of COUNTS) {
     const probes: Stored[] = [];
@@ -89,7 +99,7 @@ async function main() {
     const replies: ((m: FromClients) => void)[] = [];
     worker.on('message', (m: FromClients) => { if (m.type === 'progress') progress = m; else replies.shift()?.(m); });
     const ask = <T extends FromClients['type']>(msg: ToClients) => new Promise<Extract<FromClients, { type: T }>>((resolve) => { replies.push(resolve as (m: FromClients) => void); worker.postMessage(msg); });
-    worker.postMessage({ type: 'start', url: p.gatewayWsUrl, token: admin.accessToken, n, warmupId: warmup.id } satisfies ToClients);
+    worker.postMessage({ type: 'start', url: p.gatewayWsUrl, tokens: tokens.slice(0, DISTINCT ? n : 1), n, warmupId: warmup.id } satisfies ToClients);
 
     const setupStart = performance.now();
     if (SETTLE_MS !== null) {
@@ -133,7 +143,7 @@ async function main() {
     if (profiler) {
       const { profile } = await profiler.post('Profiler.stop');
       fs.mkdirSync(values.profile!, { recursive: true });
-      fs.writeFileSync(path.join(values.profile!, `subscriptions-${n}.cpuprofile`), JSON.stringify(profile));
+      fs.writeFileSync(path.join(values.profile!, `subscriptions-${n}${DISTINCT ? "-distinct" : ""}.cpuprofile`), JSON.stringify(profile));
       profiler.disconnect();
     }
     const load = os.loadavg()[0]!.toFixed(1);
@@ -150,7 +160,7 @@ async function main() {
     const sorted = latencies.sort((a, b) => a - b);
     const lost = EVENTS * n - latencies.length - late;
     const f = (x: number) => x.toFixed(1);
-    rows.push(`| ${n} | ${EVENTS} | ${latencies.length} / ${EVENTS * n} | ${late} | ${lost} | ${f(pct(sorted, 50))} | ${f(pct(sorted, 95))} | ${f(pct(sorted, 99))} | ${f(sorted.at(-1) ?? NaN)} | ${f((cpu.user + cpu.system) / 1000 / EVENTS)} | ${load} |`);
+    rows.push(`| ${n} | ${DISTINCT ? n : 1} | ${EVENTS} | ${latencies.length} / ${EVENTS * n} | ${late} | ${lost} | ${f(pct(sorted, 50))} | ${f(pct(sorted, 95))} | ${f(pct(sorted, 99))} | ${f(sorted.at(-1) ?? NaN)} | ${f((cpu.user + cpu.system) / 1000 / EVENTS)} | ${load} |`);
     process.stderr.write(`${rows.at(-1)}\n`);
     process.stderr.write(`  n=${n}: setup ${setupMs.toFixed(0)} ms${SETTLE_MS === null ? ' (warm-up until all live)' : ' (fixed wait)'}; per event delivered in 5 s: ${[...perEvent.values()].join(',')}; duplicates ${duplicates}; upstream sockets ${p.gateway.subscriptions?.upstreamConnections() ?? '?'}, upstream subscriptions ${p.gateway.subscriptions?.upstreamSubscriptions?.() ?? '?'}\n`);
     for (const [k, v] of Object.entries(progress.upstreamErrors)) process.stderr.write(`  ${v} x ${k}\n`);
@@ -161,6 +171,24 @@ async function main() {
   process.stdout.write(`${rows.join('\n')}\n`);
   await p.stop();
   process.exit(0);
+}
+
+/**
+ * `count` auditors of the demo tenant and a token for each. The user rows are written in one
+ * statement into identity's schema (what createUser stores, the admin's password hash reused):
+ * createUser through the API costs a scrypt hash each, 100 took 86 s on the shared machine. The
+ * tokens are minted by the test issuer with the claims login gives (tenant, user id, roles), as
+ * logging in 1000 users would add 1000 scrypt checks. Nothing on the subscription path needs the
+ * user.created events createUser would also publish.
+ */
+async function benchUserTokens(p: Awaited<ReturnType<typeof startPlatform>>, admin: { accessToken: string; user: { id: string; tenantId: string } }, count: number): Promise<string[]> {
+  const rows = await p.sql(
+    `insert into identity.users (id, tenant_id, email, display_name, roles, password_hash)
+     select gen_random_uuid(), a.tenant_id, 'bench-sub-' || g || '@demo.localhost', 'Bench subscriber ' || g, '{auditor}', a.password_hash
+       from identity.users a, generate_series(0, $2::int - 1) g where a.id = $1::uuid
+     returning id::text as id`, [admin.user.id, count]);
+  if (rows.length !== count) throw new Error(`created ${rows.length} of ${count} bench users`);
+  return Promise.all(rows.map((r: { id: string }) => p.issuer.mint({ tenantId: admin.user.tenantId, userId: r.id, roles: ['auditor'], ttlSeconds: 3600 })));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });
