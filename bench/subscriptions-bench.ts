@@ -107,6 +107,13 @@ async function main() {
     } else {
       // A new warm-up is published only when the last one stopped making progress (subscriptions
       // that were not live yet missed it), so no backlog builds up.
+      // First the upstream sockets (one per credentials): every warm-up makes each live subscription
+      // complete an event, so publishing them while 1000 users' sockets were still opening slowed
+      // the opening itself (531 of 1000 live after 60 s).
+      const sockets = DISTINCT ? n : 1;
+      const socketsBy = Date.now() + 60_000;
+      while ((p.gateway.subscriptions?.upstreamConnections() ?? sockets) < sockets && Date.now() < socketsBy) await sleep(50);
+      process.stderr.write(`  upstream sockets open: ${p.gateway.subscriptions?.upstreamConnections() ?? '?'}/${sockets} after ${((performance.now() - setupStart) / 1000).toFixed(1)} s\n`);
       const until = Date.now() + 60_000;
       while (progress.warmed < n && Date.now() < until) {
         publish(warmup);
