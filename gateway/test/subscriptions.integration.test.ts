@@ -3,6 +3,8 @@
  * whose `Subscription.events` is fed from NATS by the platform's NatsSubscriptionHub and served
  * over graphql-ws, and a "users" subgraph (identity-like) owning `User { id email }`. A graphql-ws
  * client subscribed through the gateway receives each event with fields of both subgraphs.
+ * Identical subscriptions (same token, operation, variables) share one upstream subscription; the
+ * tests below prove that sharing never crosses tokens, tenants or rights.
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -34,8 +36,8 @@ const eventsTypeDefs = parse(`
 `);
 
 const usersTypeDefs = parse(`
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
-  type User @key(fields: "id") { id: ID! email: String! }
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@requiresScopes"])
+  type User @key(fields: "id") { id: ID! email: String! phone: String @requiresScopes(scopes: [["users:phone"]]) }
   type Query { me: User }
 `);
 
@@ -139,7 +141,7 @@ beforeAll(async () => {
       typeDefs: usersTypeDefs,
       resolvers: {
         Query: { me: () => null },
-        User: { __resolveReference: (ref: { id: string }, ctx: { authorization?: string }) => { seenByUsers.push(ctx.authorization); return { id: ref.id, email: `${ref.id.slice(0, 8)}@users.test` }; } },
+        User: { __resolveReference: (ref: { id: string }, ctx: { authorization?: string }) => { seenByUsers.push(ctx.authorization); return { id: ref.id, email: `${ref.id.slice(0, 8)}@users.test`, phone: '+34 600 000 000' }; } },
       } as never,
     }]),
     plugins: [ApolloServerPluginInlineTraceDisabled()],
@@ -236,23 +238,114 @@ test('a bad token is refused at connection_init with 4403', async () => {
   expect(codes).toEqual([4403, 4403]);
 });
 
-test('200 subscribers of one subject share one NATS subscription; each client connection has one upstream connection', async () => {
+test('200 identical subscriptions (one token, two connections) share one upstream connection, one upstream subscription and one NATS subscription', async () => {
   const nats0 = hub.natsSubscriptionsOpenedTotal();
-  const upstream0 = subs.upstreamConnections();
   const token = await issuer.mint({ tenantId: TENANT_A, roles: ['auditor'] });
   const c1 = connect(token);
   const c2 = connect(token);
   const tails = [...Array.from({ length: 100 }, () => tail(c1)), ...Array.from({ length: 100 }, () => tail(c2))];
-  await waitFor(async () => hubSubscribers() === 200);
+  await waitFor(async () => subs.activeSubscriptions() === 200 && hubSubscribers() === 1);
   expect(hub.natsSubscriptionCount(SUBJECT)).toBe(1);
   expect(hub.natsSubscriptionsOpenedTotal()).toBe(nats0 + 1);
-  expect(subs.upstreamConnections()).toBe(upstream0 + 2);
-  expect(eventsWs.connections()).toBe(2);
-  await publish(TENANT_A, crypto.randomUUID());
+  expect(subs.upstreamSubscriptions()).toBe(1);
+  expect(subs.upstreamConnections()).toBe(1);
+  expect(eventsWs.connections()).toBe(1);
+  const seen0 = seenByUsers.length;
+  const actor = crypto.randomUUID();
+  await publish(TENANT_A, actor);
   await waitFor(async () => tails.every((t) => t.results.length === 1));
+  for (const t of tails) expect(t.results[0]!.data.events.actor).toEqual({ id: actor, email: `${actor.slice(0, 8)}@users.test` });
+  // The event was completed once for the 200 (one entity fetch), not once per subscriber.
+  expect(seenByUsers.length).toBe(seen0 + 1);
   for (const t of tails) t.dispose();
-  await waitFor(async () => hubSubscribers() === 0);
+  await waitFor(async () => hubSubscribers() === 0 && subs.upstreamSubscriptions() === 0 && subs.upstreamConnections() === 0);
   expect(hub.natsSubscriptionCount(SUBJECT)).toBe(0);
+});
+
+test('a member leaving a shared subscription does not stop it for the others; a newcomer joins it', async () => {
+  const token = await issuer.mint({ tenantId: TENANT_A, roles: ['auditor'] });
+  const a = tail(connect(token));
+  const b = tail(connect(token));
+  await waitFor(async () => subs.activeSubscriptions() === 2 && hubSubscribers() === 1);
+  a.dispose();
+  await waitFor(async () => subs.activeSubscriptions() === 1);
+  const e = await publish(TENANT_A, null);
+  await waitFor(async () => b.results.length === 1);
+  expect(b.results[0]!.data.events.id).toBe((e.data as { eventId: string }).eventId);
+  expect(a.results).toEqual([]);
+  const c = tail(connect(token));
+  await waitFor(async () => subs.activeSubscriptions() === 2);
+  expect(hubSubscribers()).toBe(1);
+  await publish(TENANT_A, null);
+  await waitFor(async () => b.results.length === 2 && c.results.length === 1);
+  b.dispose();
+  c.dispose();
+  await waitFor(async () => hubSubscribers() === 0 && subs.upstreamSubscriptions() === 0);
+});
+
+test('subscriptions are shared only for the same token and variables: other users, tenants and filters get their own upstream', async () => {
+  const a = await issuer.mint({ tenantId: TENANT_A, roles: ['auditor'] });
+  const sameTenantOtherUser = await issuer.mint({ tenantId: TENANT_A, roles: ['auditor'] });
+  const b = await issuer.mint({ tenantId: TENANT_B, roles: ['auditor'] });
+  const filtered = 'subscription($c: Int) { events(classUid: $c) { id tenantId classUid } }';
+  const tails = {
+    a1: tail(connect(a)), a2: tail(connect(a)),
+    other: tail(connect(sameTenantOtherUser)),
+    b1: tail(connect(b)), b2: tail(connect(b)),
+    aFiltered: tail(connect(a), filtered, { c: 3001 }),
+  };
+  await waitFor(async () => subs.activeSubscriptions() === 6 && hubSubscribers() === 4);
+  expect(subs.upstreamSubscriptions()).toBe(4);
+  await publish(TENANT_A, null, 3002);
+  await publish(TENANT_B, null, 3002);
+  await publish(TENANT_A, null, 3001);
+  // A's last event is the marker: B's subscribers had every chance to receive A's events.
+  await waitFor(async () => tails.a1.results.length === 2 && tails.a2.results.length === 2 && tails.other.results.length === 2
+    && tails.b1.results.length === 1 && tails.b2.results.length === 1 && tails.aFiltered.results.length === 1);
+  for (const t of [tails.b1, tails.b2]) expect(t.results.map((r) => r.data.events.tenantId)).toEqual([TENANT_B]);
+  for (const t of [tails.a1, tails.a2, tails.other]) expect(t.results.map((r) => r.data.events.tenantId)).toEqual([TENANT_A, TENANT_A]);
+  expect(tails.aFiltered.results.map((r) => r.data.events.classUid)).toEqual([3001]);
+  for (const t of Object.values(tails)) t.dispose();
+  await waitFor(async () => hubSubscribers() === 0 && subs.upstreamSubscriptions() === 0);
+});
+
+test('authorization stays per subscriber: a field the token lacks the scope for is removed, for every member of a shared subscription', async () => {
+  const query = 'subscription { events { id actor { id phone } } }';
+  const withScope = await issuer.mint({ tenantId: TENANT_A, roles: ['auditor'], scopes: ['users:phone'] });
+  const without = await issuer.mint({ tenantId: TENANT_A, roles: ['auditor'] });
+  const allowed = tail(connect(withScope), query);
+  const denied = [tail(connect(without), query), tail(connect(without), query)];
+  await waitFor(async () => subs.activeSubscriptions() === 3 && hubSubscribers() === 2);
+  const actor = crypto.randomUUID();
+  await publish(TENANT_A, actor);
+  await waitFor(async () => allowed.results.length === 1 && denied.every((t) => t.results.length === 1));
+  expect(allowed.results[0]!.errors).toBeUndefined();
+  expect(allowed.results[0]!.data.events.actor).toEqual({ id: actor, phone: '+34 600 000 000' });
+  for (const t of denied) {
+    expect(t.results[0]!.data.events.actor).toEqual({ id: actor, phone: null });
+    expect(t.results[0]!.errors).toEqual([expect.objectContaining({ path: ['events', 'actor', 'phone'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+  }
+  allowed.dispose();
+  for (const t of denied) t.dispose();
+  await waitFor(async () => hubSubscribers() === 0);
+});
+
+test('an expiring token closes every socket that shares it with 4401; the same user with a fresh token keeps receiving', async () => {
+  const userId = crypto.randomUUID();
+  const codes: number[] = [];
+  const short = await issuer.mint({ tenantId: TENANT_A, userId, roles: ['auditor'], ttlSeconds: 2 });
+  const expiring = [tail(connect(short, (c) => codes.push(c))), tail(connect(short, (c) => codes.push(c)))];
+  const fresh = tail(connect(await issuer.mint({ tenantId: TENANT_A, userId, roles: ['auditor'] })));
+  await waitFor(async () => subs.activeSubscriptions() === 3 && hubSubscribers() === 2);
+  await waitFor(async () => codes.length === 2, 6_000);
+  expect(codes).toEqual([4401, 4401]);
+  await waitFor(async () => hubSubscribers() === 1 && subs.activeSubscriptions() === 1);
+  const e = await publish(TENANT_A, null);
+  await waitFor(async () => fresh.results.length === 1);
+  expect(fresh.results[0]!.data.events.id).toBe((e.data as { eventId: string }).eventId);
+  for (const t of expiring) expect(t.results).toEqual([]);
+  fresh.dispose();
+  await waitFor(async () => hubSubscribers() === 0);
 });
 
 test('envelopes with a bad signature are dropped before any subscriber sees them', async () => {

@@ -28,6 +28,9 @@ export interface SubscriptionPlan {
 
 const MAX_CACHED_PLANS = 1000;
 
+/** The parsed operation @apollo/gateway executes against; the same for every event of a subscription. */
+export type OperationContext = ReturnType<typeof buildOperationContext>;
+
 export class FederatedSubscriptions {
   readonly apiSchema: Schema;
   readonly apiGraphQLSchema: GraphQLSchema;
@@ -68,17 +71,22 @@ export class FederatedSubscriptions {
     return plan;
   }
 
+  /** Built once per subscription (not per event) and passed to complete(). */
+  operationContext(document: DocumentNode, operationName: string | undefined): OperationContext {
+    return buildOperationContext({ schema: this.apiGraphQLSchema, operationDocument: document, operationName });
+  }
+
   /** Completes one event of the primary subscription into the client's result. */
   async complete(
     plan: SubscriptionPlan,
     event: { data?: Record<string, unknown> | null; errors?: readonly GraphQLFormattedError[] },
-    request: { document: DocumentNode; operationName?: string; variables: Record<string, unknown>; context: GatewayContext; log: Logger },
+    request: { document: DocumentNode; operationName?: string; variables: Record<string, unknown>; context: GatewayContext; log: Logger; operationContext?: OperationContext },
   ): Promise<ExecutionResult> {
     const eventSource: GraphQLDataSource = {
       process: async () => ({ data: event.data ?? null, errors: event.errors?.length ? [...event.errors] : undefined }),
     };
     const serviceMap: ServiceMap = { ...this.dataSources, [plan.eventService]: eventSource };
-    const operationContext = buildOperationContext({ schema: this.apiGraphQLSchema, operationDocument: request.document, operationName: request.operationName });
+    const operationContext = request.operationContext ?? this.operationContext(request.document, request.operationName);
     const requestContext = {
       logger: request.log,
       request: { operationName: request.operationName, variables: request.variables },

@@ -14,12 +14,15 @@
  * then only a subscription is accepted, an API key's subscription counts
  * against its rate, and it is planned with @apollo/query-planner (cached). The primary fetch runs as a graphql-ws subscription on the owning
  * subgraph (`ws://` of its routing URL), forwarding the caller's Authorization and a request id in
- * `connectionParams`; one upstream connection per (client connection, subgraph) multiplexes all
- * that client's subscriptions. Each event is completed across subgraphs by the normal entity
- * fetches (federated.ts) and sent as a `next` message.
+ * `connectionParams`. Identical subscriptions (same subgraph, same exact credentials, language,
+ * authorized operation and variables) share one upstream subscription and one completion per event
+ * (shared.ts); one upstream connection per (subgraph, credentials, language) multiplexes them. Each
+ * event is completed across subgraphs by the normal entity fetches (federated.ts) and sent as a
+ * `next` message.
  *
- * Back-pressure: events wait in a bounded queue per subscription (default 1000); a client that
- * falls further behind gets an `error` SUBSCRIPTION_BUFFER_OVERFLOW and the upstream is stopped.
+ * Back-pressure: completed events wait in a bounded queue per client subscription (default 1000); a
+ * client that falls further behind gets an `error` SUBSCRIPTION_BUFFER_OVERFLOW and leaves its group
+ * (the upstream stops when nobody is left).
  * NATS fan-out (one NATS subscription per subject per process) is the subgraphs' job
  * (NatsSubscriptionHub in @imagy/platform/server).
  *
@@ -29,23 +32,21 @@ import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
-import { createClient, type Client, type Sink } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import {
   GraphQLError, Kind, print,
-  type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema,
+  type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema,
 } from 'graphql';
 import { closeOnExpiry, refuseRevoked, WS_CLOSE_FORBIDDEN } from '@imagy/platform/server';
 import type { Logger } from '@imagy/platform/logger';
 import { gatewayContext, type AuthOptions, type GatewayContext } from '../auth';
 import type { ForwardingDataSource } from '../datasource';
-import { applyRemovals } from '../authz';
 import { openSubscriptions } from '../operation-metrics';
 import { prepareOperation, validatedDocument, type OperationPipeline, type PreparedOperation } from '../pipeline';
 import { localizedMessage } from '../i18n';
-import { maskSubgraphError, UNAVAILABLE_MESSAGE } from '../errors';
 import { FederatedSubscriptions, type SubscriptionPlan } from './federated';
-import { BoundedQueue, SubscriptionError } from './queue';
+import { BoundedQueue } from './queue';
+import { SharedSubscriptions, type SubscriptionRequest } from './shared';
 
 export { SUBSCRIPTION_BUFFER_OVERFLOW } from './queue';
 
@@ -86,6 +87,8 @@ export interface GatewaySubscriptions {
   connections(): number;
   /** Open upstream (gateway -> subgraph) graphql-ws connections. */
   upstreamConnections(): number;
+  /** Running upstream subscriptions (identical client subscriptions share one). */
+  upstreamSubscriptions(): number;
   /** Open client subscriptions. */
   activeSubscriptions(): number;
   close(): Promise<void>;
@@ -94,16 +97,7 @@ export interface GatewaySubscriptions {
 type ConnectionExtra = {
   context?: GatewayContext;
   expiryTimer?: NodeJS.Timeout;
-  upstreams?: Map<string, Client>;
-  closed?: boolean;
 };
-
-interface SubscribeContext {
-  gateway: GatewayContext;
-  plan: SubscriptionPlan;
-  prepared: PreparedOperation;
-  upstream: () => Client;
-}
 
 interface SubscribePayload {
   query?: string | null;
@@ -124,7 +118,7 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
   const federated = new FederatedSubscriptions(options.supergraphSdl, Object.fromEntries(shared.dataSources));
   const schema = federated.apiGraphQLSchema;
   const parseAndValidate = validatedDocument(schema);
-  const upstreams = new UpstreamConnections(shared.urls);
+  const upstreams = new SharedSubscriptions(shared.urls, federated);
   const counts = { active: 0 };
 
   const wss = new WebSocketServer({ noServer: true });
@@ -167,37 +161,34 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
         return false;
       }
     },
-    onClose: (ctx) => { authenticated.delete(ctx.extra.socket); releaseConnection(ctx.extra); },
+    onClose: (ctx) => { authenticated.delete(ctx.extra.socket); if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer); },
     onSubscribe: async (ctx, _id, payload) => {
       const context = ctx.extra.context!;
       const accepted = await acceptSubscription(payload, context, shared, schema, parseAndValidate, federated, log);
       if ('errors' in accepted) return accepted.errors;
-      const { prepared, plan, document, operationName } = accepted;
-      const subscribeContext: SubscribeContext = {
+      const { prepared, plan, planKey, document, operationName } = accepted;
+      const request: SubscriptionRequest = {
         gateway: { ...context, requestId: crypto.randomUUID() },
-        plan,
-        prepared,
-        upstream: () => upstreams.for(ctx.extra, plan.primary.serviceName),
+        plan, planKey, prepared, document, operationName,
+        variables: payload.variables ?? {},
       };
       const args: ExecutionArgs = {
         schema,
         document: { kind: Kind.DOCUMENT, definitions: document.definitions },
         operationName,
-        variableValues: payload.variables ?? {},
-        contextValue: subscribeContext,
+        variableValues: request.variables,
+        contextValue: request,
       };
       return args;
     },
-    subscribe: (args) => {
-      const sc = args.contextValue as SubscribeContext;
-      return runSubscription(sc, args.document, args.operationName ?? undefined, (args.variableValues ?? {}) as Record<string, unknown>, federated, bufferSize, counts);
-    },
+    subscribe: (args) => runSubscription(args.contextValue as SubscriptionRequest, upstreams, bufferSize, counts),
     execute: () => ({ errors: [new GraphQLError('Only subscriptions are served over WebSocket', { extensions: { code: 'BAD_REQUEST' } })] }),
   }, wss, options.keepAliveMs ?? 12_000);
 
   return {
     connections: () => wss.clients.size,
-    upstreamConnections: () => upstreams.open,
+    upstreamConnections: () => upstreams.openConnections,
+    upstreamSubscriptions: () => upstreams.upstreamSubscriptions,
     activeSubscriptions: () => counts.active,
     async close() {
       options.httpServer.off('upgrade', onUpgrade);
@@ -205,6 +196,7 @@ export function attachSubscriptions(options: AttachSubscriptionsOptions): Gatewa
       stopWatchingKeys?.();
       for (const client of wss.clients) client.close(1001, 'Going away');
       await disposable.dispose();
+      await upstreams.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
@@ -252,14 +244,6 @@ function closeRefusedConnection(socket: WebSocket, e: unknown, log: Logger): voi
   }
 }
 
-/** The client's socket closed: its expiry timer and upstream connections go with it. */
-function releaseConnection(extra: ConnectionExtra): void {
-  extra.closed = true;
-  if (extra.expiryTimer) clearTimeout(extra.expiryTimer);
-  for (const client of extra.upstreams?.values() ?? []) void client.dispose();
-  extra.upstreams?.clear();
-}
-
 /**
  * subscribe: prepareOperation() as over HTTP, then the WebSocket's own rules. The answer is the
  * errors for the client, or what runs.
@@ -272,7 +256,7 @@ async function acceptSubscription(
   parseAndValidate: ReturnType<typeof validatedDocument>,
   federated: FederatedSubscriptions,
   log: Logger,
-): Promise<{ errors: readonly GraphQLError[] } | { prepared: PreparedOperation; plan: SubscriptionPlan; document: DocumentNode; operationName: string | undefined }> {
+): Promise<{ errors: readonly GraphQLError[] } | { prepared: PreparedOperation; plan: SubscriptionPlan; planKey: string; document: DocumentNode; operationName: string | undefined }> {
   const operationName = payload.operationName ?? undefined;
   const prepared = await prepareOperation(shared.pipeline, payload, context, async (query) => parseAndValidate(query, operationName));
   if (prepared.kind === 'refused') return { errors: prepared.errors };
@@ -285,7 +269,7 @@ async function acceptSubscription(
   const document = authz.unchanged ? prepared.document : authz.document!;
   try {
     const key = `${operationName ?? ''}#${authz.unchanged ? prepared.query : authz.source ?? print(document)}`;
-    return { prepared, plan: federated.plan(document, operationName, key), document, operationName };
+    return { prepared, plan: federated.plan(document, operationName, key), planKey: key, document, operationName };
   } catch (e) {
     log.warn({ err: e, request_id: context.requestId }, 'subscription could not be planned');
     return { errors: [new GraphQLError(localizedMessage(context.locale, 'BAD_USER_INPUT', 'The subscription could not be planned'), { extensions: { code: 'BAD_USER_INPUT' } })] };
@@ -315,62 +299,22 @@ async function countApiKeySubscription(context: GatewayContext, auth: AuthOption
 }
 
 /**
- * Gateway -> subgraph graphql-ws clients: one per (client connection, subgraph), multiplexing all
- * of that client's subscriptions, carrying the caller's Authorization and a request id.
+ * One client subscription: a member of the group of identical subscriptions (shared.ts), reading
+ * the group's completed events from its own bounded queue.
  */
-class UpstreamConnections {
-  /** Acknowledged upstream sockets (a lazy client may connect and close several times). */
-  open = 0;
-
-  constructor(private readonly urls: ReadonlyMap<string, string>) {}
-
-  for(extra: ConnectionExtra, service: string): Client {
-    extra.upstreams ??= new Map();
-    let client = extra.upstreams.get(service);
-    if (client) return client;
-    if (extra.closed) throw new SubscriptionError('The connection is closed', 'CONNECTION_CLOSED');
-    const httpUrl = this.urls.get(service);
-    if (!httpUrl) throw new SubscriptionError('The subscription cannot be served', 'INTERNAL_SERVER_ERROR');
-    const ctx = extra.context!;
-    client = createClient({
-      url: httpUrl.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
-      lazy: true,
-      lazyCloseTimeout: 1_000,
-      retryAttempts: 0,
-      keepAlive: 12_000,
-      connectionParams: {
-        ...(ctx.authorization ? { authorization: ctx.authorization } : {}),
-        'x-request-id': ctx.requestId,
-        'accept-language': ctx.locale,
-      },
-    });
-    let counted = false;
-    client.on('connected', () => { if (!counted) { counted = true; this.open++; } });
-    client.on('closed', () => { if (counted) { counted = false; this.open--; } });
-    extra.upstreams.set(service, client);
-    return client;
-  }
-}
-
-/** One client subscription: the upstream primary subscription, buffered, each event completed. */
 function runSubscription(
-  sc: SubscribeContext,
-  document: DocumentNode,
-  operationName: string | undefined,
-  variables: Record<string, unknown>,
-  federated: FederatedSubscriptions,
+  request: SubscriptionRequest,
+  upstreams: SharedSubscriptions,
   bufferSize: number,
   counts: { active: number },
 ): AsyncIterableIterator<ExecutionResult> {
-  const { plan, gateway, prepared } = sc;
-  const subLog = gateway.log.child({ request_id: gateway.requestId, subgraph: plan.primary.serviceName });
-  let stopUpstream: (() => void) | null = null;
-  const queue = new BoundedQueue<ExecutionResult>(bufferSize, () => {
-    subLog.warn({ limit: bufferSize }, 'slow subscriber: buffer overflow, subscription closed');
-    stopUpstream?.();
+  const { gateway, plan } = request;
+  let leave: (() => void) | null = null;
+  const queue = new BoundedQueue<Promise<ExecutionResult>>(bufferSize, () => {
+    gateway.log.warn({ request_id: gateway.requestId, subgraph: plan.primary.serviceName, limit: bufferSize }, 'slow subscriber: buffer overflow, subscription closed');
+    leave?.();
   });
-  stopUpstream = subscribeUpstream(sc, variables, queue, subLog);
+  leave = upstreams.join(request, { push: (r) => queue.push(r), fail: (e) => queue.fail(e), end: () => queue.end() });
   counts.active++;
   openSubscriptions.inc();
   let finished = false;
@@ -379,97 +323,24 @@ function runSubscription(
     finished = true;
     counts.active--;
     openSubscriptions.dec();
-    stopUpstream?.();
+    leave?.();
     queue.end();
-  };
-
-  const completeEvent = async (event: ExecutionResult): Promise<ExecutionResult> => {
-    let result: ExecutionResult;
-    if (!event.data) {
-      result = { errors: maskUpstreamErrors(event.errors as readonly GraphQLFormattedError[] | undefined, sc) };
-    } else {
-      try {
-        result = await federated.complete(plan, {
-          data: event.data as Record<string, unknown>,
-          errors: maskUpstreamErrors(event.errors as readonly GraphQLFormattedError[] | undefined, sc),
-        }, { document, operationName, variables, context: gateway, log: subLog });
-      } catch (e) {
-        subLog.error({ err: e }, 'subscription event could not be completed');
-        result = { data: null, errors: [new GraphQLError(localizedMessage(gateway.locale, 'INTERNAL_SERVER_ERROR', 'Internal server error'), { extensions: { code: 'INTERNAL_SERVER_ERROR' } })] };
-      }
-    }
-    if (prepared.authz.unchanged) return result;
-    return {
-      data: applyRemovals(result.data as Record<string, unknown> | null | undefined, prepared.authz.removals) as ExecutionResult['data'],
-      errors: [...prepared.forbidden, ...(result.errors ?? [])],
-    };
   };
 
   return {
     next: async () => {
-      let item: IteratorResult<ExecutionResult>;
+      let item: IteratorResult<Promise<ExecutionResult>>;
       try {
         item = await queue.next();
       } catch (e) {
         finish();
         throw e;
       }
-      if (item.done) { finish(); return item; }
-      return { value: await completeEvent(item.value), done: false };
+      if (item.done) { finish(); return { value: undefined, done: true }; }
+      return { value: await item.value, done: false };
     },
     return: async () => { finish(); return { value: undefined, done: true }; },
     throw: async (e?: unknown) => { finish(); throw e; },
     [Symbol.asyncIterator]() { return this; },
   };
-}
-
-/** Starts the primary subscription on its subgraph; events and its end go into `queue`. */
-function subscribeUpstream(sc: SubscribeContext, variables: Record<string, unknown>, queue: BoundedQueue<ExecutionResult>, subLog: Logger): (() => void) | null {
-  const { plan } = sc;
-  const upstreamVariables = Object.fromEntries((plan.primary.variableUsages ?? []).filter((v) => v in variables).map((v) => [v, variables[v]]));
-  const sink: Sink<ExecutionResult<Record<string, unknown>, unknown>> = {
-    next: (result) => queue.push(result as ExecutionResult),
-    error: (err) => queue.fail(upstreamError(err, plan.primary.serviceName, sc.gateway, subLog)),
-    complete: () => queue.end(),
-  };
-  let upstream: Client;
-  try {
-    upstream = sc.upstream();
-  } catch (e) {
-    queue.fail(e as Error);
-    return null;
-  }
-  return upstream.subscribe({ query: plan.primary.operation, operationName: plan.primary.operationName, variables: upstreamVariables }, sink);
-}
-
-/** An event's errors from the subgraph, masked like every subgraph error (errors.ts). */
-function maskUpstreamErrors(errors: readonly GraphQLFormattedError[] | undefined, sc: SubscribeContext): GraphQLError[] | undefined {
-  if (!errors?.length) return undefined;
-  return errors.map((e) => {
-    const masked = maskSubgraphError(e, sc.plan.primary.serviceName, sc.gateway);
-    return new GraphQLError(masked.message, { path: masked.path, extensions: masked.extensions });
-  });
-}
-
-/**
- * What the upstream's failure means to the client: its first GraphQL error (masked), or the
- * subgraph refusing the credentials or being gone. Close reasons are logged, never passed on.
- */
-function upstreamError(err: unknown, service: string, context: GatewayContext, log: Logger): Error {
-  if (Array.isArray(err) && err.length) {
-    const first = maskSubgraphError(err[0] as GraphQLFormattedError, service, context);
-    return new SubscriptionError(first.message, String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR'), details(first.extensions));
-  }
-  const close = err as { code?: number; reason?: string } | null;
-  if (close && typeof close.code === 'number' && (close.code === 4401 || close.code === 4403)) {
-    return new SubscriptionError(localizedMessage(context.locale, 'UNAUTHENTICATED', 'The subgraph refused the credentials (token expired or invalid)'), 'UNAUTHENTICATED');
-  }
-  log.warn({ close: close && typeof close.code === 'number' ? { code: close.code, reason: close.reason } : undefined, err: close && typeof close.code === 'number' ? undefined : String(err) }, 'upstream subscription ended; masked as SUBGRAPH_UNAVAILABLE');
-  return new SubscriptionError(localizedMessage(context.locale, 'SUBGRAPH_UNAVAILABLE', UNAVAILABLE_MESSAGE), 'SUBGRAPH_UNAVAILABLE');
-}
-
-/** Detail extensions of a masked error, without its code (SubscriptionError takes the code apart). */
-function details(extensions: Record<string, unknown> | undefined): Record<string, unknown> {
-  const { code: _code, ...rest } = extensions ?? {};
-  return rest;
 }

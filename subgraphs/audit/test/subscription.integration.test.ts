@@ -6,6 +6,7 @@
  */
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
+import { RevocationWriter } from '@imagy/platform/auth';
 import { waitFor } from '@imagy/platform/testing';
 import { auditIdForEvent } from '../src/ocsf';
 import { startHarness, uuid, type Harness } from './harness';
@@ -116,6 +117,58 @@ describe('audit live tail over graphql-ws', () => {
     await h.stored(e.id);
     await waitFor(async () => tails.every((t) => t.results.length === 1));
     for (const t of tails) t.dispose();
+    await waitFor(async () => subscribers() === before);
+  });
+
+  test("subscribers of different users and tenants each get their own tenant's answer to whether the actor is one of its users", async () => {
+    // Identical questions in flight are shared (one tenant_users read per event for a tenant's
+    // subscribers, not one per subscription); the answer must still be per tenant.
+    const actor = uuid();
+    const announced = await h.publish('identity.user.created', { userId: actor, email: 'actor@a.test', roles: ['staff'] }, { tenantId: tenantA });
+    await h.stored(announced.id);
+    await h.announced(auditIdForEvent(announced.id));
+    const before = subscribers();
+    const ofA = await Promise.all(Array.from({ length: 6 }, async () => tail(await connect(await h.token(tenantA, ['auditor'], uuid())))));
+    const platformAuditor = tail(await connect(await h.token(tenantB, ['platform_auditor'], uuid())));
+    await waitFor(async () => subscribers() === before + 7);
+
+    const e = await h.publish('identity.user.updated', { userId: uuid(), changes: ['phone'] }, { tenantId: tenantA, actor: { kind: 'user', userId: actor } });
+    const id = auditIdForEvent(e.id);
+    const received = (t: Tail) => t.results.find((r) => r.data?.auditEvents?.id === id);
+    await waitFor(async () => [...ofA, platformAuditor].every(received));
+    for (const t of ofA) expect(received(t)!.data.auditEvents).toMatchObject({ tenantId: tenantA, actorUserId: actor, actor: { id: actor } });
+    // The actor is not one of the platform auditor's own tenant's users: no actor reference.
+    expect(received(platformAuditor)!.data.auditEvents).toMatchObject({ tenantId: tenantA, actorUserId: actor, actor: null });
+    for (const t of [...ofA, platformAuditor]) t.dispose();
+    await waitFor(async () => subscribers() === before);
+  });
+
+  test("a disabled user's live tail is closed (4403) and receives nothing more; another user of the tenant keeps receiving", async () => {
+    const [soonDisabled, other] = [uuid(), uuid()];
+    const closed: { code?: number } = {};
+    const disabledClient = createClient({
+      url: wsUrl(), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined,
+      connectionParams: { authorization: `Bearer ${await h.token(tenantA, ['auditor'], soonDisabled)}` },
+      on: { closed: (e) => { closed.code = (e as { code: number }).code; } },
+    });
+    clients.push(disabledClient);
+    const before = subscribers();
+    const disabledTail = tail(disabledClient);
+    const otherTail = tail(await connect(await h.token(tenantA, ['auditor'], other)));
+    await waitFor(async () => subscribers() === before + 2);
+    const first = await h.publish('identity.user.logged_out', { userId: uuid() }, { tenantId: tenantA });
+    await waitFor(async () => disabledTail.results.length === 1 && otherTail.results.length === 1);
+    expect(disabledTail.results[0]!.data.auditEvents.id).toBe(auditIdForEvent(first.id));
+
+    // What identity writes when it disables a user; audit's revocation view closes the socket.
+    await new RevocationWriter(h.bus.nc, h.bus.ns.streamPrefix).userDisabled(soonDisabled, true);
+    await waitFor(async () => closed.code === 4403);
+    await waitFor(async () => subscribers() === before + 1);
+    const second = await h.publish('identity.user.logged_out', { userId: uuid() }, { tenantId: tenantA });
+    await waitFor(async () => otherTail.results.length === 2);
+    expect(otherTail.results[1]!.data.auditEvents.id).toBe(auditIdForEvent(second.id));
+    expect(disabledTail.results).toHaveLength(1);
+    otherTail.dispose();
     await waitFor(async () => subscribers() === before);
   });
 

@@ -110,9 +110,22 @@ export class AuditEventService {
   async areTenantUsers(auth: AuthContext, ids: readonly string[]): Promise<boolean[]> {
     const tenantId = auth.kind === 'anonymous' ? null : auth.tenantId;
     if (!tenantId || !isUuid(tenantId)) return ids.map(() => false);
-    const known = await inTenantTx(this.orm, { tenantId }, (em) => tenantUsersAmong(em, tenantId, ids));
-    return ids.map((i) => known.has(i.toLowerCase()));
+    // A live tail's event is resolved once per subscription (each has its own context and
+    // DataLoader), so N subscribers of a tenant asked the same question N times per event. The
+    // answer depends only on the tenant and the ids: identical questions in flight share one read.
+    // Nothing is kept once it settles, so a later event sees tenant_users as it is then.
+    const wanted = [...new Set(ids.map((i) => i.toLowerCase()))].sort();
+    const key = `${tenantId.toLowerCase()}|${wanted.join(',')}`;
+    let known = this.tenantUserReads.get(key);
+    if (!known) {
+      known = inTenantTx(this.orm, { tenantId }, (em) => tenantUsersAmong(em, tenantId, wanted)).finally(() => this.tenantUserReads.delete(key));
+      this.tenantUserReads.set(key, known);
+    }
+    const found = await known;
+    return ids.map((i) => found.has(i.toLowerCase()));
   }
+
+  private readonly tenantUserReads = new Map<string, Promise<Set<string>>>();
 
   /**
    * Live tail: the event `id` if the caller may read it (RLS on the caller's read scope) and it
