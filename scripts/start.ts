@@ -25,7 +25,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ensureInfra, InfraError, type Infra } from './infra';
-import { ensureConsoleBuild } from './console-build';
+import { ensureConsoleBuild, ensurePortalBuild } from './client-build';
 
 const root = path.resolve(__dirname, '..');
 const say = (line: string) => process.stderr.write(`[imagy] ${line}\n`);
@@ -204,9 +204,10 @@ function onSignal(signal: NodeJS.Signals) {
 }
 
 async function main() {
-  // The staff console, built when missing or older than its sources (before any child runs: the
-  // build is synchronous); the gateway serves it at /console/.
+  // The staff console and the borrower portal, built when missing or older than their sources
+  // (before any child runs: the builds are synchronous); the gateway serves them at /console/ and /.
   const consoleDist = ensureConsoleBuild(say);
+  const portalDist = ensurePortalBuild(say);
   infra = await ensureInfra(say);
   infra.onUnexpectedExit((what) => { if (!shuttingDown) void shutdown(1, `${what}; stopping everything`); });
   const url = (p: number, suffix: string) => `http://127.0.0.1:${p}${suffix}`;
@@ -217,6 +218,8 @@ async function main() {
     NATS_URL: infra.natsUrl,
     APOLLO_TELEMETRY_DISABLED: '1',
     NODE_ENV: process.env.NODE_ENV ?? 'development',
+    // Signing links open the portal's signing page on the gateway (any host: the token names the tenant).
+    SIGN_SIGNING_BASE_URL: process.env.SIGN_SIGNING_BASE_URL ?? `http://localhost:${GATEWAY_PORT}/sign`,
     // Subgraphs believe X-Forwarded-For only from the gateway: it sends the installation's gateway
     // secret, generated into .imagy/keys at first start and read by every process (gateway-proof.ts).
     // Where the processes find each other when the ports are not the committed defaults.
@@ -232,7 +235,7 @@ async function main() {
   await startSubgraph(SUBGRAPHS[0]!);
   await Promise.all(SUBGRAPHS.slice(1).map(startSubgraph));
   const workers = process.env.IMAGY_GATEWAY_WORKERS ? ['--workers', process.env.IMAGY_GATEWAY_WORKERS] : [];
-  const gateway = addService('gateway', 'gateway/src/main.ts', { ...env, PORT: String(GATEWAY_PORT), ...(consoleDist && { CONSOLE_DIST: consoleDist }) }, url(GATEWAY_PORT, '/health'), workers);
+  const gateway = addService('gateway', 'gateway/src/main.ts', { ...env, PORT: String(GATEWAY_PORT), ...(consoleDist && { CONSOLE_DIST: consoleDist }), ...(portalDist && { PORTAL_DIST: portalDist }) }, url(GATEWAY_PORT, '/health'), workers);
   // The token needs only the database and the keys: mint it while the gateway boots.
   const [token] = await Promise.all([demoToken(env), waitReady(gateway)]);
   started = true;
@@ -242,6 +245,7 @@ async function main() {
     'Imagy is up.',
     `  GraphQL + Apollo Sandbox:  http://localhost:${GATEWAY_PORT}/graphql`,
     ...(consoleDist ? [`  Staff console:             http://localhost:${GATEWAY_PORT}/console/`] : []),
+    ...(portalDist ? [`  Borrower portal:           http://demo.localhost:${GATEWAY_PORT}/ (a tenant's host: <slug>.localhost)`] : []),
     `  JWKS:                      http://localhost:${GATEWAY_PORT}/.well-known/jwks.json`,
     `  Demo tenant:               demo (host demo.localhost)`,
     `  Demo admin:                admin@demo.localhost / ${DEMO_PASSWORD_HINT}`,

@@ -115,7 +115,7 @@ export class PipelineService {
       const docs = consentCodes.length ? [...(await this.currentDocumentsIn(em, [...new Set(consentCodes)], 'es')).values()] : [];
       const units = minorUnits(product.currency);
       return {
-        productCode: product.code, productName: product.name, currency: product.currency,
+        productId: product.id, productCode: product.code, productName: product.name, currency: product.currency,
         minAmount: fmt(version.terms.minAmount, units), maxAmount: fmt(version.terms.maxAmount, units), minTerm: version.terms.minTerm, maxTerm: version.terms.maxTerm,
         title: landing?.config.title ?? product.name, blocks: landing?.config.blocks ?? [], legalFooter: landing?.config.legalFooter ?? null,
         legalDocuments: docs,
