@@ -19,12 +19,12 @@ const digits = (s: string) => s.replace(/[^0-9]/g, '');
 
 describe('portal: the whole journey in the browser', () => {
   let w: PortalWorld;
-  beforeAll(async () => { w = await startPortalWorld('e2eportal'); }, 240_000);
+  beforeAll(async () => { w = await startPortalWorld('e2eportal', ['presto']); }, 240_000);
   afterAll(async () => { await w?.stop(); });
   afterEach(() => { for (const list of w.problems) expect(list).toEqual([]); });
 
   async function journey(viewport: typeof PHONE, tag: string, email: string, leaveAndComeBack: boolean) {
-    const tenant = w.tenants.presto;
+    const tenant = w.tenants.presto!;
     const origin = w.origin('presto');
     let page: Page = await w.page(viewport);
     await page.goto(`${origin}/p/PRESTO`);

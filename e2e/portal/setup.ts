@@ -83,16 +83,20 @@ async function setUpTenant(p: Platform, platformAdmin: string, slug: string, nam
   return { slug, host, admin, productId: product.id, productCode };
 }
 
-export async function startPortalWorld(label: string): Promise<PortalWorld> {
+const TENANTS = {
+  presto: ['Presto Financiera', 'PRESTO', 'Crédito Presto'],
+  andes: ['Andes Crédito', 'ANDES', 'Préstamo Andes'],
+} as const;
+
+/** The platform with the portal and the named tenants (each with its flows, product and legal text). */
+export async function startPortalWorld(label: string, names: (keyof typeof TENANTS)[]): Promise<PortalWorld> {
   const dist = ensurePortalBuild()!;
   const p = await startPlatform({ label, portal: dist });
   const browser = await launchBrowser();
   const port = new URL(p.gatewayUrl).port;
   const platformAdmin = (await p.login('platform', 'admin@platform.localhost', DEV_PASSWORD)).accessToken;
-  const tenants = {
-    presto: await setUpTenant(p, platformAdmin, 'presto', 'Presto Financiera', 'PRESTO', 'Crédito Presto'),
-    andes: await setUpTenant(p, platformAdmin, 'andes', 'Andes Crédito', 'ANDES', 'Préstamo Andes'),
-  };
+  const tenants: Record<string, PortalTenant> = {};
+  for (const slug of names) tenants[slug] = await setUpTenant(p, platformAdmin, slug, ...TENANTS[slug]);
   const contexts: BrowserContext[] = [];
   const problems: string[][] = [];
   const bodies = async (tenant: PortalTenant, recipient: string) => ((await p.call(MAILBOX, { recipient }, tenant.admin)).data?.localMailbox.edges ?? []).map((e: { node: { body: string } }) => e.node.body) as string[];

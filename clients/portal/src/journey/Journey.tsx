@@ -85,14 +85,15 @@ function CurrentStep({ app }: { app: JourneyApplication }) {
   if (!step) return app.status === 'APPROVED' ? <p className="notice" role="status">{t('approved')}</p> : null;
   const config = (app.version.pipeline.steps.find((s) => s.key === step.key)?.config ?? {}) as Record<string, unknown>;
   const props = { app, step, config };
+  // Keyed by the step: two steps of one type (compliance, then identity) never share their state.
   switch (step.type) {
-    case 'LEGAL_CONSENT': return <ConsentStep {...props} />;
-    case 'CONTACT_VERIFICATION': return <ContactStep {...props} />;
-    case 'FORM': return <FormStep {...props} />;
+    case 'LEGAL_CONSENT': return <ConsentStep key={step.key} {...props} />;
+    case 'CONTACT_VERIFICATION': return <ContactStep key={step.key} {...props} />;
+    case 'FORM': return <FormStep key={step.key} {...props} />;
     case 'COMPLIANCE_CHECK':
-    case 'IDENTITY_VALIDATION': return <VerificationStep {...props} />;
-    case 'MANUAL_REVIEW': return step.state === 'WAITING_INPUT' ? <InfoStep {...props} /> : <p className="notice" role="status">{t('inReview')}</p>;
-    case 'DOCUMENT_SIGNATURE': return <SignatureStep {...props} />;
+    case 'IDENTITY_VALIDATION': return <VerificationStep key={step.key} {...props} />;
+    case 'MANUAL_REVIEW': return step.state === 'WAITING_INPUT' ? <InfoStep key={step.key} {...props} /> : <p className="notice" role="status">{t('inReview')}</p>;
+    case 'DOCUMENT_SIGNATURE': return <SignatureStep key={step.key} {...props} />;
     default: return <p className="notice" role="status">{t('working')}</p>;
   }
 }

@@ -233,20 +233,24 @@ export function VerificationStep({ app, step }: StepProps) {
   const t = useT(messages);
   const [open] = useMutation(OpenFlowMutation);
   const [token, setToken] = useState<string | null>(null);
-  const [tries, setTries] = useState(0);
+  // Asked again while flow has not started the run, or runs steps before one for the borrower; a
+  // flow with nothing for the borrower (STEP_NOT_WAITING) is left to the live progress.
+  const [round, setRound] = useState(0);
+  const [done, setDone] = useState(false);
   useEffect(() => {
-    if (step.state !== 'WAITING_EVENT' || token || tries > 30) return;
+    if (step.state !== 'WAITING_EVENT' || token || done) return;
     let cancelled = false;
     const timer = setTimeout(() => {
       void open({ variables: { input: { applicationId: app.id, stepKey: step.key } } }).then(({ data }) => {
         if (cancelled) return;
         const r = data?.openApplicationFlow;
         if (r?.access?.currentStepKey) setToken(r.access.accessToken);
-        else if (r?.userErrors[0]?.code === 'FLOW_NOT_STARTED' || (r?.access && !r.access.currentStepKey)) setTries((n) => n + 1);
-      }, () => setTries((n) => n + 1));
-    }, tries === 0 ? 0 : 1500);
+        else if (r?.userErrors.length && r.userErrors[0]!.code !== 'FLOW_NOT_STARTED') setDone(true);
+        else setRound((n) => n + 1);
+      }, () => { if (!cancelled) setRound((n) => n + 1); });
+    }, round === 0 ? 0 : 1500);
     return () => { cancelled = true; clearTimeout(timer); };
-  }, [app.id, step.key, step.state, token, tries, open]);
+  }, [app.id, step.key, step.state, token, done, round, open]);
   return (
     <div>
       <h2>{t('verifyingTitle')}</h2>
