@@ -36,11 +36,12 @@ describe('portal: the whole journey in the browser', () => {
     const before = await installment.textContent();
     await amount.focus();
     for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
-    await page.waitForFunction((prev) => document.querySelector('[data-testid="installment"]')?.textContent !== prev, before);
+    // Strings evaluated in the page (the test's tsconfig has no DOM types).
+    await page.waitForFunction(`document.querySelector('[data-testid="installment"]')?.textContent !== ${JSON.stringify(before)}`);
     const chosen = await amount.inputValue();
     const term = Number(await page.getByLabel('Plazo (cuotas)').inputValue());
     const api = (await w.p.call(`query($input: SimulateCreditInput!) { simulateCredit(input: $input) { simulation { installment catWithoutVat totals { totalCost } } } }`, { input: { host: tenant.host, productCode: 'PRESTO', amount: chosen, term } })).data.simulateCredit.simulation;
-    await page.waitForFunction((want) => (document.querySelector('[data-testid="installment"]')?.textContent ?? '').replace(/[^0-9]/g, '') === want, digits(api.installment));
+    await page.waitForFunction(`(document.querySelector('[data-testid="installment"]')?.textContent ?? '').replace(/[^0-9]/g, '') === ${JSON.stringify(digits(api.installment))}`);
     expect(digits(await page.getByTestId('total-cost').textContent() ?? '')).toBe(digits(api.totals.totalCost));
     expect(digits(await page.getByTestId('cat').textContent() ?? '')).toBe(digits(api.catWithoutVat));
     await page.getByRole('button', { name: 'Ver la tabla de pagos' }).click();

@@ -55,6 +55,11 @@ export interface PortalWorld {
   stop(): Promise<void>;
 }
 
+/** An empty list of userErrors, or a thrown error naming them (no jest here: bench/portal-load.ts sets up the same world). */
+function noErrors(errors: unknown, what: string): void {
+  if (!Array.isArray(errors) || errors.length) throw new Error(`${what}: ${JSON.stringify(errors)}`);
+}
+
 const MAILBOX = `query($recipient: String) { localMailbox(first: 50, recipient: $recipient) { edges { node { body } } } }`;
 
 async function setUpTenant(p: Platform, platformAdmin: string, slug: string, name: string, productCode: string, title: string): Promise<PortalTenant> {
@@ -68,13 +73,13 @@ async function setUpTenant(p: Platform, platformAdmin: string, slug: string, nam
   for (const [code, steps] of [['BUREAU', BUREAU_STEPS], ['KYC_DOC', KYC_DOC_STEPS]] as const) {
     const f = await p.call(CREATE_FLOW, { input: { code, name: code } }, admin);
     const versionId = f.data.createFlow.flow.draftVersion.id;
-    for (const step of steps) expect((await p.call(ADD_STEP, { input: { versionId, ...step } }, admin)).data.addFlowStep.userErrors).toEqual([]);
-    expect((await p.call(PUBLISH_FLOW, { input: { versionId } }, admin)).data.publishFlowVersion.userErrors).toEqual([]);
+    for (const step of steps) noErrors((await p.call(ADD_STEP, { input: { versionId, ...step } }, admin)).data?.addFlowStep.userErrors, `addFlowStep ${step.key}`);
+    noErrors((await p.call(PUBLISH_FLOW, { input: { versionId } }, admin)).data?.publishFlowVersion.userErrors, `publishFlowVersion ${code}`);
   }
   const created = await p.call(`mutation($input: CreateCreditProductInput!) { createCreditProduct(input: $input) { product { id } version { id } userErrors { code } } }`, { input: { code: productCode, name: title, currency: 'MXN', terms: TERMS } }, admin);
   const { product, version } = created.data.createCreditProduct;
   const piped = await p.call(`mutation($input: UpdateDraftPipelineInput!) { updateDraftPipeline(input: $input) { userErrors { code field } } }`, { input: { versionId: version.id, steps: pipelineOf(title, `${name} S.A. de C.V.`) } }, admin);
-  expect(piped.data.updateDraftPipeline.userErrors).toEqual([]);
+  noErrors(piped.data?.updateDraftPipeline.userErrors, 'updateDraftPipeline');
   await p.call(`mutation($input: PublishLegalDocumentInput!) { publishLegalDocument(input: $input) { document { version } userErrors { code } } }`, { input: { code: 'TERMS', locale: 'es', title: 'Términos y condiciones', body: `Términos y condiciones de ${name}.` } }, admin);
   const cr = await p.call(`mutation($input: RequestPublicationInput!) { requestPublication(input: $input) { changeRequest { id } } }`, { input: { versionId: version.id } }, admin);
   await p.call(`mutation($input: ApproveChangeRequestInput!) { approveChangeRequest(input: $input) { userErrors { code } } }`, { input: { id: cr.data.requestPublication.changeRequest.id } }, checker);
@@ -96,7 +101,10 @@ export async function startPortalWorld(label: string, names: (keyof typeof TENAN
   const port = new URL(p.gatewayUrl).port;
   const platformAdmin = (await p.login('platform', 'admin@platform.localhost', DEV_PASSWORD)).accessToken;
   const tenants: Record<string, PortalTenant> = {};
-  for (const slug of names) tenants[slug] = await setUpTenant(p, platformAdmin, slug, ...TENANTS[slug]);
+  for (const slug of names) {
+    const [name, productCode, title] = TENANTS[slug];
+    tenants[slug] = await setUpTenant(p, platformAdmin, slug, name, productCode, title);
+  }
   const contexts: BrowserContext[] = [];
   const problems: string[][] = [];
   const bodies = async (tenant: PortalTenant, recipient: string) => ((await p.call(MAILBOX, { recipient }, tenant.admin)).data?.localMailbox.edges ?? []).map((e: { node: { body: string } }) => e.node.body) as string[];

@@ -51,12 +51,17 @@ export const signingMessages = defineMessages({
 
 /** Seconds left until `until` (ms epoch), ticking every second. */
 export function useCountdown(until: number): number {
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(Date.now);
   useEffect(() => {
-    if (until <= now) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
+    setNow(Date.now());
+    if (until <= Date.now()) return;
+    const timer = setInterval(() => {
+      const at = Date.now();
+      setNow(at);
+      if (at >= until) clearInterval(timer);
+    }, 1000);
     return () => clearInterval(timer);
-  }, [until, now]);
+  }, [until]);
   return Math.max(0, Math.ceil((until - now) / 1000));
 }
 
