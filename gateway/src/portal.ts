@@ -10,20 +10,9 @@
  */
 import path from 'node:path';
 import type { Router } from 'express';
-import { clientDirFromEnv, staticClientRouter } from './static-client';
+import { clientCsp, clientDirFromEnv, staticClientRouter } from './static-client';
 
-export const PORTAL_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' https: data:",
-  "font-src 'self'",
-  "connect-src 'self' ws: wss:",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const PORTAL_CSP = clientCsp({ styleSrc: "'self'", imgSrc: "'self' https: data:" });
 
 /** The gateway's own routes: never the portal's. */
 export const PORTAL_RESERVED = ['/graphql', '/console', '/health', '/ready', '/metrics', '/flow/files', '/.well-known'] as const;

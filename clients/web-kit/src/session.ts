@@ -9,6 +9,13 @@ export interface SessionUser { id: string; email: string; displayName: string; r
 export interface Session { accessToken: string; expiresAt: number; user: SessionUser }
 export interface TokenPair { accessToken: string; refreshToken: string; expiresAt: string; user: SessionUser }
 
+/** The token pair of a login or refresh answer (identity's LoginPayload / RefreshTokenPayload), or null when it has none. */
+export function tokenPairOf(payload: { accessToken?: string | null; refreshToken?: string | null; expiresAt?: string | null; user?: { id: string; email: string; displayName: string; roles: readonly string[]; tenantId: string } | null }): TokenPair | null {
+  if (!payload.accessToken || !payload.refreshToken || !payload.expiresAt || !payload.user) return null;
+  const u = payload.user;
+  return { accessToken: payload.accessToken, refreshToken: payload.refreshToken, expiresAt: payload.expiresAt, user: { id: u.id, email: u.email, displayName: u.displayName, roles: [...u.roles], tenantId: u.tenantId } };
+}
+
 export interface SessionStore {
   getSession(): Session | null;
   getAccessToken(): string | null;

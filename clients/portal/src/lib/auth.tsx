@@ -4,9 +4,8 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useApolloClient } from '@apollo/client/react';
-import type { Session, TokenPair } from '@imagy/web-kit/session';
+import { tokenPairOf as pairOf, type Session } from '@imagy/web-kit/session';
 import { getFragmentData, graphql } from '../__generated__';
-import type { PortalUserFieldsFragment } from '../__generated__/graphql';
 import { session as store } from './session';
 
 const PortalUserFields = graphql(`
@@ -40,12 +39,6 @@ interface AuthState {
 }
 
 const AuthContext = createContext<AuthState | null>(null);
-
-function pairOf(payload: { accessToken?: string | null; refreshToken?: string | null; expiresAt?: string | null; user?: PortalUserFieldsFragment | null }): TokenPair | null {
-  if (!payload.accessToken || !payload.refreshToken || !payload.expiresAt || !payload.user) return null;
-  const u = payload.user;
-  return { accessToken: payload.accessToken, refreshToken: payload.refreshToken, expiresAt: payload.expiresAt, user: { id: u.id, email: u.email, displayName: u.displayName, roles: [...u.roles], tenantId: u.tenantId } };
-}
 
 const REFRESH_MARGIN_MS = 60_000;
 
