@@ -5,12 +5,14 @@
  * flow's document capture (embedded, uploaded through the gateway), the embedded contract signing
  * with a code from the mailbox, live progress to the disbursement, and "mi cuenta" (credit schedule,
  * payoff quote against the API, the sealed PDF downloaded and hashed, notifications). Once at a phone
- * viewport (with a borrower who leaves after the OTP and comes back signed in to the form step),
- * once at a desktop one. axe-core on every page; screenshots in e2e/artifacts/portal/.
+ * viewport (with a borrower who leaves after the OTP and comes back signed in to the form step; flow
+ * and signing embedded in the journey), once at a desktop one (the flow on the standalone page with
+ * an access token, the contract on the standalone signing page from the e-mailed link). axe-core on every page; screenshots in e2e/artifacts/portal/.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
+import { waitFor } from '@imagy/platform/testing';
 import { DESKTOP, PHONE, startPortalWorld, type PortalWorld } from './setup';
 
 // A 1x1 PNG: the "photo" of the ID the identity flow asks for.
@@ -23,7 +25,7 @@ describe('portal: the whole journey in the browser', () => {
   afterAll(async () => { await w?.stop(); });
   afterEach(() => { for (const list of w.problems) expect(list).toEqual([]); });
 
-  async function journey(viewport: typeof PHONE, tag: string, email: string, leaveAndComeBack: boolean) {
+  async function journey(viewport: typeof PHONE, tag: string, email: string, leaveAndComeBack: boolean, standalone: boolean) {
     const tenant = w.tenants.presto!;
     const origin = w.origin('presto');
     let page: Page = await w.page(viewport);
@@ -36,12 +38,12 @@ describe('portal: the whole journey in the browser', () => {
     const before = await installment.textContent();
     await amount.focus();
     for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
-    // Strings evaluated in the page (the test's tsconfig has no DOM types).
-    await page.waitForFunction(`document.querySelector('[data-testid="installment"]')?.textContent !== ${JSON.stringify(before)}`);
+    // Polled from here: a predicate evaluated in the page would be refused by its CSP (no eval).
+    await waitFor(async () => (await installment.textContent()) !== before, 15_000, 100);
     const chosen = await amount.inputValue();
     const term = Number(await page.getByLabel('Plazo (cuotas)').inputValue());
     const api = (await w.p.call(`query($input: SimulateCreditInput!) { simulateCredit(input: $input) { simulation { installment catWithoutVat totals { totalCost } } } }`, { input: { host: tenant.host, productCode: 'PRESTO', amount: chosen, term } })).data.simulateCredit.simulation;
-    await page.waitForFunction(`(document.querySelector('[data-testid="installment"]')?.textContent ?? '').replace(/[^0-9]/g, '') === ${JSON.stringify(digits(api.installment))}`);
+    await waitFor(async () => digits(await installment.textContent() ?? '') === digits(api.installment), 15_000, 100);
     expect(digits(await page.getByTestId('total-cost').textContent() ?? '')).toBe(digits(api.totals.totalCost));
     expect(digits(await page.getByTestId('cat').textContent() ?? '')).toBe(digits(api.catWithoutVat));
     await page.getByRole('button', { name: 'Ver la tabla de pagos' }).click();
@@ -84,7 +86,8 @@ describe('portal: the whole journey in the browser', () => {
     await page.getByRole('heading', { name: 'Sus datos' }).waitFor();
 
     if (leaveAndComeBack) {
-      // The borrower leaves (a new browser: nothing stored) and comes back signed in, to the step where they stopped.
+      // The borrower leaves (the window closed; a new browser: nothing stored) and comes back signed in, to the step where they stopped.
+      await page.close();
       page = await w.page(viewport);
       await page.goto(`${origin}/ingresar`);
       await page.getByLabel('Correo electrónico').fill(email);
@@ -109,12 +112,31 @@ describe('portal: the whole journey in the browser', () => {
     const file = page.getByLabel('Documento (PDF, JPEG, PNG o WebP)');
     await file.waitFor({ timeout: 45_000 });
     await w.check(page, `${tag}-60-identity-document`);
-    await file.setInputFiles({ name: 'id.png', mimeType: 'image/png', buffer: PNG });
+    if (standalone) {
+      // The standalone flow page (seed 5.18) with an access token lending issues to the borrower (the newest token is the only one that works).
+      const borrower = (await w.p.login('presto', email, 'ana-password-1')).accessToken;
+      const opened = (await w.p.call(`mutation($input: OpenApplicationFlowInput!) { openApplicationFlow(input: $input) { access { accessToken } userErrors { code } } }`, { input: { applicationId, stepKey: 'identity' } }, borrower)).data.openApplicationFlow;
+      expect(opened.userErrors).toEqual([]);
+      await page.goto(`${origin}/flujo/${opened.access.accessToken}`);
+      await page.getByRole('heading', { name: 'Verificación', level: 1 }).waitFor();
+      await w.check(page, `${tag}-61-flow-page`);
+    }
+    await page.getByLabel('Documento (PDF, JPEG, PNG o WebP)').setInputFiles({ name: 'id.png', mimeType: 'image/png', buffer: PNG });
     await page.getByRole('button', { name: 'Continuar' }).click();
+    if (standalone) {
+      await page.getByText(/La verificación terminó/).waitFor({ timeout: 45_000 });
+      await page.goto(`${origin}/solicitud/${applicationId}`);
+    }
 
     // The contract, embedded: a signing code from the mailbox.
     await page.getByRole('heading', { name: 'Firme su contrato' }).waitFor({ timeout: 45_000 });
     await page.getByRole('button', { name: 'Enviarme un código de firma' }).waitFor({ timeout: 30_000 });
+    if (standalone) {
+      // Or the standalone signing page (seed 5.19), opened from the invitation sign e-mailed.
+      const invitation = await w.mail(tenant, contact, (b) => b.includes('/sign/sgn_'));
+      await page.goto(`${origin}/sign/${/\/sign\/(sgn_[A-Za-z0-9_-]+)/.exec(invitation)![1]}`);
+      await page.getByRole('heading', { name: /Firmar: Contrato/, level: 1 }).waitFor();
+    }
     const mailsBefore = await w.mailCount(tenant, contact);
     await page.getByRole('button', { name: 'Enviarme un código de firma' }).click();
     await page.getByText(/Enviamos un código a/).waitFor();
@@ -124,6 +146,10 @@ describe('portal: the whole journey in the browser', () => {
     await page.getByLabel('Leí los documentos y los acepto').check();
     await page.getByRole('button', { name: 'Firmar' }).click();
 
+    if (standalone) {
+      await page.getByText('Firmado. ¡Gracias!').waitFor();
+      await page.goto(`${origin}/solicitud/${applicationId}`);
+    }
     // Live status to the disbursement.
     await page.getByText('Su crédito fue desembolsado.').waitFor({ timeout: 45_000 });
     await w.check(page, `${tag}-80-disbursed`);
@@ -163,10 +189,10 @@ describe('portal: the whole journey in the browser', () => {
   }
 
   test('phone (390x844): landing to disbursement, leaving after the OTP and coming back signed in, then mi cuenta', async () => {
-    await journey(PHONE, 'phone', 'ana.phone@presto.test', true);
+    await journey(PHONE, 'phone', 'ana.phone@presto.test', true, false);
   }, 180_000);
 
-  test('desktop (1280x800): landing to disbursement, then mi cuenta', async () => {
-    await journey(DESKTOP, 'desktop', 'ana.desktop@presto.test', false);
+  test('desktop (1280x800): landing to disbursement through the standalone flow page and signing page (token links), then mi cuenta', async () => {
+    await journey(DESKTOP, 'desktop', 'ana.desktop@presto.test', false, true);
   }, 180_000);
 });

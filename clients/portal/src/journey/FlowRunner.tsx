@@ -37,12 +37,12 @@ export const flowMessages = defineMessages({
   en: {
     running: 'We are checking your information…', done: 'Verification finished.', failed: 'The verification could not be completed.', send: 'Continue',
     file: 'Document (PDF, JPEG, PNG or WebP)', uploading: 'Uploading…', yes: 'Yes', invalid: 'This link is not valid any more.', step: 'Step: {name}',
-    APPROVED: 'Approved', REJECTED: 'Not approved', REVIEW: 'In review',
+    APPROVED: 'Approved', REJECTED: 'Not approved', REVIEW: 'In review', reopen: 'Continue in this window',
   },
   es: {
     running: 'Estamos verificando su información…', done: 'La verificación terminó.', failed: 'No se pudo completar la verificación.', send: 'Continuar',
     file: 'Documento (PDF, JPEG, PNG o WebP)', uploading: 'Subiendo…', yes: 'Sí', invalid: 'Este enlace ya no es válido.', step: 'Paso: {name}',
-    APPROVED: 'Aprobada', REJECTED: 'No aprobada', REVIEW: 'En revisión',
+    APPROVED: 'Aprobada', REJECTED: 'No aprobada', REVIEW: 'En revisión', reopen: 'Continuar en esta ventana',
   },
 });
 
@@ -139,7 +139,7 @@ function DocumentStep({ token, stepKey, onDone }: { token: string; stepKey: stri
 }
 
 /** The flow behind `token`, until it ends (then `onFinished`, e.g. the journey waits for lending's step). */
-export function FlowRunner({ token, onFinished }: { token: string; onFinished?: () => void }) {
+export function FlowRunner({ token, onFinished, onReopen }: { token: string; onFinished?: () => void; onReopen?: () => void }) {
   const t = useT(flowMessages);
   const { locale } = useLocale();
   const { data, error, refetch, startPolling, stopPolling } = useQuery(SessionQuery, { variables: { accessToken: token }, fetchPolicy: 'network-only', notifyOnNetworkStatusChange: false });
@@ -155,7 +155,15 @@ export function FlowRunner({ token, onFinished }: { token: string; onFinished?: 
   useEffect(() => { if (finished) onFinished?.(); }, [finished, onFinished]);
   if (error && !data) return <ErrorState error={error} onRetry={() => void refetch()} />;
   if (!payload) return <Loading rows={2} />;
-  if (!s) return <p className="notice notice-error" role="alert">{payload.userErrors[0]?.message ?? t('invalid')}</p>;
+  if (!s) {
+    // Inside the journey, a token another window opened since (only the newest works) is asked for again here.
+    return (
+      <div className="notice notice-error" role="alert">
+        <p>{payload.userErrors[0]?.message ?? t('invalid')}</p>
+        {onReopen && <button type="button" className="button" onClick={onReopen}>{t('reopen')}</button>}
+      </div>
+    );
+  }
   if (finished) {
     return <p className="notice" role="status">{s.status === 'COMPLETED' ? t('done') : t('failed')} {s.outcome ? `(${t(s.outcome as 'APPROVED')})` : ''}</p>;
   }

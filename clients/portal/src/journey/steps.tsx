@@ -254,7 +254,7 @@ export function VerificationStep({ app, step }: StepProps) {
   return (
     <div>
       <h2>{t('verifyingTitle')}</h2>
-      {token ? <FlowRunner token={token} /> : <div role="status" className="notice"><p>{t('verifying')}</p><Loading rows={1} /></div>}
+      {token ? <FlowRunner token={token} onReopen={() => { setToken(null); setDone(false); setRound(0); }} /> : <div role="status" className="notice"><p>{t('verifying')}</p><Loading rows={1} /></div>}
     </div>
   );
 }
