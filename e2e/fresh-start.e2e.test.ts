@@ -106,7 +106,10 @@ describe('npm start on a machine where no PostgreSQL and no NATS answer', () => 
   }, 30_000);
 
   test('starts the embedded PostgreSQL and a nats-server, then serves a demo login through the gateway', async () => {
-    await withOutput(waitFor(() => Promise.resolve(output.includes('Imagy is up.')), START_TIMEOUT_MS, 250));
+    // Up, or failed: the start script stops everything and exits when a service dies during startup,
+    // and then there is nothing left to wait for.
+    const failed = exited.then((code) => { throw new Error(`npm start exited with ${code} before it was up`); });
+    await withOutput(Promise.race([waitFor(() => Promise.resolve(output.includes('Imagy is up.')), START_TIMEOUT_MS, 250), failed]));
     expect(output).toContain('starting an embedded PostgreSQL');
     expect(output).toContain('starting nats-server -js');
     const health = await fetch(`http://127.0.0.1:${ports.gateway}/health`);

@@ -26,6 +26,7 @@ import { parse as parseYaml } from 'yaml';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ensureInfra, InfraError, type Infra } from './infra';
 import { ensureConsoleBuild, ensurePortalBuild } from './client-build';
+import { seedPortalDemo } from './demo-portal';
 
 const root = path.resolve(__dirname, '..');
 const say = (line: string) => process.stderr.write(`[imagy] ${line}\n`);
@@ -238,6 +239,9 @@ async function main() {
   const gateway = addService('gateway', 'gateway/src/main.ts', { ...env, PORT: String(GATEWAY_PORT), ...(consoleDist && { CONSOLE_DIST: consoleDist }), ...(portalDist && { PORTAL_DIST: portalDist }) }, url(GATEWAY_PORT, '/health'), workers);
   // The token needs only the database and the keys: mint it while the gateway boots.
   const [token] = await Promise.all([demoToken(env), waitReady(gateway)]);
+  // The portal's demo products, through the gateway's API (idempotent; a failure is reported, not fatal).
+  await seedPortalDemo({ gatewayUrl: `http://127.0.0.1:${GATEWAY_PORT}/graphql`, password: process.env.DEMO_ADMIN_PASSWORD || 'Imagy-demo-2026!', log: say })
+    .catch((e) => say(`portal demo data not written: ${(e as Error).message}`));
   started = true;
 
   process.stdout.write([
@@ -245,10 +249,13 @@ async function main() {
     'Imagy is up.',
     `  GraphQL + Apollo Sandbox:  http://localhost:${GATEWAY_PORT}/graphql`,
     ...(consoleDist ? [`  Staff console:             http://localhost:${GATEWAY_PORT}/console/`] : []),
-    ...(portalDist ? [`  Borrower portal:           http://demo.localhost:${GATEWAY_PORT}/ (a tenant's host: <slug>.localhost)`] : []),
     `  JWKS:                      http://localhost:${GATEWAY_PORT}/.well-known/jwks.json`,
-    `  Demo tenant:               demo (host demo.localhost)`,
-    `  Demo admin:                admin@demo.localhost / ${DEMO_PASSWORD_HINT}`,
+    `  Demo tenants:              demo (host demo.localhost), andes (host andes.localhost)`,
+    ...(portalDist ? [
+      `  Portal:                    http://demo.localhost:${GATEWAY_PORT}/`,
+      `                             http://andes.localhost:${GATEWAY_PORT}/ (a tenant's host: <slug>.localhost)`,
+    ] : []),
+    `  Demo admins:               admin@demo.localhost, admin@andes.localhost / ${DEMO_PASSWORD_HINT}`,
     `  Platform admin:            admin@platform.localhost / ${process.env.PLATFORM_ADMIN_PASSWORD ? '(from PLATFORM_ADMIN_PASSWORD)' : 'Imagy-demo-2026!'}`,
     '  Demo token (tenant_admin of demo, 30 min), for the Authorization header as "Bearer <token>":',
     `  ${token}`,

@@ -26,6 +26,7 @@ describe('console in the browser', () => {
     admin = await p.login('demo', 'admin@demo.localhost', DEV_PASSWORD);
     for (const [email, roles] of [['maker@demo.test', ['product_manager']], ['checker@demo.test', ['product_checker']], ['reader@demo.test', ['auditor']]] as const) {
       const r = await p.call(CREATE_USER, { input: { email, displayName: email.split('@')[0], roles, password: PASSWORD } }, admin.accessToken);
+      expect(r.errors).toBeUndefined();
       expect(r.data.createUser.userErrors).toEqual([]);
     }
     browser = await launchBrowser();

@@ -7,6 +7,8 @@ export interface EventCatalogue {
   /** `timezone`: the tenant's IANA time zone (its business date); absent in events published before it was carried. */
   'identity.tenant.created': { tenantId: string; slug: string; name: string; hostnames: string[]; status: string; timezone?: string };
   'identity.tenant.updated': { tenantId: string; slug: string; changes: string[]; status: string; hostnames: string[]; timezone?: string };
+  /** A tenant admin changed the portal branding; `changes` names the fields given (the values are on the tenant: a logo can be 64 KiB). */
+  'identity.tenant.branding_updated': { tenantId: string; slug: string; changes: string[] };
   'identity.user.created': { userId: string; email: string; roles: string[] };
   'identity.user.updated': { userId: string; changes: string[]; /** The status after the change (revocation views disable or re-enable the user). */ status?: string };
   'identity.user.login_succeeded': { userId: string; email: string; ip: string | null; userAgent: string | null };

@@ -6,6 +6,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20260101000000Init } from './Migration20260101000000Init';
 import { Migration20260301000000ApiKeys } from './Migration20260301000000ApiKeys';
 import { Migration20260401000000LoginThrottle } from './Migration20260401000000LoginThrottle';
+import { Migration20261208000000TenantBranding } from './Migration20261208000000TenantBranding';
 import { OutboxProtectionMigration } from '@imagy/platform/events';
 
 export const migrations: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrations: MigrationObject[] = [
   { name: 'Migration20260401000000LoginThrottle', class: Migration20260401000000LoginThrottle },
   // Forced RLS on the outbox (only the relay reads it) for schemas made before the platform added it.
   { name: 'Migration20261201000000OutboxRls', class: OutboxProtectionMigration },
+  { name: 'Migration20261208000000TenantBranding', class: Migration20261208000000TenantBranding },
 ];

@@ -24,6 +24,8 @@ import { AuthService } from './auth/auth.service';
 import type { IdentityExtra, IdentityServices } from './context';
 import { seedDemo } from './seed/seed.service';
 import { createTenantLoaders } from './tenants/tenants.loaders';
+import { BrandingService } from './branding/branding.service';
+import { createBrandingLoaders } from './branding/branding.loaders';
 import { TenantsService } from './tenants/tenants.service';
 import { createUserLoaders } from './users/users.loaders';
 import { UsersService } from './users/users.service';
@@ -81,7 +83,8 @@ export const identity = defineSubgraph<IdentityServices, IdentityExtra, Identity
       }
     };
     const apiKeys = new ApiKeysService(orm, outbox, { ...issuer, publishNow });
-    return { tenants, users, auth, apiKeys };
+    const branding = new BrandingService(orm, outbox);
+    return { tenants, users, auth, apiKeys, branding };
   },
   consumers: ({ nc, ns }) => [{
     name: 'identity-revocations', domains: ['identity'], filters: REVOCATION_SUBJECTS,
@@ -95,7 +98,7 @@ export const identity = defineSubgraph<IdentityServices, IdentityExtra, Identity
   context: (base, { caller, services }) => ({
     caller,
     services,
-    loaders: { ...createTenantLoaders(services.tenants), ...createUserLoaders(services.users, base.auth) },
+    loaders: { ...createTenantLoaders(services.tenants), ...createUserLoaders(services.users, base.auth), ...createBrandingLoaders(services.branding) },
   }),
   routes: (app, { options }, { apiKeys }) => {
     app.post(EXCHANGE_PATH, ...exchangeRoute(apiKeys));

@@ -7,6 +7,7 @@ import { DateTimeScalar, userErrorResolvers } from '@imagy/platform/graphql';
 import type { Resolvers } from './__generated__/graphql';
 import { apiKeyResolvers } from './api-keys/api-keys.resolvers';
 import { authResolvers } from './auth/auth.resolvers';
+import { brandingResolvers } from './branding/branding.resolvers';
 import { messages } from './i18n/messages';
 import { tenantResolvers } from './tenants/tenants.resolvers';
 import { userResolvers } from './users/users.resolvers';
@@ -14,8 +15,8 @@ import { userResolvers } from './users/users.resolvers';
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: { ...tenantResolvers.Query, ...userResolvers.Query, ...apiKeyResolvers.Query },
-  Mutation: { ...tenantResolvers.Mutation, ...userResolvers.Mutation, ...authResolvers.Mutation, ...apiKeyResolvers.Mutation },
-  Tenant: tenantResolvers.Tenant,
+  Mutation: { ...tenantResolvers.Mutation, ...userResolvers.Mutation, ...authResolvers.Mutation, ...apiKeyResolvers.Mutation, ...brandingResolvers.Mutation },
+  Tenant: { ...tenantResolvers.Tenant, ...brandingResolvers.Tenant },
   User: userResolvers.User,
   ApiKey: apiKeyResolvers.ApiKey,
   ...userErrorResolvers(messages),

@@ -26,7 +26,8 @@ describe('identity: hostile input text', () => {
   let h: Harness;
   let a: Awaited<ReturnType<Harness['newTenant']>>;
   const counts = async () => (await h.adminSql(`select (select count(*) from identity.users)::int as users, (select count(*) from identity.tenants)::int as tenants,
-    (select count(*) from identity.api_keys)::int as keys, (select count(*) from identity.outbox)::int as outbox`))[0];
+    (select count(*) from identity.api_keys)::int as keys, (select count(*) from identity.outbox)::int as outbox,
+    (select count(*) from identity.tenant_branding)::int as brandings, (select coalesce(max(updated_at)::text, '') from identity.tenant_branding) as branded`))[0];
 
   beforeAll(async () => {
     h = await startHarness('idinputs');
@@ -50,6 +51,35 @@ describe('identity: hostile input text', () => {
     const r = await createUser({ email: `${text.replace(/ /g, '')}@example.com` });
     expect(r.errors).toBeUndefined();
     expect(r.data.createUser).toEqual({ user: null, userErrors: [expect.objectContaining({ code: 'INVALID_EMAIL', field: 'email' })] });
+    expect(await counts()).toEqual(before);
+  });
+
+  const BRANDING = `mutation($input: UpdateTenantBrandingInput!) { updateTenantBranding(input: $input) { tenant { id } userErrors { code field } } }`;
+
+  test.each(HOSTILE_TEXT)('branding names with %s are refused with INVALID_NAME naming the field, and nothing is written', async (_what, text) => {
+    const before = await counts();
+    for (const field of ['displayName', 'legalName']) {
+      const r = await h.call(BRANDING, { input: { [field]: text, primaryColor: '#123456' } }, a.token);
+      expect(r.errors).toBeUndefined();
+      expect(r.data.updateTenantBranding).toEqual({ tenant: null, userErrors: [{ code: 'INVALID_NAME', field }] });
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  test.each(HOSTILE_TEXT.filter(([what]) => what !== 'a line break inside'))('a legal footer with %s is refused with INVALID_FOOTER, and nothing is written (line breaks are allowed)', async (_what, legalFooter) => {
+    const before = await counts();
+    const r = await h.call(BRANDING, { input: { legalFooter } }, a.token);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.updateTenantBranding).toEqual({ tenant: null, userErrors: [{ code: 'INVALID_FOOTER', field: 'legalFooter' }] });
+    expect(await counts()).toEqual(before);
+  });
+
+  test.each(HOSTILE_TEXT)('a support e-mail or logo URL with %s is refused naming its field, and nothing is written', async (_what, text) => {
+    const before = await counts();
+    const email = await h.call(BRANDING, { input: { supportEmail: `${text.replace(/ /g, '')}@example.com` } }, a.token);
+    expect(email.data.updateTenantBranding.userErrors).toEqual([{ code: 'INVALID_EMAIL', field: 'supportEmail' }]);
+    const logo = await h.call(BRANDING, { input: { logoUrl: `https://cdn.example.com/${text}.png` } }, a.token);
+    expect(logo.data.updateTenantBranding.userErrors).toEqual([{ code: 'INVALID_LOGO', field: 'logoUrl' }]);
     expect(await counts()).toEqual(before);
   });
 

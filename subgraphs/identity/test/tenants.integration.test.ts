@@ -8,14 +8,16 @@ describe('identity: tenant registry', () => {
   beforeAll(async () => { h = await startHarness('idtenants'); });
   afterAll(async () => { await h?.close(); });
 
-  test('the seed creates the platform and demo tenants with their admins, and running it again changes nothing', async () => {
+  test('the seed creates the platform, demo and andes tenants with their admins, and running it again changes nothing', async () => {
     const rows = await h.adminSql('select slug, currency, timezone, default_locale from identity.tenants order by slug');
     expect(rows).toEqual([
+      { slug: 'andes', currency: 'PEN', timezone: 'America/Lima', default_locale: 'es' },
       { slug: 'demo', currency: 'MXN', timezone: 'America/Mexico_City', default_locale: 'es' },
       { slug: 'platform', currency: 'MXN', timezone: 'America/Mexico_City', default_locale: 'es' },
     ]);
     const users = await h.adminSql('select email, roles from identity.users order by email');
     expect(users).toEqual([
+      { email: 'admin@andes.localhost', roles: ['tenant_admin'] },
       { email: 'admin@demo.localhost', roles: ['tenant_admin'] },
       { email: 'admin@platform.localhost', roles: ['platform_admin'] },
     ]);
@@ -43,7 +45,7 @@ describe('identity: tenant registry', () => {
       if (!list.data.tenants.pageInfo.hasNextPage) break;
       after = list.data.tenants.pageInfo.endCursor;
     }
-    expect(seen).toEqual(['platform', 'demo', 'acme']);
+    expect(seen).toEqual(['platform', 'demo', 'andes', 'acme']);
 
     const event = await h.adminSql(`select envelope from identity.outbox where subject = 'identity.tenant.created' and tenant_id = $1`, [created.tenant.id]);
     expect(event[0].envelope).toMatchObject({ data: { slug: 'acme', name: 'Acme Créditos' }, actor: { kind: 'user' } });

@@ -15,6 +15,7 @@
  * | identity.user.updated (password)| 3001 Account Change     | 3 Password Change   | Success |
  * | identity.user.updated (other)   | 3004 Entity Management  | 3 Update            | Success |
  * | identity.tenant.created/updated | 3004 Entity Management  | 1 Create / 3 Update | Success |
+ * | identity.tenant.branding_updated| 3004 Entity Management  | 3 Update            | Success |
  * | <domain>.<aggregate>.<verb>     | 3004 Entity Management  | by verb, else 99    | by verb |
  */
 import type { EventEnvelope } from '@imagy/platform/events';
@@ -191,7 +192,7 @@ function shapeOf(envelope: AuditedEnvelope, tenant: string, product: string): Sh
   }
 
   // Entity Management for everything else: the aggregate is the entity type.
-  const activityId = crudActivityOfVerb(verb);
+  const activityId = SUBJECT_ACTIVITY[envelope.subject] ?? crudActivityOfVerb(verb);
   const uid = str(data[`${camel(aggregate)}Id`]) ?? str(data.id) ?? str(data.uid);
   const name = str(data.name) ?? str(data.slug) ?? str(data.title) ?? str(data.code);
   const changes = Array.isArray(data.changes) ? ` (${data.changes.map(String).join(', ')})` : '';
@@ -207,6 +208,11 @@ function shapeOf(envelope: AuditedEnvelope, tenant: string, product: string): Sh
     extra: { entity, ...(activityId === CRUD.other ? { unmapped: { verb } } : {}) },
   };
 }
+
+/** Subjects whose verb names what changed (`<part>_updated`): their CRUD activity, which the bare verb rule would call Other. */
+const SUBJECT_ACTIVITY: Readonly<Record<string, number>> = {
+  'identity.tenant.branding_updated': CRUD.update,
+};
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const capital = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1).replace(/_/g, ' ') : s);

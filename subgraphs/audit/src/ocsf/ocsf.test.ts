@@ -106,6 +106,14 @@ describe('OCSF mapping of domain events', () => {
     expect(ocsfProblems(o)).toEqual([]);
   });
 
+  test("a tenant's branding change is an Update of the tenant entity under that tenant", () => {
+    const tenantId = crypto.randomUUID();
+    const o = map(envelope('identity.tenant.branding_updated', { tenantId, slug: 'acme', changes: ['primaryColor', 'logoUrl'] }, { tenantId }));
+    expect(o).toMatchObject({ class_uid: 3004, activity_id: 3, type_uid: 300403, entity: { uid: tenantId, type: 'tenant', name: 'acme' }, metadata: { tenant_uid: tenantId, event_code: 'identity.tenant.branding_updated' } });
+    expect(o.message).toBe('Tenant acme branding updated (primaryColor, logoUrl)');
+    expect(ocsfProblems(o)).toEqual([]);
+  });
+
   test('unknown subjects map by their past-tense verb into Entity Management with the aggregate as entity type', () => {
     const id = crypto.randomUUID();
     const created = map(envelope('lending.application.created', { applicationId: id, amount: '1000.00' }));

@@ -55,6 +55,27 @@ export const messages = defineMessages({
   INVALID_STATUS: { en: 'The status must be ACTIVE or SUSPENDED', es: 'El estado debe ser ACTIVE o SUSPENDED.' },
   CONFLICT: { en: 'The change conflicts with another one made meanwhile; try again', es: 'El cambio entra en conflicto con otro hecho mientras tanto; intente de nuevo.' },
 
+  // Portal branding (branding/).
+  INVALID_COLOR: { en: 'The colour must be a hex colour like #1f4e79', es: 'El color debe ser hexadecimal, p. ej. #1f4e79.' },
+  BRANDING_CONTRAST_LOW: {
+    en: 'White text on this colour has a contrast of {ratio}:1; at least {min}:1 is needed (WCAG AA). Choose a darker colour',
+    es: 'El texto blanco sobre este color tiene un contraste de {ratio}:1; se necesita al menos {min}:1 (WCAG AA). Elija un color más oscuro.',
+  },
+  INVALID_LOGO: {
+    en: 'The logo must be an https:// address or a data:image/(png|jpeg|svg+xml|webp);base64 image',
+    es: 'El logotipo debe ser una dirección https:// o una imagen data:image/(png|jpeg|svg+xml|webp);base64.',
+  },
+  LOGO_TOO_LARGE: { en: 'The logo image must be at most {max} KiB', es: 'La imagen del logotipo debe pesar como máximo {max} KiB.' },
+  LOGO_UNSAFE: {
+    en: 'The SVG logo contains script (script elements, on... event handlers, javascript: links or embedded HTML)',
+    es: 'El logotipo SVG contiene código (elementos script, manejadores on..., enlaces javascript: o HTML incrustado).',
+  },
+  FOOTER_TOO_LONG: { en: 'The legal footer must have at most {max} characters', es: 'El pie legal debe tener como máximo {max} caracteres.' },
+  INVALID_FOOTER: {
+    en: 'The legal footer may contain line breaks but no other control characters, text-direction controls or invalid Unicode',
+    es: 'El pie legal puede tener saltos de línea, pero no otros caracteres de control, de dirección del texto ni Unicode inválido.',
+  },
+
   // API keys (api-keys/).
   INVALID_SCOPE: { en: 'A key needs one or more of these scopes: {allowed}', es: 'Una llave necesita uno o más de estos alcances: {allowed}.' },
   INVALID_PLAN: { en: 'The plan must be FREE, STANDARD or ENTERPRISE', es: 'El plan debe ser FREE, STANDARD o ENTERPRISE.' },

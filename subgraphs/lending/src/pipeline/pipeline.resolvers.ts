@@ -6,6 +6,7 @@ import { toJson as json } from '../common/json';
 export const pipelineResolvers: Resolvers = {
   Query: {
     originationLanding: (_p, { productCode, tenantSlug, host }, ctx) => ctx.services.pipeline.landing(productCode, { tenantSlug, host }),
+    originationLandings: (_p, { tenantSlug, host }, ctx) => ctx.services.pipeline.landings({ tenantSlug, host }),
     legalDocuments: (_p, { code }, ctx) => ctx.services.pipeline.legalDocuments(ctx.auth, code),
   },
   Mutation: {

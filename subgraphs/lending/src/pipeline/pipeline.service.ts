@@ -17,11 +17,13 @@ import { fmt } from '../common/money';
 import { reject, unsafeTextError, userError } from '../common/user-errors';
 import { PRODUCT_MAKERS } from '../common/roles';
 import { minorUnits } from '../loan-math';
-import type { ProductsService } from '../products/products.service';
+import type { CreditProduct, ProductsService, ProductVersion } from '../products/products.service';
 import type { TenantDirectory } from '../tenants/tenants.service';
 import { readOnly } from '../simulator/simulator.store';
 import * as store from './pipeline.store';
 import { checkPipeline, defaultPipeline, type PipelineStep, type StepConfigs } from './steps';
+
+type Landing = ResolversParentTypes['OriginationLanding'];
 
 export interface PipelineView { steps: PipelineStep[]; isDefault: boolean }
 export interface LegalDocument { id: string; code: string; version: number; locale: string; title: string; body: string; sha256: string; createdAt: string }
@@ -101,26 +103,55 @@ export class PipelineService {
   }
 
   // ---- public landing ----
-  async landing(productCode: string, ref: { tenantSlug?: string | null; host?: string | null }): Promise<ResolversParentTypes['OriginationLanding'] | null> {
+  async landing(productCode: string, ref: { tenantSlug?: string | null; host?: string | null }): Promise<Landing | null> {
     const tenant = await this.directory.resolve(ref);
     if (!tenant || tenant.status !== 'ACTIVE' || typeof productCode !== 'string') return null;
     return inTenantTx(this.orm, { tenantId: tenant.id }, async (em) => {
       await readOnly(em);
       const found = await this.products.publishedByCode(em, productCode);
       if (!found) return null;
-      const { product, version } = found;
-      const steps = (await this.pipelineIn(em, version.id)).filter((s) => s.enabled);
-      const landing = steps.find((s) => s.type === 'LANDING') as PipelineStep<'LANDING'> | undefined;
-      const consentCodes = steps.filter((s) => s.type === 'LEGAL_CONSENT').flatMap((s) => (s.config as StepConfigs['LEGAL_CONSENT']).documents);
-      const docs = consentCodes.length ? [...(await this.currentDocumentsIn(em, [...new Set(consentCodes)], 'es')).values()] : [];
+      const [landing] = await this.landingsOf(em, [found], false);
+      return landing ?? null;
+    });
+  }
+
+  /**
+   * The portal's home: the landing of every published product of the tenant whose pipeline has an
+   * enabled LANDING step, by product name. Same tenant resolution and the same answer per product
+   * as `landing`, in a constant number of statements (products, versions, pipelines, documents).
+   * An unknown or suspended tenant has none.
+   */
+  async landings(ref: { tenantSlug?: string | null; host?: string | null }): Promise<Landing[]> {
+    const tenant = await this.directory.resolve(ref);
+    if (!tenant || tenant.status !== 'ACTIVE') return [];
+    return inTenantTx(this.orm, { tenantId: tenant.id }, async (em) => {
+      await readOnly(em);
+      const landings = await this.landingsOf(em, await this.products.publishedAll(em), true);
+      return landings.sort((a, b) => a.productName.localeCompare(b.productName, 'es') || a.productCode.localeCompare(b.productCode));
+    });
+  }
+
+  /** Landings of published products: one statement for their pipelines, one for their documents. */
+  private async landingsOf(em: Em, found: { product: CreditProduct; version: ProductVersion }[], onlyWithLanding: boolean): Promise<Landing[]> {
+    if (found.length === 0) return [];
+    const pipelines = new Map((await store.effectivePipelines(em, found.map((f) => f.version.id))).map((r) => [r.version_id, r.steps ?? defaultPipeline()]));
+    const steps = new Map(found.map((f) => [f.version.id, (pipelines.get(f.version.id) ?? defaultPipeline()).filter((s) => s.enabled)]));
+    const consentCodes = (id: string) => steps.get(id)!.filter((s) => s.type === 'LEGAL_CONSENT').flatMap((s) => (s.config as StepConfigs['LEGAL_CONSENT']).documents);
+    const allCodes = [...new Set(found.flatMap((f) => consentCodes(f.version.id)))];
+    const docs = allCodes.length ? await this.currentDocumentsIn(em, allCodes, 'es') : new Map<string, LegalDocument>();
+    const out: Landing[] = [];
+    for (const { product, version } of found) {
+      const landing = steps.get(version.id)!.find((s) => s.type === 'LANDING') as PipelineStep<'LANDING'> | undefined;
+      if (!landing && onlyWithLanding) continue;
       const units = minorUnits(product.currency);
-      return {
+      out.push({
         productId: product.id, productCode: product.code, productName: product.name, currency: product.currency,
         minAmount: fmt(version.terms.minAmount, units), maxAmount: fmt(version.terms.maxAmount, units), minTerm: version.terms.minTerm, maxTerm: version.terms.maxTerm,
         title: landing?.config.title ?? product.name, blocks: landing?.config.blocks ?? [], legalFooter: landing?.config.legalFooter ?? null,
-        legalDocuments: docs,
-      };
-    });
+        legalDocuments: [...new Set(consentCodes(version.id))].flatMap((code) => docs.get(code) ?? []),
+      });
+    }
+    return out;
   }
 
 }

@@ -105,6 +105,11 @@ export class ProductsService {
     return version ? { product, version } : null;
   }
 
+  /** Every active product of the tenant with its published version, in `em`'s transaction (the portal's home). */
+  async publishedAll(em: Em): Promise<{ product: CreditProduct; version: ProductVersion }[]> {
+    return store.publishedProducts(em);
+  }
+
   /** The product's PUBLISHED version in `em`'s transaction. */
   async publishedVersionOf(em: Em, productId: string): Promise<ProductVersion | null> {
     return isUuid(productId) ? store.publishedVersionOf(em, productId) : null;

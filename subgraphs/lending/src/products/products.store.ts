@@ -70,6 +70,13 @@ export async function publishedVersionOf(em: Em, productId: string): Promise<Pro
   const e = await em.findOne(ProductVersionEntity, { product: productId, status: 'PUBLISHED' });
   return e ? toVersion(e) : null;
 }
+/** Every ACTIVE product with its PUBLISHED version (products without one are left out): two statements. */
+export async function publishedProducts(em: Em): Promise<{ product: CreditProduct; version: ProductVersion }[]> {
+  const products = await em.find(CreditProductEntity, { status: 'ACTIVE' });
+  if (products.length === 0) return [];
+  const versions = new Map((await em.find(ProductVersionEntity, { product: { $in: products.map((p) => p.id) }, status: 'PUBLISHED' })).map((v) => [v.product, toVersion(v)]));
+  return products.flatMap((p) => { const version = versions.get(p.id); return version ? [{ product: toProduct(p), version }] : []; });
+}
 /** The version a new draft copies by default: the published one, else the latest not discarded. */
 export async function latestCopyableVersion(em: Em, productId: string): Promise<ProductVersion | null> {
   const versions = await em.find(ProductVersionEntity, { product: productId, status: { $ne: 'DISCARDED' } }, { orderBy: { number: 'desc' } });
