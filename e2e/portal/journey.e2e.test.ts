@@ -29,7 +29,8 @@ describe('portal: the whole journey in the browser', () => {
     const tenant = w.tenants.presto!;
     const origin = w.origin('presto');
     let page: Page = await w.page(viewport);
-    await page.goto(`${origin}/p/PRESTO`);
+    await page.goto(`${origin}/`);
+    await page.getByRole('link', { name: 'Simular y solicitar: Crédito Presto' }).click();
     await page.getByRole('heading', { name: 'Crédito Presto' }).waitFor();
     // The simulator: the figures are the API's for what the sliders say (debounced query as they move).
     const amount = page.getByLabel('Monto');

@@ -65,6 +65,7 @@ const MAILBOX = `query($recipient: String) { localMailbox(first: 50, recipient: 
 async function setUpTenant(p: Platform, platformAdmin: string, slug: string, name: string, productCode: string, title: string): Promise<PortalTenant> {
   const host = `${slug}.localhost`;
   const t = await p.call(CREATE_TENANT, { input: { slug, name, hostnames: [host], currency: 'MXN' } }, platformAdmin);
+  noErrors(t.data?.createTenant.userErrors, `createTenant ${slug}`);
   const tenantId = t.data.createTenant.tenant.id;
   await p.call(CREATE_USER, { input: { tenantId, email: `admin@${host}`, displayName: 'Admin', roles: ['tenant_admin'], password: 'admin-password-1' } }, platformAdmin);
   const admin = (await p.login(slug, `admin@${host}`, 'admin-password-1')).accessToken;
@@ -90,7 +91,7 @@ async function setUpTenant(p: Platform, platformAdmin: string, slug: string, nam
 
 const TENANTS = {
   presto: ['Presto Financiera', 'PRESTO', 'Crédito Presto'],
-  andes: ['Andes Crédito', 'ANDES', 'Préstamo Andes'],
+  cumbre: ['Cumbre Crédito', 'CUMBRE', 'Préstamo Cumbre'],
 } as const;
 
 /** The platform with the portal and the named tenants (each with its flows, product and legal text). */

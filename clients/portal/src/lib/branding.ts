@@ -3,6 +3,8 @@
  * inline styles). The text on a colour is black or white, whichever contrasts more (WCAG relative
  * luminance), so a tenant's choice never makes a button unreadable.
  */
+import { contrastRatio, hexColor } from '@imagy/web-kit/contrast';
+
 export interface Branding {
   displayName: string;
   logoUrl?: string | null;
@@ -12,21 +14,6 @@ export interface Branding {
   legalFooter?: string | null;
   supportEmail?: string | null;
   supportPhone?: string | null;
-}
-
-const HEX = /^#[0-9a-fA-F]{6}$/;
-
-function luminance(hex: string): number {
-  const channel = (i: number) => {
-    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  };
-  return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-}
-
-export function contrastRatio(a: string, b: string): number {
-  const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
-  return (l1 + 0.05) / (l2 + 0.05);
 }
 
 /** Black or white, whichever reads better on `hex`. */
@@ -46,8 +33,8 @@ export function readableOnWhite(hex: string): string {
 
 export function applyBranding(b: Branding): void {
   const root = document.documentElement.style;
-  const primary = HEX.test(b.primaryColor) ? b.primaryColor : '#1746a2';
-  const accent = HEX.test(b.accentColor) ? b.accentColor : '#0f7b6c';
+  const primary = hexColor(b.primaryColor) ?? '#1746a2';
+  const accent = hexColor(b.accentColor) ?? '#0f7b6c';
   root.setProperty('--brand', primary);
   root.setProperty('--brand-text', textOn(primary));
   root.setProperty('--brand-ink', readableOnWhite(primary));

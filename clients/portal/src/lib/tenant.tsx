@@ -11,15 +11,18 @@ import { Loading, ErrorState } from '@imagy/web-kit/states';
 import { defineMessages, useT } from '@imagy/web-kit/i18n';
 import { graphql } from '../__generated__';
 import type { PortalTenantQuery } from '../__generated__/graphql';
-import { applyBranding, type Branding } from './branding';
+import { applyBranding } from './branding';
 
 const PortalTenant = graphql(`
   query PortalTenant($host: String!) {
-    tenantByHost(host: $host) { id slug name status defaultLocale currency }
+    tenantByHost(host: $host) {
+      id slug name status defaultLocale currency
+      branding { displayName logoUrl primaryColor accentColor legalName legalFooter supportEmail supportPhone }
+    }
   }
 `);
 
-export type TenantView = NonNullable<PortalTenantQuery['tenantByHost']> & { branding: Branding };
+export type TenantView = NonNullable<PortalTenantQuery['tenantByHost']>;
 const TenantContext = createContext<TenantView | null>(null);
 
 const messages = defineMessages({
@@ -39,17 +42,12 @@ const messages = defineMessages({
 
 export const currentHost = () => window.location.hostname;
 
-/** The branding a tenant without its own configuration shows: its name and the platform's colours. */
-export function defaultBranding(name: string): Branding {
-  return { displayName: name, logoUrl: null, primaryColor: '#1746a2', accentColor: '#0f7b6c', legalName: null, legalFooter: null, supportEmail: null, supportPhone: null };
-}
-
 export function TenantProvider({ children, anyHost }: { children: ReactNode; anyHost?: ReactNode }) {
   const t = useT(messages);
   const host = currentHost();
   const { data, loading, error, refetch } = useQuery(PortalTenant, { variables: { host }, fetchPolicy: 'cache-first' });
   const found = data?.tenantByHost ?? null;
-  const tenant = useMemo<TenantView | null>(() => (found ? { ...found, branding: defaultBranding(found.name) } : null), [found]);
+  const tenant: TenantView | null = found;
   useEffect(() => {
     if (tenant) applyBranding(tenant.branding);
   }, [tenant]);
