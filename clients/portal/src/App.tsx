@@ -15,18 +15,47 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import { useRouter } from '@imagy/web-kit/router';
 import { Loading } from '@imagy/web-kit/states';
-import { TenantProvider } from './lib/tenant';
+import type { ApolloClient } from '@apollo/client';
+import { TenantProvider, currentHost } from './lib/tenant';
+import { LandingQuery } from './pages/landing-query';
 import { Shell } from './Shell';
 
-const Home = lazy(() => import('./pages/Home'));
-const ProductLanding = lazy(() => import('./pages/ProductLanding'));
-const Apply = lazy(() => import('./pages/Apply'));
-const SignIn = lazy(() => import('./pages/SignIn'));
-const Journey = lazy(() => import('./journey/Journey'));
-const FlowPage = lazy(() => import('./pages/FlowPage'));
-const SignPage = lazy(() => import('./pages/SignPage'));
-const Account = lazy(() => import('./account/Account'));
-const NotFound = lazy(() => import('./pages/NotFound'));
+// Each page is its own chunk; the current route's chunk is asked for at startup (preload below),
+// in parallel with the tenant's query, not after it.
+const loaders = {
+  home: () => import('./pages/Home'),
+  landing: () => import('./pages/ProductLanding'),
+  apply: () => import('./pages/Apply'),
+  signIn: () => import('./pages/SignIn'),
+  journey: () => import('./journey/Journey'),
+  flow: () => import('./pages/FlowPage'),
+  sign: () => import('./pages/SignPage'),
+  account: () => import('./account/Account'),
+  notFound: () => import('./pages/NotFound'),
+};
+const Home = lazy(loaders.home);
+const ProductLanding = lazy(loaders.landing);
+const Apply = lazy(loaders.apply);
+const SignIn = lazy(loaders.signIn);
+const Journey = lazy(loaders.journey);
+const FlowPage = lazy(loaders.flow);
+const SignPage = lazy(loaders.sign);
+const Account = lazy(loaders.account);
+const NotFound = lazy(loaders.notFound);
+
+const ROUTE_CHUNKS: Record<string, keyof typeof loaders> = {
+  '': 'home', p: 'landing', solicitar: 'apply', ingresar: 'signIn', solicitud: 'journey', flujo: 'flow', sign: 'sign', 'mi-cuenta': 'account',
+};
+
+/**
+ * The first load's requests at once: the page's chunk and, on a product's landing, its query
+ * (the tenant's query starts with the first render).
+ */
+export function preload(client: ApolloClient, path: string): void {
+  const [first = '', second] = path.split('/').filter(Boolean).map(decodeURIComponent);
+  void loaders[ROUTE_CHUNKS[first] ?? 'notFound']();
+  if (first === 'p' && second) void client.query({ query: LandingQuery, variables: { productCode: second, host: currentHost() } }).catch(() => undefined);
+}
 
 function page(segments: string[]): { node: ReactNode; anyHost: boolean } {
   const [first, second] = segments;

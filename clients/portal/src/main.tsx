@@ -5,10 +5,11 @@ import { LocaleProvider } from '@imagy/web-kit/i18n';
 import { RouterProvider } from '@imagy/web-kit/router';
 import { createPortalClient } from './lib/apollo';
 import { AuthProvider } from './lib/auth';
-import { App } from './App';
+import { App, preload } from './App';
 import './styles.css';
 
 const { client } = createPortalClient();
+preload(client, window.location.pathname);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

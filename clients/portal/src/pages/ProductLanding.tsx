@@ -8,18 +8,9 @@ import { useQuery } from '@apollo/client/react';
 import { defineMessages, useT } from '@imagy/web-kit/i18n';
 import { Link } from '@imagy/web-kit/router';
 import { QueryView } from '@imagy/web-kit/states';
-import { graphql } from '../__generated__';
+import { LandingQuery } from './landing-query';
 import { currentHost, useFormat } from '../lib/tenant';
 import { Simulator } from './Simulator';
-
-const LandingQuery = graphql(`
-  query PortalLanding($productCode: String!, $host: String!) {
-    originationLanding(productCode: $productCode, host: $host) {
-      productCode productName currency minAmount maxAmount minTerm maxTerm title blocks legalFooter
-      legalDocuments { id code version title }
-    }
-  }
-`);
 
 const messages = defineMessages({
   en: { apply: 'Apply for {amount} in {term} installments', applyShort: 'Apply now', notFound: 'This product is not available.', back: 'See the products', documents: 'You will be asked to accept: {list}.' },
