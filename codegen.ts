@@ -166,11 +166,16 @@ export function serverTargets(root: string): ServerTarget[] {
   return [...subgraphs, ...own];
 }
 
-/** clients/<name>/ folders with a src/ (React apps): none yet, the section turns on with the first one. */
+/**
+ * clients/<name>/ apps (a src/ and an index.html: console, portal), each with its own documents and
+ * manifest. clients/web-kit (shared code, no index.html, no documents) is not one.
+ */
 export function clientNames(root: string): string[] {
   const dir = path.join(root, 'clients');
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'src'))).map((e) => e.name).sort();
+  return fs.readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'src')) && fs.existsSync(path.join(dir, e.name, 'index.html')))
+    .map((e) => e.name).sort();
 }
 
 function scalarsOf(target: ServerTarget, sdl: string): Record<string, { input: string; output: string }> {

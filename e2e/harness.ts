@@ -65,6 +65,8 @@ export interface PlatformOptions {
   sign?: Partial<SignOptions>;
   /** A console build folder for the gateway to serve at /console/ (browser tests); default: none. */
   console?: string;
+  /** A portal build folder for the gateway to serve at / (browser tests); default: none. */
+  portal?: string;
 }
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
@@ -87,7 +89,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   // API keys: revocations and rate-limit counters on the test bus's namespace.
   const apiKeys = { nats: bus.nc, namespace: bus.ns, signer: bus.signer };
   // The same assembly as gateway/src/main.ts: startGateway attaches graphql-ws itself.
-  const gateway = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, apiKeys, console: options.console ?? false });
+  const gateway = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, apiKeys, console: options.console ?? false, portal: options.portal ?? false });
   const replicas: { stop(): Promise<void> }[] = [];
   const call: Platform['call'] = (query, variables, token) => gql(gateway.url, query, variables, { token });
   return {
@@ -118,7 +120,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     },
     supergraphSdl,
     async startReplica() {
-      const replica = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, apiKeys, console: options.console ?? false });
+      const replica = await startGateway({ supergraphSdl, port: 0, host: '127.0.0.1', verifier: issuer.verifier, apiKeys, console: options.console ?? false, portal: options.portal ?? false });
       replicas.push(replica);
       return { url: replica.url, gateway: replica, stop: () => replica.stop() };
     },

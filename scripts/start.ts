@@ -25,7 +25,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ensureInfra, InfraError, type Infra } from './infra';
-import { ensureConsoleBuild } from './console-build';
+import { ensureConsoleBuild, ensurePortalBuild } from './client-build';
 import { seedPortalDemo } from './demo-portal';
 
 const root = path.resolve(__dirname, '..');
@@ -205,9 +205,10 @@ function onSignal(signal: NodeJS.Signals) {
 }
 
 async function main() {
-  // The staff console, built when missing or older than its sources (before any child runs: the
-  // build is synchronous); the gateway serves it at /console/.
+  // The staff console and the borrower portal, built when missing or older than their sources
+  // (before any child runs: the builds are synchronous); the gateway serves them at /console/ and /.
   const consoleDist = ensureConsoleBuild(say);
+  const portalDist = ensurePortalBuild(say);
   infra = await ensureInfra(say);
   infra.onUnexpectedExit((what) => { if (!shuttingDown) void shutdown(1, `${what}; stopping everything`); });
   const url = (p: number, suffix: string) => `http://127.0.0.1:${p}${suffix}`;
@@ -218,6 +219,8 @@ async function main() {
     NATS_URL: infra.natsUrl,
     APOLLO_TELEMETRY_DISABLED: '1',
     NODE_ENV: process.env.NODE_ENV ?? 'development',
+    // Signing links open the portal's signing page on the gateway (any host: the token names the tenant).
+    SIGN_SIGNING_BASE_URL: process.env.SIGN_SIGNING_BASE_URL ?? `http://localhost:${GATEWAY_PORT}/sign`,
     // Subgraphs believe X-Forwarded-For only from the gateway: it sends the installation's gateway
     // secret, generated into .imagy/keys at first start and read by every process (gateway-proof.ts).
     // Where the processes find each other when the ports are not the committed defaults.
@@ -233,7 +236,7 @@ async function main() {
   await startSubgraph(SUBGRAPHS[0]!);
   await Promise.all(SUBGRAPHS.slice(1).map(startSubgraph));
   const workers = process.env.IMAGY_GATEWAY_WORKERS ? ['--workers', process.env.IMAGY_GATEWAY_WORKERS] : [];
-  const gateway = addService('gateway', 'gateway/src/main.ts', { ...env, PORT: String(GATEWAY_PORT), ...(consoleDist && { CONSOLE_DIST: consoleDist }) }, url(GATEWAY_PORT, '/health'), workers);
+  const gateway = addService('gateway', 'gateway/src/main.ts', { ...env, PORT: String(GATEWAY_PORT), ...(consoleDist && { CONSOLE_DIST: consoleDist }), ...(portalDist && { PORTAL_DIST: portalDist }) }, url(GATEWAY_PORT, '/health'), workers);
   // The token needs only the database and the keys: mint it while the gateway boots.
   const [token] = await Promise.all([demoToken(env), waitReady(gateway)]);
   // The portal's demo products, through the gateway's API (idempotent; a failure is reported, not fatal).
@@ -248,8 +251,10 @@ async function main() {
     ...(consoleDist ? [`  Staff console:             http://localhost:${GATEWAY_PORT}/console/`] : []),
     `  JWKS:                      http://localhost:${GATEWAY_PORT}/.well-known/jwks.json`,
     `  Demo tenants:              demo (host demo.localhost), andes (host andes.localhost)`,
-    `  Portal:                    http://demo.localhost:${GATEWAY_PORT}/`,
-    `                             http://andes.localhost:${GATEWAY_PORT}/`,
+    ...(portalDist ? [
+      `  Portal:                    http://demo.localhost:${GATEWAY_PORT}/`,
+      `                             http://andes.localhost:${GATEWAY_PORT}/ (a tenant's host: <slug>.localhost)`,
+    ] : []),
     `  Demo admins:               admin@demo.localhost, admin@andes.localhost / ${DEMO_PASSWORD_HINT}`,
     `  Platform admin:            admin@platform.localhost / ${process.env.PLATFORM_ADMIN_PASSWORD ? '(from PLATFORM_ADMIN_PASSWORD)' : 'Imagy-demo-2026!'}`,
     '  Demo token (tenant_admin of demo, 30 min), for the Authorization header as "Bearer <token>":',

@@ -11,7 +11,7 @@ const root = path.resolve(__dirname, '..', '..');
 export const ARTIFACTS = path.join(root, 'e2e', 'artifacts', 'console');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export { ensureConsoleBuild } from '../../scripts/console-build';
+export { ensureConsoleBuild, ensurePortalBuild } from '../../scripts/client-build';
 
 export async function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
@@ -38,9 +38,9 @@ export function watchPage(page: Page): string[] {
   return problems;
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const file = path.join(ARTIFACTS, `${name}.png`);
+export async function screenshot(page: Page, name: string, dir = ARTIFACTS): Promise<string> {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
@@ -78,8 +78,8 @@ export async function signInPage(browser: Browser, base: string, track: { contex
   return page;
 }
 
-/** The page as a screenshot artifact, then axe-core: no serious or critical violation. */
-export async function checkPage(page: Page, name: string): Promise<void> {
-  await screenshot(page, name);
+/** The page as a screenshot artifact (in `dir`, default the console's), then axe-core: no serious or critical violation. */
+export async function checkPage(page: Page, name: string, dir = ARTIFACTS): Promise<void> {
+  await screenshot(page, name, dir);
   expect(await seriousViolations(page)).toEqual([]);
 }

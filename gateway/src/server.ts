@@ -46,6 +46,7 @@ import { DedupAwareDataSource, dedupingFetcher, requestFetcher } from './dedup';
 import { graphqlFastPath, inboundDedupHandler } from './fast-path';
 import { attachSubscriptions, type GatewaySubscriptions, type SubscriptionOptions } from './subscriptions';
 import { CONSOLE_PATH, consoleDirFromEnv, consoleRouter } from './console';
+import { portalDirFromEnv, portalRouter } from './portal';
 import type { AuthOptions } from './auth';
 import type { Logger } from '@imagy/platform/logger';
 
@@ -80,6 +81,11 @@ export interface GatewayOptions {
    * else clients/console/dist when it holds a build; `false`: not served.
    */
   console?: string | false;
+  /**
+   * The borrower portal's build folder, served at `/` on every host after every other route
+   * (portal.ts). Default: `PORTAL_DIST`, else clients/portal/dist when it holds a build; `false`: not served.
+   */
+  portal?: string | false;
   /** Bounds of the APQ cache (defaults 10 000 entries, 32 Mi characters). */
   apqCache?: { maxEntries?: number; maxChars?: number };
   /** API keys and rate limits (api-keys/): NATS, namespace, signer, user rate; `false` turns API keys off. */
@@ -208,6 +214,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (graphqlHandler) return graphqlHandler(req, res, next);
     res.status(503).json({ errors: [{ message: localizedMessage(localeFrom(req.headers['accept-language']), 'SERVICE_UNAVAILABLE', 'Gateway is starting'), extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
   });
+  // The portal last: whatever no route above answered (its own reserved list keeps /graphql & co out).
+  const portalDir = options.portal === false ? null : (options.portal ?? portalDirFromEnv());
+  if (portalDir) app.use(portalRouter(portalDir));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -316,7 +325,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     shared: { auth, pipeline, dataSources, urls, telemetry, log },
   });
   state = 'ready';
-  log.info({ port, allowAnonymous, dedup: options.dedup ?? true, fetchDedup, fetchBatching: options.fetchBatching ?? true, telemetry, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, clientDocuments: persistedQueries.clientDocuments.size, console: consoleDir ? CONSOLE_PATH : null, limits }, 'gateway listening');
+  log.info({ port, allowAnonymous, dedup: options.dedup ?? true, fetchDedup, fetchBatching: options.fetchBatching ?? true, telemetry, subgraphs: [...urls.keys()], safelisted: persistedQueries.manifest.size, clientDocuments: persistedQueries.clientDocuments.size, console: consoleDir ? CONSOLE_PATH : null, portal: Boolean(portalDir), limits }, 'gateway listening');
 
   const host = !options.host || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
   let stopping: Promise<void> | null = null;

@@ -5,12 +5,12 @@ import { graphql } from './__generated__';
 import { AuthCallback } from './AuthCallback';
 import { useAuth } from './lib/auth';
 import { startOidcLogin } from './lib/oidc';
-import { defineMessages, LOCALES, useLocale, useT, type Locale } from './lib/i18n';
-import { Link, useRouter } from './lib/router';
+import { defineMessages, LOCALES, useLocale, useT, type Locale } from '@imagy/web-kit/i18n';
+import { Link, useRouter } from '@imagy/web-kit/router';
 import { TenantProvider, useTenant } from './lib/tenant';
 import { hasAny } from './lib/roles';
 import { MODULES, type ConsoleModule } from './modules';
-import { Loading, EmptyState } from './ui/states';
+import { Loading, EmptyState } from '@imagy/web-kit/states';
 import { TextInput, UserErrors, type UserErrorLike } from './ui/common';
 
 const messages = defineMessages({

@@ -7,10 +7,10 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { useAuth } from './lib/auth';
-import { defineMessages, useT } from './lib/i18n';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
 import { takeRoundTrip } from './lib/oidc';
-import { useRouter } from './lib/router';
-import { Loading } from './ui/states';
+import { useRouter } from '@imagy/web-kit/router';
+import { Loading } from '@imagy/web-kit/states';
 import { UserErrors, type UserErrorLike } from './ui/common';
 
 const messages = defineMessages({

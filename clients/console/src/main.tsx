@@ -3,8 +3,8 @@ import { createRoot } from 'react-dom/client';
 import { ApolloProvider } from '@apollo/client/react';
 import { createApolloClient } from './lib/apollo';
 import { AuthProvider } from './lib/auth';
-import { LocaleProvider } from './lib/i18n';
-import { RouterProvider } from './lib/router';
+import { LocaleProvider } from '@imagy/web-kit/i18n';
+import { RouterProvider } from '@imagy/web-kit/router';
 import { App } from './App';
 import './styles.css';
 

@@ -37,6 +37,8 @@ describe('codegen configuration', () => {
     expect(Object.keys(out.config.scalars).sort()).toEqual(['Decimal', '_FieldSet']);
     expect(clientNames(root)).toEqual([]);
     expect(serverTargets(repo).map((t) => t.name)).toEqual(expect.arrayContaining(['identity', 'lending', 'audit', 'fixture']));
+    // Apps only: clients/web-kit (shared code, no index.html, no documents) gets no client target.
+    expect(clientNames(repo)).toEqual(['console', 'portal']);
   });
 
   test('a scalar platform has no type for fails codegen with what to do', () => {

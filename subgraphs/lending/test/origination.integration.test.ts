@@ -115,7 +115,9 @@ describe('lending: origination pipeline', () => {
   });
 
   test('the public landing shows the published pipeline\'s landing and the current legal documents', async () => {
-    const r = await o.call(`query { originationLanding(productCode: "personal", tenantSlug: "orig-a") { productCode currency minAmount maxAmount title blocks legalFooter legalDocuments { code version sha256 } } }`);
+    const r = await o.call(`query { originationLanding(productCode: "personal", tenantSlug: "orig-a") { productId productCode currency minAmount maxAmount title blocks legalFooter legalDocuments { code version sha256 } } }`);
+    // The product's id: what the portal's startApplication takes.
+    expect(r.data.originationLanding.productId).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
     expect(r.data.originationLanding).toMatchObject({ productCode: 'PERSONAL', currency: 'MXN', minAmount: '1000.00', maxAmount: '100000.00', title: 'Crédito personal', legalFooter: 'Imagy Financiera S.A.' });
     expect(r.data.originationLanding.blocks).toHaveLength(2);
     expect(r.data.originationLanding.legalDocuments.map((d: any) => d.code).sort()).toEqual(['PRIVACY', 'TERMS']);

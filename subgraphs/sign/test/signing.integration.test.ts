@@ -136,6 +136,10 @@ describe('sign: signature requests', () => {
     await send(r.id);
     const staffView = (await env.call(ONE, { id: r.id }, env.staff)).data.signatureRequest;
     const secondLink = staffView.signers[1].signingUrl as string;
+    // The borrower signer, signed in, reads their own link (the portal's embedded signing step), never another signer's.
+    const borrowerView = (await env.call(ONE, { id: r.id }, env.borrower)).data.signatureRequest;
+    expect(borrowerView.signers.map((s: { signingUrl: string | null }) => s.signingUrl)).toEqual([staffView.signers[0].signingUrl, null]);
+    expect(borrowerView.signers[0].signingUrl).toMatch(/\/sign\/sgn_/);
     const token2 = /\/sign\/(sgn_[A-Za-z0-9_-]+)/.exec(secondLink)![1]!;
     expect((await env.call(REQUEST_CODE, { token: token2 })).data.requestSigningCode.userErrors[0]).toMatchObject({ code: 'SIGNER_NOT_CURRENT', field: 'token' });
     expect((await signWith(token2, '123456')).data.signDocument.userErrors[0]).toMatchObject({ code: 'SIGNER_NOT_CURRENT' });

@@ -5,7 +5,7 @@
  * the provider's authorization endpoint. The code goes to identity's completeOidcLogin, which
  * talks to the provider; the browser never holds a provider token.
  */
-import { href } from './router';
+import { href } from '@imagy/web-kit/router';
 
 const ROUND_TRIP_KEY = 'imagy.console.oidc';
 

@@ -1,7 +1,7 @@
 /** Small shared pieces: page header, badges, labelled fields, user errors, dialogs, definition lists. */
 import { useEffect, useId, useRef, useState, type ReactNode, type InputHTMLAttributes, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
-import { useT } from '../lib/i18n';
-import { common } from './messages';
+import { useT } from '@imagy/web-kit/i18n';
+import { common } from '@imagy/web-kit/messages';
 
 export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: ReactNode; actions?: ReactNode }) {
   return (

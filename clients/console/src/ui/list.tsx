@@ -4,7 +4,7 @@
  */
 import type { ReactNode } from 'react';
 import { Pager, type useCursorPager } from './pager';
-import { QueryView } from './states';
+import { QueryView } from '@imagy/web-kit/states';
 
 export type Column = string | { label: string; numeric?: boolean };
 

@@ -3,8 +3,8 @@
  * before it for "Previous". Resets when the filters change (`resetKey`).
  */
 import { useEffect, useState } from 'react';
-import { useT } from '../lib/i18n';
-import { common } from './messages';
+import { useT } from '@imagy/web-kit/i18n';
+import { common } from '@imagy/web-kit/messages';
 
 export const PAGE_SIZE = 20;
 

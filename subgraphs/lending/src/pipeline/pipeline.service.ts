@@ -158,7 +158,7 @@ export class PipelineService {
       if (!landing && onlyWithLanding) continue;
       const units = minorUnits(product.currency);
       out.push({
-        productCode: product.code, productName: product.name, currency: product.currency,
+        productId: product.id, productCode: product.code, productName: product.name, currency: product.currency,
         minAmount: fmt(version.terms.minAmount, units), maxAmount: fmt(version.terms.maxAmount, units), minTerm: version.terms.minTerm, maxTerm: version.terms.maxTerm,
         title: landing?.config.title ?? product.name, blocks: landing?.config.blocks ?? [], legalFooter: landing?.config.legalFooter ?? null,
         legalDocuments: [...new Set(consentCodes(version.id))].flatMap((code) => docs.get(code) ?? []),

@@ -211,8 +211,14 @@ export class RequestsService {
     return this.trail.verified(entries);
   }
 
+  /**
+   * Staff hand a link over by another means; the signer themself, signed in, gets their own (the
+   * portal's embedded signing step): the link is worth no more than their session, since signing
+   * still takes the one-time code sent to their verified destination.
+   */
   signingUrl(auth: AuthContext, signer: Signer, request: SignatureRequest): string | null {
-    if (!isStaff(auth) || !auth.tenantId || request.provider !== 'BUILT_IN' || signer.status === 'SIGNED' || signer.status === 'REJECTED') return null;
+    const ownLink = auth.kind !== 'anonymous' && auth.userId !== null && signer.userId === auth.userId;
+    if ((!isStaff(auth) && !ownLink) || !auth.tenantId || request.provider !== 'BUILT_IN' || signer.status === 'SIGNED' || signer.status === 'REJECTED') return null;
     if (request.status !== 'DRAFT' && !OPEN_STATUSES.includes(request.status)) return null;
     return this.progress.signingUrl(auth.tenantId, signer);
   }

@@ -10,15 +10,15 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { graphql, getFragmentData, type FragmentType } from '../../__generated__';
 import type { ApplicationStatus, PipelineStepType, ReviewDecision, StepState } from '../../__generated__/graphql';
 import { Can, useAuth } from '../../lib/auth';
-import { defineMessages, useT } from '../../lib/i18n';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
 import { CAN } from '../../lib/roles';
-import { Link, useSearchParam } from '../../lib/router';
+import { Link, useSearchParam } from '@imagy/web-kit/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Details, Dialog, Notice, PageHeader, Section, Select, TextArea, UserErrors, type UserErrorLike } from '../../ui/common';
 import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList, DataTable } from '../../ui/list';
-import { EmptyState, QueryView } from '../../ui/states';
-import { common } from '../../ui/messages';
+import { EmptyState, QueryView } from '@imagy/web-kit/states';
+import { common } from '@imagy/web-kit/messages';
 
 const m = defineMessages({
   en: {

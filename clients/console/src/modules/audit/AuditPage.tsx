@@ -5,14 +5,14 @@
 import { useState } from 'react';
 import { useQuery, useSubscription } from '@apollo/client/react';
 import { graphql, getFragmentData, type FragmentType } from '../../__generated__';
-import { defineMessages, useT } from '../../lib/i18n';
-import { Link, useSearchParam } from '../../lib/router';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
+import { Link, useSearchParam } from '@imagy/web-kit/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Details, PageHeader, Section, TextInput } from '../../ui/common';
 import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList, DataTable } from '../../ui/list';
-import { EmptyState, ErrorState, Loading, QueryView } from '../../ui/states';
-import { common } from '../../ui/messages';
+import { EmptyState, ErrorState, Loading, QueryView } from '@imagy/web-kit/states';
+import { common } from '@imagy/web-kit/messages';
 import { lazy, Suspense } from 'react';
 
 // Recharts loads only with the reports tab.

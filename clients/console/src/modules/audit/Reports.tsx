@@ -6,9 +6,9 @@ import { useMemo } from 'react';
 import { useQuery } from '@apollo/client/react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { graphql } from '../../__generated__';
-import { defineMessages, useT } from '../../lib/i18n';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
 import { Section } from '../../ui/common';
-import { EmptyState, QueryView } from '../../ui/states';
+import { EmptyState, QueryView } from '@imagy/web-kit/states';
 
 const m = defineMessages({
   en: { perDay: 'Events per day, last 30 days', byActor: 'Most active actors, last 30 days', events: 'Events', failures: 'Failures', actor: 'Actor', empty: 'No events in the last 30 days', system: 'system' },

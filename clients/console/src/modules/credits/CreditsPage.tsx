@@ -10,15 +10,15 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { graphql, getFragmentData, type FragmentType } from '../../__generated__';
 import type { CreditStatus } from '../../__generated__/graphql';
 import { Can, useAuth } from '../../lib/auth';
-import { defineMessages, useT } from '../../lib/i18n';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
 import { CAN } from '../../lib/roles';
-import { Link, useSearchParam } from '../../lib/router';
+import { Link, useSearchParam } from '@imagy/web-kit/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Details, Dialog, newIdempotencyKey, Notice, PageHeader, Section, Select, TextArea, TextInput, UserErrors, useMutationFeedback } from '../../ui/common';
 import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList, DataTable } from '../../ui/list';
-import { EmptyState, QueryView } from '../../ui/states';
-import { common } from '../../ui/messages';
+import { EmptyState, QueryView } from '@imagy/web-kit/states';
+import { common } from '@imagy/web-kit/messages';
 import { PortfolioFigures } from './PortfolioFigures';
 
 const m = defineMessages({

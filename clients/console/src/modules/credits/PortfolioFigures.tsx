@@ -8,12 +8,12 @@ import { useMemo } from 'react';
 import { useQuery } from '@apollo/client/react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { graphql } from '../../__generated__';
-import { defineMessages, useT } from '../../lib/i18n';
-import { useSearchParam } from '../../lib/router';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
+import { useSearchParam } from '@imagy/web-kit/router';
 import { useFormat, useTenant } from '../../lib/tenant';
 import { Section, Select, UserErrors } from '../../ui/common';
 import { DataTable } from '../../ui/list';
-import { EmptyState, QueryView } from '../../ui/states';
+import { EmptyState, QueryView } from '@imagy/web-kit/states';
 
 const m = defineMessages({
   en: {

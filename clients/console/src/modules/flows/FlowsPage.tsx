@@ -6,15 +6,15 @@ import { useState } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { graphql } from '../../__generated__';
 import { Can } from '../../lib/auth';
-import { defineMessages, useT } from '../../lib/i18n';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
 import { CAN } from '../../lib/roles';
-import { Link, useRouter } from '../../lib/router';
+import { Link, useRouter } from '@imagy/web-kit/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Details, Dialog, PageHeader, Section, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
 import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList, DataTable } from '../../ui/list';
-import { EmptyState, QueryView } from '../../ui/states';
-import { common } from '../../ui/messages';
+import { EmptyState, QueryView } from '@imagy/web-kit/states';
+import { common } from '@imagy/web-kit/messages';
 
 const m = defineMessages({
   en: {

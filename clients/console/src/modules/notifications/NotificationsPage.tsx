@@ -8,15 +8,15 @@ import { useLazyQuery, useMutation, useQuery } from '@apollo/client/react';
 import { graphql, getFragmentData, type FragmentType } from '../../__generated__';
 import type { NotificationChannel, NotificationStatus } from '../../__generated__/graphql';
 import { Can, useAuth } from '../../lib/auth';
-import { defineMessages, useT } from '../../lib/i18n';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
 import { CAN } from '../../lib/roles';
-import { Link, useRouter, useSearchParam } from '../../lib/router';
+import { Link, useRouter, useSearchParam } from '@imagy/web-kit/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Details, Dialog, Notice, PageHeader, Section, Select, TextArea, TextInput, UserErrors, useMutationFeedback, type UserErrorLike } from '../../ui/common';
 import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList, DataTable } from '../../ui/list';
-import { EmptyState, QueryView } from '../../ui/states';
-import { common } from '../../ui/messages';
+import { EmptyState, QueryView } from '@imagy/web-kit/states';
+import { common } from '@imagy/web-kit/messages';
 
 const m = defineMessages({
   en: {

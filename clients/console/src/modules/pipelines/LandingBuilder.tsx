@@ -5,7 +5,7 @@
  * value that is not a list of blocks falls back to editing the JSON. Images are not fetched in the
  * preview (the console's CSP allows only its own origin): their place, URL and alt text are shown.
  */
-import { defineMessages, useT } from '../../lib/i18n';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
 import { Select, TextArea, TextInput } from '../../ui/common';
 
 const m = defineMessages({

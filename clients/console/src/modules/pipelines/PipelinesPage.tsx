@@ -12,14 +12,14 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { graphql } from '../../__generated__';
 import type { PipelineStepInput, PipelineStepType, PipelineStepTypeDefinition } from '../../__generated__/graphql';
 import { useAuth } from '../../lib/auth';
-import { defineMessages, useLocale, useT } from '../../lib/i18n';
+import { defineMessages, useLocale, useT } from '@imagy/web-kit/i18n';
 import { CAN } from '../../lib/roles';
-import { Link } from '../../lib/router';
+import { Link } from '@imagy/web-kit/router';
 import { Badge, Notice, PageHeader, Section, Select, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
 import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList } from '../../ui/list';
-import { EmptyState, QueryView } from '../../ui/states';
-import { common } from '../../ui/messages';
+import { EmptyState, QueryView } from '@imagy/web-kit/states';
+import { common } from '@imagy/web-kit/messages';
 import { LandingPreview } from './LandingBuilder';
 import { initialValue, propertiesOf, SchemaFields, type ConfigErrors, type Schema } from './SchemaForm';
 

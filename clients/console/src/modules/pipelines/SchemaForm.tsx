@@ -10,7 +10,7 @@
  * server's. Server errors (`config.<path>`) are shown next to the field whose path they name.
  */
 import { useState } from 'react';
-import { defineMessages, useLocale, useT } from '../../lib/i18n';
+import { defineMessages, useLocale, useT } from '@imagy/web-kit/i18n';
 import { Select, TextArea, TextInput } from '../../ui/common';
 import { LandingBlocks } from './LandingBuilder';
 

@@ -1,4 +1,4 @@
-import { defineMessages } from '../../lib/i18n';
+import { defineMessages } from '@imagy/web-kit/i18n';
 
 export const m = defineMessages({
   en: {

@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { graphql, getFragmentData, type FragmentType } from '../../__generated__';
 import type { ProductTermsInput, RepaymentFrequency, InterestMethod, TermsTable_ProductTermsFragment } from '../../__generated__/graphql';
-import { useT } from '../../lib/i18n';
+import { useT } from '@imagy/web-kit/i18n';
 import { useFormat, type Format } from '../../lib/tenant';
 import { Select, TextInput } from '../../ui/common';
 import { m } from './messages';

@@ -10,11 +10,11 @@ import { useEffect, useMemo, useState, type ChangeEvent } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { graphql } from '../../__generated__';
 import type { ConsoleTenantBrandingQuery, ConsoleUpdateTenantBrandingMutation, UpdateTenantBrandingInput } from '../../__generated__/graphql';
-import { defineMessages, useT } from '../../lib/i18n';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
 import { Field, Notice, PageHeader, TextArea, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
-import { common } from '../../ui/messages';
-import { QueryView } from '../../ui/states';
-import { hexColor, MIN_CONTRAST, whiteContrast } from './contrast';
+import { common } from '@imagy/web-kit/messages';
+import { QueryView } from '@imagy/web-kit/states';
+import { hexColor, MIN_CONTRAST, whiteContrast } from '@imagy/web-kit/contrast';
 
 const m = defineMessages({
   en: {

@@ -8,14 +8,14 @@ import { useMemo } from 'react';
 import { useLazyQuery, useQuery } from '@apollo/client/react';
 import { graphql } from '../../__generated__';
 import type { SignatureRequestStatus } from '../../__generated__/graphql';
-import { defineMessages, useT } from '../../lib/i18n';
-import { Link, useSearchParam } from '../../lib/router';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
+import { Link, useSearchParam } from '@imagy/web-kit/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Details, PageHeader, Section, Select, TextInput, UserErrors } from '../../ui/common';
 import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList, DataTable } from '../../ui/list';
-import { EmptyState, QueryView } from '../../ui/states';
-import { common } from '../../ui/messages';
+import { EmptyState, QueryView } from '@imagy/web-kit/states';
+import { common } from '@imagy/web-kit/messages';
 
 const m = defineMessages({
   en: {

@@ -7,11 +7,11 @@
 import { useEffect, useState } from 'react';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { graphql } from '../../__generated__';
-import { defineMessages, useT } from '../../lib/i18n';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
 import { GRANTABLE_ROLES } from '../../lib/roles';
 import { callbackUri } from '../../lib/oidc';
 import { Notice, PageHeader, Section, TextArea, TextInput, useMutationFeedback } from '../../ui/common';
-import { Loading } from '../../ui/states';
+import { Loading } from '@imagy/web-kit/states';
 
 const m = defineMessages({
   en: {

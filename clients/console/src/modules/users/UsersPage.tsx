@@ -7,15 +7,15 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { graphql, getFragmentData, type FragmentType } from '../../__generated__';
 import type { UserStatus } from '../../__generated__/graphql';
 import { Can, useAuth } from '../../lib/auth';
-import { defineMessages, useT } from '../../lib/i18n';
+import { defineMessages, useT } from '@imagy/web-kit/i18n';
 import { CAN, GRANTABLE_ROLES } from '../../lib/roles';
-import { Link, useSearchParam } from '../../lib/router';
+import { Link, useSearchParam } from '@imagy/web-kit/router';
 import { useFormat } from '../../lib/tenant';
 import { Badge, Dialog, Notice, PageHeader, Select, TextInput, UserErrors, type UserErrorLike } from '../../ui/common';
 import { PAGE_SIZE, useCursorPager } from '../../ui/pager';
 import { ConnectionList } from '../../ui/list';
-import { EmptyState } from '../../ui/states';
-import { common } from '../../ui/messages';
+import { EmptyState } from '@imagy/web-kit/states';
+import { common } from '@imagy/web-kit/messages';
 
 const m = defineMessages({
   en: {

@@ -2,21 +2,22 @@
  * UI language: the user's (their choice, else the browser's), Spanish or English. Texts live
  * beside the code that shows them: `defineMessages({ en: {...}, es: {...} })`, where the Spanish
  * block must have exactly the English keys (checked by TypeScript), and `useT(messages)` gives
- * `t(key, params)`. `{name}` in a text is replaced by `params.name`.
+ * `t(key, params)`. `{name}` in a text is replaced by `params.name`. Each client keeps the choice
+ * under its own storage key (`LocaleProvider storageKey`).
  */
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 
 export type Locale = 'es' | 'en';
 export const LOCALES: readonly Locale[] = ['es', 'en'];
-const STORAGE_KEY = 'imagy.console.locale';
+const DEFAULT_STORAGE_KEY = 'imagy.console.locale';
 
 export type Messages<K extends string> = { en: Record<K, string>; es: Record<K, string> };
 export function defineMessages<K extends string>(messages: { en: Record<K, string>; es: Record<NoInfer<K>, string> }): Messages<K> {
   return messages;
 }
 
-export function browserLocale(): Locale {
-  const stored = typeof localStorage !== 'undefined' ? localStorage.getItem(STORAGE_KEY) : null;
+export function browserLocale(storageKey = DEFAULT_STORAGE_KEY): Locale {
+  const stored = typeof localStorage !== 'undefined' ? localStorage.getItem(storageKey) : null;
   if (stored === 'es' || stored === 'en') return stored;
   const preferred = typeof navigator !== 'undefined' ? navigator.languages ?? [navigator.language] : [];
   for (const tag of preferred) {
@@ -29,13 +30,13 @@ export function browserLocale(): Locale {
 interface LocaleState { locale: Locale; setLocale(locale: Locale): void }
 const LocaleContext = createContext<LocaleState>({ locale: 'es', setLocale: () => {} });
 
-export function LocaleProvider({ children }: { children: ReactNode }) {
-  const [locale, set] = useState<Locale>(browserLocale);
+export function LocaleProvider({ children, storageKey = DEFAULT_STORAGE_KEY }: { children: ReactNode; storageKey?: string }) {
+  const [locale, set] = useState<Locale>(() => browserLocale(storageKey));
   const setLocale = useCallback((next: Locale) => {
-    localStorage.setItem(STORAGE_KEY, next);
+    localStorage.setItem(storageKey, next);
     document.documentElement.lang = next;
     set(next);
-  }, []);
+  }, [storageKey]);
   document.documentElement.lang = locale;
   const value = useMemo(() => ({ locale, setLocale }), [locale, setLocale]);
   return <LocaleContext.Provider value={value}>{children}</LocaleContext.Provider>;

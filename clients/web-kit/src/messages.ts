@@ -1,4 +1,4 @@
-import { defineMessages } from '../lib/i18n';
+import { defineMessages } from './i18n';
 
 /** Texts of the shared UI (states, pager, dialogs, shell). */
 export const common = defineMessages({

@@ -1,7 +1,7 @@
 /**
- * WCAG 2.x contrast of white text on a colour, for the live hint beside the colour field. The same
- * formula as identity's branding rules (subgraphs/identity/src/branding/branding.rules.ts), which
- * decide: this only tells the admin before they save.
+ * WCAG 2.x relative luminance and contrast ratios of `#rrggbb` colours: the console's branding hint
+ * and the portal's text colour on a tenant's colours use the same formula as identity's branding
+ * rules (subgraphs/identity/src/branding/branding.rules.ts), which decide.
  */
 export const MIN_CONTRAST = 4.5;
 
@@ -13,12 +13,17 @@ export function hexColor(raw: string): string | null {
   return /^#[0-9a-f]{6}$/.test(full) ? full : null;
 }
 
-function luminance(hex: string): number {
+export function luminance(hex: string): number {
   const channel = (i: number) => {
     const s = parseInt(hex.slice(i, i + 2), 16) / 255;
     return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
   };
   return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+}
+
+export function contrastRatio(a: string, b: string): number {
+  const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (l1 + 0.05) / (l2 + 0.05);
 }
 
 /** White on `hex`, rounded down to two decimals (as the server reports it). */

@@ -5,7 +5,7 @@
  */
 import type { ReactNode } from 'react';
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
-import { useT } from '../lib/i18n';
+import { useT } from './i18n';
 import { common } from './messages';
 
 export function Loading({ rows = 3 }: { rows?: number }) {
