@@ -5,36 +5,28 @@
  * change is saved and the public tenantByHost shows it; a user without tenant_admin does not get
  * the module. axe-core on each page; screenshots in e2e/artifacts/console/ (p70-p72).
  */
-import type { Browser, BrowserContext } from 'playwright-core';
 import { CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from './harness';
-import { checkPage, ensureConsoleBuild, launchBrowser, signInPage } from './console/browser';
+import { checkPage, ensureConsoleBuild, browserSuite, signInPage } from './console/browser';
 
 jest.setTimeout(240_000);
 
 describe('console: Institution settings (portal branding)', () => {
   let p: Platform;
-  let browser: Browser;
+  const suite = browserSuite();
   let base: string;
-  const contexts: BrowserContext[] = [];
-  const problems: string[][] = [];
+  const { contexts, problems } = suite;
 
   beforeAll(async () => {
     const dist = ensureConsoleBuild()!;
     p = await startPlatform({ label: 'e2eportalconsole', console: dist });
     base = p.gatewayUrl.replace(/\/graphql$/, '/console/');
-    browser = await launchBrowser();
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
     await p?.stop();
-  });
-  afterEach(() => {
-    for (const list of problems.splice(0)) expect(list).toEqual([]);
   });
 
   test('a tenant admin edits the branding with a live preview; a refused colour is shown next to its field; the saved branding is public', async () => {
-    const page = await signInPage(browser, base, { contexts, problems }, 'admin@demo.localhost', DEV_PASSWORD);
+    const page = await signInPage(suite.browser, base, { contexts, problems }, 'admin@demo.localhost', DEV_PASSWORD);
     await page.getByRole('link', { name: 'Institution' }).click();
     await page.getByRole('heading', { name: 'Institution' }).waitFor();
     const preview = page.getByRole('region', { name: 'Portal preview' });
@@ -70,7 +62,7 @@ describe('console: Institution settings (portal branding)', () => {
     const admin = await p.login('demo', 'admin@demo.localhost', DEV_PASSWORD);
     const r = await p.call(CREATE_USER, { input: { email: 'staff@demo.test', displayName: 'Staff', roles: ['staff'], password: 'staff-password-1' } }, admin.accessToken);
     expect(r.data.createUser.userErrors).toEqual([]);
-    const page = await signInPage(browser, base, { contexts, problems }, 'staff@demo.test', 'staff-password-1');
+    const page = await signInPage(suite.browser, base, { contexts, problems }, 'staff@demo.test', 'staff-password-1');
     expect(await page.getByRole('link', { name: 'Institution' }).count()).toBe(0);
   });
 });

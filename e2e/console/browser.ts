@@ -19,6 +19,34 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /**
+ * The browser half of a browser suite, registered in the calling `describe`: chromium launched before
+ * the suite and closed after it with every context a test opened (`contexts`), and a test fails when
+ * one of its pages logged a problem (`problems`, one list per page, see watchPage).
+ */
+export function browserSuite(): { readonly browser: Browser; contexts: BrowserContext[]; problems: string[][] } {
+  let launched: Browser | null = null;
+  const contexts: BrowserContext[] = [];
+  const problems: string[][] = [];
+  beforeAll(async () => { launched = await launchBrowser(); });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await launched?.close();
+  });
+  afterEach(() => {
+    // No page of the test logged an error (a CSP refusal, a failed operation, an exception).
+    for (const list of problems.splice(0)) expect(list).toEqual([]);
+  });
+  return {
+    get browser(): Browser {
+      if (!launched) throw new Error('the browser is launched in beforeAll');
+      return launched;
+    },
+    contexts,
+    problems,
+  };
+}
+
+/**
  * Every problem the page reports: console errors (CSP violations among them), uncaught exceptions,
  * and any GraphQL request that carries a query body instead of a persisted-document id only.
  */

@@ -3,20 +3,18 @@
  * platform (identity, lending, audit, notifications, flow and the gateway serving the built console
  * at /console/): one journey per module, screenshots of each as artifacts, axe-core on every page.
  */
-import type { Browser, BrowserContext } from 'playwright-core';
 import { waitFor } from '@imagy/platform/testing';
 import { CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from '../harness';
-import { checkPage, ensureConsoleBuild, launchBrowser, signInPage, watchPage } from './browser';
+import { checkPage, ensureConsoleBuild, browserSuite, signInPage, watchPage } from './browser';
 
 jest.setTimeout(240_000);
 
 describe('console in the browser', () => {
   let p: Platform;
-  let browser: Browser;
+  const suite = browserSuite();
   let base: string;
   let admin: { accessToken: string; user: { id: string } };
-  const contexts: BrowserContext[] = [];
-  const problems: string[][] = [];
+  const { contexts, problems } = suite;
   const PASSWORD = 'console-password-1';
 
   beforeAll(async () => {
@@ -29,23 +27,16 @@ describe('console in the browser', () => {
       expect(r.errors).toBeUndefined();
       expect(r.data.createUser.userErrors).toEqual([]);
     }
-    browser = await launchBrowser();
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
     await p?.stop();
   });
-  afterEach(() => {
-    // No page of the test logged an error (a CSP refusal, a failed operation, an exception).
-    for (const list of problems.splice(0)) expect(list).toEqual([]);
-  });
 
-  const signIn = (email: string, password: string, locale?: string) => signInPage(browser, base, { contexts, problems }, email, password, locale);
+  const signIn = (email: string, password: string, locale?: string) => signInPage(suite.browser, base, { contexts, problems }, email, password, locale);
   const check = checkPage;
 
   test('the login page passes axe, speaks the browser language, and refuses a wrong password with the API message', async () => {
-    const context = await browser.newContext({ locale: 'es-EC' });
+    const context = await suite.browser.newContext({ locale: 'es-EC' });
     contexts.push(context);
     const page = await context.newPage();
     problems.push(watchPage(page));
@@ -445,7 +436,7 @@ describe('console in the browser', () => {
   });
 
   test('session: the refresh token is rotated shortly before the 15-minute access token expires, and the console keeps working', async () => {
-    const context = await browser.newContext({ locale: 'en-US' });
+    const context = await suite.browser.newContext({ locale: 'en-US' });
     contexts.push(context);
     const page = await context.newPage();
     problems.push(watchPage(page));

@@ -4,10 +4,9 @@
  * Keycloak realm (platform/src/testing/fake-keycloak.ts), and lands signed in with the mapped roles;
  * the access token stays in memory (neither localStorage nor sessionStorage holds it).
  */
-import type { Browser, BrowserContext } from 'playwright-core';
 import { startFakeKeycloak, type FakeKeycloak } from '@imagy/platform/testing';
 import { CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from '../harness';
-import { checkPage, ensureConsoleBuild, launchBrowser, signInPage, watchPage } from './browser';
+import { checkPage, ensureConsoleBuild, browserSuite, signInPage, watchPage } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -17,9 +16,9 @@ process.env.IDENTITY_ALLOW_PRIVATE_OIDC_URLS = '1';
 describe('console: sign in with Keycloak', () => {
   let p: Platform;
   let kc: FakeKeycloak;
-  let browser: Browser;
+  const suite = browserSuite();
   let base: string;
-  const contexts: BrowserContext[] = [];
+  const { contexts } = suite;
 
   beforeAll(async () => {
     const dist = ensureConsoleBuild()!;
@@ -31,18 +30,15 @@ describe('console: sign in with Keycloak', () => {
     const admin = await p.login('demo', 'admin@demo.localhost', DEV_PASSWORD);
     const user = await p.call(CREATE_USER, { input: { email: 'rosa@demo.test', displayName: 'Rosa', roles: ['borrower'], password: 'local-password-1' } }, admin.accessToken);
     expect(user.data.createUser.userErrors).toEqual([]);
-    browser = await launchBrowser();
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
     await kc?.close();
     await p?.stop();
   });
 
   test('a tenant admin configures the realm in the single sign-on module; a wrong role mapping is refused naming the rule, and the secret is never shown back (the realm\'s client is confidential: the sign-in below uses it)', async () => {
     const track = { contexts, problems: [] as string[][] };
-    const admin = await signInPage(browser, base, track, 'admin@demo.localhost', DEV_PASSWORD);
+    const admin = await signInPage(suite.browser, base, track, 'admin@demo.localhost', DEV_PASSWORD);
     await admin.getByRole('link', { name: 'Single sign-on' }).click();
     await admin.getByText('Not configured yet.').waitFor();
     await admin.getByLabel('Issuer URL').fill(kc.issuer);
@@ -61,7 +57,7 @@ describe('console: sign in with Keycloak', () => {
   });
 
   test('the Keycloak button appears only for a tenant with a provider; signing in through the realm lands in the console with the mapped roles and the access token only in memory', async () => {
-    const context = await browser.newContext({ locale: 'es-EC', viewport: { width: 1280, height: 900 } });
+    const context = await suite.browser.newContext({ locale: 'es-EC', viewport: { width: 1280, height: 900 } });
     contexts.push(context);
     const page = await context.newPage();
     const problems = watchPage(page);
@@ -109,7 +105,7 @@ describe('console: sign in with Keycloak', () => {
   });
 
   test('a callback this tab did not start, or the realm\'s refusal, shows the error in the user\'s language and leads back to sign-in', async () => {
-    const context = await browser.newContext({ locale: 'es-EC' });
+    const context = await suite.browser.newContext({ locale: 'es-EC' });
     contexts.push(context);
     const page = await context.newPage();
     const problems = watchPage(page);

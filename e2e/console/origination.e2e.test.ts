@@ -8,10 +8,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
-import type { Browser, BrowserContext } from 'playwright-core';
 import { waitFor } from '@imagy/platform/testing';
 import { CREATE_USER, DEV_PASSWORD, startPlatform, type Platform } from '../harness';
-import { checkPage, ensureConsoleBuild, launchBrowser, signInPage } from './browser';
+import { checkPage, ensureConsoleBuild, browserSuite, signInPage } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -26,12 +25,11 @@ const APPLICATION = `query($id: ID!) { creditApplication(id: $id) { status curre
 
 describe('console origination modules in the browser', () => {
   let p: Platform;
-  let browser: Browser;
+  const suite = browserSuite();
   let base: string;
   let admin: string;
   let productId: string;
-  const contexts: BrowserContext[] = [];
-  const problems: string[][] = [];
+  const { contexts, problems } = suite;
   const PASSWORD = 'console-password-1';
 
   beforeAll(async () => {
@@ -56,18 +54,12 @@ describe('console origination modules in the browser', () => {
     const checker = (await p.login('demo', 'checker@demo.test', PASSWORD)).accessToken;
     const ok = await p.call(`mutation($input: ApproveChangeRequestInput!) { approveChangeRequest(input: $input) { userErrors { code } } }`, { input: { id: cr.data.requestPublication.changeRequest.id } }, checker);
     expect(ok.data.approveChangeRequest.userErrors).toEqual([]);
-    browser = await launchBrowser();
   });
   afterAll(async () => {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
     await p?.stop();
   });
-  afterEach(() => {
-    for (const list of problems.splice(0)) expect(list).toEqual([]);
-  });
 
-  const signIn = (email: string, password: string, locale?: string) => signInPage(browser, base, { contexts, problems }, email, password, locale);
+  const signIn = (email: string, password: string, locale?: string) => signInPage(suite.browser, base, { contexts, problems }, email, password, locale);
   const check = checkPage;
 
   /** The borrower applies through the API and accepts the legal document: the application waits for review. */
