@@ -46,8 +46,12 @@ describe('pipeline step configuration schemas', () => {
   });
 });
 
+/** The parts of a published step schema these tests read. */
+interface SchemaNode { title?: string; description?: string; maxLength?: number; default?: unknown; properties: Record<string, SchemaNode>; [keyword: string]: unknown }
+
 describe('the published step schemas are the validator', () => {
-  const schemaOf = (type: string) => STEP_DEFINITIONS.find((d) => d.type === type)!.schema as Record<string, any>;
+  const definitionOf = (type: string) => STEP_DEFINITIONS.find((d) => d.type === type)!.schema;
+  const schemaOf = (type: string) => definitionOf(type) as SchemaNode;
 
   test('every step type has a schema with titles in both languages on every property', () => {
     expect(STEP_DEFINITIONS.map((d) => d.type)).toEqual([...STEP_TYPES]);
@@ -77,10 +81,10 @@ describe('the published step schemas are the validator', () => {
   });
 
   test('localizedSchema sets title and description in the asked language, keeps both, and leaves the original untouched', () => {
-    const es = localizedSchema(schemaOf('COMPLIANCE_CHECK'), 'es') as Record<string, any>;
+    const es = localizedSchema(definitionOf('COMPLIANCE_CHECK'), 'es') as SchemaNode;
     expect(es.properties.flowCode).toMatchObject({ title: 'Código del flujo', 'x-title-en': 'Flow code', maxLength: 40 });
     expect(es.properties.flowCode.description).toMatch(/^Código del flujo de verificación/);
-    expect((localizedSchema(schemaOf('COMPLIANCE_CHECK'), 'en') as Record<string, any>).title).toBe('Compliance check');
+    expect((localizedSchema(definitionOf('COMPLIANCE_CHECK'), 'en') as SchemaNode).title).toBe('Compliance check');
     expect(schemaOf('COMPLIANCE_CHECK').properties.flowCode.title).toBeUndefined();
   });
 
