@@ -5,6 +5,9 @@
  */
 import { APPROVE, BOOK, CREATE_PRODUCT, PAY, publishedProduct, REQUEST_PUBLICATION, startHarness, TERMS, uuid, type Harness } from './harness';
 
+// The tenants of this file keep their books in UTC, so their business date is the UTC date whatever
+// the hour (with the default America/Mexico_City, 'today in UTC' is a refused future date from 00:00
+// to 06:00 UTC: seen in CI).
 const todayUtc = () => new Date().toISOString().slice(0, 10);
 const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const RUN = `mutation($input: RunDelinquencyInput!) { runDelinquency(input: $input) { runs { businessDate alreadyRun } userErrors { code message field } } }`;
@@ -21,7 +24,7 @@ describe('lending limits: storable amounts, first due dates, delinquency dates',
 
   beforeAll(async () => {
     h = await startHarness('lendlimits');
-    tenant = await h.tenant('limits');
+    tenant = await h.tenant('limits', { timezone: 'UTC' });
     admin = await h.token(tenant, ['tenant_admin', 'portfolio_manager']);
   });
   afterAll(async () => { await h?.close(); });
@@ -106,7 +109,7 @@ describe('lending limits: storable amounts, first due dates, delinquency dates',
   });
 
   test('runDelinquency for year 0001 is refused and writes nothing; a run years back does not make later runs a refused catch-up', async () => {
-    const fresh = await h.tenant('limits-dq');
+    const fresh = await h.tenant('limits-dq', { timezone: 'UTC' });
     const mgr = await h.token(fresh, ['portfolio_manager']);
     const before = await written();
     const year1 = await h.call(RUN, { input: { businessDate: '0001-01-01' } }, mgr);
@@ -122,7 +125,7 @@ describe('lending limits: storable amounts, first due dates, delinquency dates',
     expect((await h.call(RUN, { input: {} }, mgr)).data.runDelinquency).toEqual({ runs: [{ businessDate: today, alreadyRun: true }], userErrors: [] });
 
     // With a credit overdue since its first due date, the catch-up covers exactly the days since then.
-    const other = await h.tenant('limits-dq2');
+    const other = await h.tenant('limits-dq2', { timezone: 'UTC' });
     const staff = await h.token(other, ['portfolio_manager', 'tenant_admin']);
     const { productId } = await publishedProduct(h, other, 'DQ', { ...TERMS, latePenalty: { kind: 'DAILY_RATE', rate: '0.1', graceDays: 0 } });
     const booked = await h.call(BOOK, { input: { productId, borrowerId: await h.user(other), principal: '12000', term: 12, disbursedAt: addDays(today, -45), idempotencyKey: uuid() } }, staff);
