@@ -6,9 +6,9 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useApolloClient } from '@apollo/client/react';
-import { graphql } from '../__generated__';
-import type { SessionUserFieldsFragment } from '../__generated__/graphql';
-import { getSession, onSession, refreshSession, setRefresher, setTokens, storedRefreshToken, type Session, type TokenPair } from './session';
+import { tokenPairOf as pairOf } from '@imagy/web-kit/session';
+import { getFragmentData, graphql, type FragmentType } from '../__generated__';
+import { getSession, onSession, refreshSession, setRefresher, setTokens, storedRefreshToken, type Session } from './session';
 import { hasAny } from './roles';
 
 const SessionUserFields = graphql(`
@@ -52,11 +52,6 @@ interface AuthState {
 
 const AuthContext = createContext<AuthState | null>(null);
 
-function pairOf(payload: { accessToken?: string | null; refreshToken?: string | null; expiresAt?: string | null; user?: SessionUserFieldsFragment | null }): TokenPair | null {
-  if (!payload.accessToken || !payload.refreshToken || !payload.expiresAt || !payload.user) return null;
-  const u = payload.user;
-  return { accessToken: payload.accessToken, refreshToken: payload.refreshToken, expiresAt: payload.expiresAt, user: { id: u.id, email: u.email, displayName: u.displayName, roles: [...u.roles], tenantId: u.tenantId } };
-}
 
 interface SignInPayload {
   accessToken?: string | null; refreshToken?: string | null; expiresAt?: string | null;
@@ -128,7 +123,6 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 
-import { getFragmentData, type FragmentType } from '../__generated__';
 const unmask = (user: FragmentType<typeof SessionUserFields>) => getFragmentData(SessionUserFields, user);
 
 export function useAuth(): AuthState {
